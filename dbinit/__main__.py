@@ -1,0 +1,3 @@
+from dbinit.cli import main
+
+main()

@@ -1,0 +1,289 @@
+"""Opening the database, retrying on locks, and applying a plan in one transaction.
+
+Writes run inside one `BEGIN IMMEDIATE` transaction; the plan is recomputed
+after the lock is taken (the caller passes a `replan` function), checked with
+`PRAGMA foreign_key_check`, recorded in `_dbinit_history`, then committed.
+Any failure rolls everything back. This module decides nothing about which
+changes are allowed: that is `plan.py`'s policy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import sqlite3
+import stat
+import time
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import structlog
+
+from dbinit.errors import (
+    ConnectionFailed,
+    DatabaseLocked,
+    DataError,
+    DbInitError,
+    PermissionDenied,
+    from_os,
+    from_sqlite,
+    is_busy,
+)
+from dbinit.introspect import HISTORY_TABLE
+from dbinit.plan import Plan
+from dbinit.sqltext import quote_ident
+
+T = TypeVar("T")
+log = structlog.get_logger("dbinit")
+
+HISTORY_SQL = f"""CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} (
+    id INTEGER PRIMARY KEY,
+    applied_at TEXT NOT NULL,
+    command TEXT NOT NULL,
+    dbinit_version TEXT NOT NULL,
+    schema_checksum TEXT NOT NULL,
+    statements TEXT NOT NULL,
+    changes INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    duration_ms REAL NOT NULL
+)"""
+
+
+@dataclass(frozen=True, slots=True)
+class Retry:
+    attempts: int
+    delay: float
+    deadline: float  # time.monotonic() value
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def busy_timeout_ms(self) -> int:
+        return max(0, int(min(self.remaining(), max(self.delay, 1.0)) * 1000))
+
+
+def with_retry(fn: Callable[[], T], retry: Retry, what: str) -> T:
+    """Run `fn`, retrying transient lock errors with exponential backoff."""
+    started = time.monotonic()
+    tries = 0
+    while True:
+        try:
+            return fn()
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc):
+                raise
+            wait = retry.delay * (2**tries)
+            remaining = retry.remaining()
+            if tries >= retry.attempts or remaining <= 0:
+                elapsed = time.monotonic() - started
+                raise DatabaseLocked(
+                    "Database is locked by another process",
+                    details=(
+                        f"sqlite3.OperationalError: {exc} (after {tries + 1} attempts "
+                        f"over {elapsed:.1f} s)"
+                    ),
+                    retry_after=max(1, math.ceil(wait)),
+                ) from None
+            tries += 1
+            pause = max(0.0, min(wait, remaining))
+            log.warning("database.busy", step=what, attempt=tries, retry_in_s=round(pause, 3))
+            time.sleep(pause)
+
+
+def _check_path(path: Path) -> bool:
+    """Whether the database file exists; errors for paths that cannot be one."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return False
+    except NotADirectoryError:
+        raise ConnectionFailed(f"Cannot open database {path}: a parent is not a folder") from None
+    except PermissionError as exc:
+        raise from_os(exc, path) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ConnectionFailed(f"Cannot open database {path}: it is a folder")
+    if not stat.S_ISREG(st.st_mode):
+        raise ConnectionFailed(f"Cannot open database {path}: not a regular file")
+    return True
+
+
+def open_read(path: Path, retry: Retry) -> sqlite3.Connection | None:
+    """Open read-only, never creating anything; None when the file does not exist."""
+    if not _check_path(path):
+        return None
+    if not os.access(path, os.R_OK):
+        raise PermissionDenied(f"Permission denied: cannot read {path}")
+    uri = "file:" + urllib.parse.quote(os.fsencode(path.absolute())) + "?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {retry.busy_timeout_ms()}")
+    except sqlite3.Error as exc:
+        raise from_sqlite(exc, path) from None
+    return conn
+
+
+def open_write(path: Path, retry: Retry) -> tuple[sqlite3.Connection, bool]:
+    """Open for writing, creating parent folders and the file; (conn, created)."""
+    parent = path.parent
+    if not parent.exists():
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise from_os(exc, parent, creating_parent=True) from None
+    elif not parent.is_dir():
+        raise from_os(NotADirectoryError(20, "Not a directory"), parent, creating_parent=True)
+    existed = _check_path(path)
+    if existed and not os.access(path, os.W_OK):
+        raise PermissionDenied(f"Database {path} is read-only")
+    if not existed and not os.access(parent, os.W_OK):
+        raise PermissionDenied(f"Cannot create database {path}: folder {parent} is read-only")
+    try:
+        conn = sqlite3.connect(os.fspath(path), isolation_level=None, check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {retry.busy_timeout_ms()}")
+    except sqlite3.Error as exc:
+        raise from_sqlite(exc, path) from None
+    return conn, not existed
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    plan: Plan  # the plan recomputed under the lock
+    statements: tuple[str, ...]  # what ran (empty when nothing did)
+
+
+def apply_plan(
+    conn: sqlite3.Connection,
+    path: Path,
+    replan: Callable[[sqlite3.Connection], Plan],
+    retry: Retry,
+    history: dict[str, Any],
+    *,
+    rebuild: bool = False,
+    before_write: Callable[[Plan], None] | None = None,
+) -> Applied:
+    """Take the write lock, recompute the plan, run it, check it, commit it.
+
+    `replan` returns the plan for the database as seen under the lock; when it
+    is blocked or empty nothing runs and the transaction is rolled back.
+    `before_write` may raise to stop (a refusal) before anything is written.
+    """
+
+    def attempt() -> Applied:
+        conn.execute(f"PRAGMA busy_timeout = {retry.busy_timeout_ms()}")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            plan = replan(conn)
+            if plan.blocked or plan.is_empty():
+                conn.execute("ROLLBACK")
+                return Applied(plan, ())
+            if before_write is not None:
+                before_write(plan)
+            ran = _run(conn, plan)
+            problem = foreign_key_problem(conn)
+            if problem is not None:
+                problem.message += "; everything was rolled back"
+                raise problem
+            _record(conn, history, ran, sum(len(step.changes) for step in plan.steps))
+            t0 = time.perf_counter()
+            conn.execute("COMMIT")
+            log.info("apply.committed", statements=len(ran), commit_ms=_ms(t0))
+            return Applied(plan, ran)
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    try:
+        # Must run outside the transaction: inside one it is silently ignored.
+        conn.execute("PRAGMA foreign_keys = OFF")
+        if rebuild:
+            conn.execute("PRAGMA legacy_alter_table = ON")
+        return with_retry(attempt, retry, "apply")
+    except DbInitError:
+        raise
+    except sqlite3.Error as exc:
+        raise from_sqlite(exc, path, during="apply") from None
+    except OSError as exc:
+        raise from_os(exc, path) from None
+    finally:
+        if rebuild:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("PRAGMA legacy_alter_table = OFF")
+
+
+def _ms(t0: float) -> float:
+    return round((time.perf_counter() - t0) * 1000, 3)
+
+
+def _run(conn: sqlite3.Connection, plan: Plan) -> tuple[str, ...]:
+    ran: list[str] = []
+    for step in plan.steps:
+        for st in step.statements:
+            t0 = time.perf_counter()
+            try:
+                conn.execute(st.sql, st.params)
+            except sqlite3.IntegrityError as exc:
+                raise DataError(
+                    f"{step.description} failed: {exc}; everything was rolled back",
+                    details=f"sqlite3.IntegrityError: {exc} in: {st.display()[:500]}",
+                ) from None
+            log.info("apply.statement", sql=st.display(), ms=_ms(t0))
+            ran.append(st.display())
+    return tuple(ran)
+
+
+def foreign_key_problem(
+    conn: sqlite3.Connection, *, exit_code: int | None = None
+) -> DataError | None:
+    """`PRAGMA foreign_key_check` as an error naming tables and row counts, or None."""
+    rows = conn.execute("PRAGMA foreign_key_check").fetchall()
+    if not rows:
+        return None
+    counts: dict[tuple[str, str], int] = {}
+    for table, _rowid, parent, _fkid in rows:
+        counts[(table, parent)] = counts.get((table, parent), 0) + 1
+    parts = [f"{n} row(s) of {t} refer to missing rows of {p}" for (t, p), n in counts.items()]
+    return DataError(
+        "Foreign key check failed: " + "; ".join(parts),
+        details=f"find them with: PRAGMA foreign_key_check({quote_ident(rows[0][0])})",
+        exit_code=exit_code,
+    )
+
+
+def _record(
+    conn: sqlite3.Connection, history: dict[str, Any], ran: tuple[str, ...], changes: int
+) -> None:
+    conn.execute(HISTORY_SQL)
+    conn.execute(
+        f"INSERT INTO {HISTORY_TABLE} (applied_at, command, dbinit_version, schema_checksum, "
+        "statements, changes, outcome, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            history["command"],
+            history["version"],
+            history["checksum"],
+            json.dumps(list(ran)),
+            changes,
+            "applied",
+            round((time.monotonic() - history["started"]) * 1000, 3),
+        ),
+    )
+
+
+def discard_if_new(path: Path, created: bool) -> None:
+    """Remove a database file this run created and left empty (nothing was written)."""
+    if not created:
+        return
+    try:
+        if path.stat().st_size == 0:
+            path.unlink()
+            for suffix in ("-journal", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+    except OSError:
+        pass

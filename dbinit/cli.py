@@ -1,0 +1,312 @@
+"""The Typer app: options → settings overrides → one engine call → render → exit code.
+
+Thin on purpose. Common options work before and after the command name; only
+options the user actually gave are passed on, so environment, `.env` and
+`pyproject.toml` still apply underneath. Heavy modules are imported inside
+the commands, so `dbinit --version` stays instant.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from dbinit.engine import Run
+    from dbinit.report import Report
+
+app = typer.Typer(
+    name="dbinit",
+    help="Make a SQLite database match the schema declared in schemas/*.sql, safely.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+Database = Annotated[
+    str | None,
+    typer.Option(
+        "--database", "-d", help="Database URL (sqlite:///app.db) or file path.", show_default=False
+    ),
+]
+SchemaDir = Annotated[
+    str | None,
+    typer.Option(
+        "--schema-dir",
+        "-s",
+        help="Folder of *.sql schema files [default: schemas].",
+        show_default=False,
+    ),
+]
+Format = Annotated[
+    str | None,
+    typer.Option(
+        "--format", "-f", help="Report format: text or json [default: text].", show_default=False
+    ),
+]
+LogFormat = Annotated[
+    str | None,
+    typer.Option(
+        "--log-format", help="Log format on stderr: auto, console or json.", show_default=False
+    ),
+]
+LogLevel = Annotated[
+    str | None,
+    typer.Option(
+        "--log-level",
+        help="debug, info, warning, error or critical [default: info].",
+        show_default=False,
+    ),
+]
+Timeout = Annotated[
+    str | None,
+    typer.Option(
+        "--timeout",
+        help="Overall time limit in seconds, lock waits included [default: 30].",
+        show_default=False,
+    ),
+]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Report only errors.")]
+
+
+def _common(
+    ctx: typer.Context,
+    database: str | None,
+    schema_dir: str | None,
+    fmt: str | None,
+    log_format: str | None,
+    log_level: str | None,
+    timeout: str | None,
+    quiet: bool,
+) -> dict[str, Any]:
+    """Options given after the command override those given before it."""
+    given = dict((ctx.obj or {}) if isinstance(ctx.obj, dict) else {})
+    for key, value in (
+        ("database_url", database),
+        ("schema_dir", schema_dir),
+        ("format", fmt),
+        ("log_format", log_format),
+        ("log_level", log_level),
+        ("initialization_timeout", timeout),
+    ):
+        if value is not None:
+            given[key] = value
+    if quiet:
+        given["quiet"] = True
+    return given
+
+
+def _version(value: bool) -> None:
+    if value:
+        from dbinit import __version__
+
+        typer.echo(f"dbinit {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    database: Database = None,
+    schema_dir: SchemaDir = None,
+    fmt: Format = None,
+    log_format: LogFormat = None,
+    log_level: LogLevel = None,
+    timeout: Timeout = None,
+    quiet: Quiet = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Make a SQLite database match the schema declared in schemas/*.sql, safely.
+
+    Exit codes: 0 in sync or applied, 1 drift, 2 usage, 3 refused, 65 schema
+    files invalid, 66 schema folder missing, 69 database unavailable, 70
+    internal error, 73 cannot create, 74 I/O error, 75 locked, 77 permission
+    denied, 78 configuration error.
+    """
+    ctx.obj = _common(ctx, database, schema_dir, fmt, log_format, log_level, timeout, quiet)
+
+
+def _run(
+    command: str,
+    given: dict[str, Any],
+    action: Callable[[Run, Report], None],
+    *,
+    show_sql: bool = False,
+) -> None:
+    from dbinit import engine, logs
+    from dbinit.errors import ConfigError
+    from dbinit.render import render
+    from dbinit.report import Report
+    from dbinit.settings import load_settings, mask_url
+
+    quiet = bool(given.pop("quiet", False))
+    try:
+        settings = load_settings(**given)
+    except ConfigError as exc:
+        fmt = _fallback(
+            given.get("format") or os.environ.get("DBINIT_FORMAT"), ("text", "json"), "text"
+        )
+        logs.configure(
+            _fallback(
+                given.get("log_format") or os.environ.get("DBINIT_LOG_FORMAT"),
+                ("auto", "console", "json"),
+                "auto",
+            ),
+            "info",
+        )
+        import structlog
+
+        structlog.get_logger("dbinit").error(
+            "settings.invalid", command=command, message=exc.message
+        )
+        report = Report(
+            command, mask_url(str(given.get("database_url", ""))), str(given.get("schema_dir", ""))
+        )
+        report.fail(exc)
+        render(report, fmt, quiet=quiet)
+        raise typer.Exit(report.exit_code) from None
+    logs.configure(settings.log_format, "error" if quiet else settings.log_level)
+    import structlog
+
+    structlog.get_logger("dbinit").debug(
+        "settings.loaded",
+        command=command,
+        database=mask_url(settings.database_url),
+        schema_dir=settings.schema_dir,
+        format=settings.format,
+        timeout_s=settings.initialization_timeout,
+        retry_attempts=settings.retry_attempts,
+        retry_delay_s=settings.retry_delay,
+    )
+    report = engine.execute(command, settings, action)
+    render(report, settings.format, quiet=quiet, show_sql=show_sql)
+    raise typer.Exit(report.exit_code)
+
+
+def _fallback(value: str | None, allowed: tuple[str, ...], default: str) -> str:
+    value = (value or "").strip().lower()
+    return value if value in allowed else default
+
+
+@app.command()
+def check(
+    ctx: typer.Context,
+    database: Database = None,
+    schema_dir: SchemaDir = None,
+    fmt: Format = None,
+    log_format: LogFormat = None,
+    log_level: LogLevel = None,
+    timeout: Timeout = None,
+    quiet: Quiet = False,
+    show_sql: Annotated[
+        bool, typer.Option("--sql", help="Show the SQL each change needs.")
+    ] = False,
+) -> None:
+    """Report drift between the database and the schema files (read-only).
+
+    Never writes and never creates the file: a missing database is drift.
+    Exit 0 when in sync (extra objects are warnings), 1 when anything
+    declared is missing or different.
+    """
+    from dbinit import engine
+
+    given = _common(ctx, database, schema_dir, fmt, log_format, log_level, timeout, quiet)
+    _run("check", given, engine.check, show_sql=show_sql)
+
+
+@app.command()
+def init(
+    ctx: typer.Context,
+    database: Database = None,
+    schema_dir: SchemaDir = None,
+    fmt: Format = None,
+    log_format: LogFormat = None,
+    log_level: LogLevel = None,
+    timeout: Timeout = None,
+    quiet: Quiet = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the plan; change nothing.")
+    ] = False,
+) -> None:
+    """Create what is missing (tables, columns, indexes, views, triggers), safely.
+
+    Applies every safe change in one transaction, verifies and records it in
+    _dbinit_history. If anything needs a rebuild, applies nothing and exits
+    3 naming it (dbinit repair handles it). Never drops anything. Idempotent.
+    """
+    from functools import partial
+
+    from dbinit import engine
+
+    given = _common(ctx, database, schema_dir, fmt, log_format, log_level, timeout, quiet)
+    _run("init", given, partial(engine.init, dry_run=dry_run))
+
+
+@app.command()
+def validate(
+    ctx: typer.Context,
+    database: Database = None,
+    schema_dir: SchemaDir = None,
+    fmt: Format = None,
+    log_format: LogFormat = None,
+    log_level: LogLevel = None,
+    timeout: Timeout = None,
+    quiet: Quiet = False,
+    schema_only: Annotated[
+        bool, typer.Option("--schema-only", help="Check the schema files only, without a database.")
+    ] = False,
+    allow_extra: Annotated[
+        bool, typer.Option("--allow-extra", help="Do not fail on objects the files do not declare.")
+    ] = False,
+    integrity: Annotated[
+        str,
+        typer.Option(
+            "--integrity", help="quick (PRAGMA quick_check), full (integrity_check) or off."
+        ),
+    ] = "quick",
+) -> None:
+    """Strict gate for CI and post-deploy: lint-clean files, zero drift, integrity, foreign keys.
+
+    Exit 0 when everything holds, 1 on drift or a failed check, 65 on a
+    schema or lint error.
+    """
+    from functools import partial
+
+    from dbinit import engine
+
+    if integrity not in ("quick", "full", "off"):
+        raise typer.BadParameter("must be quick, full or off", param_hint="--integrity")
+    given = _common(ctx, database, schema_dir, fmt, log_format, log_level, timeout, quiet)
+    action = partial(
+        engine.validate, schema_only=schema_only, allow_extra=allow_extra, integrity=integrity
+    )
+    _run("validate", given, action)
+
+
+def main() -> None:
+    """Console-script entry point; a bug still exits 70, never with a bare traceback."""
+    try:
+        app()
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        sys.stderr.write("dbinit: interrupted\n")
+        sys.exit(130)
+    except Exception as exc:  # pragma: no cover - defensive edge
+        import traceback
+
+        from dbinit.settings import mask_url
+
+        sys.stderr.write(mask_url(traceback.format_exc()))
+        sys.stderr.write(f"dbinit: internal error: {mask_url(str(exc))}\n")
+        sys.exit(70)

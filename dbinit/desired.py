@@ -1,0 +1,155 @@
+"""The desired model: schema files executed into a private `:memory:` database,
+read back by the very introspector used on the live file, with provenance
+(file, line, table rename hints) attached. Also the schema lint of `validate`.
+
+SQLite is the parser: every syntax error surfaces here with `file:line`.
+This module never touches the live database.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, replace
+
+from dbinit.errors import SchemaError
+from dbinit.introspect import introspect, is_internal
+from dbinit.model import Schema, SourceLoc
+from dbinit.sqlfiles import SchemaFiles
+from dbinit.sqltext import fold, quote_ident
+
+
+@dataclass(frozen=True, slots=True)
+class LintIssue:
+    loc: SourceLoc | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.loc}: {self.message}" if self.loc else self.message
+
+
+@dataclass(frozen=True, slots=True)
+class Desired:
+    schema: Schema
+    files: SchemaFiles
+    lint: tuple[LintIssue, ...]
+
+
+def build(files: SchemaFiles) -> Desired:
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        for st in files.statements:
+            if is_internal(st.name):
+                raise SchemaError(
+                    f"{st.loc}: the name {st.name!r} is reserved for SQLite or dbinit"
+                )
+            try:
+                conn.execute(st.sql)
+            except (sqlite3.Error, sqlite3.Warning) as exc:
+                raise SchemaError(f"{st.loc}: {exc}", details=f"sqlite3: {exc}") from exc
+            except (ValueError, OverflowError, MemoryError, RecursionError) as exc:
+                raise SchemaError(f"{st.loc}: statement rejected: {exc}") from exc
+        try:
+            schema = introspect(conn)
+        except sqlite3.Error as exc:
+            raise SchemaError(f"{files.folder}: cannot read the declared schema: {exc}") from exc
+        schema = _attach_provenance(schema, files)
+        issues = _lint(conn, schema, files)
+    finally:
+        conn.close()
+    return Desired(schema, files, tuple(issues))
+
+
+def _attach_provenance(schema: Schema, files: SchemaFiles) -> Schema:
+    first: dict[tuple[str, str], SourceLoc] = {}
+    hints: dict[str, str] = {}
+    for st in files.statements:
+        group = "table" if st.kind in ("table", "virtual_table") else st.kind
+        first.setdefault((group, fold(st.name)), st.loc)
+        if st.renamed_from:
+            hints[fold(st.name)] = st.renamed_from
+    return Schema(
+        tables={
+            k: replace(t, loc=first.get(("table", k)), renamed_from=hints.get(k))
+            for k, t in schema.tables.items()
+        },
+        indexes={k: replace(i, loc=first.get(("index", k))) for k, i in schema.indexes.items()},
+        views={k: replace(v, loc=first.get(("view", k))) for k, v in schema.views.items()},
+        triggers={k: replace(t, loc=first.get(("trigger", k))) for k, t in schema.triggers.items()},
+    )
+
+
+_UNIQUE_INDEXES = """
+SELECT s.name, il.name, ii.name
+FROM sqlite_schema AS s
+JOIN pragma_index_list(s.name) AS il
+JOIN pragma_index_info(il.name) AS ii
+WHERE s.type = 'table' AND il."unique" = 1 AND il.partial = 0
+ORDER BY s.name, il.name, ii.seqno
+"""
+
+
+def _lint(conn: sqlite3.Connection, schema: Schema, files: SchemaFiles) -> list[LintIssue]:
+    issues: list[LintIssue] = []
+    seen: dict[str, SourceLoc] = {}
+    for st in files.statements:
+        key = fold(st.name)
+        if key in seen:
+            issues.append(
+                LintIssue(st.loc, f"{st.name!r} is declared twice (first at {seen[key]})")
+            )
+        else:
+            seen[key] = st.loc
+
+    keys: dict[str, set[tuple[str, ...]]] = {}
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for tname, iname, cname in conn.execute(_UNIQUE_INDEXES):
+        grouped.setdefault((fold(tname), iname), []).append(fold(cname or ""))
+    for (tkey, _), cols in grouped.items():
+        keys.setdefault(tkey, set()).add(tuple(sorted(cols)))
+    for table in schema.tables.values():
+        keys.setdefault(table.key, set())
+        if table.primary_key:
+            keys[table.key].add(tuple(sorted(table.primary_key)))
+
+    for table in schema.tables.values():
+        for fk in table.foreign_keys:
+            where = f"{table.name}{fk.describe()}"
+            parent = schema.tables.get(fk.ref_table)
+            if parent is None:
+                issues.append(
+                    LintIssue(table.loc, f"foreign key {where} refers to a table no file declares")
+                )
+                continue
+            if not fk.ref_columns:
+                if not parent.primary_key:
+                    issues.append(
+                        LintIssue(
+                            table.loc,
+                            f"foreign key {where} names no columns and {parent.name} "
+                            "has no PRIMARY KEY",
+                        )
+                    )
+                continue
+            missing = [c for c in fk.ref_columns if parent.column(c) is None]
+            if missing:
+                issues.append(
+                    LintIssue(
+                        table.loc,
+                        f"foreign key {where} refers to missing column(s) "
+                        f"{', '.join(missing)} of {parent.name}",
+                    )
+                )
+            elif tuple(sorted(fk.ref_columns)) not in keys[parent.key]:
+                issues.append(
+                    LintIssue(
+                        table.loc,
+                        f"foreign key {where}: ({', '.join(fk.ref_columns)}) is neither the "
+                        f"PRIMARY KEY of {parent.name} nor UNIQUE",
+                    )
+                )
+    for view in schema.views.values():
+        try:
+            conn.execute(f"SELECT * FROM {quote_ident(view.name)} LIMIT 0").fetchall()
+        except sqlite3.Error as exc:
+            issues.append(LintIssue(view.loc, f"view {view.name}: {exc}"))
+    return issues

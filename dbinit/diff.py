@@ -1,0 +1,439 @@
+"""Pure diff of two schemas into typed changes, as set algebra per object kind.
+
+only desired → missing, only live → extra, both → compare fields. Safety is
+judged as if every table had rows. No SQL is built here (see `plan.py`) and
+nothing is read from a database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from dbinit.model import Check, Column, ForeignKey, Index, Schema, Table, Trigger, View
+from dbinit.sqltext import fold, is_constant_default
+
+
+class Safety(StrEnum):
+    SAFE = "safe"
+    REBUILD = "rebuild"
+    DESTRUCTIVE = "destructive"
+
+
+class Kind(StrEnum):
+    MISSING_TABLE = "missing_table"
+    EXTRA_TABLE = "extra_table"
+    MISSING_COLUMN = "missing_column"
+    EXTRA_COLUMN = "extra_column"
+    COLUMN_CHANGED = "column_changed"
+    TABLE_CHANGED = "table_changed"
+    MISSING_INDEX = "missing_index"
+    EXTRA_INDEX = "extra_index"
+    INDEX_CHANGED = "index_changed"
+    MISSING_VIEW = "missing_view"
+    EXTRA_VIEW = "extra_view"
+    VIEW_CHANGED = "view_changed"
+    MISSING_TRIGGER = "missing_trigger"
+    EXTRA_TRIGGER = "extra_trigger"
+    TRIGGER_CHANGED = "trigger_changed"
+    TABLE_RENAMED = "table_renamed"
+    COLUMN_RENAMED = "column_renamed"
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One difference, with both sides (`before` live, `after` declared)."""
+
+    kind: Kind
+    object: str  # table, virtual_table, column, index, view, trigger
+    name: str
+    table: str
+    safety: Safety
+    detail: str
+    column: str | None = None
+    before: str | None = None
+    after: str | None = None
+    sql: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind.value,
+            "object": self.object,
+            "name": self.name,
+            "table": self.table,
+            "column": self.column,
+            "safety": self.safety.value,
+            "detail": self.detail,
+            "sql": list(self.sql),
+        }
+
+
+def _declared(loc: object) -> str:
+    return f"declared in {loc}" if loc else "declared"
+
+
+def diff(desired: Schema, live: Schema) -> list[Change]:
+    """Every difference between the declared and the live schema, in a stable order."""
+    changes: list[Change] = []
+    pairs, renamed_tables = _match_tables(desired, live, changes)
+    for dt, lt in pairs:
+        changes.extend(_diff_table(dt, lt))
+    # Objects that belong to an extra table go with it; they are not listed twice.
+    gone = {k for k in live.tables if k not in desired.tables and k not in renamed_tables}
+    changes.extend(_diff_named("index", desired.indexes, live.indexes, gone))
+    changes.extend(_diff_named("view", desired.views, live.views, gone))
+    changes.extend(_diff_named("trigger", desired.triggers, live.triggers, gone))
+    return changes
+
+
+def _match_tables(
+    desired: Schema, live: Schema, changes: list[Change]
+) -> tuple[list[tuple[Table, Table]], set[str]]:
+    pairs: list[tuple[Table, Table]] = []
+    renamed: set[str] = set()
+    for dt in desired.tables.values():
+        lt = live.tables.get(dt.key)
+        old = fold(dt.renamed_from) if dt.renamed_from else None
+        obj = "virtual_table" if dt.virtual else "table"
+        if lt is not None:
+            pairs.append((dt, lt))
+        elif old and old in live.tables and old not in desired.tables:
+            lt = live.tables[old]
+            renamed.add(old)
+            changes.append(
+                Change(
+                    Kind.TABLE_RENAMED,
+                    obj,
+                    dt.name,
+                    dt.name,
+                    Safety.REBUILD,
+                    f"renamed from {lt.name} ({_declared(dt.loc)}); rows are kept",
+                    before=lt.name,
+                    after=dt.name,
+                )
+            )
+            pairs.append((dt, lt))
+        else:
+            changes.append(
+                Change(
+                    Kind.MISSING_TABLE,
+                    obj,
+                    dt.name,
+                    dt.name,
+                    Safety.SAFE,
+                    f"{_declared(dt.loc)}, absent from the database",
+                    after=dt.sql,
+                )
+            )
+    for lt in live.tables.values():
+        if lt.key not in desired.tables and lt.key not in renamed:
+            changes.append(
+                Change(
+                    Kind.EXTRA_TABLE,
+                    "virtual_table" if lt.virtual else "table",
+                    lt.name,
+                    lt.name,
+                    Safety.DESTRUCTIVE,
+                    "in the database, declared in no schema file",
+                    before=lt.sql,
+                )
+            )
+    return pairs, renamed
+
+
+def add_column_problem(table: Table, col: Column) -> str | None:
+    """Why `ALTER TABLE … ADD COLUMN` would refuse `col` on a table with rows."""
+    if col.key in table.primary_key:
+        return "a PRIMARY KEY column"
+    if (col.key,) in table.uniques:
+        return "a UNIQUE column"
+    if col.hidden == 3:
+        return "a STORED generated column"
+    default_null = col.default is None or col.default.upper() == "NULL"
+    if col.notnull and default_null and not col.is_generated:
+        return "NOT NULL without a non-NULL default"
+    if not is_constant_default(col.default):
+        return f"a non-constant default ({col.default})"
+    if col.references and not default_null:
+        return "a REFERENCES column with a non-NULL default"
+    return None
+
+
+_COLUMN_FIELDS: tuple[tuple[str, Callable[[Column], object]], ...] = (
+    ("type", lambda c: c.type or "(none)"),
+    ("NOT NULL", lambda c: "yes" if c.notnull else "no"),
+    ("DEFAULT", lambda c: c.default if c.default is not None else "(none)"),
+    ("COLLATE", lambda c: c.collate or "BINARY"),
+    (
+        "generated",
+        lambda c: (
+            f"{'STORED' if c.hidden == 3 else 'VIRTUAL'} AS ({c.generated})"
+            if c.is_generated
+            else "no"
+        ),
+    ),
+)
+
+
+def _diff_table(dt: Table, lt: Table) -> list[Change]:
+    out: list[Change] = []
+    if dt.virtual or lt.virtual:
+        if dt.virtual != lt.virtual:
+            out.append(
+                Change(
+                    Kind.TABLE_CHANGED,
+                    "virtual_table" if dt.virtual else "table",
+                    dt.name,
+                    dt.name,
+                    Safety.REBUILD,
+                    f"definition differs from the database ({_declared(dt.loc)})",
+                    before=lt.sql,
+                    after=dt.sql,
+                )
+            )
+        return out
+
+    live_cols = {c.key: c for c in lt.columns}
+    desired_keys = set(dt.column_keys)
+    to_live: dict[str, str] = {}  # desired column key -> live column key
+    missing: list[Column] = []
+    for dc in dt.columns:
+        old = fold(dc.renamed_from) if dc.renamed_from else None
+        if dc.key in live_cols:
+            to_live[dc.key] = dc.key
+        elif old and old in live_cols and old not in desired_keys:
+            to_live[dc.key] = old
+            out.append(
+                Change(
+                    Kind.COLUMN_RENAMED,
+                    "column",
+                    dc.name,
+                    dt.name,
+                    Safety.REBUILD,
+                    f"renamed from {live_cols[old].name}; values are kept",
+                    column=dc.name,
+                    before=live_cols[old].name,
+                    after=dc.name,
+                )
+            )
+        else:
+            missing.append(dc)
+
+    positions = [i for i, c in enumerate(dt.columns) if c.key in to_live]
+    last_existing = max(positions, default=-1)
+    for dc in missing:
+        index = dt.column_keys.index(dc.key)
+        problem = add_column_problem(dt, dc)
+        if index < last_existing:
+            problem = f"declared before {dt.columns[last_existing].name} (ADD COLUMN only appends)"
+        detail = f"{_declared(dt.loc)}, absent from the table"
+        if problem:
+            detail += f"; ALTER TABLE cannot add {problem}, the table is rebuilt"
+        out.append(
+            Change(
+                Kind.MISSING_COLUMN,
+                "column",
+                dc.name,
+                dt.name,
+                Safety.REBUILD if problem else Safety.SAFE,
+                detail,
+                column=dc.name,
+                after=dc.definition,
+            )
+        )
+
+    for dkey, lkey in to_live.items():
+        dcol, lc = dt.column(dkey), live_cols[lkey]
+        assert dcol is not None
+        dc = dcol
+        diffs = [(label, get(lc), get(dc)) for label, get in _COLUMN_FIELDS if get(lc) != get(dc)]
+        if diffs:
+            out.append(
+                Change(
+                    Kind.COLUMN_CHANGED,
+                    "column",
+                    dc.name,
+                    dt.name,
+                    Safety.REBUILD,
+                    "; ".join(f"{label} {b} → {a}" for label, b, a in diffs),
+                    column=dc.name,
+                    before=lc.definition,
+                    after=dc.definition,
+                )
+            )
+
+    mapped = set(to_live.values())
+    for lc in lt.columns:
+        if lc.key not in mapped:
+            out.append(
+                Change(
+                    Kind.EXTRA_COLUMN,
+                    "column",
+                    lc.name,
+                    dt.name,
+                    Safety.DESTRUCTIVE,
+                    "in the database, declared in no schema file",
+                    column=lc.name,
+                    before=lc.definition,
+                )
+            )
+
+    facets = _table_facets(dt, lt, to_live, {c.key for c in missing})
+    if facets:
+        out.append(
+            Change(
+                Kind.TABLE_CHANGED,
+                "table",
+                dt.name,
+                dt.name,
+                Safety.REBUILD,
+                "; ".join(f"{label}: {b} → {a}" for label, b, a in facets),
+                before=lt.sql,
+                after=dt.sql,
+            )
+        )
+    return out
+
+
+def _table_facets(
+    dt: Table, lt: Table, to_live: dict[str, str], missing: set[str]
+) -> list[tuple[str, str, str]]:
+    """Table-level differences, ignoring what goes away with an extra column and
+    what comes with a missing one (reported on the column itself)."""
+    to_desired = {v: k for k, v in to_live.items()}
+    extra = {c.key for c in lt.columns} - set(to_live.values())
+
+    def rename(cols: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(to_desired.get(c, c) for c in cols)
+
+    def fk_list(t: Table, own: set[str], live_side: bool) -> list[ForeignKey]:
+        fks = []
+        for fk in t.foreign_keys:
+            cols = rename(fk.columns) if live_side else fk.columns
+            if set(cols) <= own:
+                continue
+            fks.append(
+                ForeignKey(cols, fk.ref_table, fk.ref_columns, fk.on_update, fk.on_delete, fk.match)
+            )
+        return sorted(fks, key=lambda f: (f.columns, f.ref_table, f.ref_columns))
+
+    def check_list(t: Table, own: set[str], live_side: bool) -> list[str]:
+        keep: list[Check] = [c for c in t.checks if not (c.column and c.column in own)]
+        out = []
+        for c in keep:
+            col = c.column or ""
+            out.append(f"{to_desired.get(col, col) if live_side else col}:{c.expr}")
+        return sorted(out)
+
+    def uniques(t: Table, own: set[str], live_side: bool) -> list[tuple[str, ...]]:
+        return sorted(
+            rename(u) if live_side else u for u in t.uniques if not (len(u) == 1 and u[0] in own)
+        )
+
+    facets: list[tuple[str, str, str]] = []
+
+    def compare(label: str, before: object, after: object) -> None:
+        if before != after:
+            facets.append((label, _show(before), _show(after)))
+
+    if not (set(dt.primary_key) & missing):
+        compare("PRIMARY KEY", rename(lt.primary_key), dt.primary_key)
+    compare("UNIQUE", uniques(lt, extra, True), uniques(dt, missing, False))
+    compare("CHECK", check_list(lt, extra, True), check_list(dt, missing, False))
+    missing_refs = {k for k in missing if (c := dt.column(k)) is not None and c.references}
+    before_fks, after_fks = fk_list(lt, extra, True), fk_list(dt, missing_refs, False)
+    if before_fks != after_fks:
+        facets.append(
+            (
+                "FOREIGN KEY",
+                ", ".join(f.describe() for f in before_fks) or "(none)",
+                ", ".join(f.describe() for f in after_fks) or "(none)",
+            )
+        )
+    compare("STRICT", lt.strict, dt.strict)
+    compare("WITHOUT ROWID", lt.without_rowid, dt.without_rowid)
+    compare("AUTOINCREMENT", lt.autoincrement, dt.autoincrement)
+    desired_order = [k for k in dt.column_keys if k in to_live]
+    live_order = [to_desired[k] for k in lt.column_keys if k in to_desired]
+    compare("column order", live_order, desired_order)
+    return facets
+
+
+def _show(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "(none)"
+        return ", ".join(f"({', '.join(v)})" if isinstance(v, tuple) else str(v) for v in value)
+    return str(value)
+
+
+_KINDS = {
+    "index": (Kind.MISSING_INDEX, Kind.EXTRA_INDEX, Kind.INDEX_CHANGED),
+    "view": (Kind.MISSING_VIEW, Kind.EXTRA_VIEW, Kind.VIEW_CHANGED),
+    "trigger": (Kind.MISSING_TRIGGER, Kind.EXTRA_TRIGGER, Kind.TRIGGER_CHANGED),
+}
+
+
+def _table_of(obj: Index | View | Trigger) -> str:
+    return obj.table if isinstance(obj, (Index, Trigger)) else obj.key
+
+
+def _diff_named(
+    what: str,
+    desired: dict[str, Any],
+    live: dict[str, Any],
+    gone_tables: set[str],
+) -> list[Change]:
+    missing_kind, extra_kind, changed_kind = _KINDS[what]
+    out: list[Change] = []
+    for key, d in desired.items():
+        lv = live.get(key)
+        table = _display_table(d)
+        if lv is None:
+            out.append(
+                Change(
+                    missing_kind,
+                    what,
+                    d.name,
+                    table,
+                    Safety.SAFE,
+                    f"{_declared(d.loc)}, absent from the database",
+                    after=d.sql,
+                )
+            )
+        elif lv.normalized != d.normalized:
+            out.append(
+                Change(
+                    changed_kind,
+                    what,
+                    d.name,
+                    table,
+                    Safety.REBUILD,
+                    f"definition differs from the database ({_declared(d.loc)})",
+                    before=lv.sql,
+                    after=d.sql,
+                )
+            )
+    for key, lv in live.items():
+        if key not in desired and _table_of(lv) not in gone_tables:
+            out.append(
+                Change(
+                    extra_kind,
+                    what,
+                    lv.name,
+                    _display_table(lv),
+                    Safety.DESTRUCTIVE,
+                    "in the database, declared in no schema file",
+                    before=lv.sql,
+                )
+            )
+    return out
+
+
+def _display_table(obj: Index | View | Trigger) -> str:
+    """The table an index or trigger is on; a view's own name."""
+    return obj.name if isinstance(obj, View) else obj.table_name

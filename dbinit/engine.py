@@ -1,0 +1,358 @@
+"""The use cases (`check`, `init`, `validate`), shared by the CLI and the library.
+
+Each returns a `Report`; domain failures become the report's `error` with
+their contract exit code, so callers never see an exception for them. This
+module must not print, parse options, or configure logging.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import structlog
+from structlog.contextvars import bound_contextvars
+
+from dbinit.apply import (
+    Retry,
+    apply_plan,
+    discard_if_new,
+    foreign_key_problem,
+    open_read,
+    open_write,
+    with_retry,
+)
+from dbinit.desired import Desired, build
+from dbinit.diff import Change, Safety, diff
+from dbinit.errors import (
+    DbInitError,
+    IntegrityFailed,
+    InternalError,
+    Refused,
+    SchemaError,
+    SchemaMissing,
+    from_sqlite,
+)
+from dbinit.introspect import introspect
+from dbinit.model import Schema
+from dbinit.plan import Mode, Plan, Policy, make_plan
+from dbinit.report import APPLIED, DRIFT, IN_SYNC, PLANNED, Report
+from dbinit.settings import (
+    Settings,
+    Target,
+    mask_url,
+    parse_database,
+    railway_refusal,
+    railway_warnings,
+)
+from dbinit.sqlfiles import load
+
+log = structlog.get_logger("dbinit")
+EVERYTHING = Policy(Mode.REPAIR, allow_data_loss=True, prune=True)
+
+
+@dataclass
+class Run:
+    """One command's context: where, how long, and its bound logger."""
+
+    command: str
+    settings: Settings
+    target: Target
+    retry: Retry
+    started: float
+
+    @property
+    def path(self) -> Path:
+        return self.target.path
+
+
+def execute(command: str, settings: Settings, action: Callable[[Run, Report], None]) -> Report:
+    """Run `action` for `command`, turning every failure into the report's error."""
+    started = time.monotonic()
+    report = Report(command, mask_url(settings.database_url), settings.schema_dir)
+    try:
+        target = parse_database(settings.database_url)
+        report.database = target.url
+        run = Run(
+            command,
+            settings,
+            target,
+            Retry(
+                settings.retry_attempts,
+                settings.retry_delay,
+                started + settings.initialization_timeout,
+            ),
+            started,
+        )
+        with bound_contextvars(command=command, database=target.url):
+            for warning in railway_warnings(target.path):
+                log.warning("railway.ephemeral_database", message=warning)
+                report.notes.append(warning)
+            action(run, report)
+    except DbInitError as exc:
+        report.fail(exc)
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:  # a bug: the only place a traceback is logged
+        log.error(
+            "internal.error",
+            command=command,
+            error=mask_url(f"{type(exc).__name__}: {exc}"),
+            traceback=mask_url(traceback.format_exc()),
+        )
+        report.fail(InternalError(f"Internal error: {type(exc).__name__}: {mask_url(str(exc))}"))
+    report.duration_ms = (time.monotonic() - started) * 1000
+    level = (
+        "info" if report.exit_code == 0 else "warning" if report.exit_code in (1, 3) else "error"
+    )
+    getattr(log, level)(
+        "command.done",
+        command=command,
+        database=report.database,
+        status=report.status,
+        exit_code=report.exit_code,
+        error_code=report.error.error_code if report.error else None,
+        message=report.error.message if report.error else None,
+        duration_ms=round(report.duration_ms, 3),
+    )
+    return report
+
+
+def load_desired(run: Run) -> Desired:
+    t0 = time.perf_counter()
+    files = load(Path(run.settings.schema_dir), run.settings.schema_dir)
+    desired = build(files)
+    if desired.schema.is_empty():
+        raise SchemaMissing(f"Schema folder {files.folder} declares no objects")
+    log.info(
+        "schema.loaded",
+        schema_dir=files.folder,
+        files=len(files.files),
+        objects=desired.schema.object_count(),
+        ms=_ms(t0),
+    )
+    for issue in desired.lint:
+        log.warning("schema.lint", issue=str(issue))
+    return desired
+
+
+def read_live(run: Run) -> tuple[sqlite3.Connection | None, Schema]:
+    """The live schema, read-only; an empty schema when the file does not exist."""
+
+    def attempt() -> tuple[sqlite3.Connection | None, Schema]:
+        conn = open_read(run.path, run.retry)
+        if conn is None:
+            log.info("database.missing", path=str(run.path))
+            return None, Schema()
+        try:
+            t0 = time.perf_counter()
+            schema = introspect(conn)
+        except BaseException:
+            conn.close()
+            raise
+        log.info("database.opened", mode="read-only", objects=schema.object_count(), ms=_ms(t0))
+        return conn, schema
+
+    try:
+        return with_retry(attempt, run.retry, "read")
+    except sqlite3.Error as exc:
+        raise from_sqlite(exc, run.path, during="read") from None
+
+
+def compute(run: Run, desired: Desired, live: Schema, policy: Policy) -> Plan:
+    t0 = time.perf_counter()
+    changes = diff(desired.schema, live)
+    plan = make_plan(changes, desired.schema, live, policy)
+    log.info(
+        "diff.computed",
+        changes=len(changes),
+        safe=sum(c.safety is Safety.SAFE for c in changes),
+        rebuild=sum(c.safety is Safety.REBUILD for c in changes),
+        destructive=sum(c.safety is Safety.DESTRUCTIVE for c in changes),
+        ms=_ms(t0),
+    )
+    return plan
+
+
+def _ms(t0: float) -> float:
+    return round((time.perf_counter() - t0) * 1000, 3)
+
+
+def _close(conn: sqlite3.Connection | None) -> None:
+    if conn is not None:
+        conn.close()
+
+
+# --- check -------------------------------------------------------------------
+
+
+def check(run: Run, report: Report) -> None:
+    desired = load_desired(run)
+    conn, live = read_live(run)
+    _close(conn)
+    plan = compute(run, desired, live, EVERYTHING)
+    report.changes = list(plan.changes)
+    report.status = DRIFT if report.drift else IN_SYNC
+    report.exit_code = 1 if report.drift else 0
+
+
+# --- init --------------------------------------------------------------------
+
+
+def refusal(plan: Plan, command: str) -> Refused:
+    names = ", ".join(_change_label(c) for c in plan.blocked)
+    if command == "init":
+        return Refused(
+            f"init applies only safe changes; {len(plan.blocked)} change(s) need "
+            f"`dbinit repair`: {names}",
+            details="nothing was changed; run `dbinit repair --dry-run` to see the rebuild plan",
+        )
+    return Refused(f"{plan.blocked_reason}: {names}", details="nothing was changed")
+
+
+def _change_label(c: Change) -> str:
+    where = f"{c.table}.{c.column}" if c.column else c.name
+    return f"{where} ({c.kind.value})"
+
+
+def init(run: Run, report: Report, *, dry_run: bool = False) -> None:
+    desired = load_desired(run)
+    if not dry_run:
+        railway_refusal(run.path)
+    conn, live = read_live(run)
+    _close(conn)
+    policy = Policy(Mode.INIT)
+    plan = compute(run, desired, live, policy)
+    report.changes = list(plan.changes)
+    if plan.blocked:
+        raise refusal(plan, "init")
+    if plan.is_empty():
+        report.status, report.exit_code = IN_SYNC, 0
+        return
+    if dry_run:
+        report.status, report.exit_code = PLANNED, 0
+        return
+    _write(run, report, desired, policy)
+
+
+def _write(run: Run, report: Report, desired: Desired, policy: Policy) -> None:
+    conn, created = open_write(run.path, run.retry)
+    log.info("database.opened", mode="read-write", created=created)
+
+    def replan(c: sqlite3.Connection) -> Plan:
+        return compute(run, desired, introspect(c), policy)
+
+    history = {
+        "command": run.command,
+        "version": _version(),
+        "checksum": desired.files.checksum,
+        "started": run.started,
+    }
+    try:
+        applied = apply_plan(conn, run.path, replan, run.retry, history)
+        report.changes = list(applied.plan.changes)
+        if applied.plan.blocked:
+            raise refusal(applied.plan, run.command)
+        if not applied.statements:
+            log.info("apply.nothing", reason="already applied by another process")
+            report.status, report.exit_code = IN_SYNC, 0
+            return
+        report.applied = list(applied.statements)
+        report.checks["foreign_keys"] = "ok"
+        _verify(run, conn, desired, policy)
+        report.status, report.exit_code = APPLIED, 0
+    except BaseException:
+        conn.close()
+        discard_if_new(run.path, created)
+        raise
+    conn.close()
+
+
+def _verify(run: Run, conn: sqlite3.Connection, desired: Desired, policy: Policy) -> None:
+    t0 = time.perf_counter()
+    left = [
+        c
+        for c in diff(desired.schema, introspect(conn))
+        if c.safety is Safety.SAFE or policy.mode is Mode.REPAIR
+    ]
+    log.info("verify.done", remaining=len(left), ms=_ms(t0))
+    if left:
+        raise InternalError(
+            "Verification failed after commit: "
+            + ", ".join(_change_label(c) for c in left)
+            + " still differ"
+        )
+
+
+def _version() -> str:
+    from dbinit import __version__
+
+    return __version__
+
+
+# --- validate ----------------------------------------------------------------
+
+
+def validate(
+    run: Run,
+    report: Report,
+    *,
+    schema_only: bool = False,
+    allow_extra: bool = False,
+    integrity: str = "quick",
+) -> None:
+    desired = load_desired(run)
+    if desired.lint:
+        issues = list(desired.lint)
+        more = f" (+{len(issues) - 1} more)" if len(issues) > 1 else ""
+        raise SchemaError(
+            f"{issues[0]}{more}",
+            details="; ".join(str(i) for i in issues),
+        )
+    if schema_only:
+        report.status, report.exit_code = IN_SYNC, 0
+        return
+    conn, live = read_live(run)
+    try:
+        plan = compute(run, desired, live, EVERYTHING)
+        report.changes = list(plan.changes)
+        failure: DbInitError | None = None
+        if conn is not None:
+            failure = _checks(run, conn, report, integrity)
+    finally:
+        _close(conn)
+    drift = report.changes if not allow_extra else report.drift
+    if failure is not None:
+        raise failure
+    report.status = DRIFT if drift else IN_SYNC
+    report.exit_code = 1 if drift else 0
+
+
+def _checks(
+    run: Run, conn: sqlite3.Connection, report: Report, integrity: str
+) -> DbInitError | None:
+    failure: DbInitError | None = None
+    t0 = time.perf_counter()
+    try:
+        if integrity != "off":
+            pragma = "quick_check" if integrity == "quick" else "integrity_check"
+            rows = [r[0] for r in conn.execute(f"PRAGMA {pragma}").fetchall()]
+            ok = rows == ["ok"]
+            report.checks["integrity"] = "ok" if ok else "failed"
+            if not ok:
+                failure = IntegrityFailed(
+                    f"PRAGMA {pragma} failed: {rows[0]}"
+                    + (f" (+{len(rows) - 1} more)" if len(rows) > 1 else ""),
+                    details="; ".join(rows[:20]),
+                )
+        fk_problem = foreign_key_problem(conn, exit_code=1)
+    except sqlite3.Error as exc:
+        raise from_sqlite(exc, run.path, during="validate") from None
+    report.checks["foreign_keys"] = "failed" if fk_problem else "ok"
+    failure = failure or fk_problem
+    log.info("checks.done", **report.checks, ms=_ms(t0))
+    return failure

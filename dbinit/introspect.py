@@ -1,0 +1,198 @@
+"""Connection → `Schema`, in a fixed handful of queries whatever the table count.
+
+The same function reads the live database and the `:memory:` database built
+from the schema files, so a parser mismatch cannot invent drift. Facts come
+from `sqlite_schema` and table-valued PRAGMA joins (`table_xinfo`,
+`foreign_key_list`, `index_list`/`index_info`, `table_list`); CHECK
+constraints and AUTOINCREMENT from sqlite-utils' CREATE TABLE parser; column
+COLLATE and generated expressions from `sqltext`. Internal objects are
+filtered here and nowhere else. This module never writes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+
+from dbinit.model import Check, Column, ForeignKey, Index, Schema, Table, Trigger, View
+from dbinit.sqltext import (
+    ColumnClause,
+    column_clauses,
+    fold,
+    normalize,
+    normalize_expr,
+    normalize_type,
+)
+
+HISTORY_TABLE = "_dbinit_history"
+
+_TABLES = """
+SELECT s.type, s.name, s.tbl_name, s.sql, l.type, l.wr, l.strict
+FROM sqlite_schema AS s
+LEFT JOIN pragma_table_list AS l ON l.schema = 'main' AND l.name = s.name
+WHERE s.type IN ('table', 'index', 'view', 'trigger')
+"""
+_PLAIN_TABLES = (
+    "FROM sqlite_schema AS s {join} WHERE s.type = 'table' AND s.sql NOT LIKE 'CREATE VIRTUAL%'"
+    " AND s.name NOT LIKE 'sqlite^_%' ESCAPE '^'"
+)
+_COLUMNS = (
+    'SELECT s.name, p.name, p.type, p."notnull", p.dflt_value, p.pk, p.hidden '
+    + _PLAIN_TABLES.format(join="JOIN pragma_table_xinfo(s.name) AS p")
+    + " ORDER BY s.name, p.cid"
+)
+_FOREIGN_KEYS = (
+    'SELECT s.name, f.id, f."table", f."from", f."to", f.on_update, f.on_delete, f."match" '
+    + _PLAIN_TABLES.format(join="JOIN pragma_foreign_key_list(s.name) AS f")
+    + " ORDER BY s.name, f.id, f.seq"
+)
+_UNIQUES = (
+    "SELECT s.name, il.name, ii.name "
+    + _PLAIN_TABLES.format(
+        join="JOIN pragma_index_list(s.name) AS il JOIN pragma_index_info(il.name) AS ii"
+    )
+    + " AND il.origin = 'u' ORDER BY s.name, il.name, ii.seqno"
+)
+
+
+def is_internal(name: str, *, shadow: bool = False) -> bool:
+    """The one filter for objects that are never diffed."""
+    key = fold(name)
+    return shadow or key.startswith("sqlite_") or key == HISTORY_TABLE
+
+
+def introspect(conn: sqlite3.Connection) -> Schema:
+    """Read every user object of the `main` schema of `conn`."""
+    rows = conn.execute(_TABLES).fetchall()
+    plain: dict[str, tuple[str, str, bool, bool]] = {}  # key -> (name, sql, wr, strict)
+    virtual: dict[str, tuple[str, str]] = {}
+    schema = Schema()
+    internal_tables: set[str] = set()
+    for otype, name, _tbl, sql, ltype, wr, strict in rows:
+        if otype == "table":
+            if is_internal(name, shadow=ltype == "shadow"):
+                internal_tables.add(fold(name))
+            elif sql.upper().startswith("CREATE VIRTUAL"):
+                virtual[fold(name)] = (name, sql)
+            else:
+                plain[fold(name)] = (name, sql, bool(wr), bool(strict))
+    for otype, name, tbl_name, sql, *_ in rows:
+        if otype == "table" or sql is None:
+            continue  # tables done above; autoindexes belong to table constraints
+        table = fold(tbl_name)
+        if is_internal(name) or table in internal_tables:
+            continue
+        key = fold(name)
+        if otype == "index":
+            unique = sql.split(None, 2)[1].upper() == "UNIQUE"
+            schema.indexes[key] = Index(
+                key, table, unique, normalize(sql), name=name, table_name=tbl_name, sql=sql
+            )
+        elif otype == "view":
+            schema.views[key] = View(key, normalize(sql), name=name, sql=sql)
+        elif otype == "trigger":
+            schema.triggers[key] = Trigger(
+                key, table, normalize(sql), name=name, table_name=tbl_name, sql=sql
+            )
+
+    columns: dict[str, list[tuple[str, str, int, str | None, int, int]]] = defaultdict(list)
+    for tname, *col in conn.execute(_COLUMNS):
+        columns[fold(tname)].append(tuple(col))
+    fks: dict[str, dict[int, list[tuple[str, str, str | None, str, str, str]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for tname, fk_id, ref, frm, to, on_update, on_delete, match in conn.execute(_FOREIGN_KEYS):
+        fks[fold(tname)][fk_id].append((ref, frm, to, on_update, on_delete, match))
+    uniques: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for tname, iname, cname in conn.execute(_UNIQUES):
+        uniques[fold(tname)][iname].append(fold(cname or ""))
+
+    for key, (name, sql) in virtual.items():
+        schema.tables[key] = Table(
+            key, (), (), (), (), (), False, False, False, normalize(sql), name=name, sql=sql
+        )
+    for key, (name, sql, wr, strict) in plain.items():
+        schema.tables[key] = _table(
+            key, name, sql, wr, strict, columns[key], fks[key].values(), uniques[key].values()
+        )
+    return schema
+
+
+def _table(
+    key: str,
+    name: str,
+    sql: str,
+    without_rowid: bool,
+    strict: bool,
+    columns: list[tuple[str, str, int, str | None, int, int]],
+    fk_groups: object,
+    unique_groups: object,
+) -> Table:
+    from sqlite_utils.create_table_parser import ParseError, parse_autoincrement, parse_checks
+
+    clauses: dict[str, ColumnClause] = {fold(c.name): c for c in column_clauses(sql)}
+    cols: list[Column] = []
+    pk: list[tuple[int, str]] = []
+    for cname, ctype, notnull, default, pk_pos, hidden in columns:
+        ckey = fold(cname)
+        clause = clauses.get(ckey)
+        cols.append(
+            Column(
+                key=ckey,
+                type=normalize_type(ctype or ""),
+                notnull=bool(notnull),
+                default=normalize_expr(default),
+                collate=clause.collate if clause else None,
+                hidden=hidden,
+                generated=clause.generated if clause else None,
+                name=cname,
+                definition=clause.text if clause else cname,
+                references=clause.references if clause else False,
+                renamed_from=clause.hint if clause else None,
+            )
+        )
+        if pk_pos:
+            pk.append((pk_pos, ckey))
+    foreign_keys = []
+    for group in fk_groups:  # type: ignore[attr-defined]
+        ref, _, _, on_update, on_delete, match = group[0]
+        to_cols = tuple(fold(g[2]) for g in group if g[2] is not None)
+        foreign_keys.append(
+            ForeignKey(
+                columns=tuple(fold(g[1]) for g in group),
+                ref_table=fold(ref),
+                ref_columns=to_cols,
+                on_update=on_update.upper(),
+                on_delete=on_delete.upper(),
+                match=match.upper(),
+            )
+        )
+    try:
+        checks = tuple(
+            sorted(
+                (
+                    Check(normalize_expr(c.check) or "", fold(c.column) or None)
+                    for c in parse_checks(sql)
+                ),
+                key=lambda c: (c.column or "", c.expr),
+            )
+        )
+        autoincrement = parse_autoincrement(sql) is not None
+    except ParseError:
+        # Fall back to the whole definition: never silently lose a constraint.
+        checks = (Check(normalize(sql), None),)
+        autoincrement = "AUTOINCREMENT" in sql.upper()
+    return Table(
+        key=key,
+        columns=tuple(cols),
+        primary_key=tuple(k for _, k in sorted(pk)),
+        uniques=tuple(sorted(tuple(u) for u in unique_groups)),  # type: ignore[attr-defined]
+        checks=checks,
+        foreign_keys=tuple(sorted(foreign_keys, key=lambda f: (f.columns, f.ref_table))),
+        strict=strict,
+        without_rowid=without_rowid,
+        autoincrement=autoincrement,
+        virtual=None,
+        name=name,
+        sql=sql,
+    )

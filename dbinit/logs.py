@@ -1,0 +1,52 @@
+"""The one place that configures structlog (CLI only; the library never does).
+
+Logs go to stderr: console lines on a TTY, JSON lines otherwise (or as asked),
+ISO-8601 UTC timestamps, lowercase levels, URL passwords masked, and never a
+traceback renderer that shows local variables.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+
+from dbinit.settings import mask_url
+
+
+def _mask(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    for key, value in event.items():
+        if isinstance(value, str):
+            event[key] = mask_url(value)
+    return event
+
+
+def configure(log_format: str, level: str) -> None:
+    stream = sys.stderr
+    tty = stream.isatty()
+    fmt = ("console" if tty else "json") if log_format == "auto" else log_format
+    processors: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _mask,
+    ]
+    if fmt == "json":
+        processors.append(structlog.processors.JSONRenderer())
+    else:
+        colors = tty and "NO_COLOR" not in os.environ
+        processors.append(
+            structlog.dev.ConsoleRenderer(
+                colors=colors, exception_formatter=structlog.dev.plain_traceback
+            )
+        )
+    structlog.configure(
+        processors=processors,
+        wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(file=stream),
+        cache_logger_on_first_use=False,
+    )

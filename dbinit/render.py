@@ -1,0 +1,117 @@
+"""Report → stdout: one JSON document, or rich tables grouped by safety and a verdict.
+
+stdout carries the report and nothing else. This module does not log and
+does not decide exit codes.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from dbinit.diff import Change, Safety
+from dbinit.report import APPLIED, DRIFT, IN_SYNC, PLANNED, Report
+
+_GROUPS = (
+    (Safety.SAFE, "Safe changes", "green"),
+    (Safety.REBUILD, "Rebuild changes (dbinit repair)", "yellow"),
+    (Safety.DESTRUCTIVE, "Extra objects (not declared)", "magenta"),
+)
+
+
+def render(report: Report, fmt: str, *, quiet: bool = False, show_sql: bool = False) -> None:
+    if fmt == "json":
+        sys.stdout.write(json.dumps(report.to_dict()) + "\n")
+        sys.stdout.flush()
+        return
+    from rich.console import Console
+
+    width = None if sys.stdout.isatty() else 120
+    console = Console(file=sys.stdout, highlight=False, soft_wrap=False, width=width)
+    if quiet:
+        if report.error is not None:
+            _error_panel(console, report)
+        return
+    show_sql = show_sql or report.status == PLANNED
+    _tables(console, report.changes, show_sql)
+    if report.backup:
+        console.print(f"Backup: {report.backup}")
+    for note in report.notes:
+        console.print(f"[yellow]warning:[/] {note}")
+    if report.error is not None:
+        _error_panel(console, report)
+    else:
+        console.print(verdict(report))
+
+
+def _tables(console: object, changes: list[Change], show_sql: bool) -> None:
+    from rich.table import Table
+
+    for safety, title, colour in _GROUPS:
+        group = [c for c in changes if c.safety is safety]
+        if not group:
+            continue
+        table = Table(
+            title=f"{title}: {len(group)}", title_justify="left", title_style=f"bold {colour}"
+        )
+        table.add_column("change", style=colour, no_wrap=True)
+        table.add_column("object", no_wrap=True)
+        table.add_column("detail")
+        if show_sql:
+            table.add_column("sql")
+        for c in group:
+            obj = f"{c.table}.{c.column}" if c.column else c.name
+            row = [c.kind.value, f"{c.object} {obj}", c.detail]
+            if show_sql:
+                row.append(";\n".join(c.sql) + (";" if c.sql else ""))
+            table.add_row(*row)
+        console.print(table)  # type: ignore[attr-defined]
+
+
+def verdict(report: Report) -> str:
+    n = len(report.changes)
+    extras = n - len(report.drift)
+    warn = f" ({extras} extra object(s) not declared)" if extras else ""
+    rebuild = sum(c.safety is Safety.REBUILD for c in report.changes)
+    if report.status == IN_SYNC:
+        if (
+            report.command == "validate"
+            and report.checks.get("integrity") == "skipped"
+            and not report.changes
+        ):
+            return f"[green]✓[/] Valid: schema files in {report.schema_dir} are lint-clean{warn}"
+        return f"[green]✓[/] In sync: {report.database} matches {report.schema_dir}{warn}"
+    if report.status == DRIFT:
+        hint = "run `dbinit repair`" if rebuild else "run `dbinit init`"
+        return (
+            f"[red]✗[/] Drift: {len(report.drift)} change(s) between {report.database} and "
+            f"{report.schema_dir}{warn}; {hint}"
+        )
+    if report.status == PLANNED:
+        count = sum(
+            len(c.sql)
+            for c in report.changes
+            if c.safety is Safety.SAFE or report.command != "init"
+        )
+        return f"[cyan]•[/] Dry run: would apply {count} statement(s); nothing was changed"
+    if report.status == APPLIED:
+        return (
+            f"[green]✓[/] Applied {len(report.applied)} statement(s) to {report.database}; "
+            f"verified in sync{warn}"
+        )
+    return f"{report.status}"
+
+
+def _error_panel(console: object, report: Report) -> None:
+    from rich.markup import escape
+    from rich.panel import Panel
+
+    err = report.error
+    assert err is not None
+    body = escape(err.message)
+    if err.details:
+        body += f"\n[dim]{escape(err.details)}[/]"
+    if err.retry_after:
+        body += f"\n[dim]retry after {err.retry_after} s[/]"
+    title = f"{err.error_code} {err.error} (exit {report.exit_code})"
+    console.print(Panel(body, title=title, title_align="left", border_style="red"))  # type: ignore[attr-defined]

@@ -1,0 +1,69 @@
+"""The report every command returns: what the JSON document and the text view show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from dbinit.diff import Change, Safety
+from dbinit.errors import DbInitError
+
+IN_SYNC, DRIFT, PLANNED, APPLIED, REFUSED, ERROR = (
+    "in_sync",
+    "drift",
+    "planned",
+    "applied",
+    "refused",
+    "error",
+)
+
+
+@dataclass
+class Report:
+    command: str
+    database: str
+    schema_dir: str
+    status: str = IN_SYNC
+    exit_code: int = 0
+    changes: list[Change] = field(default_factory=list)
+    applied: list[str] = field(default_factory=list)
+    backup: str | None = None
+    checks: dict[str, str] = field(
+        default_factory=lambda: {"integrity": "skipped", "foreign_keys": "skipped"}
+    )
+    error: DbInitError | None = None
+    duration_ms: float = 0.0
+    notes: list[str] = field(default_factory=list)  # text-mode remarks (warnings)
+    rows: list[dict[str, Any]] | None = None  # `history` and `inspect` payloads
+
+    @property
+    def drift(self) -> list[Change]:
+        """Changes that count as drift (extra objects are warnings)."""
+        return [c for c in self.changes if c.safety is not Safety.DESTRUCTIVE]
+
+    def fail(self, error: DbInitError) -> Report:
+        self.error = error
+        self.exit_code = error.exit_code
+        self.status = REFUSED if error.error_code == "DB_007" else ERROR
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        from dbinit import __version__
+
+        doc: dict[str, Any] = {
+            "dbinit_version": __version__,
+            "command": self.command,
+            "database": self.database,
+            "schema_dir": self.schema_dir,
+            "status": self.status,
+            "exit_code": self.exit_code,
+            "changes": [c.to_dict() for c in self.changes],
+            "applied": list(self.applied),
+            "backup": self.backup,
+            "checks": dict(self.checks),
+            "error": self.error.to_dict() if self.error else None,
+            "duration_ms": round(self.duration_ms, 3),
+        }
+        if self.rows is not None:
+            doc[self.command if self.command == "history" else "objects"] = self.rows
+        return doc

@@ -1,0 +1,229 @@
+"""Settings (contract §3): pydantic-settings, URL parsing, Railway rules, masking.
+
+Precedence, highest first: command-line option (passed in as init kwargs,
+only the ones the user gave), `DBINIT_*` environment, `DATABASE_URL` when it
+is a `sqlite:` URL, `.env`, `[tool.dbinit]` in `pyproject.toml`, default.
+This module does not open databases or read schema files.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    PydanticBaseSettingsSource,
+    PyprojectTomlConfigSettingsSource,
+    SettingsConfigDict,
+)
+
+from dbinit.errors import ConfigError, ConnectionFailed
+
+DEFAULT_DATABASE = "sqlite:///app.db"
+_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/@:\s]*:)[^@/\s]*(?=@)")
+ENV_NAMES = {
+    "database_url": "DBINIT_DATABASE_URL",
+    "schema_dir": "DBINIT_SCHEMA_DIR",
+    "retry_attempts": "DBINIT_RETRY_ATTEMPTS",
+    "retry_delay": "DBINIT_RETRY_DELAY",
+    "initialization_timeout": "DBINIT_INITIALIZATION_TIMEOUT",
+    "format": "DBINIT_FORMAT",
+    "log_format": "DBINIT_LOG_FORMAT",
+    "log_level": "DBINIT_LOG_LEVEL",
+}
+OPTION_NAMES = {
+    "database_url": "--database",
+    "schema_dir": "--schema-dir",
+    "initialization_timeout": "--timeout",
+    "format": "--format",
+    "log_format": "--log-format",
+    "log_level": "--log-level",
+}
+
+
+def mask_url(text: str) -> str:
+    """Replace the password of every URL in `text` with `***`."""
+    return _PASSWORD.sub(r"\g<head>***", text)
+
+
+class _SqliteUrlFallback(PydanticBaseSettingsSource):
+    """`DATABASE_URL` (from the environment or `.env`) when it is a sqlite: URL."""
+
+    def __init__(self, settings_cls: type[BaseSettings], values: dict[str, str | None]) -> None:
+        super().__init__(settings_cls)
+        self._values = values
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        url = self._values.get("DATABASE_URL")
+        if url and _is_sqlite_url(url):
+            return {"database_url": url}
+        return {}
+
+
+def _is_sqlite_url(url: str) -> bool:
+    scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+    return scheme == "sqlite" or scheme.startswith("sqlite+")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="DBINIT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        dotenv_filtering="match_prefix",
+        extra="forbid",
+        pyproject_toml_table_header=("tool", "dbinit"),
+        validate_default=True,
+    )
+
+    database_url: str = DEFAULT_DATABASE
+    schema_dir: str = "schemas"
+    retry_attempts: int = Field(3, ge=0, le=100)
+    retry_delay: float = Field(1.0, ge=0, le=3600)
+    initialization_timeout: float = Field(30.0, gt=0, le=86400)
+    format: Literal["text", "json"] = "text"
+    log_format: Literal["auto", "console", "json"] = "auto"
+    log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
+
+    @field_validator("format", "log_format", "log_level", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("database_url", "schema_dir")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        dotenv_values: dict[str, str | None] = {}
+        if isinstance(dotenv_settings, DotEnvSettingsSource):
+            dotenv_values = {k.upper(): v for k, v in dotenv_settings.env_vars.items()}
+        return (
+            init_settings,
+            env_settings,
+            _SqliteUrlFallback(settings_cls, {"DATABASE_URL": os.environ.get("DATABASE_URL")}),
+            dotenv_settings,
+            _SqliteUrlFallback(settings_cls, dotenv_values),
+            PyprojectTomlConfigSettingsSource(settings_cls),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where the database is: its file path and the URL shown in reports."""
+
+    path: Path
+    url: str
+
+
+def parse_database(value: str) -> Target:
+    """`sqlite:///rel.db`, `sqlite:////abs.db`, `sqlite+driver:///…` or a bare path."""
+    text = value.strip()
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", text) and not re.match(r"^[A-Za-z]:[\\/]", text):
+        scheme, rest = text.split(":", 1)
+        if not _is_sqlite_url(text):
+            raise ConfigError(
+                f"database: unsupported URL scheme {scheme!r} in {mask_url(text)!r}; "
+                "only sqlite: URLs (sqlite:///relative.db, sqlite:////absolute.db) are supported"
+            )
+        if not rest.startswith("///"):
+            raise ConfigError(
+                f"database: {mask_url(text)!r} is not a sqlite URL with a path "
+                "(use sqlite:///relative.db or sqlite:////absolute.db)"
+            )
+        path_text = rest[3:]
+        if "?" in path_text or "#" in path_text:
+            raise ConfigError(f"database: query parameters are not supported in {mask_url(text)!r}")
+    else:
+        path_text = text
+    if not path_text or path_text in (":memory:", "/:memory:") or path_text.endswith("/"):
+        raise ConfigError(f"database: {mask_url(text)!r} does not name a database file")
+    path = Path(path_text)
+    return Target(path, mask_url(f"sqlite:///{path_text}"))
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from every source; `overrides` are the options the user gave."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        settings = Settings(**given)
+    except ValidationError as exc:
+        raise ConfigError(_describe_validation(exc)) from None
+    except Exception as exc:  # unreadable .env or pyproject.toml
+        raise ConfigError(f"cannot read settings: {mask_url(str(exc)).splitlines()[0]}") from None
+    if "database_url" not in settings.model_fields_set:
+        mount = os.environ.get("RAILWAY_VOLUME_MOUNT_PATH")
+        if mount:
+            settings = settings.model_copy(update={"database_url": str(Path(mount) / "app.db")})
+    return settings
+
+
+def _describe_validation(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = err["loc"][0] if err["loc"] else ""
+        name = str(loc)
+        if err["type"] == "extra_forbidden":
+            parts.append(f"unknown setting {name!r} (check the spelling in .env or [tool.dbinit])")
+            continue
+        label = ENV_NAMES.get(name, name)
+        option = OPTION_NAMES.get(name)
+        label = f"{name} ({label}{', ' + option if option else ''})"
+        parts.append(f"invalid value for {label}: {err['msg']}")
+    return "; ".join(parts)
+
+
+def railway_warnings(path: Path) -> list[str]:
+    """Warnings every command logs on Railway for a database outside the volume."""
+    if not os.environ.get("RAILWAY_ENVIRONMENT"):
+        return []
+    mount = os.environ.get("RAILWAY_VOLUME_MOUNT_PATH")
+    if mount and _under(path, Path(mount)):
+        return []
+    where = f"outside the volume {mount}" if mount else "and no Railway volume is attached"
+    return [f"database {path} is {where}: its data will not survive a redeploy"]
+
+
+def railway_refusal(path: Path) -> None:
+    """`init`/`repair` refuse to create a database on an unmounted Railway volume."""
+    if not os.environ.get("RAILWAY_ENVIRONMENT"):
+        return
+    mount = os.environ.get("RAILWAY_VOLUME_MOUNT_PATH")
+    if not mount or not _under(path, Path(mount)):
+        return
+    if not os.path.ismount(mount):
+        raise ConnectionFailed(
+            f"Railway volume {mount} is not mounted: the database step runs before the volume "
+            "is attached (e.g. as a pre-deploy command, whose file changes are thrown away); "
+            "run `dbinit init` in the start command instead",
+            details=f"os.path.ismount({mount!r}) is False while RAILWAY_ENVIRONMENT is set",
+        )
+
+
+def _under(path: Path, folder: Path) -> bool:
+    try:
+        path.absolute().resolve().relative_to(folder.absolute().resolve())
+    except ValueError:
+        return False
+    return True

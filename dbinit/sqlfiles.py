@@ -1,0 +1,145 @@
+"""Schema files: find them, split them into statements, reject what is not allowed.
+
+Every error names `file:line` of the statement it is about. Table rename
+hints (`-- dbinit: renamed-from=OLD` directly above a CREATE TABLE) are
+captured here because SQLite does not store comments outside a statement.
+This module never opens a database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from dbinit.errors import PermissionDenied, SchemaError, SchemaMissing
+from dbinit.model import SourceLoc
+from dbinit.sqltext import HINT, LexError, Token, create_head, lex, significant, unquote
+
+ALLOWED = "CREATE TABLE, CREATE [UNIQUE] INDEX, CREATE VIEW, CREATE TRIGGER or CREATE VIRTUAL TABLE"
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    kind: str  # table, virtual_table, index, view, trigger
+    name: str
+    sql: str
+    loc: SourceLoc
+    renamed_from: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaFiles:
+    folder: str  # as the user named it
+    files: tuple[str, ...]
+    statements: tuple[Statement, ...]
+    checksum: str
+
+
+def load(folder: Path, display: str) -> SchemaFiles:
+    """Read `folder/**/*.sql` in lexical order of their relative paths."""
+    if not folder.exists():
+        raise SchemaMissing(f"Schema folder {display} does not exist")
+    if not folder.is_dir():
+        raise SchemaMissing(f"Schema folder {display} is not a folder")
+    try:
+        paths = sorted(
+            (p for p in folder.rglob("*.sql") if p.is_file()),
+            key=lambda p: p.relative_to(folder).as_posix(),
+        )
+    except PermissionError as exc:
+        raise PermissionDenied(f"Cannot read schema folder {display}: {exc.strerror}") from exc
+    if not paths:
+        raise SchemaMissing(f"Schema folder {display} has no *.sql files")
+    digest = hashlib.sha256()
+    statements: list[Statement] = []
+    names: list[str] = []
+    for path in paths:
+        rel = path.relative_to(folder).as_posix()
+        shown = f"{display.rstrip('/')}/{rel}"
+        names.append(shown)
+        try:
+            data = path.read_bytes()
+        except PermissionError as exc:
+            raise PermissionDenied(f"Cannot read schema file {shown}: {exc.strerror}") from exc
+        except OSError as exc:
+            raise SchemaError(f"{shown}: cannot read: {exc.strerror or exc}") from exc
+        digest.update(rel.encode("utf-8", "surrogateescape") + b"\0" + data + b"\0")
+        statements.extend(split(decode(data, shown), shown))
+    return SchemaFiles(display, tuple(names), tuple(statements), digest.hexdigest())
+
+
+def decode(data: bytes, shown: str) -> str:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SchemaError(f"{shown}:{line}: not valid UTF-8 (byte {exc.start})") from exc
+    nul = text.find("\0")
+    if nul != -1:
+        raise SchemaError(
+            f"{shown}:{text.count(chr(10), 0, nul) + 1}: NUL character in schema file"
+        )
+    return text
+
+
+def split(text: str, shown: str) -> list[Statement]:
+    """Cut a file into statements (trigger bodies kept whole), checking each."""
+    try:
+        tokens = lex(text)
+    except LexError as exc:
+        raise SchemaError(f"{shown}:{exc.line}: {exc}") from exc
+    out: list[Statement] = []
+    pending: list[Token] = []
+    for tok in tokens:
+        pending.append(tok)
+        if tok.text == ";" and tok.kind == "punct":
+            sig = significant(pending)
+            start = sig[0].start
+            if len(sig) == 1 or sqlite3.complete_statement(text[start : tok.end]):
+                if len(sig) > 1:
+                    out.append(_statement(text, pending, sig[:-1], shown))
+                pending = []
+    sig = significant(pending)
+    if sig:
+        out.append(_statement(text, pending, sig, shown))
+    return out
+
+
+def _statement(
+    text: str, trivia_and_tokens: list[Token], sig: list[Token], shown: str
+) -> Statement:
+    first = sig[0]
+    loc = SourceLoc(shown, first.line)
+    kind, name, _ = create_head(sig)
+    if kind == "temp":
+        raise SchemaError(f"{loc}: CREATE TEMP is not allowed in schema files (use {ALLOWED})")
+    if kind == "schema":
+        raise SchemaError(f"{loc}: objects must be created in the main schema, not another one")
+    if not kind:
+        words = " ".join(t.text.upper() for t in sig[:2] if t.kind == "word") or first.text
+        raise SchemaError(f"{loc}: {words} is not allowed in schema files; only {ALLOWED}")
+    if name is None:
+        raise SchemaError(f"{loc}: incomplete CREATE statement")
+    hint = None
+    if kind == "table":
+        hint = _table_hint(trivia_and_tokens, first)
+    return Statement(kind, name, text[first.start : sig[-1].end], loc, hint)
+
+
+def _table_hint(tokens: list[Token], create: Token) -> str | None:
+    """A `-- dbinit: renamed-from=OLD` in the comment lines directly above."""
+    by_line: dict[int, str | None] = {}
+    for tok in tokens:
+        if tok is create:
+            break
+        if tok.kind == "comment":
+            match = HINT.search(tok.text)
+            by_line[tok.line] = unquote(match.group(1)) if match else by_line.get(tok.line)
+    line = create.line - 1
+    while line in by_line:
+        if by_line[line]:
+            return by_line[line]
+        line -= 1
+    return None
