@@ -116,8 +116,10 @@ def significant(tokens: list[Token]) -> list[Token]:
 
 
 def _canon(tok: Token) -> str:
-    if tok.kind == "ident" or tok.kind == "word":
-        name = fold(unquote(tok.text)) if tok.kind == "ident" else fold(tok.text)
+    if tok.kind == "word":
+        return fold(tok.text)
+    if tok.kind == "ident":
+        name = fold(unquote(tok.text))
         return name if _BARE.match(name) else quote_ident(name)
     return tok.text
 
