@@ -25,6 +25,21 @@ def _mask(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[st
     return event
 
 
+class _StderrLogger:
+    """Writes each rendered line to whatever `sys.stderr` is at call time."""
+
+    def msg(self, message: str) -> None:
+        stream = sys.stderr
+        stream.write(message + "\n")
+        stream.flush()
+
+    debug = info = warning = warn = error = critical = exception = fatal = log = msg
+
+
+def _stderr_logger(*_: Any) -> _StderrLogger:
+    return _StderrLogger()
+
+
 def configure(log_format: str, level: str) -> None:
     stream = sys.stderr
     tty = stream.isatty()
@@ -47,6 +62,6 @@ def configure(log_format: str, level: str) -> None:
     structlog.configure(
         processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=stream),
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import structlog
 from typer.testing import CliRunner
 
 from dbinit.cli import app
@@ -34,6 +35,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]
     monkeypatch.setenv("DBINIT_RETRY_DELAY", "0.05")
     monkeypatch.chdir(tmp_path)
     yield tmp_path
+    structlog.reset_defaults()
 
 
 @pytest.fixture
