@@ -13,6 +13,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import sqlite3
 import stat
 import time
@@ -21,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import structlog
 
@@ -36,8 +37,8 @@ from dbinit.errors import (
     is_busy,
 )
 from dbinit.introspect import HISTORY_TABLE
-from dbinit.plan import Plan
-from dbinit.sqltext import quote_ident
+from dbinit.plan import REBUILD_PREFIX, Plan, Statement, Step
+from dbinit.sqltext import fold, quote_ident
 
 T = TypeVar("T")
 log = structlog.get_logger("dbinit")
@@ -151,6 +152,58 @@ def open_write(path: Path, retry: Retry) -> tuple[sqlite3.Connection, bool]:
     return conn, not existed
 
 
+class Progress(Protocol):
+    """What the CLI shows while a repair runs (a rich bar on a TTY)."""
+
+    def backup(self, remaining: int, total: int) -> None: ...
+
+    def copy_started(self, table: str, rows: int) -> None: ...
+
+    def copy_tick(self) -> None: ...
+
+    def copy_finished(self) -> None: ...
+
+
+def backup(path: Path, folder: Path | None, progress: Progress | None = None) -> Path:
+    """Copy the committed database with SQLite's online backup API, from a
+    connection of its own (safe while the caller holds the write lock)."""
+    target_dir = folder if folder is not None else path.absolute().parent
+    try:
+        target_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise from_os(exc, target_dir, creating_parent=True) from None
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    dest = target_dir / f"{path.name}.{stamp}.bak"
+    n = 1
+    while dest.exists():
+        n += 1
+        dest = target_dir / f"{path.name}.{stamp}-{n}.bak"
+    uri = "file:" + urllib.parse.quote(os.fsencode(path.absolute())) + "?mode=ro"
+    t0 = time.perf_counter()
+    try:
+        src = sqlite3.connect(uri, uri=True)
+        dst = sqlite3.connect(dest)
+        try:
+            src.backup(
+                dst,
+                pages=1024,
+                progress=(lambda _s, rem, total: progress.backup(rem, total)) if progress else None,
+            )
+        finally:
+            dst.close()
+            src.close()
+    except sqlite3.Error as exc:
+        Path(dest).unlink(missing_ok=True)
+        err = from_sqlite(exc, dest, during="backup")
+        err.message = f"Backup to {dest} failed: {exc}; nothing was changed"
+        raise err from None
+    except OSError as exc:
+        Path(dest).unlink(missing_ok=True)
+        raise from_os(exc, dest) from None
+    log.info("backup.done", backup=str(dest.absolute()), ms=_ms(t0))
+    return dest.absolute()
+
+
 @dataclass(frozen=True, slots=True)
 class Applied:
     plan: Plan  # the plan recomputed under the lock
@@ -166,6 +219,7 @@ def apply_plan(
     *,
     rebuild: bool = False,
     before_write: Callable[[Plan], None] | None = None,
+    progress: Progress | None = None,
 ) -> Applied:
     """Take the write lock, recompute the plan, run it, check it, commit it.
 
@@ -184,7 +238,7 @@ def apply_plan(
                 return Applied(plan, ())
             if before_write is not None:
                 before_write(plan)
-            ran = _run(conn, plan)
+            ran = _run(conn, plan, progress)
             problem = foreign_key_problem(conn)
             if problem is not None:
                 problem.message += "; everything was rolled back"
@@ -221,21 +275,97 @@ def _ms(t0: float) -> float:
     return round((time.perf_counter() - t0) * 1000, 3)
 
 
-def _run(conn: sqlite3.Connection, plan: Plan) -> tuple[str, ...]:
+def _run(conn: sqlite3.Connection, plan: Plan, progress: Progress | None) -> tuple[str, ...]:
     ran: list[str] = []
     for step in plan.steps:
         for st in step.statements:
             t0 = time.perf_counter()
             try:
-                conn.execute(st.sql, st.params)
+                if st.copies and progress is not None:
+                    _copy_with_progress(conn, st, progress)
+                else:
+                    conn.execute(st.sql, st.params)
             except sqlite3.IntegrityError as exc:
-                raise DataError(
-                    f"{step.description} failed: {exc}; everything was rolled back",
-                    details=f"sqlite3.IntegrityError: {exc} in: {st.display()[:500]}",
-                ) from None
+                raise explain_violation(conn, step, st, exc) from None
             log.info("apply.statement", sql=st.display(), ms=_ms(t0))
             ran.append(st.display())
     return tuple(ran)
+
+
+def _copy_with_progress(conn: sqlite3.Connection, st: Statement, progress: Progress) -> None:
+    (rows,) = conn.execute(f"SELECT count(*) FROM {quote_ident(st.copies or '')}").fetchone()
+    progress.copy_started(st.copies or "", rows)
+
+    def tick() -> int:
+        progress.copy_tick()
+        return 0
+
+    conn.set_progress_handler(tick, 100_000)
+    try:
+        conn.execute(st.sql, st.params)
+    finally:
+        conn.set_progress_handler(None, 0)
+        progress.copy_finished()
+
+
+_NOT_NULL = re.compile(r"NOT NULL constraint failed: (?:[^.]+\.)?(.+)$")
+_UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)$")
+_CHECK = re.compile(r"CHECK constraint failed: (.+)$")
+
+
+def explain_violation(
+    conn: sqlite3.Connection, step: Step, st: Statement, exc: sqlite3.IntegrityError
+) -> DataError:
+    """Which table, constraint and how many rows — and the query to find them."""
+    text = str(exc).replace(REBUILD_PREFIX, "")
+    table = st.copies
+    if table is None:
+        return DataError(
+            f"{step.description} failed: {text}; everything was rolled back",
+            details=f"sqlite3.IntegrityError: {text}",
+        )
+    source = {fold(new): old for new, old in step.columns}
+    query: str | None = None
+    what = text
+    try:
+        if m := _NOT_NULL.match(text):
+            col = m.group(1)
+            src = source.get(fold(col))
+            if src is None:
+                query = f"SELECT count(*) FROM {quote_ident(table)}"
+                what = f"new column {col} is NOT NULL without a default"
+            else:
+                query = (
+                    f"SELECT count(*) FROM {quote_ident(table)} WHERE {quote_ident(src)} IS NULL"
+                )
+                what = f"NOT NULL on {step.rebuild}.{col}: existing NULLs"
+        elif m := _UNIQUE.match(text):
+            cols = [c.split(".", 1)[-1] for c in m.group(1).split(", ")]
+            srcs = ", ".join(quote_ident(source.get(fold(c), c)) for c in cols)
+            query = (
+                f"SELECT count(*) FROM (SELECT {srcs} FROM {quote_ident(table)} "
+                f"GROUP BY {srcs} HAVING count(*) > 1)"
+            )
+            what = f"UNIQUE ({', '.join(cols)}) on {step.rebuild}: duplicate values"
+        elif m := _CHECK.match(text):
+            what = f"CHECK ({m.group(1)}) on {step.rebuild}"
+            query = f"SELECT count(*) FROM {quote_ident(table)} WHERE NOT ({m.group(1)})"
+        if query is not None:
+            (count,) = conn.execute(query).fetchone()
+            finder = query.replace("SELECT count(*) FROM (", "SELECT * FROM (", 1).replace(
+                "SELECT count(*)", "SELECT rowid, *", 1
+            )
+            return DataError(
+                f"Rebuild of {step.rebuild} failed: {what} ({count} row(s)); "
+                "everything was rolled back",
+                details=f"find them with: {finder}",
+            )
+    except sqlite3.Error:
+        pass
+    return DataError(
+        f"Rebuild of {step.rebuild} failed: {text}; everything was rolled back",
+        details=f"sqlite3.IntegrityError: {text}",
+    )
 
 
 def foreign_key_problem(

@@ -72,6 +72,7 @@ Timeout = Annotated[
     ),
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Report only errors.")]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Print the plan; change nothing.")]
 
 
 def _common(
@@ -291,6 +292,131 @@ def validate(
         engine.validate, schema_only=schema_only, allow_extra=allow_extra, integrity=integrity
     )
     _run("validate", given, action)
+
+
+@app.command()
+def repair(
+    ctx: typer.Context,
+    database: Database = None,
+    schema_dir: SchemaDir = None,
+    fmt: Format = None,
+    log_format: LogFormat = None,
+    log_level: LogLevel = None,
+    timeout: Timeout = None,
+    quiet: Quiet = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the plan; change nothing.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    allow_data_loss: Annotated[
+        bool,
+        typer.Option("--allow-data-loss", help="Allow dropping tables and columns not declared."),
+    ] = False,
+    prune: Annotated[
+        bool, typer.Option("--prune", help="Drop indexes, views and triggers not declared.")
+    ] = False,
+    no_backup: Annotated[bool, typer.Option("--no-backup", help="Skip the backup.")] = False,
+    backup_dir: Annotated[
+        str | None,
+        typer.Option("--backup-dir", help="Folder for the backup [default: beside the database]."),
+    ] = None,
+) -> None:
+    """Apply every change, rebuilding tables SQLite cannot ALTER, keeping every row.
+
+    Backs the database up first (SQLite backup API) unless --no-backup.
+    Rebuilds follow SQLite's 12-step procedure in one transaction with
+    foreign keys off and a foreign_key_check before commit. Dropping
+    undeclared tables or columns needs --allow-data-loss; undeclared indexes,
+    views and triggers need --prune; otherwise nothing is changed (exit 3).
+    Asks for confirmation on a terminal; without one it needs --yes.
+    """
+    from dbinit import engine
+
+    given = _common(ctx, database, schema_dir, fmt, log_format, log_level, timeout, quiet)
+    interactive = sys.stdin.isatty() and sys.stderr.isatty()
+    options = engine.RepairOptions(
+        dry_run=dry_run,
+        allow_data_loss=allow_data_loss,
+        prune=prune,
+        yes=yes,
+        backup=not no_backup,
+        backup_dir=backup_dir,
+        confirm=_confirm if interactive else None,
+        progress=_progress() if sys.stderr.isatty() and not quiet else None,
+    )
+
+    def action(run: Run, report: Report) -> None:
+        engine.repair(run, report, options)
+
+    _run("repair", given, action)
+
+
+def _confirm(plan: Any) -> bool:
+    from rich.console import Console
+
+    console = Console(stderr=True, highlight=False)
+    console.print(f"[bold]dbinit repair[/] will run {len(plan.statements)} statement(s):")
+    for step in plan.steps:
+        console.print(f"  • {step.description}")
+    return typer.confirm("Apply these changes?", default=False, err=True)
+
+
+def _progress() -> Any:
+    from dbinit.progress import RichProgress
+
+    return RichProgress()
+
+
+@app.command()
+def inspect(
+    ctx: typer.Context,
+    database: Database = None,
+    schema_dir: SchemaDir = None,
+    fmt: Format = None,
+    log_format: LogFormat = None,
+    log_level: LogLevel = None,
+    timeout: Timeout = None,
+    quiet: Quiet = False,
+    output_dir: Annotated[
+        str | None,
+        typer.Option("--output-dir", "-o", help="Write one .sql file per table into this folder."),
+    ] = None,
+) -> None:
+    """Print the live schema as SQL, ready to become schemas/ for an existing database.
+
+    With --output-dir, writes one file per table (with its indexes and
+    triggers) and one for views; `dbinit check` against that folder then
+    reports no changes. Never writes to the database.
+    """
+    from functools import partial
+
+    from dbinit import engine
+
+    given = _common(ctx, database, schema_dir, fmt, log_format, log_level, timeout, quiet)
+    _run("inspect", given, partial(engine.inspect, output_dir=output_dir))
+
+
+@app.command()
+def history(
+    ctx: typer.Context,
+    database: Database = None,
+    schema_dir: SchemaDir = None,
+    fmt: Format = None,
+    log_format: LogFormat = None,
+    log_level: LogLevel = None,
+    timeout: Timeout = None,
+    quiet: Quiet = False,
+    limit: Annotated[
+        int | None, typer.Option("--limit", "-n", min=1, help="Show only the newest N runs.")
+    ] = None,
+) -> None:
+    """List what earlier init and repair runs applied (from _dbinit_history), newest first."""
+    from functools import partial
+
+    from dbinit import engine
+
+    given = _common(ctx, database, schema_dir, fmt, log_format, log_level, timeout, quiet)
+    _run("history", given, partial(engine.history, limit=limit))
 
 
 def main() -> None:

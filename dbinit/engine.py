@@ -18,8 +18,10 @@ import structlog
 from structlog.contextvars import bound_contextvars
 
 from dbinit.apply import (
+    Progress,
     Retry,
     apply_plan,
+    backup,
     discard_if_new,
     foreign_key_problem,
     open_read,
@@ -29,6 +31,7 @@ from dbinit.apply import (
 from dbinit.desired import Desired, build
 from dbinit.diff import Change, Safety, diff
 from dbinit.errors import (
+    ConnectionFailed,
     DbInitError,
     IntegrityFailed,
     InternalError,
@@ -37,7 +40,8 @@ from dbinit.errors import (
     SchemaMissing,
     from_sqlite,
 )
-from dbinit.introspect import introspect
+from dbinit.export import render_sql, schema_files_for, write_schema_files
+from dbinit.introspect import HISTORY_TABLE, introspect
 from dbinit.model import Schema
 from dbinit.plan import Mode, Plan, Policy, make_plan
 from dbinit.report import APPLIED, DRIFT, IN_SYNC, PLANNED, Report
@@ -239,7 +243,15 @@ def init(run: Run, report: Report, *, dry_run: bool = False) -> None:
     _write(run, report, desired, policy)
 
 
-def _write(run: Run, report: Report, desired: Desired, policy: Policy) -> None:
+def _write(
+    run: Run,
+    report: Report,
+    desired: Desired,
+    policy: Policy,
+    *,
+    before_write: Callable[[Plan], None] | None = None,
+    progress: Progress | None = None,
+) -> None:
     conn, created = open_write(run.path, run.retry)
     log.info("database.opened", mode="read-write", created=created)
 
@@ -253,7 +265,16 @@ def _write(run: Run, report: Report, desired: Desired, policy: Policy) -> None:
         "started": run.started,
     }
     try:
-        applied = apply_plan(conn, run.path, replan, run.retry, history)
+        applied = apply_plan(
+            conn,
+            run.path,
+            replan,
+            run.retry,
+            history,
+            rebuild=policy.mode is Mode.REPAIR,
+            before_write=before_write,
+            progress=progress,
+        )
         report.changes = list(applied.plan.changes)
         if applied.plan.blocked:
             raise refusal(applied.plan, run.command)
@@ -356,3 +377,116 @@ def _checks(
     failure = failure or fk_problem
     log.info("checks.done", **report.checks, ms=_ms(t0))
     return failure
+
+
+# --- repair ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RepairOptions:
+    dry_run: bool = False
+    allow_data_loss: bool = False
+    prune: bool = False
+    yes: bool = False
+    backup: bool = True
+    backup_dir: str | None = None
+    confirm: Callable[[Plan], bool] | None = None  # asks on a TTY; None: no one to ask
+    progress: Progress | None = None
+
+
+def repair(run: Run, report: Report, options: RepairOptions) -> None:
+    desired = load_desired(run)
+    if not options.dry_run:
+        railway_refusal(run.path)
+    conn, live = read_live(run)
+    _close(conn)
+    policy = Policy(Mode.REPAIR, options.allow_data_loss, options.prune)
+    plan = compute(run, desired, live, policy)
+    report.changes = list(plan.changes)
+    if plan.blocked:
+        raise refusal(plan, "repair")
+    if plan.is_empty():
+        report.status, report.exit_code = IN_SYNC, 0
+        return
+    if options.dry_run:
+        report.status, report.exit_code = PLANNED, 0
+        return
+    if not options.yes:
+        if options.confirm is None:
+            raise Refused(
+                "repair changes the database: pass --yes to confirm (no terminal to ask on)",
+                details="nothing was changed; `dbinit repair --dry-run` shows the plan",
+            )
+        if not options.confirm(plan):
+            raise Refused("repair cancelled at the prompt; nothing was changed")
+    confirmed = [s.display() for s in plan.statements]
+
+    def before_write(current: Plan) -> None:
+        if [s.display() for s in current.statements] != confirmed:
+            raise Refused(
+                "the database changed while repair was starting; nothing was changed",
+                details="run `dbinit repair` again to see the new plan",
+            )
+        if options.backup and run.path.exists() and run.path.stat().st_size > 0:
+            folder = Path(options.backup_dir) if options.backup_dir else None
+            report.backup = str(backup(run.path, folder, options.progress))
+
+    _write(run, report, desired, policy, before_write=before_write, progress=options.progress)
+
+
+# --- inspect and history -----------------------------------------------------
+
+
+def inspect(run: Run, report: Report, *, output_dir: str | None = None) -> None:
+    """The live schema as SQL, ready to become `schemas/`."""
+    conn, live = read_live(run)
+    _close(conn)
+    if conn is None:
+        raise ConnectionFailed(f"Database {run.path} does not exist; nothing to inspect")
+    files = schema_files_for(live)
+    report.rows = [
+        {"file": name, "objects": [o for o, _ in items], "sql": render_sql([s for _, s in items])}
+        for name, items in files.items()
+    ]
+    if output_dir is not None:
+        write_schema_files(Path(output_dir), files)
+        report.notes.append(f"wrote {len(files)} file(s) to {output_dir}")
+    report.status, report.exit_code = IN_SYNC, 0
+
+
+def history(run: Run, report: Report, *, limit: int | None = None) -> None:
+    conn, _ = read_live(run)
+    rows: list[dict[str, object]] = []
+    if conn is not None:
+        try:
+            exists = conn.execute(
+                "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", (HISTORY_TABLE,)
+            ).fetchone()
+            if exists:
+                cur = conn.execute(
+                    f"SELECT id, applied_at, command, dbinit_version, schema_checksum, "
+                    f"statements, changes, outcome, duration_ms FROM {HISTORY_TABLE} "
+                    "ORDER BY id DESC LIMIT ?",
+                    (-1 if limit is None else limit,),
+                )
+                names = [d[0] for d in cur.description]
+                for values in cur:
+                    row = dict(zip(names, values, strict=True))
+                    row["statements"] = _json_list(row["statements"])
+                    rows.append(row)
+        except sqlite3.Error as exc:
+            raise from_sqlite(exc, run.path, during="history") from None
+        finally:
+            conn.close()
+    report.rows = rows
+    report.status, report.exit_code = IN_SYNC, 0
+
+
+def _json_list(text: object) -> list[str]:
+    import json
+
+    try:
+        value = json.loads(str(text))
+    except ValueError:
+        return [str(text)]
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]

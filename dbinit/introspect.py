@@ -109,13 +109,39 @@ def introspect(conn: sqlite3.Connection) -> Schema:
 
     for key, (name, sql) in virtual.items():
         schema.tables[key] = Table(
-            key, (), (), (), (), (), False, False, False, normalize(sql), name=name, sql=sql
+            key,
+            _virtual_columns(conn, name),
+            (),
+            (),
+            (),
+            (),
+            False,
+            False,
+            False,
+            normalize(sql),
+            name=name,
+            sql=sql,
         )
     for key, (name, sql, wr, strict) in plain.items():
         schema.tables[key] = _table(
             key, name, sql, wr, strict, columns[key], fks[key].values(), uniques[key].values()
         )
     return schema
+
+
+def _virtual_columns(conn: sqlite3.Connection, name: str) -> tuple[Column, ...]:
+    """Columns of a virtual table (so a rebuild can copy them); none when its
+    module is not available in this SQLite."""
+    try:
+        rows = conn.execute(
+            "SELECT name, type FROM pragma_table_xinfo(?) WHERE hidden = 0", (name,)
+        ).fetchall()
+    except sqlite3.Error:
+        return ()
+    return tuple(
+        Column(fold(c), normalize_type(t or ""), False, None, None, 0, None, name=c, definition=c)
+        for c, t in rows
+    )
 
 
 def _table(

@@ -34,6 +34,7 @@ class Policy:
 class Statement:
     sql: str
     params: tuple[str | int, ...] = ()
+    copies: str | None = None  # the live table an INSERT … SELECT copies rows from
 
     def display(self) -> str:
         text = self.sql
@@ -49,7 +50,7 @@ class Step:
     statements: tuple[Statement, ...]
     changes: tuple[Change, ...]
     rebuild: str | None = None  # the table a 12-step rebuild step rebuilds
-    copy_from: str | None = None  # live table rows are copied from (for progress)
+    columns: tuple[tuple[str, str], ...] = ()  # rebuild: (new column, live column) copied
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,18 +243,21 @@ def _rebuild_step(dt: Table, lt: Table, desired: Schema, changes: list[Change]) 
     live_cols = {c.key: c for c in lt.columns}
     targets: list[str] = []
     sources: list[str] = []
+    pairs: list[tuple[str, str]] = []
     for col in dt.columns:
         src = live_cols.get(renames.get(col.key, col.key))
         if src is None or col.is_generated:
             continue
         targets.append(quote_ident(col.name))
         sources.append(quote_ident(src.name))
+        pairs.append((col.name, src.name))
     stmts: list[Statement] = [Statement(renamed_create(dt.sql, tmp))]
     if targets:
         stmts.append(
             Statement(
                 f"INSERT INTO {quote_ident(tmp)} ({', '.join(targets)}) "
-                f"SELECT {', '.join(sources)} FROM {quote_ident(lt.name)}"
+                f"SELECT {', '.join(sources)} FROM {quote_ident(lt.name)}",
+                copies=lt.name,
             )
         )
     if dt.autoincrement:
@@ -281,4 +285,6 @@ def _rebuild_step(dt: Table, lt: Table, desired: Schema, changes: list[Change]) 
         if trg.table == dt.key:
             stmts.append(Statement(trg.sql))
     what = ", ".join(sorted({c.kind.value for c in changes}))
-    return Step(f"rebuild table {dt.name} ({what})", tuple(stmts), tuple(changes), dt.name, lt.name)
+    return Step(
+        f"rebuild table {dt.name} ({what})", tuple(stmts), tuple(changes), dt.name, tuple(pairs)
+    )

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from dbinit.diff import Change, Safety
 from dbinit.report import APPLIED, DRIFT, IN_SYNC, PLANNED, Report
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 _GROUPS = (
     (Safety.SAFE, "Safe changes", "green"),
@@ -32,6 +36,9 @@ def render(report: Report, fmt: str, *, quiet: bool = False, show_sql: bool = Fa
         if report.error is not None:
             _error_panel(console, report)
         return
+    if report.rows is not None and report.error is None:
+        (_history if report.command == "history" else _inspect)(console, report)
+        return
     show_sql = show_sql or report.status == PLANNED
     _tables(console, report.changes, show_sql)
     if report.backup:
@@ -44,7 +51,7 @@ def render(report: Report, fmt: str, *, quiet: bool = False, show_sql: bool = Fa
         console.print(verdict(report))
 
 
-def _tables(console: object, changes: list[Change], show_sql: bool) -> None:
+def _tables(console: Console, changes: list[Change], show_sql: bool) -> None:
     from rich.table import Table
 
     for safety, title, colour in _GROUPS:
@@ -65,7 +72,7 @@ def _tables(console: object, changes: list[Change], show_sql: bool) -> None:
             if show_sql:
                 row.append(";\n".join(c.sql) + (";" if c.sql else ""))
             table.add_row(*row)
-        console.print(table)  # type: ignore[attr-defined]
+        console.print(table)
 
 
 def verdict(report: Report) -> str:
@@ -95,6 +102,7 @@ def verdict(report: Report) -> str:
         )
         return f"[cyan]•[/] Dry run: would apply {count} statement(s); nothing was changed"
     if report.status == APPLIED:
+        warn = warn if report.command == "init" else ""
         return (
             f"[green]✓[/] Applied {len(report.applied)} statement(s) to {report.database}; "
             f"verified in sync{warn}"
@@ -102,7 +110,7 @@ def verdict(report: Report) -> str:
     return f"{report.status}"
 
 
-def _error_panel(console: object, report: Report) -> None:
+def _error_panel(console: Console, report: Report) -> None:
     from rich.markup import escape
     from rich.panel import Panel
 
@@ -114,4 +122,40 @@ def _error_panel(console: object, report: Report) -> None:
     if err.retry_after:
         body += f"\n[dim]retry after {err.retry_after} s[/]"
     title = f"{err.error_code} {err.error} (exit {report.exit_code})"
-    console.print(Panel(body, title=title, title_align="left", border_style="red"))  # type: ignore[attr-defined]
+    console.print(Panel(body, title=title, title_align="left", border_style="red"))
+
+
+def _inspect(console: Console, report: Report) -> None:
+    for note in report.notes:
+        console.print(f"[green]✓[/] {note}")
+    if report.notes:
+        return
+    for row in report.rows or []:
+        console.print(f"-- file: {row['file']}", style="dim")
+        console.out(row["sql"])
+
+
+def _history(console: Console, report: Report) -> None:
+    from rich.table import Table
+
+    rows = report.rows or []
+    if not rows:
+        console.print(f"No runs recorded in {report.database} yet.")
+        return
+    table = Table(title=f"dbinit history of {report.database}", title_justify="left")
+    for name in ("applied at", "command", "version", "schema", "changes", "statements", "ms"):
+        table.add_column(name, no_wrap=name != "statements")
+    for row in rows:
+        statements = row["statements"]
+        first = [s.splitlines()[0] if s else s for s in statements[:3]]
+        more = f"\n… +{len(statements) - 3} more" if len(statements) > 3 else ""
+        table.add_row(
+            str(row["applied_at"]),
+            str(row["command"]),
+            str(row["dbinit_version"]),
+            str(row["schema_checksum"])[:12],
+            str(row["changes"]),
+            "\n".join(first) + more,
+            f"{row['duration_ms']:.1f}",
+        )
+    console.print(table)

@@ -1,0 +1,53 @@
+"""Rich progress bars on stderr for `repair` (backup pages, rows being copied).
+
+Only the CLI uses this, and only when stderr is a terminal.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+LARGE_TABLE = 50_000  # rows; smaller copies finish before a bar is worth drawing
+
+
+class RichProgress:
+    def __init__(self) -> None:
+        self._bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.fields[info]}"),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self._backup: TaskID | None = None
+        self._copy: TaskID | None = None
+
+    def backup(self, remaining: int, total: int) -> None:
+        if self._backup is None:
+            self._bar.start()
+            self._backup = self._bar.add_task("backup", total=total, info=f"{total} pages")
+        self._bar.update(self._backup, completed=total - remaining)
+        if remaining == 0:
+            self._bar.remove_task(self._backup)
+            self._bar.stop()
+            self._backup = None
+
+    def copy_started(self, table: str, rows: int) -> None:
+        if rows < LARGE_TABLE:
+            return
+        self._bar.start()
+        # SQLite cannot say how many rows an INSERT … SELECT has copied so far:
+        # the bar pulses while the copy runs and completes when it ends.
+        self._copy = self._bar.add_task(f"copy {table}", total=None, info=f"{rows:,} rows")
+
+    def copy_tick(self) -> None:
+        if self._copy is not None:
+            self._bar.advance(self._copy)
+
+    def copy_finished(self) -> None:
+        if self._copy is not None:
+            self._bar.remove_task(self._copy)
+            self._bar.stop()
+            self._copy = None
