@@ -431,7 +431,14 @@ def repair(run: Run, report: Report, options: RepairOptions) -> None:
             folder = Path(options.backup_dir) if options.backup_dir else None
             report.backup = str(backup(run.path, folder, options.progress))
 
-    _write(run, report, desired, policy, before_write=before_write, progress=options.progress)
+    try:
+        _write(run, report, desired, policy, before_write=before_write, progress=options.progress)
+    except BaseException:
+        # Nothing was changed: a backup of the unchanged file would only be clutter.
+        if report.backup:
+            Path(report.backup).unlink(missing_ok=True)
+            report.backup = None
+        raise
 
 
 # --- inspect and history -----------------------------------------------------

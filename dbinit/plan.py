@@ -103,7 +103,7 @@ def make_plan(changes: list[Change], desired: Schema, live: Schema, policy: Poli
     by_id: dict[int, tuple[Statement, ...]] = {}
     for step in full:
         for ch in step.changes:
-            by_id[id(ch)] = step.statements
+            by_id[id(ch)] = by_id.get(id(ch), ()) + step.statements
     annotated = tuple(
         replace(c, sql=tuple(s.display() for s in by_id.get(id(c), ()))) for c in changes
     )
@@ -146,13 +146,12 @@ def _steps(changes: list[Change], desired: Schema, live: Schema) -> list[Step]:
             Kind.EXTRA_COLUMN,
         ) or (c.kind is Kind.MISSING_COLUMN and c.safety is Safety.REBUILD):
             rebuild.setdefault(fold(c.table), []).append(c)
-    rebuilt_live = {live_key_of[k] for k in rebuild if k in live_key_of}
     early: list[Step] = []
     creates: list[Step] = []
     columns: list[Step] = []
     rebuilds: list[Step] = []
     late: list[Step] = []
-    views_to_recreate: dict[str, Change | None] = {}
+    views_to_recreate: dict[str, Change] = {}
 
     for c in changes:
         k = c.kind
@@ -185,23 +184,26 @@ def _steps(changes: list[Change], desired: Schema, live: Schema) -> list[Step]:
                 sqls.insert(0, f"DROP {what.upper()} {quote_ident(old.name)}")
             late.append(_step(f"{'recreate' if changed else 'create'} {what} {c.name}", sqls, c))
 
-    if rebuild:
-        # Views that read a rebuilt table are dropped first and created again after.
-        for v in live.views.values():
-            if v.key in views_to_recreate or not _mentions(v.sql, rebuilt_live):
-                continue
-            if v.key in desired.views:
-                views_to_recreate[v.key] = None
-    view_drops: list[str] = []
+    # Views that read a rebuilt table are dropped first and created again after;
+    # those steps belong to the rebuild changes that make them necessary.
+    reasons: dict[str, tuple[Change, ...]] = {
+        key: (change,) for key, change in views_to_recreate.items()
+    }
+    for v in live.views.values():
+        if v.key in reasons or v.key not in desired.views:
+            continue
+        tables = {k for k in rebuild if k in live_key_of and _mentions(v.sql, {live_key_of[k]})}
+        if tables:
+            reasons[v.key] = tuple(c for k in sorted(tables) for c in rebuild[k])
+    view_drops: list[Step] = []
     view_creates: list[Step] = []
-    for key, change in views_to_recreate.items():
+    for key, why in reasons.items():
         view = desired.views[key]
         if key in live.views:
-            view_drops.append(f"DROP VIEW {quote_ident(live.views[key].name)}")
-        attached = (change,) if change else ()
-        view_creates.append(Step(f"create view {view.name}", (Statement(view.sql),), attached))
-    if view_drops:
-        early.append(Step("drop views to recreate", tuple(Statement(s) for s in view_drops), ()))
+            drop_view = Statement(f"DROP VIEW {quote_ident(live.views[key].name)}")
+            view_drops.append(Step(f"drop view {view.name} to recreate it", (drop_view,), why))
+        view_creates.append(Step(f"create view {view.name}", (Statement(view.sql),), why))
+    early += view_drops
 
     for tkey, table_changes in rebuild.items():
         dt = desired.tables[tkey]
