@@ -24,8 +24,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-import structlog
-
 from dbinit.errors import (
     ConnectionFailed,
     DatabaseLocked,
@@ -37,11 +35,11 @@ from dbinit.errors import (
     is_busy,
 )
 from dbinit.introspect import HISTORY_TABLE
+from dbinit.logs import log
 from dbinit.plan import REBUILD_PREFIX, Plan, Statement, Step
 from dbinit.sqltext import fold, quote_ident
 
 T = TypeVar("T")
-log = structlog.get_logger("dbinit")
 
 HISTORY_SQL = f"""CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} (
     id INTEGER PRIMARY KEY,
@@ -101,10 +99,8 @@ def _check_path(path: Path) -> bool:
     """Whether the database file exists; errors for paths that cannot be one."""
     try:
         st = path.stat()
-    except FileNotFoundError:
-        return False
-    except NotADirectoryError:
-        raise ConnectionFailed(f"Cannot open database {path}: a parent is not a folder") from None
+    except (FileNotFoundError, NotADirectoryError):
+        return False  # `init` then fails to make the folder (exit 73); `check` sees drift
     except PermissionError as exc:
         raise from_os(exc, path) from None
     if stat.S_ISDIR(st.st_mode):

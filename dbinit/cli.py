@@ -31,44 +31,50 @@ app = typer.Typer(
 Database = Annotated[
     str | None,
     typer.Option(
-        "--database", "-d", help="Database URL (sqlite:///app.db) or file path.", show_default=False
+        "--database",
+        "-d",
+        metavar="URL",
+        show_default="sqlite:///app.db",
+        help="Database URL (sqlite:///app.db, sqlite:////abs/app.db) or file path.",
     ),
 ]
 SchemaDir = Annotated[
     str | None,
     typer.Option(
-        "--schema-dir",
-        "-s",
-        help="Folder of *.sql schema files [default: schemas].",
-        show_default=False,
+        "--schema-dir", "-s", metavar="DIR", show_default="schemas", help="Folder of *.sql files."
     ),
 ]
 Format = Annotated[
     str | None,
     typer.Option(
-        "--format", "-f", help="Report format: text or json [default: text].", show_default=False
+        "--format", "-f", metavar="text|json", show_default="text", help="Report format on stdout."
     ),
 ]
 LogFormat = Annotated[
     str | None,
     typer.Option(
-        "--log-format", help="Log format on stderr: auto, console or json.", show_default=False
+        "--log-format",
+        metavar="auto|console|json",
+        show_default="auto",
+        help="Log format on stderr (auto: console on a terminal, JSON lines otherwise).",
     ),
 ]
 LogLevel = Annotated[
     str | None,
     typer.Option(
         "--log-level",
-        help="debug, info, warning, error or critical [default: info].",
-        show_default=False,
+        metavar="LEVEL",
+        show_default="info",
+        help="debug, info, warning, error or critical.",
     ),
 ]
 Timeout = Annotated[
     str | None,
     typer.Option(
         "--timeout",
-        help="Overall time limit in seconds, lock waits included [default: 30].",
-        show_default=False,
+        metavar="SECONDS",
+        show_default="30",
+        help="Overall time limit, lock waits included.",
     ),
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Report only errors.")]
@@ -145,10 +151,10 @@ def _run(
     show_sql: bool = False,
 ) -> None:
     from dbinit import engine, logs
-    from dbinit.errors import ConfigError
+    from dbinit.errors import ConfigError, mask_url
     from dbinit.render import render
     from dbinit.report import Report
-    from dbinit.settings import load_settings, mask_url
+    from dbinit.settings import load_settings
 
     quiet = bool(given.pop("quiet", False))
     try:
@@ -165,11 +171,7 @@ def _run(
             ),
             "info",
         )
-        import structlog
-
-        structlog.get_logger("dbinit").error(
-            "settings.invalid", command=command, message=exc.message
-        )
+        logs.log.error("settings.invalid", command=command, message=exc.message)
         report = Report(
             command, mask_url(str(given.get("database_url", ""))), str(given.get("schema_dir", ""))
         )
@@ -177,9 +179,7 @@ def _run(
         render(report, fmt, quiet=quiet)
         raise typer.Exit(report.exit_code) from None
     logs.configure(settings.log_format, "error" if quiet else settings.log_level)
-    import structlog
-
-    structlog.get_logger("dbinit").debug(
+    logs.log.debug(
         "settings.loaded",
         command=command,
         database=mask_url(settings.database_url),
@@ -431,7 +431,7 @@ def main() -> None:
     except Exception as exc:  # pragma: no cover - defensive edge
         import traceback
 
-        from dbinit.settings import mask_url
+        from dbinit.errors import mask_url
 
         sys.stderr.write(mask_url(traceback.format_exc()))
         sys.stderr.write(f"dbinit: internal error: {mask_url(str(exc))}\n")

@@ -435,5 +435,5 @@ def _diff_named(
 
 
 def _display_table(obj: Index | View | Trigger) -> str:
-    """The table an index or trigger is on; a view's own name."""
-    return obj.name if isinstance(obj, View) else obj.table_name
+    """The table an index or trigger is on; for a view, the first table it reads."""
+    return obj.table_name or obj.name

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import structlog
 from structlog.contextvars import bound_contextvars
 
 from dbinit.apply import (
@@ -39,23 +38,23 @@ from dbinit.errors import (
     SchemaError,
     SchemaMissing,
     from_sqlite,
+    mask_url,
 )
 from dbinit.export import render_sql, schema_files_for, write_schema_files
 from dbinit.introspect import HISTORY_TABLE, introspect
+from dbinit.logs import log
 from dbinit.model import Schema
 from dbinit.plan import Mode, Plan, Policy, make_plan
 from dbinit.report import APPLIED, DRIFT, IN_SYNC, PLANNED, Report
 from dbinit.settings import (
     Settings,
     Target,
-    mask_url,
     parse_database,
     railway_refusal,
     railway_warnings,
 )
 from dbinit.sqlfiles import load
 
-log = structlog.get_logger("dbinit")
 EVERYTHING = Policy(Mode.REPAIR, allow_data_loss=True, prune=True)
 
 
@@ -200,6 +199,7 @@ def check(run: Run, report: Report) -> None:
     _close(conn)
     plan = compute(run, desired, live, EVERYTHING)
     report.changes = list(plan.changes)
+    report.plan = [s.display() for s in plan.statements]
     report.status = DRIFT if report.drift else IN_SYNC
     report.exit_code = 1 if report.drift else 0
 
@@ -225,8 +225,7 @@ def _change_label(c: Change) -> str:
 
 def init(run: Run, report: Report, *, dry_run: bool = False) -> None:
     desired = load_desired(run)
-    if not dry_run:
-        railway_refusal(run.path)
+    railway_refusal(run.path, "init")
     conn, live = read_live(run)
     _close(conn)
     policy = Policy(Mode.INIT)
@@ -238,6 +237,7 @@ def init(run: Run, report: Report, *, dry_run: bool = False) -> None:
         report.status, report.exit_code = IN_SYNC, 0
         return
     if dry_run:
+        report.plan = [s.display() for s in plan.statements]
         report.status, report.exit_code = PLANNED, 0
         return
     _write(run, report, desired, policy)
@@ -332,7 +332,7 @@ def validate(
         more = f" (+{len(issues) - 1} more)" if len(issues) > 1 else ""
         raise SchemaError(
             f"{issues[0]}{more}",
-            details="; ".join(str(i) for i in issues),
+            details="; ".join(str(i) for i in issues[1:]) if more else None,
         )
     if schema_only:
         report.status, report.exit_code = IN_SYNC, 0
@@ -396,8 +396,7 @@ class RepairOptions:
 
 def repair(run: Run, report: Report, options: RepairOptions) -> None:
     desired = load_desired(run)
-    if not options.dry_run:
-        railway_refusal(run.path)
+    railway_refusal(run.path, "repair")
     conn, live = read_live(run)
     _close(conn)
     policy = Policy(Mode.REPAIR, options.allow_data_loss, options.prune)
@@ -409,6 +408,7 @@ def repair(run: Run, report: Report, options: RepairOptions) -> None:
         report.status, report.exit_code = IN_SYNC, 0
         return
     if options.dry_run:
+        report.plan = [s.display() for s in plan.statements]
         report.status, report.exit_code = PLANNED, 0
         return
     if not options.yes:

@@ -8,9 +8,17 @@ not import anything heavy and must never put a secret in a message.
 from __future__ import annotations
 
 import errno
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any, ClassVar
+
+_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/@:\s]*:)[^@/\s]*(?=@)")
+
+
+def mask_url(text: str) -> str:
+    """Replace the password of every URL in `text` with `***`."""
+    return _PASSWORD.sub(r"\g<head>***", text)
 
 
 class DbInitError(Exception):

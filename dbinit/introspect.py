@@ -19,9 +19,12 @@ from dbinit.sqltext import (
     ColumnClause,
     column_clauses,
     fold,
+    lex,
     normalize,
     normalize_expr,
     normalize_type,
+    significant,
+    unquote,
 )
 
 HISTORY_TABLE = "_dbinit_history"
@@ -76,6 +79,7 @@ def introspect(conn: sqlite3.Connection) -> Schema:
                 virtual[fold(name)] = (name, sql)
             else:
                 plain[fold(name)] = (name, sql, bool(wr), bool(strict))
+    names = {k: v[0] for k, v in (plain | virtual).items()}
     for otype, name, tbl_name, sql, *_ in rows:
         if otype == "table" or sql is None:
             continue  # tables done above; autoindexes belong to table constraints
@@ -89,7 +93,8 @@ def introspect(conn: sqlite3.Connection) -> Schema:
                 key, table, unique, normalize(sql), name=name, table_name=tbl_name, sql=sql
             )
         elif otype == "view":
-            schema.views[key] = View(key, normalize(sql), name=name, sql=sql)
+            reads = _first_table(sql, names)
+            schema.views[key] = View(key, normalize(sql), name=name, sql=sql, table_name=reads)
         elif otype == "trigger":
             schema.triggers[key] = Trigger(
                 key, table, normalize(sql), name=name, table_name=tbl_name, sql=sql
@@ -127,6 +132,19 @@ def introspect(conn: sqlite3.Connection) -> Schema:
             key, name, sql, wr, strict, columns[key], fks[key].values(), uniques[key].values()
         )
     return schema
+
+
+def _first_table(view_sql: str, tables: dict[str, str]) -> str:
+    """The first table a view reads (after FROM or JOIN), as declared; else ''."""
+    toks = significant(lex(view_sql))
+    for i, tok in enumerate(toks[:-1]):
+        if tok.is_kw("FROM", "JOIN"):
+            nxt = toks[i + 1]
+            if nxt.kind in ("word", "ident"):
+                key = fold(unquote(nxt.text))
+                if key in tables:
+                    return tables[key]
+    return ""
 
 
 def _virtual_columns(conn: sqlite3.Connection, name: str) -> tuple[Column, ...]:

@@ -15,7 +15,7 @@ from typing import Any
 
 import structlog
 
-from dbinit.settings import mask_url
+from dbinit.errors import mask_url
 
 
 def _mask(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
@@ -23,6 +23,38 @@ def _mask(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[st
         if isinstance(value, str):
             event[key] = mask_url(value)
     return event
+
+
+class _Log:
+    """dbinit's logger: structlog when it is configured (by the CLI or the host
+    application), else the standard library's `logging.getLogger("dbinit")`,
+    so a host that never set structlog up gets nothing on its stdout."""
+
+    def _emit(self, level: str, event: str, fields: dict[str, Any]) -> None:
+        if structlog.is_configured():
+            getattr(structlog.get_logger("dbinit"), level)(event, **fields)
+            return
+        logger = logging.getLogger("dbinit")
+        number = getattr(logging, level.upper())
+        if logger.isEnabledFor(number):
+            context = {**structlog.contextvars.get_contextvars(), **fields}
+            text = " ".join(f"{k}={v}" for k, v in context.items())
+            logger.log(number, "%s %s", event, mask_url(text))
+
+    def debug(self, event: str, **fields: Any) -> None:
+        self._emit("debug", event, fields)
+
+    def info(self, event: str, **fields: Any) -> None:
+        self._emit("info", event, fields)
+
+    def warning(self, event: str, **fields: Any) -> None:
+        self._emit("warning", event, fields)
+
+    def error(self, event: str, **fields: Any) -> None:
+        self._emit("error", event, fields)
+
+
+log = _Log()
 
 
 class _StderrLogger:

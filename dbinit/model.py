@@ -115,6 +115,7 @@ class View:
     normalized: str
     name: str = field(compare=False)
     sql: str = field(compare=False)
+    table_name: str = field(default="", compare=False)  # first table it reads
     loc: SourceLoc | None = field(default=None, compare=False)
 
 

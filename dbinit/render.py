@@ -39,8 +39,9 @@ def render(report: Report, fmt: str, *, quiet: bool = False, show_sql: bool = Fa
     if report.rows is not None and report.error is None:
         (_history if report.command == "history" else _inspect)(console, report)
         return
-    show_sql = show_sql or report.status == PLANNED
-    _tables(console, report.changes, show_sql)
+    _tables(console, report.changes)
+    if report.plan and (show_sql or report.status == PLANNED):
+        _plan(console, report.plan)
     if report.backup:
         console.print(f"Backup: {report.backup}")
     for note in report.notes:
@@ -51,7 +52,7 @@ def render(report: Report, fmt: str, *, quiet: bool = False, show_sql: bool = Fa
         console.print(verdict(report))
 
 
-def _tables(console: Console, changes: list[Change], show_sql: bool) -> None:
+def _tables(console: Console, changes: list[Change]) -> None:
     from rich.table import Table
 
     for safety, title, colour in _GROUPS:
@@ -62,17 +63,19 @@ def _tables(console: Console, changes: list[Change], show_sql: bool) -> None:
             title=f"{title}: {len(group)}", title_justify="left", title_style=f"bold {colour}"
         )
         table.add_column("change", style=colour, no_wrap=True)
-        table.add_column("object", no_wrap=True)
-        table.add_column("detail")
-        if show_sql:
-            table.add_column("sql")
+        table.add_column("object", overflow="fold")
+        table.add_column("detail", overflow="fold")
         for c in group:
             obj = f"{c.table}.{c.column}" if c.column else c.name
-            row = [c.kind.value, f"{c.object} {obj}", c.detail]
-            if show_sql:
-                row.append(";\n".join(c.sql) + (";" if c.sql else ""))
-            table.add_row(*row)
+            table.add_row(c.kind.value, f"{c.object} {obj}", c.detail)
         console.print(table)
+
+
+def _plan(console: Console, statements: list[str]) -> None:
+    """The plan in the order it runs, each statement whole (copy-pasteable)."""
+    console.print(f"[bold]Plan[/]: {len(statements)} statement(s), in one transaction")
+    for sql in statements:
+        console.out(sql + ";", highlight=False)
 
 
 def verdict(report: Report) -> str:
@@ -89,18 +92,21 @@ def verdict(report: Report) -> str:
             return f"[green]✓[/] Valid: schema files in {report.schema_dir} are lint-clean{warn}"
         return f"[green]✓[/] In sync: {report.database} matches {report.schema_dir}{warn}"
     if report.status == DRIFT:
+        if not report.drift:
+            return (
+                f"[red]✗[/] {extras} object(s) in {report.database} are not declared in "
+                f"{report.schema_dir}: declare them, drop them with `dbinit repair "
+                "--allow-data-loss --prune`, or pass --allow-extra"
+            )
         hint = "run `dbinit repair`" if rebuild else "run `dbinit init`"
         return (
             f"[red]✗[/] Drift: {len(report.drift)} change(s) between {report.database} and "
             f"{report.schema_dir}{warn}; {hint}"
         )
     if report.status == PLANNED:
-        count = sum(
-            len(c.sql)
-            for c in report.changes
-            if c.safety is Safety.SAFE or report.command != "init"
+        return (
+            f"[cyan]•[/] Dry run: would apply {len(report.plan)} statement(s); nothing was changed"
         )
-        return f"[cyan]•[/] Dry run: would apply {count} statement(s); nothing was changed"
     if report.status == APPLIED:
         warn = warn if report.command == "init" else ""
         return (

@@ -35,6 +35,7 @@ class Report:
     duration_ms: float = 0.0
     notes: list[str] = field(default_factory=list)  # text-mode remarks (warnings)
     rows: list[dict[str, Any]] | None = None  # `history` and `inspect` payloads
+    plan: list[str] = field(default_factory=list)  # ordered SQL of the plan (text view)
 
     @property
     def drift(self) -> list[Change]:

@@ -24,10 +24,9 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-from dbinit.errors import ConfigError, ConnectionFailed
+from dbinit.errors import ConfigError, ConnectionFailed, mask_url
 
 DEFAULT_DATABASE = "sqlite:///app.db"
-_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/@:\s]*:)[^@/\s]*(?=@)")
 ENV_NAMES = {
     "database_url": "DBINIT_DATABASE_URL",
     "schema_dir": "DBINIT_SCHEMA_DIR",
@@ -46,11 +45,6 @@ OPTION_NAMES = {
     "log_format": "--log-format",
     "log_level": "--log-level",
 }
-
-
-def mask_url(text: str) -> str:
-    """Replace the password of every URL in `text` with `***`."""
-    return _PASSWORD.sub(r"\g<head>***", text)
 
 
 class _SqliteUrlFallback(PydanticBaseSettingsSource):
@@ -201,11 +195,11 @@ def railway_warnings(path: Path) -> list[str]:
     mount = os.environ.get("RAILWAY_VOLUME_MOUNT_PATH")
     if mount and _under(path, Path(mount)):
         return []
-    where = f"outside the volume {mount}" if mount else "and no Railway volume is attached"
-    return [f"database {path} is {where}: its data will not survive a redeploy"]
+    where = f"is outside the volume {mount}" if mount else "is not on a Railway volume"
+    return [f"database {path} {where}: its data will not survive a redeploy"]
 
 
-def railway_refusal(path: Path) -> None:
+def railway_refusal(path: Path, command: str) -> None:
     """`init`/`repair` refuse to create a database on an unmounted Railway volume."""
     if not os.environ.get("RAILWAY_ENVIRONMENT"):
         return
@@ -216,7 +210,7 @@ def railway_refusal(path: Path) -> None:
         raise ConnectionFailed(
             f"Railway volume {mount} is not mounted: the database step runs before the volume "
             "is attached (e.g. as a pre-deploy command, whose file changes are thrown away); "
-            "run `dbinit init` in the start command instead",
+            f"run `dbinit {command}` in the start command instead",
             details=f"os.path.ismount({mount!r}) is False while RAILWAY_ENVIRONMENT is set",
         )
 

@@ -9,6 +9,7 @@ This module never opens a database.
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,13 +44,7 @@ def load(folder: Path, display: str) -> SchemaFiles:
         raise SchemaMissing(f"Schema folder {display} does not exist")
     if not folder.is_dir():
         raise SchemaMissing(f"Schema folder {display} is not a folder")
-    try:
-        paths = sorted(
-            (p for p in folder.rglob("*.sql") if p.is_file()),
-            key=lambda p: p.relative_to(folder).as_posix(),
-        )
-    except PermissionError as exc:
-        raise PermissionDenied(f"Cannot read schema folder {display}: {exc.strerror}") from exc
+    paths = sorted(_sql_files(folder, display), key=lambda p: p.relative_to(folder).as_posix())
     if not paths:
         raise SchemaMissing(f"Schema folder {display} has no *.sql files")
     digest = hashlib.sha256()
@@ -68,6 +63,24 @@ def load(folder: Path, display: str) -> SchemaFiles:
         digest.update(rel.encode("utf-8", "surrogateescape") + b"\0" + data + b"\0")
         statements.extend(split(decode(data, shown), shown))
     return SchemaFiles(display, tuple(names), tuple(statements), digest.hexdigest())
+
+
+def _sql_files(folder: Path, display: str) -> list[Path]:
+    """Every *.sql file below `folder`; an unreadable folder is an error, not a skip."""
+
+    def refuse(exc: OSError) -> None:
+        where = Path(exc.filename or folder)
+        try:
+            shown = f"{display.rstrip('/')}/{where.relative_to(folder).as_posix()}"
+        except ValueError:
+            shown = display
+        raise PermissionDenied(f"Cannot read schema folder {shown.rstrip('/.')}: {exc.strerror}")
+
+    found: list[Path] = []
+    for root, dirs, names in os.walk(folder, onerror=refuse, followlinks=True):
+        dirs.sort()
+        found.extend(Path(root) / n for n in names if n.endswith(".sql"))
+    return [p for p in found if p.is_file()]
 
 
 def decode(data: bytes, shown: str) -> str:
