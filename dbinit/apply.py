@@ -227,6 +227,7 @@ def apply_plan(
     def attempt() -> Applied:
         conn.execute(f"PRAGMA busy_timeout = {retry.busy_timeout_ms()}")
         conn.execute("BEGIN IMMEDIATE")
+        locked = time.perf_counter()
         try:
             plan = replan(conn)
             if plan.blocked or plan.is_empty():
@@ -239,10 +240,16 @@ def apply_plan(
             if problem is not None:
                 problem.message += "; everything was rolled back"
                 raise problem
-            _record(conn, history, ran, sum(len(step.changes) for step in plan.steps))
+            applied = {id(c) for step in plan.steps for c in step.changes}
+            _record(conn, history, ran, len(applied))
             t0 = time.perf_counter()
             conn.execute("COMMIT")
-            log.info("apply.committed", statements=len(ran), commit_ms=_ms(t0))
+            log.info(
+                "apply.committed",
+                statements=len(ran),
+                commit_ms=_ms(t0),
+                lock_held_ms=_ms(locked),
+            )
             return Applied(plan, ran)
         except BaseException:
             if conn.in_transaction:
@@ -338,19 +345,21 @@ def explain_violation(
         elif m := _UNIQUE.match(text):
             cols = [c.split(".", 1)[-1] for c in m.group(1).split(", ")]
             srcs = ", ".join(quote_ident(source.get(fold(c), c)) for c in cols)
-            query = (
-                f"SELECT count(*) FROM (SELECT {srcs} FROM {quote_ident(table)} "
-                f"GROUP BY {srcs} HAVING count(*) > 1)"
+            groups = f"FROM {quote_ident(table)} GROUP BY {srcs} HAVING count(*) > 1"
+            (count,) = conn.execute(
+                f"SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n {groups})"
+            ).fetchone()
+            return DataError(
+                f"Rebuild of {step.rebuild} failed: UNIQUE ({', '.join(cols)}) over duplicate "
+                f"values ({count} row(s)); everything was rolled back",
+                details=f"find them with: SELECT {srcs}, count(*) {groups}",
             )
-            what = f"UNIQUE ({', '.join(cols)}) on {step.rebuild}: duplicate values"
         elif m := _CHECK.match(text):
             what = f"CHECK ({m.group(1)}) on {step.rebuild}"
             query = f"SELECT count(*) FROM {quote_ident(table)} WHERE NOT ({m.group(1)})"
         if query is not None:
             (count,) = conn.execute(query).fetchone()
-            finder = query.replace("SELECT count(*) FROM (", "SELECT * FROM (", 1).replace(
-                "SELECT count(*)", "SELECT rowid, *", 1
-            )
+            finder = query.replace("SELECT count(*)", "SELECT rowid, *", 1)
             return DataError(
                 f"Rebuild of {step.rebuild} failed: {what} ({count} row(s)); "
                 "everything was rolled back",

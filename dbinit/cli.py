@@ -318,7 +318,12 @@ def repair(
     no_backup: Annotated[bool, typer.Option("--no-backup", help="Skip the backup.")] = False,
     backup_dir: Annotated[
         str | None,
-        typer.Option("--backup-dir", help="Folder for the backup [default: beside the database]."),
+        typer.Option(
+            "--backup-dir",
+            metavar="DIR",
+            show_default="beside the database",
+            help="Folder for the backup.",
+        ),
     ] = None,
 ) -> None:
     """Apply every change, rebuilding tables SQLite cannot ALTER, keeping every row.
@@ -354,7 +359,10 @@ def repair(
 def _confirm(plan: Any) -> bool:
     from rich.console import Console
 
+    from dbinit.render import tables
+
     console = Console(stderr=True, highlight=False)
+    tables(console, list(plan.changes))
     console.print(f"[bold]dbinit repair[/] will run {len(plan.statements)} statement(s):")
     for step in plan.steps:
         console.print(f"  • {step.description}")

@@ -403,6 +403,8 @@ def repair(run: Run, report: Report, options: RepairOptions) -> None:
     plan = compute(run, desired, live, policy)
     report.changes = list(plan.changes)
     if plan.blocked:
+        if options.dry_run:  # show what the flags would allow
+            report.plan = [s.display() for s in plan.statements]
         raise refusal(plan, "repair")
     if plan.is_empty():
         report.status, report.exit_code = IN_SYNC, 0
@@ -428,6 +430,9 @@ def repair(run: Run, report: Report, options: RepairOptions) -> None:
                 details="run `dbinit repair` again to see the new plan",
             )
         if options.backup and run.path.exists() and run.path.stat().st_size > 0:
+            if report.backup:  # an earlier attempt lost the lock: back up afresh
+                Path(report.backup).unlink(missing_ok=True)
+                report.backup = None
             folder = Path(options.backup_dir) if options.backup_dir else None
             report.backup = str(backup(run.path, folder, options.progress))
 

@@ -11,6 +11,7 @@ filtered here and nowhere else. This module never writes.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections import defaultdict
 
@@ -29,12 +30,12 @@ from dbinit.sqltext import (
 
 HISTORY_TABLE = "_dbinit_history"
 
-_TABLES = """
-SELECT s.type, s.name, s.tbl_name, s.sql, l.type, l.wr, l.strict
-FROM sqlite_schema AS s
-LEFT JOIN pragma_table_list AS l ON l.schema = 'main' AND l.name = s.name
-WHERE s.type IN ('table', 'index', 'view', 'trigger')
+_OBJECTS = """
+SELECT type, name, tbl_name, sql FROM sqlite_schema
+WHERE type IN ('table', 'index', 'view', 'trigger')
 """
+# Read once: joined per row of sqlite_schema it would cost O(tables²).
+_TABLE_LIST = "SELECT name, type, wr, strict FROM pragma_table_list WHERE schema = 'main'"
 _PLAIN_TABLES = (
     "FROM sqlite_schema AS s {join} WHERE s.type = 'table' AND s.sql NOT LIKE 'CREATE VIRTUAL%'"
     " AND s.name NOT LIKE 'sqlite^_%' ESCAPE '^'"
@@ -66,13 +67,17 @@ def is_internal(name: str, *, shadow: bool = False) -> bool:
 
 def introspect(conn: sqlite3.Connection) -> Schema:
     """Read every user object of the `main` schema of `conn`."""
-    rows = conn.execute(_TABLES).fetchall()
+    rows = conn.execute(_OBJECTS).fetchall()
+    table_list = {
+        name: (ltype, wr, strict) for name, ltype, wr, strict in conn.execute(_TABLE_LIST)
+    }
     plain: dict[str, tuple[str, str, bool, bool]] = {}  # key -> (name, sql, wr, strict)
     virtual: dict[str, tuple[str, str]] = {}
     schema = Schema()
     internal_tables: set[str] = set()
-    for otype, name, _tbl, sql, ltype, wr, strict in rows:
+    for otype, name, _tbl, sql in rows:
         if otype == "table":
+            ltype, wr, strict = table_list.get(name, ("table", 0, 0))
             if is_internal(name, shadow=ltype == "shadow"):
                 internal_tables.add(fold(name))
             elif sql.upper().startswith("CREATE VIRTUAL"):
@@ -80,7 +85,7 @@ def introspect(conn: sqlite3.Connection) -> Schema:
             else:
                 plain[fold(name)] = (name, sql, bool(wr), bool(strict))
     names = {k: v[0] for k, v in (plain | virtual).items()}
-    for otype, name, tbl_name, sql, *_ in rows:
+    for otype, name, tbl_name, sql in rows:
         if otype == "table" or sql is None:
             continue  # tables done above; autoindexes belong to table constraints
         table = fold(tbl_name)
@@ -162,6 +167,29 @@ def _virtual_columns(conn: sqlite3.Connection, name: str) -> tuple[Column, ...]:
     )
 
 
+@functools.lru_cache(maxsize=8192)
+def _constraints(sql: str) -> tuple[tuple[Check, ...], bool]:
+    """CHECK constraints and AUTOINCREMENT of a CREATE TABLE (cached by text:
+    the desired and live sides usually share it)."""
+    from sqlite_utils.create_table_parser import ParseError, parse_autoincrement, parse_checks
+
+    upper = sql.upper()
+    try:
+        # sqlite-utils' parser is thorough but slow: only ask when the text can hold the answer.
+        found = parse_checks(sql) if "CHECK" in upper else []
+        checks = tuple(
+            sorted(
+                (Check(normalize_expr(c.check) or "", fold(c.column) or None) for c in found),
+                key=lambda c: (c.column or "", c.expr),
+            )
+        )
+        autoincrement = "AUTOINCREMENT" in upper and parse_autoincrement(sql) is not None
+    except ParseError:
+        # Fall back to the whole definition: never silently lose a constraint.
+        return (Check(normalize(sql), None),), "AUTOINCREMENT" in upper
+    return checks, autoincrement
+
+
 def _table(
     key: str,
     name: str,
@@ -172,8 +200,6 @@ def _table(
     fk_groups: object,
     unique_groups: object,
 ) -> Table:
-    from sqlite_utils.create_table_parser import ParseError, parse_autoincrement, parse_checks
-
     clauses: dict[str, ColumnClause] = {fold(c.name): c for c in column_clauses(sql)}
     cols: list[Column] = []
     pk: list[tuple[int, str]] = []
@@ -211,21 +237,7 @@ def _table(
                 match=match.upper(),
             )
         )
-    try:
-        checks = tuple(
-            sorted(
-                (
-                    Check(normalize_expr(c.check) or "", fold(c.column) or None)
-                    for c in parse_checks(sql)
-                ),
-                key=lambda c: (c.column or "", c.expr),
-            )
-        )
-        autoincrement = parse_autoincrement(sql) is not None
-    except ParseError:
-        # Fall back to the whole definition: never silently lose a constraint.
-        checks = (Check(normalize(sql), None),)
-        autoincrement = "AUTOINCREMENT" in sql.upper()
+    checks, autoincrement = _constraints(sql)
     return Table(
         key=key,
         columns=tuple(cols),

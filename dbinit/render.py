@@ -32,15 +32,16 @@ def render(report: Report, fmt: str, *, quiet: bool = False, show_sql: bool = Fa
 
     width = None if sys.stdout.isatty() else 120
     console = Console(file=sys.stdout, highlight=False, soft_wrap=False, width=width)
+    if report.rows is not None and report.error is None:
+        # The listing is the report itself: --quiet drops only the remarks.
+        (_history if report.command == "history" else _inspect)(console, report, quiet)
+        return
     if quiet:
         if report.error is not None:
             _error_panel(console, report)
         return
-    if report.rows is not None and report.error is None:
-        (_history if report.command == "history" else _inspect)(console, report)
-        return
-    _tables(console, report.changes)
-    if report.plan and (show_sql or report.status == PLANNED):
+    tables(console, report.changes)
+    if report.plan and (show_sql or report.command != "check"):
         _plan(console, report.plan)
     if report.backup:
         console.print(f"Backup: {report.backup}")
@@ -52,7 +53,8 @@ def render(report: Report, fmt: str, *, quiet: bool = False, show_sql: bool = Fa
         console.print(verdict(report))
 
 
-def _tables(console: Console, changes: list[Change]) -> None:
+def tables(console: Console, changes: list[Change]) -> None:
+    """The changes as rich tables, one per safety class."""
     from rich.table import Table
 
     for safety, title, colour in _GROUPS:
@@ -131,25 +133,36 @@ def _error_panel(console: Console, report: Report) -> None:
     console.print(Panel(body, title=title, title_align="left", border_style="red"))
 
 
-def _inspect(console: Console, report: Report) -> None:
-    for note in report.notes:
-        console.print(f"[green]✓[/] {note}")
+def _inspect(console: Console, report: Report, quiet: bool) -> None:
     if report.notes:
+        if not quiet:
+            for note in report.notes:
+                console.print(f"[green]✓[/] {note}")
         return
     for row in report.rows or []:
         console.print(f"-- file: {row['file']}", style="dim")
         console.out(row["sql"])
 
 
-def _history(console: Console, report: Report) -> None:
+def _history(console: Console, report: Report, quiet: bool) -> None:
     from rich.table import Table
 
     rows = report.rows or []
     if not rows:
-        console.print(f"No runs recorded in {report.database} yet.")
+        if not quiet:
+            console.print(f"No runs recorded in {report.database} yet.")
         return
     table = Table(title=f"dbinit history of {report.database}", title_justify="left")
-    for name in ("applied at", "command", "version", "schema", "changes", "statements", "ms"):
+    for name in (
+        "applied at",
+        "command",
+        "version",
+        "schema",
+        "changes",
+        "statements",
+        "outcome",
+        "ms",
+    ):
         table.add_column(name, no_wrap=name != "statements")
     for row in rows:
         statements = row["statements"]
@@ -162,6 +175,7 @@ def _history(console: Console, report: Report) -> None:
             str(row["schema_checksum"])[:12],
             str(row["changes"]),
             "\n".join(first) + more,
+            str(row["outcome"]),
             f"{row['duration_ms']:.1f}",
         )
     console.print(table)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,32 +98,72 @@ def decode(data: bytes, shown: str) -> str:
     return text
 
 
+# What can hide a `;`: strings, quoted identifiers, comments; and the `;` itself.
+_BOUNDARY = re.compile(
+    r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\]|--[^\n]*|/\*.*?\*/"""
+    r"""|(?P<end>;)|(?P<bad>/\*|['"`\[])""",
+    re.DOTALL,
+)
+_HEAD_TOKENS = 12  # CREATE UNIQUE INDEX IF NOT EXISTS main . name ON … is within this
+
+
 def split(text: str, shown: str) -> list[Statement]:
-    """Cut a file into statements (trigger bodies kept whole), checking each."""
-    try:
-        tokens = lex(text)
-    except LexError as exc:
-        raise SchemaError(f"{shown}:{exc.line}: {exc}") from exc
+    """Cut a file into statements (trigger bodies kept whole), checking each.
+
+    Only the head of each statement is tokenized; SQLite parses the rest.
+    """
     out: list[Statement] = []
-    pending: list[Token] = []
-    for tok in tokens:
-        pending.append(tok)
-        if tok.text == ";" and tok.kind == "punct":
-            sig = significant(pending)
-            start = sig[0].start
-            if len(sig) == 1 or sqlite3.complete_statement(text[start : tok.end]):
-                if len(sig) > 1:
-                    out.append(_statement(text, pending, sig[:-1], shown))
-                pending = []
-    sig = significant(pending)
-    if sig:
-        out.append(_statement(text, pending, sig, shown))
+    lines = _Lines(text)
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        if m.lastgroup == "bad":
+            raise SchemaError(f"{shown}:{lines.at(m.start())}: {_unterminated(m.group())}")
+        if m.lastgroup != "end":
+            continue
+        if not sqlite3.complete_statement(text[start : m.end()]):
+            continue  # a `;` inside a trigger body
+        statement = _statement(text, start, m.start(), lines, shown)
+        if statement is not None:
+            out.append(statement)
+        start = m.end()
+    statement = _statement(text, start, len(text), lines, shown)
+    if statement is not None:
+        out.append(statement)
     return out
 
 
-def _statement(
-    text: str, trivia_and_tokens: list[Token], sig: list[Token], shown: str
-) -> Statement:
+def _unterminated(opening: str) -> str:
+    return {
+        "/*": "unterminated /* comment",
+        "'": "unterminated string",
+        "[": "unterminated [ identifier",
+    }.get(opening, "unterminated quoted identifier")
+
+
+class _Lines:
+    """Line numbers of increasing offsets, counted once."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self.line = 1
+
+    def at(self, pos: int) -> int:
+        if pos < self.pos:
+            return self.text.count("\n", 0, pos) + 1
+        self.line += self.text.count("\n", self.pos, pos)
+        self.pos = pos
+        return self.line
+
+
+def _statement(text: str, start: int, end: int, lines: _Lines, shown: str) -> Statement | None:
+    try:
+        head = lex(text, start=start, end=end, limit=_HEAD_TOKENS, first_line=lines.at(start))
+    except LexError as exc:  # pragma: no cover - the boundary scan saw every opening
+        raise SchemaError(f"{shown}:{exc.line}: {exc}") from exc
+    sig = significant(head)
+    if not sig:
+        return None
     first = sig[0]
     loc = SourceLoc(shown, first.line)
     kind, name, _ = create_head(sig)
@@ -135,10 +176,8 @@ def _statement(
         raise SchemaError(f"{loc}: {words} is not allowed in schema files; only {ALLOWED}")
     if name is None:
         raise SchemaError(f"{loc}: incomplete CREATE statement")
-    hint = None
-    if kind == "table":
-        hint = _table_hint(trivia_and_tokens, first)
-    return Statement(kind, name, text[first.start : sig[-1].end], loc, hint)
+    hint = _table_hint(head, first) if kind == "table" else None
+    return Statement(kind, name, text[first.start : end].rstrip(), loc, hint)
 
 
 def _table_hint(tokens: list[Token], create: Token) -> str | None:

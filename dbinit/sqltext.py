@@ -8,6 +8,7 @@ not execute SQL and must not decide what a change means.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -59,55 +60,54 @@ def unquote(text: str) -> str:
     return text
 
 
-def lex(sql: str, *, first_line: int = 1) -> list[Token]:
-    """Split SQL into tokens, keeping comments and white space (with line numbers)."""
+_TOKEN = re.compile(
+    r"""(?P<space>\s+)
+    |(?P<comment>--[^\n]*|/\*.*?\*/)
+    |(?P<bad_comment>/\*)
+    |(?P<string>'(?:[^']|'')*')
+    |(?P<ident>"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\])
+    |(?P<punct>[(),.;+\-*/%<>=!~|&?:^])
+    |(?P<word>[^\s(),.;+\-*/%<>=!~|&?:^'"`\[]+)
+    |(?P<bad>['"`\[])""",
+    re.VERBOSE | re.DOTALL,
+)
+_UNTERMINATED = {
+    "/*": "unterminated /* comment",
+    "'": "unterminated string",
+    '"': "unterminated quoted identifier",
+    "`": "unterminated quoted identifier",
+    "[": "unterminated [ identifier",
+}
+
+
+def lex(
+    sql: str,
+    *,
+    first_line: int = 1,
+    start: int = 0,
+    end: int | None = None,
+    limit: int | None = None,
+) -> list[Token]:
+    """Split SQL into tokens, keeping comments and white space (with line numbers).
+
+    `start`/`end` lex a slice in place (offsets stay those of `sql`); `limit`
+    stops after that many significant tokens (enough to read a statement's head).
+    """
     tokens: list[Token] = []
-    i, n, line = 0, len(sql), first_line
-    while i < n:
-        start, char, tline = i, sql[i], line
-        if char.isspace():
-            while i < n and sql[i].isspace():
-                i += 1
-            kind = "space"
-        elif sql.startswith("--", i):
-            nl = sql.find("\n", i)
-            i = n if nl == -1 else nl
-            kind = "comment"
-        elif sql.startswith("/*", i):
-            end = sql.find("*/", i + 2)
-            if end == -1:
-                raise LexError("unterminated /* comment", tline)
-            i, kind = end + 2, "comment"
-        elif char in "'\"`":
-            i += 1
-            while True:
-                j = sql.find(char, i)
-                if j == -1:
-                    what = "string" if char == "'" else "quoted identifier"
-                    raise LexError(f"unterminated {what}", tline)
-                if j + 1 < n and sql[j + 1] == char:
-                    i = j + 2
-                    continue
-                i = j + 1
+    line = first_line
+    seen = 0
+    for m in _TOKEN.finditer(sql, start, len(sql) if end is None else end):
+        kind = m.lastgroup or "word"
+        text = m.group()
+        if kind in ("bad", "bad_comment"):
+            raise LexError(_UNTERMINATED[text], line)
+        tokens.append(Token(kind, text, m.start(), m.end(), line))
+        if kind in ("space", "comment", "string", "ident"):
+            line += text.count("\n")
+        elif limit is not None:
+            seen += 1
+            if seen >= limit:
                 break
-            kind = "string" if char == "'" else "ident"
-        elif char == "[":
-            j = sql.find("]", i)
-            if j == -1:
-                raise LexError("unterminated [ identifier", tline)
-            i, kind = j + 1, "ident"
-        elif char in _PUNCT:
-            i, kind = i + 1, "punct"
-        else:
-            i += 1
-            while i < n and not (sql[i].isspace() or sql[i] in _PUNCT or sql[i] in "'\"`["):
-                if sql.startswith("--", i) or sql.startswith("/*", i):
-                    break
-                i += 1
-            kind = "word"
-        text = sql[start:i]
-        line += text.count("\n")
-        tokens.append(Token(kind, text, start, i, tline))
     return tokens
 
 
@@ -124,12 +124,14 @@ def _canon(tok: Token) -> str:
     return tok.text
 
 
+@functools.lru_cache(maxsize=16384)
 def normalize(sql: str) -> str:
     """Canonical text of an expression or statement: no comments or layout,
     identifiers unquoted and folded, keywords in one case, literals kept."""
     return " ".join(_canon(t) for t in significant(lex(sql)))
 
 
+@functools.lru_cache(maxsize=4096)
 def normalize_expr(sql: str | None) -> str | None:
     """`normalize`, with redundant outer parentheses removed (`(0)` equals `0`)."""
     if sql is None:
@@ -142,6 +144,7 @@ def normalize_expr(sql: str | None) -> str | None:
     return " ".join(_canon(t) for t in toks)
 
 
+@functools.lru_cache(maxsize=1024)
 def normalize_type(declared: str) -> str:
     return " ".join(_canon(t) for t in significant(lex(declared))).upper()
 
@@ -213,40 +216,61 @@ def table_body(tokens: list[Token]) -> tuple[int, int] | None:
     return None
 
 
-def column_clauses(create_sql: str) -> list[ColumnClause]:
+# Strings, quoted identifiers and comments are skipped whole; parentheses and
+# commas are what give a CREATE TABLE body its shape.
+_SHAPE = re.compile(
+    r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\]|--[^\n]*|/\*.*?\*/|(?P<p>[(),])""",
+    re.DOTALL,
+)
+# A column clause needs a full look only when it may hold one of these.
+_DETAILED = re.compile(r"COLLATE|REFERENCES|\bAS\b|--|/\*", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=8192)
+def column_clauses(create_sql: str) -> tuple[ColumnClause, ...]:
     """Column definitions of a CREATE TABLE, with COLLATE, GENERATED and hints."""
-    all_tokens = lex(create_sql)
-    hints = {}
-    for tok in all_tokens:
-        if tok.kind == "comment":
-            m = HINT.search(tok.text)
-            if m:
-                hints[tok.line] = unquote(m.group(1))
-    sig = significant(all_tokens)
-    body = table_body(sig)
-    if body is None:
-        return []
-    open_i, close_i = body
-    clauses: list[list[Token]] = []
-    current: list[Token] = []
-    depth = 0
-    for tok in sig[open_i + 1 : close_i]:
-        if tok.text == "(":
+    hints: dict[int, str] = {}
+    if "dbinit:" in create_sql:
+        for tok in lex(create_sql):
+            match = HINT.search(tok.text) if tok.kind == "comment" else None
+            if match:
+                hints[tok.line] = unquote(match.group(1))
+    spans: list[tuple[int, int]] = []
+    depth, clause_start = 0, -1
+    for m in _SHAPE.finditer(create_sql):
+        mark = m.group("p")
+        if mark == "(":
             depth += 1
-        elif tok.text == ")":
+            if depth == 1 and clause_start < 0:
+                clause_start = m.end()
+        elif mark == ")":
             depth -= 1
-        if tok.text == "," and depth == 0:
-            clauses.append(current)
-            current = []
-        else:
-            current.append(tok)
-    clauses.append(current)
+            if depth == 0:
+                spans.append((clause_start, m.start()))
+                break
+        elif mark == "," and depth == 1:
+            spans.append((clause_start, m.start()))
+            clause_start = m.end()
     out: list[ColumnClause] = []
-    for clause in clauses:
-        if not clause or clause[0].is_kw(*_CONSTRAINT_START):
+    line, counted = 1, 0
+    for start, end in spans:
+        line += create_sql.count("\n", counted, start)
+        counted = start
+        sig = significant(lex(create_sql, start=start, end=end, limit=1, first_line=line))
+        if not sig or sig[0].is_kw(*_CONSTRAINT_START):
             continue  # a table constraint (a column named like a keyword is quoted)
-        out.append(_column_clause(create_sql, clause, hints))
-    return out
+        first = sig[0]
+        if _DETAILED.search(create_sql, first.start, end):
+            tokens = significant(lex(create_sql, start=first.start, end=end, first_line=first.line))
+            out.append(_column_clause(create_sql, tokens, hints))
+        else:
+            text = " ".join(create_sql[first.start : end].split())
+            out.append(
+                ColumnClause(
+                    unquote(first.text), first.line, text, None, None, False, hints.get(first.line)
+                )
+            )
+    return tuple(out)
 
 
 def _column_clause(sql: str, clause: list[Token], hints: dict[int, str]) -> ColumnClause:
@@ -268,10 +292,10 @@ def _column_clause(sql: str, clause: list[Token], hints: dict[int, str]) -> Colu
             close = matching_paren(clause, i + 1)
             generated = " ".join(_canon(t) for t in clause[i + 2 : close])
     # Rebuild the definition text without comments, keeping the original spacing.
-    pieces: list[str] = []
-    for tok in lex(sql[clause[0].start : clause[-1].end]):
-        pieces.append(" " if tok.kind == "comment" else tok.text)
-    text = re.sub(r"\s+", " ", "".join(pieces)).strip()
+    text = sql[clause[0].start : clause[-1].end]
+    if "--" in text or "/*" in text:
+        text = "".join(" " if t.kind == "comment" else t.text for t in lex(text))
+    text = " ".join(text.split())
     return ColumnClause(
         name=name,
         line=clause[0].line,

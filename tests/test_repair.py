@@ -264,7 +264,7 @@ def test_a_rebuild_that_violates_a_constraint_rolls_back_and_explains(cli, tmp_p
 @pytest.mark.parametrize(
     ("desired", "needle", "count"),
     [
-        ("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT UNIQUE);", "UNIQUE (a)", "1 row(s)"),
+        ("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT UNIQUE);", "UNIQUE (a)", "2 row(s)"),
         ("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT CHECK (a <> 'x'));", "CHECK", "2 row(s)"),
         (
             "CREATE TABLE p (id TEXT PRIMARY KEY); CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT REFERENCES p(id));",
@@ -401,3 +401,30 @@ def test_inspect_round_trip(cli, tmp_path: Path) -> None:
     assert cli("init", "-d", str(fresh), "-s", str(out)).exit_code == 0
     res = cli("check", "--format", "json", "-d", str(fresh), "-s", str(out))
     assert res.exit_code == 0 and res.json()["changes"] == []
+
+
+def test_refused_dry_run_still_shows_the_plan_the_flags_would_allow(cli, tmp_path: Path) -> None:
+    db = make_db(tmp_path / "app.db", "CREATE TABLE t (a TEXT); CREATE TABLE old (x);")
+    folder = write_schema(tmp_path / "schemas", {"001.sql": "CREATE TABLE t (a INTEGER);"})
+    res = cli("repair", "--dry-run", "-d", str(db), "-s", str(folder))
+    assert res.exit_code == 3, res.stdout
+    assert 'DROP TABLE "old";' in res.stdout
+    assert "--allow-data-loss" in res.stdout
+
+
+def test_history_counts_each_change_once(cli, tmp_path: Path) -> None:
+    db = make_db(tmp_path / "app.db", LIVE + BASE_DATA)
+    folder = write_schema(tmp_path / "schemas", {"001.sql": base(b="b TEXT")})
+    res = run_repair(cli, db, folder)
+    assert res.exit_code == 0, res.stdout
+    assert len(res.json()["changes"]) == 1
+    rows = cli("history", "--format", "json", "-d", str(db)).json()["history"]
+    assert rows[0]["changes"] == 1
+
+
+def test_quiet_inspect_and_history_still_print_their_listing(cli, tmp_path: Path) -> None:
+    db = make_db(tmp_path / "app.db", "CREATE TABLE t (a TEXT);")
+    res = cli("inspect", "-q", "-d", str(db))
+    assert res.exit_code == 0 and "CREATE TABLE t (a TEXT);" in res.stdout
+    res = cli("history", "-q", "-d", str(db))
+    assert res.exit_code == 0 and res.stdout == ""
