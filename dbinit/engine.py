@@ -240,7 +240,7 @@ def init(run: Run, report: Report, *, dry_run: bool = False) -> None:
         report.plan = [s.display() for s in plan.statements]
         report.status, report.exit_code = PLANNED, 0
         return
-    _write(run, report, desired, policy)
+    _write(run, report, desired, policy, prior=(live.version, plan))
 
 
 def _write(
@@ -251,11 +251,19 @@ def _write(
     *,
     before_write: Callable[[Plan], None] | None = None,
     progress: Progress | None = None,
+    prior: tuple[int | None, Plan] | None = None,
 ) -> None:
     conn, created = open_write(run.path, run.retry)
     log.info("database.opened", mode="read-write", created=created)
 
     def replan(c: sqlite3.Connection) -> Plan:
+        # Under the lock: an unchanged schema cookie proves the live schema is the
+        # one the plan was made from; anything else is introspected afresh.
+        if prior is not None and prior[0] is not None:
+            (version,) = c.execute("PRAGMA schema_version").fetchone()
+            if version == prior[0]:
+                log.info("diff.revalidated", schema_version=version)
+                return prior[1]
         return compute(run, desired, introspect(c), policy)
 
     history = {
@@ -437,7 +445,15 @@ def repair(run: Run, report: Report, options: RepairOptions) -> None:
             report.backup = str(backup(run.path, folder, options.progress))
 
     try:
-        _write(run, report, desired, policy, before_write=before_write, progress=options.progress)
+        _write(
+            run,
+            report,
+            desired,
+            policy,
+            before_write=before_write,
+            progress=options.progress,
+            prior=(live.version, plan),
+        )
     except BaseException:
         # Nothing was changed: a backup of the unchanged file would only be clutter.
         if report.backup:

@@ -66,14 +66,25 @@ def is_internal(name: str, *, shadow: bool = False) -> bool:
 
 
 def introspect(conn: sqlite3.Connection) -> Schema:
-    """Read every user object of the `main` schema of `conn`."""
+    """Read every user object of the `main` schema of `conn`, from one snapshot."""
+    if conn.in_transaction:
+        return _introspect(conn)
+    conn.execute("BEGIN")
+    try:
+        return _introspect(conn)
+    finally:
+        conn.execute("COMMIT")
+
+
+def _introspect(conn: sqlite3.Connection) -> Schema:
+    (version,) = conn.execute("PRAGMA schema_version").fetchone()
     rows = conn.execute(_OBJECTS).fetchall()
     table_list = {
         name: (ltype, wr, strict) for name, ltype, wr, strict in conn.execute(_TABLE_LIST)
     }
     plain: dict[str, tuple[str, str, bool, bool]] = {}  # key -> (name, sql, wr, strict)
     virtual: dict[str, tuple[str, str]] = {}
-    schema = Schema()
+    schema = Schema(version=version)
     internal_tables: set[str] = set()
     for otype, name, _tbl, sql in rows:
         if otype == "table":

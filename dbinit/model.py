@@ -138,6 +138,7 @@ class Schema:
     indexes: dict[str, Index] = field(default_factory=dict)
     views: dict[str, View] = field(default_factory=dict)
     triggers: dict[str, Trigger] = field(default_factory=dict)
+    version: int | None = None  # PRAGMA schema_version when read: equal means unchanged
 
     def is_empty(self) -> bool:
         return not (self.tables or self.indexes or self.views or self.triggers)
