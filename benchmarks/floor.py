@@ -57,7 +57,9 @@ def diff(want: dict[str, dict], have: dict[str, dict]) -> list[tuple[str, str]]:
     for name in want["table"]:
         if name not in have["table"]:
             out.append(("missing_table", name))
-        elif want["columns"][name] != have["columns"][name] or want["fks"][name] != have["fks"][name]:
+        elif (
+            want["columns"][name] != have["columns"][name] or want["fks"][name] != have["fks"][name]
+        ):
             out.append(("table_changed", name))
     for kind in ("index", "view", "trigger"):
         for name, sql in want[kind].items():

@@ -1,8 +1,8 @@
 """Deterministic workloads for the benchmarks: schemas of N tables and data.
 
 Each table has 10 columns, 2 indexes and 1 foreign key (to the previous
-table; the first refers to itself); the live database lacks every 10th table (10 %), so `check` reports
-drift and `init` creates those tables. Everything is seeded: the same
+table; the first refers to itself); the live database lacks every 10th table
+(10 %), so `check` reports drift and `init` creates those tables. Everything is seeded: the same
 arguments always give byte-identical files.
 """
 
@@ -93,7 +93,9 @@ def write_live(path: Path, n: int, seed: int = 7) -> Path:
     return path
 
 
-EVENTS = "CREATE TABLE events (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, amount INTEGER, note TEXT)"
+EVENTS = (
+    "CREATE TABLE events (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, amount INTEGER, note TEXT)"
+)
 EVENTS_INDEXES = [
     "CREATE INDEX events_kind ON events (kind)",
     "CREATE INDEX events_amount ON events (amount)",

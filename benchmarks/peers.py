@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import gen  # noqa: E402
+import gen
 
 
 def metadata(n: int):  # type: ignore[no-untyped-def]
@@ -45,7 +45,9 @@ def metadata(n: int):  # type: ignore[no-untyped-def]
         ]
         for c in t.cols:
             default = text(c.default) if c.default is not None else None
-            cols.append(Column(c.name, types[c.type], nullable=not c.notnull, server_default=default))
+            cols.append(
+                Column(c.name, types[c.type], nullable=not c.notnull, server_default=default)
+            )
         table = Table(t.name, md, *cols)
         Index(f"{t.name}_a", table.c[t.index_a])
         Index(f"{t.name}_b", table.c[t.index_b[0]], table.c[t.index_b[1]])

@@ -53,7 +53,7 @@ class Sizes:
 MODES = {
     "full": Sizes(5, 20, (10, 100, 1000), 1_000_000, (10_000, 100_000, 1_000_000), 1024),
     "quick": Sizes(3, 10, (10, 100, 1000), 200_000, (10_000, 100_000), 100),
-    "smoke": Sizes(2, 2, (5, 20), 2_000, (1_000, 2_000), 2),
+    "smoke": Sizes(2, 2, (10, 20), 2_000, (1_000, 2_000), 2),
 }
 
 
@@ -172,7 +172,8 @@ def available(*names: str) -> str | None:
     for name in names:
         if name in ("sqlite3", "sqldiff"):
             if shutil.which(name) is None:
-                missing.append(f"{name} (apt-get install {'sqlite3' if name == 'sqlite3' else 'sqlite3-tools'})")
+                package = "sqlite3" if name == "sqlite3" else "sqlite3-tools"
+                missing.append(f"{name} (apt-get install {package})")
         else:
             try:
                 __import__(name)
@@ -193,7 +194,9 @@ def startup(work: Path, sizes: Sizes) -> list[Row]:
     once([DBINIT, "init", "-q"], work)
     r = sizes.startup_repeat
     rows = [
-        measure("startup", "python -c 'import sqlite3'", "python", [PY, "-c", "import sqlite3"], work, r),
+        measure(
+            "startup", "python -c 'import sqlite3'", "python", [PY, "-c", "import sqlite3"], work, r
+        ),
         measure(
             "startup",
             "bare import of the 5 runtime libraries",
@@ -203,10 +206,16 @@ def startup(work: Path, sizes: Sizes) -> list[Row]:
             r,
         ),
         measure("startup", "dbinit --version", "dbinit", [DBINIT, "--version"], work, r),
-        measure("startup", "dbinit check (seed schema, in sync)", "dbinit", [DBINIT, "check"], work, r),
+        measure(
+            "startup", "dbinit check (seed schema, in sync)", "dbinit", [DBINIT, "check"], work, r
+        ),
     ]
     probe = once([PY, "-X", "importtime", "-m", "dbinit", "--version"], work)
-    loaded = {line.split("|")[-1].strip().split(".")[0] for line in probe.stderr.splitlines() if "|" in line}
+    loaded = {
+        line.split("|")[-1].strip().split(".")[0]
+        for line in probe.stderr.splitlines()
+        if "|" in line
+    }
     heavy = sorted(set(HEAVY) & loaded)
     rows[2].note = "heavy imports: " + (", ".join(heavy) if heavy else "none")
     rows[2].extra["heavy_imports"] = float(len(heavy))
@@ -222,54 +231,158 @@ def check_and_init(work: Path, sizes: Sizes) -> list[Row]:
         db = case / "live.db"
         shutil.copy(live, db)
         name = f"check, {n} tables"
-        rows.append(measure("check", name, "dbinit", [DBINIT, "check", "--format", "json", "-d", str(db)], case, sizes.repeat, ok_codes=(1,)))
-        rows.append(measure("check", name, "stdlib floor", [PY, str(HERE / "floor.py"), "check", str(schemas), str(db)], case, sizes.repeat, ok_codes=(1,)))
+        rows.append(
+            measure(
+                "check",
+                name,
+                "dbinit",
+                [DBINIT, "check", "--format", "json", "-d", str(db)],
+                case,
+                sizes.repeat,
+                ok_codes=(1,),
+            )
+        )
+        rows.append(
+            measure(
+                "check",
+                name,
+                "stdlib floor",
+                [PY, str(HERE / "floor.py"), "check", str(schemas), str(db)],
+                case,
+                sizes.repeat,
+                ok_codes=(1,),
+            )
+        )
         why = available("alembic", "sqlalchemy")
         rows.append(
             skipped("check", name, "Alembic compare_metadata", why)
             if why
-            else measure("check", name, "Alembic compare_metadata", [PY, str(HERE / "peers.py"), "alembic-check", str(n), str(db)], case, sizes.repeat, ok_codes=(1,))
+            else measure(
+                "check",
+                name,
+                "Alembic compare_metadata",
+                [PY, str(HERE / "peers.py"), "alembic-check", str(n), str(db)],
+                case,
+                sizes.repeat,
+                ok_codes=(1,),
+            )
         )
         why = available("sqlite3", "sqldiff")
-        script = f"rm -f ref.db && cat {schemas}/*.sql | sqlite3 ref.db && sqldiff --schema {db} ref.db"
+        script = (
+            f"rm -f ref.db && cat {schemas}/*.sql | sqlite3 ref.db && sqldiff --schema {db} ref.db"
+        )
         rows.append(
             skipped("check", name, "sqldiff --schema", why)
             if why
-            else measure("check", name, "sqldiff --schema", ["sh", "-c", script], case, sizes.repeat)
+            else measure(
+                "check", name, "sqldiff --schema", ["sh", "-c", script], case, sizes.repeat
+            )
         )
 
-        def fresh() -> None:
-            shutil.copy(live, db)
+        def fresh(src: Path = live, dst: Path = db) -> None:
+            shutil.copy(src, dst)
 
         name = f"init, {n} tables ({n // 10} missing)"
-        row = measure("init", name, "dbinit", [DBINIT, "init", "--format", "json", "--log-format", "json", "--log-level", "info", "-d", str(db)], case, sizes.repeat, setup=fresh)
+        row = measure(
+            "init",
+            name,
+            "dbinit",
+            [
+                DBINIT,
+                "init",
+                "--format",
+                "json",
+                "--log-format",
+                "json",
+                "--log-level",
+                "info",
+                "-d",
+                str(db),
+            ],
+            case,
+            sizes.repeat,
+            setup=fresh,
+        )
         last = row.__dict__.pop("_last", None)
         if last is not None:
-            held = [json.loads(line).get("lock_held_ms") for line in last.stderr.splitlines() if "lock_held_ms" in line]
+            held = [
+                json.loads(line).get("lock_held_ms")
+                for line in last.stderr.splitlines()
+                if "lock_held_ms" in line
+            ]
             if held:
                 row.extra["lock_held_ms"] = float(held[0])
         rows.append(row)
-        rows.append(measure("init", name, "stdlib floor", [PY, str(HERE / "floor.py"), "init", str(schemas), str(db)], case, sizes.repeat, setup=fresh))
+        rows.append(
+            measure(
+                "init",
+                name,
+                "stdlib floor",
+                [PY, str(HERE / "floor.py"), "init", str(schemas), str(db)],
+                case,
+                sizes.repeat,
+                setup=fresh,
+            )
+        )
         why = available("yoyo")
         if why:
             rows.append(skipped("init", name, "yoyo-migrations", why))
         else:
             migrations = case / "migrations"
             migrations.mkdir(exist_ok=True)
-            missing = [sql for i, t in enumerate(gen.tables(n)) if gen.is_missing(i) for sql in gen.create_sql(t)]
+            missing = [
+                sql
+                for i, t in enumerate(gen.tables(n))
+                if gen.is_missing(i)
+                for sql in gen.create_sql(t)
+            ]
             (migrations / "0001_missing.sql").write_text(";\n".join(missing) + ";\n")
-            rows.append(measure("init", name, "yoyo-migrations", [str(BIN / "yoyo"), "apply", "--batch", "--no-config-file", "--database", f"sqlite:///{db}", str(migrations)], case, sizes.repeat, setup=fresh))
+            rows.append(
+                measure(
+                    "init",
+                    name,
+                    "yoyo-migrations",
+                    [
+                        str(BIN / "yoyo"),
+                        "apply",
+                        "--batch",
+                        "--no-config-file",
+                        "--database",
+                        f"sqlite:///{db}",
+                        str(migrations),
+                    ],
+                    case,
+                    sizes.repeat,
+                    setup=fresh,
+                )
+            )
         why = available("sqlalchemy")
         rows.append(
             skipped("init", name, "SQLAlchemy create_all", why)
             if why
-            else measure("init", name, "SQLAlchemy create_all", [PY, str(HERE / "peers.py"), "create-all", str(n), str(db)], case, sizes.repeat, setup=fresh)
+            else measure(
+                "init",
+                name,
+                "SQLAlchemy create_all",
+                [PY, str(HERE / "peers.py"), "create-all", str(n), str(db)],
+                case,
+                sizes.repeat,
+                setup=fresh,
+            )
         )
         why = available("alembic", "sqlalchemy")
         rows.append(
             skipped("init", name, "Alembic ops", why)
             if why
-            else measure("init", name, "Alembic ops", [PY, str(HERE / "peers.py"), "alembic-init", str(n), str(db)], case, sizes.repeat, setup=fresh)
+            else measure(
+                "init",
+                name,
+                "Alembic ops",
+                [PY, str(HERE / "peers.py"), "alembic-init", str(n), str(db)],
+                case,
+                sizes.repeat,
+                setup=fresh,
+            )
         )
     return rows
 
@@ -290,7 +403,9 @@ COMMIT;
 def events_case(work: Path, rows: int) -> tuple[Path, Path, Path]:
     case = work / f"events{rows}"
     (case / "schemas").mkdir(parents=True)
-    (case / "schemas" / "001_events.sql").write_text(";\n".join([gen.EVENTS_DESIRED, *gen.EVENTS_INDEXES]) + ";\n")
+    (case / "schemas" / "001_events.sql").write_text(
+        ";\n".join([gen.EVENTS_DESIRED, *gen.EVENTS_INDEXES]) + ";\n"
+    )
     src = gen.write_events(case / "events.src.db", rows)
     return case, src, case / "events.db"
 
@@ -303,15 +418,76 @@ def repair(work: Path, sizes: Sizes) -> list[Row]:
         shutil.copy(src, db)
 
     name = f"repair, {sizes.rows:,} rows (type change, 2 indexes)"
-    out.append(measure("repair", name, "dbinit", [DBINIT, "repair", "--yes", "--no-backup", "-d", str(db)], case, sizes.repeat, setup=fresh))
+    out.append(
+        measure(
+            "repair",
+            name,
+            "dbinit",
+            [DBINIT, "repair", "--yes", "--no-backup", "-d", str(db)],
+            case,
+            sizes.repeat,
+            setup=fresh,
+        )
+    )
     why = available("sqlite3")
-    out.append(skipped("repair", name, "sqlite3 shell, hand-written 12 steps", why) if why else measure("repair", name, "sqlite3 shell, hand-written 12 steps", ["sqlite3", str(db)], case, sizes.repeat, setup=fresh, stdin=HAND_WRITTEN))
-    out.append(measure("repair", name, "sqlite-utils transform", [str(BIN / "sqlite-utils"), "transform", str(db), "events", "--type", "amount", "float"], case, sizes.repeat, setup=fresh))
+    out.append(
+        skipped("repair", name, "sqlite3 shell, hand-written 12 steps", why)
+        if why
+        else measure(
+            "repair",
+            name,
+            "sqlite3 shell, hand-written 12 steps",
+            ["sqlite3", str(db)],
+            case,
+            sizes.repeat,
+            setup=fresh,
+            stdin=HAND_WRITTEN,
+        )
+    )
+    out.append(
+        measure(
+            "repair",
+            name,
+            "sqlite-utils transform",
+            [
+                str(BIN / "sqlite-utils"),
+                "transform",
+                str(db),
+                "events",
+                "--type",
+                "amount",
+                "float",
+            ],
+            case,
+            sizes.repeat,
+            setup=fresh,
+        )
+    )
     why = available("alembic", "sqlalchemy")
-    out.append(skipped("repair", name, "Alembic batch mode", why) if why else measure("repair", name, "Alembic batch mode", [PY, str(HERE / "peers.py"), "alembic-batch", str(sizes.rows), str(db)], case, sizes.repeat, setup=fresh))
+    out.append(
+        skipped("repair", name, "Alembic batch mode", why)
+        if why
+        else measure(
+            "repair",
+            name,
+            "Alembic batch mode",
+            [PY, str(HERE / "peers.py"), "alembic-batch", str(sizes.rows), str(db)],
+            case,
+            sizes.repeat,
+            setup=fresh,
+        )
+    )
     for rows in sizes.memory_rows:
         mcase, msrc, mdb = events_case(work / "memory", rows)
-        row = measure("memory", f"repair peak memory, {rows:,} rows", "dbinit", [DBINIT, "repair", "--yes", "--no-backup", "-d", str(mdb)], mcase, 1, setup=lambda s=msrc, d=mdb: shutil.copy(s, d))
+        row = measure(
+            "memory",
+            f"repair peak memory, {rows:,} rows",
+            "dbinit",
+            [DBINIT, "repair", "--yes", "--no-backup", "-d", str(mdb)],
+            mcase,
+            1,
+            setup=lambda s=msrc, d=mdb: shutil.copy(s, d),
+        )
         out.append(row)
     return out
 
@@ -319,14 +495,45 @@ def repair(work: Path, sizes: Sizes) -> list[Row]:
 def validate(work: Path, sizes: Sizes) -> list[Row]:
     case = work / "big"
     (case / "schemas").mkdir(parents=True)
-    (case / "schemas" / "001_events.sql").write_text(";\n".join([gen.EVENTS, *gen.EVENTS_INDEXES]) + ";\n")
+    (case / "schemas" / "001_events.sql").write_text(
+        ";\n".join([gen.EVENTS, *gen.EVENTS_INDEXES]) + ";\n"
+    )
     db = gen.write_big(case / "big.db", sizes.validate_mb)
     size_mb = db.stat().st_size / 1024 / 1024
     name = f"validate, {size_mb:,.0f} MB database"
-    rows = [measure("validate", name, "dbinit", [DBINIT, "validate", "--format", "json", "-d", str(db)], case, sizes.repeat)]
+    rows = [
+        measure(
+            "validate",
+            name,
+            "dbinit",
+            [DBINIT, "validate", "--format", "json", "-d", str(db)],
+            case,
+            sizes.repeat,
+        )
+    ]
     why = available("sqlite3")
-    rows.append(skipped("validate", name, "PRAGMA quick_check (sqlite3 shell)", why) if why else measure("validate", name, "PRAGMA quick_check (sqlite3 shell)", ["sqlite3", str(db), "PRAGMA quick_check;"], case, sizes.repeat))
-    rows.append(measure("validate", name, "dbinit --integrity off", [DBINIT, "validate", "--integrity", "off", "-d", str(db)], case, sizes.repeat))
+    rows.append(
+        skipped("validate", name, "PRAGMA quick_check (sqlite3 shell)", why)
+        if why
+        else measure(
+            "validate",
+            name,
+            "PRAGMA quick_check (sqlite3 shell)",
+            ["sqlite3", str(db), "PRAGMA quick_check;"],
+            case,
+            sizes.repeat,
+        )
+    )
+    rows.append(
+        measure(
+            "validate",
+            name,
+            "dbinit --integrity off",
+            [DBINIT, "validate", "--integrity", "off", "-d", str(db)],
+            case,
+            sizes.repeat,
+        )
+    )
     return rows
 
 
@@ -354,29 +561,119 @@ def goal(text: str, value: float | None, limit: str, test: object) -> Goal:
 def goals(rows: list[Row], sizes: Sizes) -> list[Goal]:
     big = max(sizes.tables)
     out = [
-        goal("dbinit check / bare import of the 5 libraries", ratio(find(rows, "dbinit check", "dbinit"), find(rows, "bare import", "python")), "≤ 1.25", lambda v: v <= 1.25),
+        goal(
+            "dbinit check / bare import of the 5 libraries",
+            ratio(find(rows, "dbinit check", "dbinit"), find(rows, "bare import", "python")),
+            "≤ 1.25",
+            lambda v: v <= 1.25,
+        ),
     ]
     version = find(rows, "dbinit --version", "dbinit")
-    out.append(goal("heavy modules imported by dbinit --version", version.extra.get("heavy_imports") if version else None, "= 0", lambda v: v == 0))
+    out.append(
+        goal(
+            "heavy modules imported by dbinit --version",
+            version.extra.get("heavy_imports") if version else None,
+            "= 0",
+            lambda v: v == 0,
+        )
+    )
     check_db = find(rows, f"check, {big} tables", "dbinit")
-    out.append(goal(f"check at {big} tables / stdlib floor", ratio(check_db, find(rows, f"check, {big} tables", "stdlib floor")), "≤ 1.5", lambda v: v <= 1.5))
-    out.append(goal(f"Alembic / dbinit check at {big} tables", ratio(find(rows, f"check, {big} tables", "Alembic compare_metadata"), check_db), "≥ 5", lambda v: v >= 5))
-    out.append(goal(f"sqldiff / dbinit check at {big} tables", ratio(find(rows, f"check, {big} tables", "sqldiff --schema"), check_db), "> 1", lambda v: v > 1))
+    out.append(
+        goal(
+            f"check at {big} tables / stdlib floor",
+            ratio(check_db, find(rows, f"check, {big} tables", "stdlib floor")),
+            "≤ 1.5",
+            lambda v: v <= 1.5,
+        )
+    )
+    out.append(
+        goal(
+            f"Alembic / dbinit check at {big} tables",
+            ratio(find(rows, f"check, {big} tables", "Alembic compare_metadata"), check_db),
+            "≥ 5",
+            lambda v: v >= 5,
+        )
+    )
+    out.append(
+        goal(
+            f"sqldiff / dbinit check at {big} tables",
+            ratio(find(rows, f"check, {big} tables", "sqldiff --schema"), check_db),
+            "> 1",
+            lambda v: v > 1,
+        )
+    )
     for n in sizes.tables:
         init_db = find(rows, f"init, {n} tables", "dbinit")
-        out.append(goal(f"init at {n} tables / stdlib floor", ratio(init_db, find(rows, f"init, {n} tables", "stdlib floor")), "≤ 1.5", lambda v: v <= 1.5))
-        peers = [find(rows, f"init, {n} tables", t) for t in ("yoyo-migrations", "SQLAlchemy create_all", "Alembic ops")]
-        fastest = min((p for p in peers if p is not None), key=lambda p: p.median_s or 0, default=None)
-        out.append(goal(f"fastest peer / dbinit init at {n} tables", ratio(fastest, init_db), "> 1", lambda v: v > 1))
+        out.append(
+            goal(
+                f"init at {n} tables / stdlib floor",
+                ratio(init_db, find(rows, f"init, {n} tables", "stdlib floor")),
+                "≤ 1.5",
+                lambda v: v <= 1.5,
+            )
+        )
+        peers = [
+            find(rows, f"init, {n} tables", t)
+            for t in ("yoyo-migrations", "SQLAlchemy create_all", "Alembic ops")
+        ]
+        fastest = min(
+            (p for p in peers if p is not None), key=lambda p: p.median_s or 0, default=None
+        )
+        out.append(
+            goal(
+                f"fastest peer / dbinit init at {n} tables",
+                ratio(fastest, init_db),
+                "> 1",
+                lambda v: v > 1,
+            )
+        )
     init_big = find(rows, f"init, {big} tables", "dbinit")
-    out.append(goal(f"write-lock hold of init, {big // 10} missing tables (ms)", init_big.extra.get("lock_held_ms") if init_big else None, "≤ 50", lambda v: v <= 50))
+    out.append(
+        goal(
+            f"write-lock hold of init, {big // 10} missing tables (ms)",
+            init_big.extra.get("lock_held_ms") if init_big else None,
+            "≤ 50",
+            lambda v: v <= 50,
+        )
+    )
     rep = find(rows, "repair,", "dbinit")
-    out.append(goal("dbinit repair / sqlite-utils transform", ratio(rep, find(rows, "repair,", "sqlite-utils transform")), "≤ 1", lambda v: v <= 1))
+    out.append(
+        goal(
+            "dbinit repair / sqlite-utils transform",
+            ratio(rep, find(rows, "repair,", "sqlite-utils transform")),
+            "≤ 1",
+            lambda v: v <= 1,
+        )
+    )
     mem = [r for r in rows if r.group == "memory" and r.peak_rss_mb]
     if mem:
-        out.append(goal("repair peak memory, largest table (MB)", mem[-1].peak_rss_mb, "≤ 100", lambda v: v <= 100))
-        out.append(goal("repair peak memory, largest / smallest table", (mem[-1].peak_rss_mb or 0) / (mem[0].peak_rss_mb or 1), "≤ 1.2 (flat)", lambda v: v <= 1.2))
-    out.append(goal("dbinit validate / PRAGMA quick_check", ratio(find(rows, "validate", "dbinit"), find(rows, "validate", "PRAGMA quick_check (sqlite3 shell)")), "≤ 1.1", lambda v: v <= 1.1))
+        out.append(
+            goal(
+                "repair peak memory, largest table (MB)",
+                mem[-1].peak_rss_mb,
+                "≤ 100",
+                lambda v: v <= 100,
+            )
+        )
+        out.append(
+            goal(
+                "repair peak memory, largest / smallest table",
+                (mem[-1].peak_rss_mb or 0) / (mem[0].peak_rss_mb or 1),
+                "≤ 1.2 (flat)",
+                lambda v: v <= 1.2,
+            )
+        )
+    out.append(
+        goal(
+            "dbinit validate / PRAGMA quick_check",
+            ratio(
+                find(rows, "validate", "dbinit"),
+                find(rows, "validate", "PRAGMA quick_check (sqlite3 shell)"),
+            ),
+            "≤ 1.1",
+            lambda v: v <= 1.1,
+        )
+    )
     return out
 
 
@@ -394,12 +691,16 @@ def fmt(row: Row) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true")
     mode.add_argument("--smoke", action="store_true")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "latest.json")
-    parser.add_argument("--only", choices=["startup", "check", "repair", "validate"], action="append")
+    parser.add_argument(
+        "--only", choices=["startup", "check", "repair", "validate"], action="append"
+    )
     args = parser.parse_args()
     name = "smoke" if args.smoke else "quick" if args.quick else "full"
     sizes = MODES[name]
@@ -419,8 +720,10 @@ def main() -> int:
         row.extra.pop("_stderr", None)
     results = goals(rows, sizes)
     group = None
-    print(f"\ndbinit benchmarks ({name} mode) on {platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}")
+    print(
+        f"\ndbinit benchmarks ({name} mode) on {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
+    )
     for row in rows:
         if row.group != group:
             group = row.group
