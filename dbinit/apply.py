@@ -260,9 +260,6 @@ def apply_plan(
     try:
         # Must run outside the transaction: inside one it is silently ignored.
         conn.execute("PRAGMA foreign_keys = OFF")
-        # A roomier page cache for this connection only: DDL on a large schema
-        # and row copies then touch the disk less while the lock is held.
-        conn.execute("PRAGMA cache_size = -65536")
         if rebuild:
             conn.execute("PRAGMA legacy_alter_table = ON")
         return with_retry(attempt, retry, "apply")
