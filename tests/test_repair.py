@@ -428,3 +428,23 @@ def test_quiet_inspect_and_history_still_print_their_listing(cli, tmp_path: Path
     assert res.exit_code == 0 and "CREATE TABLE t (a TEXT);" in res.stdout
     res = cli("history", "-q", "-d", str(db))
     assert res.exit_code == 0 and res.stdout == ""
+
+
+def test_fts5_virtual_table_rebuild_keeps_its_rows(cli, tmp_path: Path) -> None:
+    db = make_db(
+        tmp_path / "app.db",
+        "CREATE VIRTUAL TABLE docs USING fts5(title, body);"
+        "INSERT INTO docs VALUES ('a', 'hello world'), ('b', 'second doc');",
+    )
+    folder = write_schema(
+        tmp_path / "schemas",
+        {"001.sql": "CREATE VIRTUAL TABLE docs USING fts5(title, body, tokenize='porter');"},
+    )
+    res = run_repair(cli, db, folder)
+    assert res.exit_code == 0, res.stdout
+    conn = sqlite3.connect(db)
+    # porter stemming is now in force: "worlds" finds "world"
+    assert conn.execute("SELECT title FROM docs WHERE docs MATCH 'worlds'").fetchall() == [("a",)]
+    assert conn.execute("SELECT count(*) FROM docs").fetchone() == (2,)
+    conn.close()
+    assert cli("check", "-d", str(db), "-s", str(folder)).exit_code == 0
