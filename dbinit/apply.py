@@ -101,7 +101,7 @@ def _check_path(path: Path) -> bool:
         st = path.stat()
     except (FileNotFoundError, NotADirectoryError):
         return False  # `init` then fails to make the folder (exit 73); `check` sees drift
-    except PermissionError as exc:
+    except OSError as exc:  # permission, a symlink loop, a name too long, …
         raise from_os(exc, path) from None
     if stat.S_ISDIR(st.st_mode):
         raise ConnectionFailed(f"Cannot open database {path}: it is a folder")
@@ -167,7 +167,11 @@ def backup(path: Path, folder: Path | None, progress: Progress | None = None) ->
     try:
         target_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise from_os(exc, target_dir, creating_parent=True) from None
+        raise from_os(exc, target_dir, creating_parent=True, what="backup") from None
+    if not os.access(target_dir, os.W_OK | os.X_OK):
+        raise PermissionDenied(
+            f"Cannot write the backup into {target_dir}: permission denied; nothing was changed"
+        )
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     dest = target_dir / f"{path.name}.{stamp}.bak"
     n = 1

@@ -9,6 +9,7 @@ This module never touches the live database.
 from __future__ import annotations
 
 import sqlite3
+import time
 from dataclasses import dataclass, replace
 
 from dbinit.errors import SchemaError
@@ -34,8 +35,12 @@ class Desired:
     lint: tuple[LintIssue, ...]
 
 
-def build(files: SchemaFiles) -> Desired:
+def build(files: SchemaFiles, deadline: float | None = None) -> Desired:
+    """Execute the files into `:memory:` and read them back; a statement still
+    running at `deadline` (time.monotonic) is interrupted as a schema error."""
     conn = sqlite3.connect(":memory:", isolation_level=None)
+    if deadline is not None:
+        conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
     try:
         for st in files.statements:
             if is_internal(st.name):
@@ -45,6 +50,10 @@ def build(files: SchemaFiles) -> Desired:
             try:
                 conn.execute(st.sql)
             except (sqlite3.Error, sqlite3.Warning) as exc:
+                if deadline is not None and time.monotonic() > deadline:
+                    raise SchemaError(
+                        f"{st.loc}: statement did not finish within the time limit (--timeout)"
+                    ) from exc
                 raise SchemaError(f"{st.loc}: {exc}", details=f"sqlite3: {exc}") from exc
             except (ValueError, OverflowError, MemoryError, RecursionError) as exc:
                 raise SchemaError(f"{st.loc}: statement rejected: {exc}") from exc

@@ -38,6 +38,7 @@ from dbinit.errors import (
     SchemaError,
     SchemaMissing,
     from_sqlite,
+    is_busy,
     mask_url,
 )
 from dbinit.export import render_sql, schema_files_for, write_schema_files
@@ -128,7 +129,7 @@ def execute(command: str, settings: Settings, action: Callable[[Run, Report], No
 def load_desired(run: Run) -> Desired:
     t0 = time.perf_counter()
     files = load(Path(run.settings.schema_dir), run.settings.schema_dir)
-    desired = build(files)
+    desired = build(files, run.retry.deadline)
     if desired.schema.is_empty():
         raise SchemaMissing(f"Schema folder {files.folder} declares no objects")
     log.info(
@@ -364,24 +365,34 @@ def validate(
 def _checks(
     run: Run, conn: sqlite3.Connection, report: Report, integrity: str
 ) -> DbInitError | None:
+    """Integrity and foreign-key checks; a database SQLite finds malformed while
+    checking it fails the integrity check (exit 1, DB_006), not the open."""
     failure: DbInitError | None = None
     t0 = time.perf_counter()
+    if integrity != "off":
+        pragma = "quick_check" if integrity == "quick" else "integrity_check"
+        try:
+            rows = [str(r[0]) for r in conn.execute(f"PRAGMA {pragma}").fetchall()]
+        except sqlite3.DatabaseError as exc:
+            if is_busy(exc):
+                raise from_sqlite(exc, run.path, during="validate") from None
+            rows = [f"{exc}"]
+        ok = rows == ["ok"]
+        report.checks["integrity"] = "ok" if ok else "failed"
+        if not ok:
+            more = f" (+{len(rows) - 1} more)" if len(rows) > 1 else ""
+            failure = IntegrityFailed(
+                f"PRAGMA {pragma} failed: {rows[0]}{more}", details="; ".join(rows[:20])
+            )
     try:
-        if integrity != "off":
-            pragma = "quick_check" if integrity == "quick" else "integrity_check"
-            rows = [r[0] for r in conn.execute(f"PRAGMA {pragma}").fetchall()]
-            ok = rows == ["ok"]
-            report.checks["integrity"] = "ok" if ok else "failed"
-            if not ok:
-                failure = IntegrityFailed(
-                    f"PRAGMA {pragma} failed: {rows[0]}"
-                    + (f" (+{len(rows) - 1} more)" if len(rows) > 1 else ""),
-                    details="; ".join(rows[:20]),
-                )
         fk_problem = foreign_key_problem(conn, exit_code=1)
-    except sqlite3.Error as exc:
-        raise from_sqlite(exc, run.path, during="validate") from None
-    report.checks["foreign_keys"] = "failed" if fk_problem else "ok"
+    except sqlite3.DatabaseError as exc:
+        if failure is None:
+            raise from_sqlite(exc, run.path, during="validate") from None
+        fk_problem = None  # already failing: the integrity error says why
+        report.checks["foreign_keys"] = "skipped"
+    else:
+        report.checks["foreign_keys"] = "failed" if fk_problem else "ok"
     failure = failure or fk_problem
     log.info("checks.done", **report.checks, ms=_ms(t0))
     return failure

@@ -13,12 +13,24 @@ import sqlite3
 from pathlib import Path
 from typing import Any, ClassVar
 
-_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/@:\s]*:)[^@/\s]*(?=@)")
+# `scheme://user:` then everything up to the last `@` of that URL (a password may
+# hold unencoded `@` or `/`). The scheme must start a word, so a long run of
+# letters is scanned once, not once per position.
+_USERINFO = re.compile(
+    r"(?<![A-Za-z0-9+.-])(?P<head>[A-Za-z][A-Za-z0-9+.-]{0,30}://[^/@:\s]*:)\S*@"
+)
+_QUERY_SECRET = re.compile(
+    r"(?P<head>[?&;](?:password|passwd|pwd|secret|token|api_?key|access_?key)=)[^&;#\s]*",
+    re.IGNORECASE,
+)
 
 
 def mask_url(text: str) -> str:
     """Replace the password of every URL in `text` with `***`."""
-    return _PASSWORD.sub(r"\g<head>***", text)
+    if "://" not in text:
+        return text
+    text = _USERINFO.sub(r"\g<head>***@", text)
+    return _QUERY_SECRET.sub(r"\g<head>***", text)
 
 
 class DbInitError(Exception):
@@ -168,12 +180,14 @@ def from_sqlite(exc: sqlite3.Error, path: Path | None, *, during: str = "") -> D
     return ConnectionFailed(f"Database error{suffix}: {exc}", details=details)
 
 
-def from_os(exc: OSError, path: Path, *, creating_parent: bool = False) -> DbInitError:
-    """Map an OSError met while touching the database path."""
+def from_os(
+    exc: OSError, path: Path, *, creating_parent: bool = False, what: str = "database"
+) -> DbInitError:
+    """Map an OSError met while touching the database path (or its backup's)."""
     details = _describe(exc)
     if creating_parent:
         return IOFailure(
-            f"Cannot create the database folder {path}: {exc.strerror or exc}",
+            f"Cannot create the {what} folder {path}: {exc.strerror or exc}",
             details=details,
             exit_code=73,
         )

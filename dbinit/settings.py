@@ -99,6 +99,8 @@ class Settings(BaseSettings):
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("must not be empty")
+        if "\0" in value:
+            raise ValueError("must not contain a NUL character")
         return value
 
     @classmethod
@@ -134,12 +136,15 @@ class Target:
 def parse_database(value: str) -> Target:
     """`sqlite:///rel.db`, `sqlite:////abs.db`, `sqlite+driver:///…` or a bare path."""
     text = value.strip()
+    if "\0" in text:
+        raise ConfigError("database: the path contains a NUL character")
     if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", text) and not re.match(r"^[A-Za-z]:[\\/]", text):
         scheme, rest = text.split(":", 1)
         if not _is_sqlite_url(text):
+            # The URL itself is not repeated: whatever its shape, it may hold a password.
             raise ConfigError(
-                f"database: unsupported URL scheme {scheme!r} in {mask_url(text)!r}; "
-                "only sqlite: URLs (sqlite:///relative.db, sqlite:////absolute.db) are supported"
+                f"database: unsupported URL scheme {scheme[:30]!r}; only sqlite: URLs "
+                "(sqlite:///relative.db, sqlite:////absolute.db) are supported"
             )
         if not rest.startswith("///"):
             raise ConfigError(
@@ -165,12 +170,33 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         raise ConfigError(_describe_validation(exc)) from None
     except Exception as exc:  # unreadable .env or pyproject.toml
-        raise ConfigError(f"cannot read settings: {mask_url(str(exc)).splitlines()[0]}") from None
+        reason = mask_url(str(exc)).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(f"cannot read settings from {_unreadable_file()}: {reason}") from None
     if "database_url" not in settings.model_fields_set:
         mount = os.environ.get("RAILWAY_VOLUME_MOUNT_PATH")
         if mount:
             settings = settings.model_copy(update={"database_url": str(Path(mount) / "app.db")})
     return settings
+
+
+def _unreadable_file() -> str:
+    """Which settings file in the working directory cannot be read."""
+    import tomllib
+
+    try:
+        Path(".env").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        pass
+    except (OSError, UnicodeDecodeError):
+        return ".env"
+    try:
+        with open("pyproject.toml", "rb") as f:
+            tomllib.load(f)
+    except FileNotFoundError:
+        pass
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return "pyproject.toml"
+    return ".env or pyproject.toml"
 
 
 def _describe_validation(exc: ValidationError) -> str:

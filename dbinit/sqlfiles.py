@@ -12,6 +12,7 @@ import hashlib
 import os
 import re
 import sqlite3
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,9 +42,13 @@ class SchemaFiles:
 
 def load(folder: Path, display: str) -> SchemaFiles:
     """Read `folder/**/*.sql` in lexical order of their relative paths."""
-    if not folder.exists():
-        raise SchemaMissing(f"Schema folder {display} does not exist")
-    if not folder.is_dir():
+    try:
+        st = folder.stat()
+    except PermissionError as exc:
+        raise PermissionDenied(f"Cannot read schema folder {display}: {exc.strerror}") from None
+    except OSError as exc:  # missing, a name too long, a symlink loop, …
+        raise SchemaMissing(f"Schema folder {display} does not exist ({exc.strerror})") from None
+    if not stat.S_ISDIR(st.st_mode):
         raise SchemaMissing(f"Schema folder {display} is not a folder")
     paths = sorted(_sql_files(folder, display), key=lambda p: p.relative_to(folder).as_posix())
     if not paths:
@@ -80,8 +85,20 @@ def _sql_files(folder: Path, display: str) -> list[Path]:
     found: list[Path] = []
     for root, dirs, names in os.walk(folder, onerror=refuse, followlinks=True):
         dirs.sort()
-        found.extend(Path(root) / n for n in names if n.endswith(".sql"))
-    return [p for p in found if p.is_file()]
+        for name in names:
+            if not name.endswith(".sql"):
+                continue
+            path = Path(root) / name
+            shown = f"{display.rstrip('/')}/{path.relative_to(folder).as_posix()}"
+            try:
+                mode = path.stat().st_mode
+            except OSError as exc:  # a dangling symlink would silently drop objects
+                raise SchemaError(f"{shown}: cannot read: {exc.strerror}") from None
+            if stat.S_ISREG(mode):
+                found.append(path)
+            elif not stat.S_ISDIR(mode):
+                raise SchemaError(f"{shown}: not a regular file")
+    return found
 
 
 def decode(data: bytes, shown: str) -> str:
@@ -166,7 +183,7 @@ def _statement(text: str, start: int, end: int, lines: _Lines, shown: str) -> St
         return None
     first = sig[0]
     loc = SourceLoc(shown, first.line)
-    kind, name, _ = create_head(sig)
+    kind, name, after = create_head(sig)
     if kind == "temp":
         raise SchemaError(f"{loc}: CREATE TEMP is not allowed in schema files (use {ALLOWED})")
     if kind == "schema":
@@ -176,6 +193,11 @@ def _statement(text: str, start: int, end: int, lines: _Lines, shown: str) -> St
         raise SchemaError(f"{loc}: {words} is not allowed in schema files; only {ALLOWED}")
     if name is None:
         raise SchemaError(f"{loc}: incomplete CREATE statement")
+    if kind == "table" and after < len(sig) and sig[after].is_kw("AS"):
+        raise SchemaError(
+            f"{loc}: CREATE TABLE {name} AS SELECT is not allowed in schema files; "
+            "declare its columns"
+        )
     hint = _table_hint(head, first) if kind == "table" else None
     return Statement(kind, name, text[first.start : end].rstrip(), loc, hint)
 
