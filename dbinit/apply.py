@@ -13,6 +13,7 @@ import contextlib
 import json
 import math
 import os
+import random
 import re
 import sqlite3
 import stat
@@ -63,23 +64,26 @@ class Retry:
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
 
-    def busy_timeout_ms(self) -> int:
-        return max(0, int(min(self.remaining(), max(self.delay, 1.0)) * 1000))
+    @staticmethod
+    def ms_until(moment: float) -> int:
+        return max(0, int((moment - time.monotonic()) * 1000))
 
 
-def with_retry(fn: Callable[[], T], retry: Retry, what: str) -> T:
-    """Run `fn`, retrying transient lock errors with exponential backoff."""
+def with_retry(fn: Callable[[float], T], retry: Retry, what: str) -> T:
+    """Run `fn(until)`; `until` ends this attempt's wait for a lock. A transient
+    lock error starts the next attempt with a window twice as long (the first
+    is `retry.delay`), until the attempts or the overall time limit run out."""
     started = time.monotonic()
     tries = 0
     while True:
+        window = max(retry.delay * 2**tries, 0.05)
+        until = min(retry.deadline, time.monotonic() + window)
         try:
-            return fn()
+            return fn(until)
         except sqlite3.OperationalError as exc:
             if not is_busy(exc):
                 raise
-            wait = retry.delay * (2**tries)
-            remaining = retry.remaining()
-            if tries >= retry.attempts or remaining <= 0:
+            if tries >= retry.attempts or retry.remaining() <= 0:
                 elapsed = time.monotonic() - started
                 raise DatabaseLocked(
                     "Database is locked by another process",
@@ -87,12 +91,33 @@ def with_retry(fn: Callable[[], T], retry: Retry, what: str) -> T:
                         f"sqlite3.OperationalError: {exc} (after {tries + 1} attempts "
                         f"over {elapsed:.1f} s)"
                     ),
-                    retry_after=max(1, math.ceil(wait)),
+                    retry_after=max(1, math.ceil(retry.delay * 2 ** (tries + 1))),
                 ) from None
             tries += 1
-            pause = max(0.0, min(wait, remaining))
-            log.warning("database.busy", step=what, attempt=tries, retry_in_s=round(pause, 3))
-            time.sleep(pause)
+            log.warning("database.busy", step=what, attempt=tries, waited_s=round(window, 3))
+            rest = until - time.monotonic()
+            if rest > 0:  # SQLite gave up before the window ended: wait it out
+                time.sleep(rest)
+
+
+def begin_immediate(conn: sqlite3.Connection, until: float) -> None:
+    """Take the write lock, polling every few milliseconds until `until`.
+
+    SQLite's own busy handler re-checks in growing steps (up to 100 ms) and so
+    keeps missing the short gaps a busy writer leaves between transactions;
+    a fine poll with jitter finds them.
+    """
+    conn.execute("PRAGMA busy_timeout = 0")
+    pause = 0.0005
+    while True:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc) or time.monotonic() + pause >= until:
+                raise
+        time.sleep(pause * random.uniform(0.5, 1.5))
+        pause = min(pause * 1.5, 0.005)
 
 
 def _check_path(path: Path) -> bool:
@@ -110,7 +135,7 @@ def _check_path(path: Path) -> bool:
     return True
 
 
-def open_read(path: Path, retry: Retry) -> sqlite3.Connection | None:
+def open_read(path: Path, until: float) -> sqlite3.Connection | None:
     """Open read-only, never creating anything; None when the file does not exist."""
     if not _check_path(path):
         return None
@@ -119,13 +144,13 @@ def open_read(path: Path, retry: Retry) -> sqlite3.Connection | None:
     uri = "file:" + urllib.parse.quote(os.fsencode(path.absolute())) + "?mode=ro"
     try:
         conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
-        conn.execute(f"PRAGMA busy_timeout = {retry.busy_timeout_ms()}")
+        conn.execute(f"PRAGMA busy_timeout = {Retry.ms_until(until)}")
     except sqlite3.Error as exc:
         raise from_sqlite(exc, path) from None
     return conn
 
 
-def open_write(path: Path, retry: Retry) -> tuple[sqlite3.Connection, bool]:
+def open_write(path: Path) -> tuple[sqlite3.Connection, bool]:
     """Open for writing, creating parent folders and the file; (conn, created)."""
     parent = path.parent
     if not parent.exists():
@@ -142,7 +167,6 @@ def open_write(path: Path, retry: Retry) -> tuple[sqlite3.Connection, bool]:
         raise PermissionDenied(f"Cannot create database {path}: folder {parent} is read-only")
     try:
         conn = sqlite3.connect(os.fspath(path), isolation_level=None, check_same_thread=False)
-        conn.execute(f"PRAGMA busy_timeout = {retry.busy_timeout_ms()}")
     except sqlite3.Error as exc:
         raise from_sqlite(exc, path) from None
     return conn, not existed
@@ -178,11 +202,14 @@ def backup(path: Path, folder: Path | None, progress: Progress | None = None) ->
     while dest.exists():
         n += 1
         dest = target_dir / f"{path.name}.{stamp}-{n}.bak"
+    # Written under a name no one mistakes for a backup, renamed once complete:
+    # a run killed mid-copy leaves a `.partial` file, never a broken `.bak`.
+    partial = dest.with_name(dest.name + ".partial")
     uri = "file:" + urllib.parse.quote(os.fsencode(path.absolute())) + "?mode=ro"
     t0 = time.perf_counter()
     try:
         src = sqlite3.connect(uri, uri=True)
-        dst = sqlite3.connect(dest)
+        dst = sqlite3.connect(partial)
         try:
             src.backup(
                 dst,
@@ -192,13 +219,14 @@ def backup(path: Path, folder: Path | None, progress: Progress | None = None) ->
         finally:
             dst.close()
             src.close()
+        os.replace(partial, dest)
     except sqlite3.Error as exc:
-        Path(dest).unlink(missing_ok=True)
+        partial.unlink(missing_ok=True)
         err = from_sqlite(exc, dest, during="backup")
         err.message = f"Backup to {dest} failed: {exc}; nothing was changed"
         raise err from None
     except OSError as exc:
-        Path(dest).unlink(missing_ok=True)
+        partial.unlink(missing_ok=True)
         raise from_os(exc, dest) from None
     log.info("backup.done", backup=str(dest.absolute()), ms=_ms(t0))
     return dest.absolute()
@@ -228,9 +256,11 @@ def apply_plan(
     `before_write` may raise to stop (a refusal) before anything is written.
     """
 
-    def attempt() -> Applied:
-        conn.execute(f"PRAGMA busy_timeout = {retry.busy_timeout_ms()}")
-        conn.execute("BEGIN IMMEDIATE")
+    def attempt(until: float) -> Applied:
+        begin_immediate(conn, until)
+        # Inside the transaction (a COMMIT waiting for readers to finish), SQLite's
+        # own handler may wait up to the overall time limit.
+        conn.execute(f"PRAGMA busy_timeout = {Retry.ms_until(retry.deadline)}")
         locked = time.perf_counter()
         timings: list[tuple[str, float]] = []
         try:
@@ -256,8 +286,7 @@ def apply_plan(
             )
             return Applied(plan, ran)
         except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            roll_back(conn)
             _log_statements(timings, rolled_back=True)
             raise
 
@@ -303,6 +332,17 @@ def _run(
                 raise explain_violation(conn, step, st, exc) from None
             timings.append((st.display(), _ms(t0)))
     return tuple(sql for sql, _ in timings)
+
+
+def roll_back(conn: sqlite3.Connection) -> None:
+    """Roll back, and make sure the file is restored even when a failed write
+    (disk full, I/O error) already ended the transaction: SQLite then leaves a
+    hot journal that only the next read on this connection plays back."""
+    with contextlib.suppress(sqlite3.Error):
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+    with contextlib.suppress(sqlite3.Error):
+        conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
 
 
 def _log_statements(timings: list[tuple[str, float]], *, rolled_back: bool = False) -> None:

@@ -34,6 +34,7 @@ from dbinit.errors import (
     DbInitError,
     IntegrityFailed,
     InternalError,
+    IOFailure,
     Refused,
     SchemaError,
     SchemaMissing,
@@ -147,8 +148,8 @@ def load_desired(run: Run) -> Desired:
 def read_live(run: Run) -> tuple[sqlite3.Connection | None, Schema]:
     """The live schema, read-only; an empty schema when the file does not exist."""
 
-    def attempt() -> tuple[sqlite3.Connection | None, Schema]:
-        conn = open_read(run.path, run.retry)
+    def attempt(until: float) -> tuple[sqlite3.Connection | None, Schema]:
+        conn = open_read(run.path, until)
         if conn is None:
             log.info("database.missing", path=str(run.path))
             return None, Schema()
@@ -254,7 +255,7 @@ def _write(
     progress: Progress | None = None,
     prior: tuple[int | None, Plan] | None = None,
 ) -> None:
-    conn, created = open_write(run.path, run.retry)
+    conn, created = open_write(run.path)
     log.info("database.opened", mode="read-write", created=created)
 
     def replan(c: sqlite3.Connection) -> Plan:
@@ -465,6 +466,12 @@ def repair(run: Run, report: Report, options: RepairOptions) -> None:
             progress=options.progress,
             prior=(live.version, plan),
         )
+    except IOFailure as exc:
+        # Rolled back, but after a disk or I/O failure the backup is kept: it may
+        # be the copy the operator trusts most.
+        if report.backup:
+            exc.message += f"; the backup is kept at {report.backup}"
+        raise
     except BaseException:
         # Nothing was changed: a backup of the unchanged file would only be clutter.
         if report.backup:
