@@ -58,6 +58,41 @@ def write_schema(folder: Path, files: dict[str, str]) -> Path:
     return folder
 
 
+# The seed's story: a database that has `users` (with rows) but no portfolio_snapshots.
+USERS_ONLY = """
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    email TEXT UNIQUE NOT NULL,
+    password_hash TEXT NOT NULL,
+    created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+    updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
+);
+INSERT INTO users (email, password_hash) VALUES ('a@x.io', 'h1'), ('b@x.io', 'h2');
+"""
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment for a child process, without DBINIT_*, DATABASE_URL,
+    RAILWAY_* or NO_COLOR leaking in from the machine, plus `extra`."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DBINIT_", "RAILWAY_")) and k not in ("DATABASE_URL", "NO_COLOR")
+    }
+    env.update(extra)
+    return env
+
+
+def tables(path: Path) -> set[str]:
+    """Names of the tables in a database file."""
+    conn = sqlite3.connect(path)
+    try:
+        rows = conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table'").fetchall()
+    finally:
+        conn.close()
+    return {r[0] for r in rows}
+
+
 def make_db(path: Path, sql: str) -> Path:
     conn = sqlite3.connect(path)
     conn.executescript(sql)

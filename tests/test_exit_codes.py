@@ -21,7 +21,15 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import SHIPPED_SCHEMAS, Result, digest, make_db, write_schema
+from tests.conftest import (
+    SHIPPED_SCHEMAS,
+    USERS_ONLY,
+    Result,
+    digest,
+    make_db,
+    tables,
+    write_schema,
+)
 
 COMMANDS = ["check", "init", "validate"]
 ERROR_KEYS = {"error", "message", "details", "retry_after", "error_code"}
@@ -37,16 +45,6 @@ ERROR_NAMES = {
     "DB_009": "io_error",
     "DB_010": "internal_error",
 }
-USERS_ONLY = """
-CREATE TABLE users (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    email TEXT UNIQUE NOT NULL,
-    password_hash TEXT NOT NULL,
-    created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
-    updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
-);
-INSERT INTO users (email, password_hash) VALUES ('a@x.io', 'h1'), ('b@x.io', 'h2');
-"""
 
 
 def shipped_sql() -> str:
@@ -68,15 +66,6 @@ def assert_error(res: Result, exit_code: int, error_code: str) -> dict[str, Any]
     assert "Traceback" not in res.stderr
     assert "Traceback" not in res.stdout
     return err
-
-
-def tables(path: Path) -> set[str]:
-    conn = sqlite3.connect(path)
-    try:
-        rows = conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table'").fetchall()
-    finally:
-        conn.close()
-    return {r[0] for r in rows}
 
 
 def listing(folder: Path) -> list[str]:

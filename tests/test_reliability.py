@@ -53,7 +53,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import write_schema
+from tests.conftest import child_env, write_schema
 
 # Read at import time: the autouse fixture of conftest.py clears DBINIT_* variables.
 REPORT_PATH = os.environ.get("DBINIT_RELIABILITY_REPORT")
@@ -82,17 +82,6 @@ def dbinit_script() -> str:
     if found is None:
         pytest.skip("the dbinit console script is not installed")
     return found
-
-
-def child_env(**extra: str) -> dict[str, str]:
-    """The environment without DBINIT_*, DATABASE_URL or RAILWAY_*, plus `extra`."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DBINIT_", "RAILWAY_")) and k not in ("DATABASE_URL", "NO_COLOR")
-    }
-    env.update(extra)
-    return env
 
 
 @dataclass

@@ -9,12 +9,11 @@ whether stdout is JSON.
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import digest, write_schema
+from tests.conftest import digest, tables, write_schema
 
 SECRET = "secret"
 PG_URL = f"postgres://user:{SECRET}@host/db"
@@ -27,15 +26,6 @@ ALLOWED_HOSTS=localhost,127.0.0.1
 REDIS_URL=redis://localhost:6379/0
 export SENTRY_DSN="https://key@sentry.example/1"
 """
-
-
-def tables(path: Path) -> set[str]:
-    conn = sqlite3.connect(path)
-    try:
-        rows = conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table'").fetchall()
-    finally:
-        conn.close()
-    return {r[0] for r in rows}
 
 
 def write_pyproject(folder: Path, **settings: object) -> None:

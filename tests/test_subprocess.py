@@ -8,7 +8,6 @@ processes on one fresh file.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -19,7 +18,7 @@ from typing import Any
 import pytest
 
 import dbinit
-from tests.conftest import Result, digest, make_db
+from tests.conftest import Result, child_env, digest, make_db, tables
 
 TIMEOUT = 60
 
@@ -40,17 +39,6 @@ ENTRY_POINTS = {
 }
 
 
-def child_env(**extra: str) -> dict[str, str]:
-    """The environment without any DBINIT_*, DATABASE_URL or RAILWAY_* leaking in."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DBINIT_", "RAILWAY_")) and k not in ("DATABASE_URL", "NO_COLOR")
-    }
-    env.update(extra)
-    return env
-
-
 def run(entry: str, cwd: Path, *args: str, **env: str) -> Result:
     proc = subprocess.Popen(
         [*ENTRY_POINTS[entry](), *args],
@@ -68,15 +56,6 @@ def run(entry: str, cwd: Path, *args: str, **env: str) -> Result:
         out, err = proc.communicate()
         pytest.fail(f"dbinit {' '.join(args)} did not finish in {TIMEOUT} s: {err}")
     return Result(proc.returncode, out, err)
-
-
-def tables(path: Path) -> set[str]:
-    conn = sqlite3.connect(path)
-    try:
-        rows = conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table'").fetchall()
-    finally:
-        conn.close()
-    return {r[0] for r in rows}
 
 
 def history_count(path: Path) -> int:
