@@ -10,6 +10,7 @@ changes are allowed: that is `plan.py`'s policy.
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import math
 import os
@@ -203,7 +204,10 @@ def backup(path: Path, folder: Path | None, progress: Progress | None = None) ->
         n += 1
         dest = target_dir / f"{path.name}.{stamp}-{n}.bak"
     # Written under a name no one mistakes for a backup, renamed once complete:
-    # a run killed mid-copy leaves a `.partial` file, never a broken `.bak`.
+    # a run killed mid-copy leaves a `.partial` file, never a broken `.bak`. We
+    # hold the write lock here, so any `.partial` left beside it is from such a run.
+    for stale in target_dir.glob(f"{glob.escape(path.name)}.*.bak.partial*"):
+        stale.unlink(missing_ok=True)
     partial = dest.with_name(dest.name + ".partial")
     uri = "file:" + urllib.parse.quote(os.fsencode(path.absolute())) + "?mode=ro"
     t0 = time.perf_counter()

@@ -448,3 +448,19 @@ def test_fts5_virtual_table_rebuild_keeps_its_rows(cli, tmp_path: Path) -> None:
     assert conn.execute("SELECT count(*) FROM docs").fetchone() == (2,)
     conn.close()
     assert cli("check", "-d", str(db), "-s", str(folder)).exit_code == 0
+
+
+def test_a_partial_backup_left_by_a_killed_run_is_cleared(cli, tmp_path: Path) -> None:
+    db = make_db(tmp_path / "app.db", LIVE + BASE_DATA)
+    stale = tmp_path / "app.db.20200101T000000Z.bak.partial"
+    stale.write_bytes(b"half a copy")
+    (tmp_path / "app.db.20200101T000000Z.bak.partial-journal").write_bytes(b"x")
+    keep = tmp_path / "app.db.20200101T000000Z.bak"
+    keep.write_bytes(b"an older, complete backup")
+    folder = write_schema(tmp_path / "schemas", {"001.sql": base(b="b TEXT")})
+    res = run_repair(cli, db, folder)
+    assert res.exit_code == 0, res.stdout
+    assert not stale.exists()
+    assert not list(tmp_path.glob("*.partial*"))
+    assert keep.read_bytes() == b"an older, complete backup"
+    assert Path(res.json()["backup"]).is_file()
