@@ -6,6 +6,7 @@ Heavy modules are imported when first needed, so `import dbinit` stays cheap.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 from dbinit.errors import DbInitError
@@ -18,8 +19,8 @@ __all__ = ["DbInitError", "__version__", "ensure_database_ready"]
 
 
 def ensure_database_ready(
-    database: str | None = None,
-    schema_dir: str | None = None,
+    database: str | os.PathLike[str] | None = None,
+    schema_dir: str | os.PathLike[str] | None = None,
     *,
     timeout: float | None = None,
 ) -> Report:
@@ -34,8 +35,8 @@ def ensure_database_ready(
     from dbinit.settings import load_settings
 
     overrides: dict[str, Any] = {
-        "database_url": database,
-        "schema_dir": schema_dir,
+        "database_url": os.fspath(database) if database is not None else None,
+        "schema_dir": os.fspath(schema_dir) if schema_dir is not None else None,
         "initialization_timeout": timeout,
     }
     settings = load_settings(**overrides)

@@ -144,10 +144,21 @@ def _introspect(conn: sqlite3.Connection) -> Schema:
             sql=sql,
         )
     for key, (name, sql, wr, strict) in plain.items():
-        schema.tables[key] = _table(
-            key, name, sql, wr, strict, columns[key], fks[key].values(), uniques[key].values()
-        )
+        # What PRAGMAs say of a table follows from its CREATE TABLE text alone, so
+        # a table already read elsewhere (the other side of the diff) is reused.
+        known = _TABLES_READ.get(sql)
+        if known is None or known.name != name:
+            known = _table(
+                key, name, sql, wr, strict, columns[key], fks[key].values(), uniques[key].values()
+            )
+            if len(_TABLES_READ) > 20_000:
+                _TABLES_READ.clear()
+            _TABLES_READ[sql] = known
+        schema.tables[key] = known
     return schema
+
+
+_TABLES_READ: dict[str, Table] = {}
 
 
 def _first_table(view_sql: str, tables: dict[str, str]) -> str:

@@ -87,8 +87,10 @@ def lex(
     start: int = 0,
     end: int | None = None,
     limit: int | None = None,
+    spaces: bool = False,
 ) -> list[Token]:
-    """Split SQL into tokens, keeping comments and white space (with line numbers).
+    """Split SQL into tokens with line numbers; comments are kept, white space
+    only when `spaces` is true (to rebuild text).
 
     `start`/`end` lex a slice in place (offsets stay those of `sql`); `limit`
     stops after that many significant tokens (enough to read a statement's head).
@@ -99,10 +101,15 @@ def lex(
     for m in _TOKEN.finditer(sql, start, len(sql) if end is None else end):
         kind = m.lastgroup or "word"
         text = m.group()
+        if kind == "space":
+            if spaces:
+                tokens.append(Token(kind, text, m.start(), m.end(), line))
+            line += text.count("\n")
+            continue
         if kind in ("bad", "bad_comment"):
             raise LexError(_UNTERMINATED[text], line)
         tokens.append(Token(kind, text, m.start(), m.end(), line))
-        if kind in ("space", "comment", "string", "ident"):
+        if kind in ("comment", "string", "ident"):
             line += text.count("\n")
         elif limit is not None:
             seen += 1
@@ -226,6 +233,19 @@ _SHAPE = re.compile(
 _DETAILED = re.compile(r"COLLATE|REFERENCES|\bAS\b|--|/\*", re.IGNORECASE)
 
 
+_TRIVIA = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.DOTALL)
+
+
+def _first_token(sql: str, start: int, end: int, line: int) -> Token | None:
+    """The first significant token of `sql[start:end]` (`line` is that of `start`)."""
+    skip = _TRIVIA.match(sql, start, end)
+    pos = skip.end() if skip else start
+    m = _TOKEN.match(sql, pos, end)
+    if m is None or m.lastgroup in ("bad", "bad_comment"):
+        return None
+    return Token(m.lastgroup or "word", m.group(), pos, m.end(), line + sql.count("\n", start, pos))
+
+
 @functools.lru_cache(maxsize=8192)
 def column_clauses(create_sql: str) -> tuple[ColumnClause, ...]:
     """Column definitions of a CREATE TABLE, with COLLATE, GENERATED and hints."""
@@ -256,10 +276,9 @@ def column_clauses(create_sql: str) -> tuple[ColumnClause, ...]:
     for start, end in spans:
         line += create_sql.count("\n", counted, start)
         counted = start
-        sig = significant(lex(create_sql, start=start, end=end, limit=1, first_line=line))
-        if not sig or sig[0].is_kw(*_CONSTRAINT_START):
+        first = _first_token(create_sql, start, end, line)
+        if first is None or first.is_kw(*_CONSTRAINT_START):
             continue  # a table constraint (a column named like a keyword is quoted)
-        first = sig[0]
         if _DETAILED.search(create_sql, first.start, end):
             tokens = significant(lex(create_sql, start=first.start, end=end, first_line=first.line))
             out.append(_column_clause(create_sql, tokens, hints))
@@ -294,7 +313,7 @@ def _column_clause(sql: str, clause: list[Token], hints: dict[int, str]) -> Colu
     # Rebuild the definition text without comments, keeping the original spacing.
     text = sql[clause[0].start : clause[-1].end]
     if "--" in text or "/*" in text:
-        text = "".join(" " if t.kind == "comment" else t.text for t in lex(text))
+        text = "".join(" " if t.kind == "comment" else t.text for t in lex(text, spaces=True))
     text = " ".join(text.split())
     return ColumnClause(
         name=name,

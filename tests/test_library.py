@@ -26,7 +26,7 @@ def test_ensure_database_ready_creates_and_returns_the_report(
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")}
     conn.close()
     assert {"users", "portfolio_snapshots"} <= tables
-    again = dbinit.ensure_database_ready(database=str(db), schema_dir=str(shipped_schemas))
+    again = dbinit.ensure_database_ready(database=db, schema_dir=shipped_schemas)
     assert again.status == "in_sync" and again.applied == []
 
 
