@@ -275,7 +275,7 @@ def apply_plan(
             if before_write is not None:
                 before_write(plan)
             ran = _run(conn, plan, progress, timings)
-            problem = foreign_key_problem(conn)
+            problem = foreign_key_problem(conn, tables=plan.checked)
             if problem is not None:
                 problem.message += "; everything was rolled back"
                 raise problem
@@ -437,10 +437,21 @@ def explain_violation(
 
 
 def foreign_key_problem(
-    conn: sqlite3.Connection, *, exit_code: int | None = None
+    conn: sqlite3.Connection,
+    *,
+    tables: tuple[str, ...] | None = None,
+    exit_code: int | None = None,
 ) -> DataError | None:
-    """`PRAGMA foreign_key_check` as an error naming tables and row counts, or None."""
-    rows = conn.execute("PRAGMA foreign_key_check").fetchall()
+    """`PRAGMA foreign_key_check` (of the whole database, or of `tables`) as an
+    error naming tables and row counts, or None."""
+    if tables is None:
+        rows = conn.execute("PRAGMA foreign_key_check").fetchall()
+    else:
+        rows = [
+            row
+            for table in tables
+            for row in conn.execute(f"PRAGMA foreign_key_check({quote_ident(table)})")
+        ]
     if not rows:
         return None
     counts: dict[tuple[str, str], int] = {}

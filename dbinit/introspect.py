@@ -14,8 +14,19 @@ from __future__ import annotations
 import functools
 import sqlite3
 from collections import defaultdict
+from dataclasses import replace
 
-from dbinit.model import Check, Column, ForeignKey, Index, Schema, Table, Trigger, View
+from dbinit.model import (
+    Check,
+    Column,
+    ForeignKey,
+    Index,
+    IndexColumn,
+    Schema,
+    Table,
+    Trigger,
+    View,
+)
 from dbinit.sqltext import (
     ColumnClause,
     column_clauses,
@@ -50,12 +61,12 @@ _FOREIGN_KEYS = (
     + _PLAIN_TABLES.format(join="JOIN pragma_foreign_key_list(s.name) AS f")
     + " ORDER BY s.name, f.id, f.seq"
 )
-_UNIQUES = (
-    "SELECT s.name, il.name, ii.name "
+_INDEX_KEYS = (
+    'SELECT s.name, il.name, il.origin, ix.name, ix."desc", ix.coll '
     + _PLAIN_TABLES.format(
-        join="JOIN pragma_index_list(s.name) AS il JOIN pragma_index_info(il.name) AS ii"
+        join="JOIN pragma_index_list(s.name) AS il JOIN pragma_index_xinfo(il.name) AS ix"
     )
-    + " AND il.origin = 'u' ORDER BY s.name, il.name, ii.seqno"
+    + " AND ix.key = 1 ORDER BY s.name, il.name, ix.seqno"
 )
 
 
@@ -125,8 +136,16 @@ def _introspect(conn: sqlite3.Connection) -> Schema:
     for tname, fk_id, ref, frm, to, on_update, on_delete, match in conn.execute(_FOREIGN_KEYS):
         fks[fold(tname)][fk_id].append((ref, frm, to, on_update, on_delete, match))
     uniques: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for tname, iname, cname in conn.execute(_UNIQUES):
-        uniques[fold(tname)][iname].append(fold(cname or ""))
+    index_columns: dict[str, list[IndexColumn]] = defaultdict(list)
+    for tname, iname, origin, cname, desc, coll in conn.execute(_INDEX_KEYS):
+        if origin == "u":
+            uniques[fold(tname)][iname].append(fold(cname or ""))
+        elif origin == "c":
+            index_columns[fold(iname)].append(IndexColumn(cname, bool(desc), str(coll).upper()))
+    for ikey, index in list(schema.indexes.items()):
+        schema.indexes[ikey] = replace(
+            index, columns=tuple(index_columns[ikey]), where=_where(index.normalized)
+        )
 
     for key, (name, sql) in virtual.items():
         schema.tables[key] = Table(
@@ -159,6 +178,12 @@ def _introspect(conn: sqlite3.Connection) -> Schema:
 
 
 _TABLES_READ: dict[str, Table] = {}
+
+
+def _where(normalized: str) -> str | None:
+    """The condition of a partial index, from its canonical text."""
+    _, sep, condition = normalized.partition(" where ")
+    return condition if sep else None
 
 
 def _first_table(view_sql: str, tables: dict[str, str]) -> str:

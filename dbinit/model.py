@@ -98,7 +98,16 @@ class Table:
 
 
 @dataclass(frozen=True, slots=True)
+class IndexColumn:
+    name: str | None  # None for an expression
+    descending: bool
+    collation: str
+
+
+@dataclass(frozen=True, slots=True)
 class Index:
+    """Compared by its canonical text, which holds every fact below."""
+
     key: str
     table: str  # folded table name
     unique: bool
@@ -106,6 +115,8 @@ class Index:
     name: str = field(compare=False)
     table_name: str = field(compare=False)
     sql: str = field(compare=False)
+    columns: tuple[IndexColumn, ...] = field(default=(), compare=False)
+    where: str | None = field(default=None, compare=False)  # a partial index's condition
     loc: SourceLoc | None = field(default=None, compare=False)
 
 

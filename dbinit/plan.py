@@ -60,6 +60,7 @@ class Plan:
     blocked: tuple[Change, ...] = ()  # changes the policy does not allow
     blocked_reason: str = ""
     changes: tuple[Change, ...] = field(default=())  # every change, with its SQL
+    checked: tuple[str, ...] = ()  # tables whose foreign keys the plan can affect
 
     @property
     def statements(self) -> list[Statement]:
@@ -112,7 +113,7 @@ def make_plan(changes: list[Change], desired: Schema, live: Schema, policy: Poli
         blocked = tuple(c for c in annotated if c.safety is Safety.REBUILD)
         reason = "needs `dbinit repair` (init applies only safe changes)" if blocked else ""
         steps = tuple(s for s in full if all(c.safety is Safety.SAFE for c in s.changes))
-        return Plan(steps, skipped, blocked, reason, annotated)
+        return Plan(steps, skipped, blocked, reason, annotated, _fk_tables(steps, desired))
     need_loss = [c for c in annotated if c.kind in (Kind.EXTRA_TABLE, Kind.EXTRA_COLUMN)]
     need_prune = [
         c for c in annotated if c.kind in (Kind.EXTRA_INDEX, Kind.EXTRA_VIEW, Kind.EXTRA_TRIGGER)
@@ -125,7 +126,26 @@ def make_plan(changes: list[Change], desired: Schema, live: Schema, policy: Poli
     if need_prune and not policy.prune:
         blocked_list += need_prune
         reasons.append("dropping indexes, views or triggers needs --prune")
-    return Plan(tuple(full), (), tuple(blocked_list), "; ".join(reasons), annotated)
+    return Plan(
+        tuple(full),
+        (),
+        tuple(blocked_list),
+        "; ".join(reasons),
+        annotated,
+        _fk_tables(full, desired),
+    )
+
+
+def _fk_tables(steps: tuple[Step, ...] | list[Step], desired: Schema) -> tuple[str, ...]:
+    """The declared tables the steps touch, and those whose foreign keys point at
+    them: the only ones a plan can give a foreign-key violation."""
+    touched = {fold(c.table) for step in steps for c in step.changes}
+    children = {
+        t.key
+        for t in desired.tables.values()
+        if any(fk.ref_table in touched for fk in t.foreign_keys)
+    }
+    return tuple(desired.tables[k].name for k in sorted(touched | children) if k in desired.tables)
 
 
 def _steps(changes: list[Change], desired: Schema, live: Schema) -> list[Step]:
