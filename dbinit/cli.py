@@ -8,6 +8,7 @@ the commands, so `dbinit --version` stays instant.
 
 from __future__ import annotations
 
+import inspect as pyinspect
 import os
 import sys
 from collections.abc import Callable
@@ -108,6 +109,36 @@ def _common(
     return given
 
 
+_COMMON: dict[str, tuple[Any, Any]] = {
+    "database": (Database, None),
+    "schema_dir": (SchemaDir, None),
+    "fmt": (Format, None),
+    "log_format": (LogFormat, None),
+    "log_level": (LogLevel, None),
+    "timeout": (Timeout, None),
+    "quiet": (Quiet, False),
+}
+
+
+def command(fn: Callable[..., None]) -> Callable[..., None]:
+    """Register `fn(given, **own_options)` as a command that also takes every
+    common option after its name; `given` holds the options the user set."""
+    own = list(pyinspect.signature(fn, eval_str=True).parameters.values())[1:]
+
+    def wrapper(ctx: typer.Context, **options: Any) -> None:
+        common = {name: options.pop(name) for name in _COMMON}
+        fn(_common(ctx, **common), **options)
+
+    Param = pyinspect.Parameter
+    kind = Param.POSITIONAL_OR_KEYWORD
+    params = [Param("ctx", kind, annotation=typer.Context)]
+    params += [Param(n, kind, default=d, annotation=a) for n, (a, d) in _COMMON.items()]
+    wrapper.__name__, wrapper.__qualname__ = fn.__name__, fn.__qualname__
+    wrapper.__doc__ = fn.__doc__
+    setattr(wrapper, "__signature__", pyinspect.Signature([*params, *own]))  # noqa: B010
+    return app.command(name=fn.__name__)(wrapper)
+
+
 def _version(value: bool) -> None:
     if value:
         from dbinit import __version__
@@ -199,16 +230,9 @@ def _fallback(value: str | None, allowed: tuple[str, ...], default: str) -> str:
     return value if value in allowed else default
 
 
-@app.command()
+@command
 def check(
-    ctx: typer.Context,
-    database: Database = None,
-    schema_dir: SchemaDir = None,
-    fmt: Format = None,
-    log_format: LogFormat = None,
-    log_level: LogLevel = None,
-    timeout: Timeout = None,
-    quiet: Quiet = False,
+    given: dict[str, Any],
     show_sql: Annotated[
         bool, typer.Option("--sql", help="Show the SQL each change needs.")
     ] = False,
@@ -221,20 +245,12 @@ def check(
     """
     from dbinit import engine
 
-    given = _common(ctx, database, schema_dir, fmt, log_format, log_level, timeout, quiet)
     _run("check", given, engine.check, show_sql=show_sql)
 
 
-@app.command()
+@command
 def init(
-    ctx: typer.Context,
-    database: Database = None,
-    schema_dir: SchemaDir = None,
-    fmt: Format = None,
-    log_format: LogFormat = None,
-    log_level: LogLevel = None,
-    timeout: Timeout = None,
-    quiet: Quiet = False,
+    given: dict[str, Any],
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the plan; change nothing.")
     ] = False,
@@ -249,20 +265,12 @@ def init(
 
     from dbinit import engine
 
-    given = _common(ctx, database, schema_dir, fmt, log_format, log_level, timeout, quiet)
     _run("init", given, partial(engine.init, dry_run=dry_run))
 
 
-@app.command()
+@command
 def validate(
-    ctx: typer.Context,
-    database: Database = None,
-    schema_dir: SchemaDir = None,
-    fmt: Format = None,
-    log_format: LogFormat = None,
-    log_level: LogLevel = None,
-    timeout: Timeout = None,
-    quiet: Quiet = False,
+    given: dict[str, Any],
     schema_only: Annotated[
         bool, typer.Option("--schema-only", help="Check the schema files only, without a database.")
     ] = False,
@@ -287,23 +295,15 @@ def validate(
 
     if integrity not in ("quick", "full", "off"):
         raise typer.BadParameter("must be quick, full or off", param_hint="--integrity")
-    given = _common(ctx, database, schema_dir, fmt, log_format, log_level, timeout, quiet)
     action = partial(
         engine.validate, schema_only=schema_only, allow_extra=allow_extra, integrity=integrity
     )
     _run("validate", given, action)
 
 
-@app.command()
+@command
 def repair(
-    ctx: typer.Context,
-    database: Database = None,
-    schema_dir: SchemaDir = None,
-    fmt: Format = None,
-    log_format: LogFormat = None,
-    log_level: LogLevel = None,
-    timeout: Timeout = None,
-    quiet: Quiet = False,
+    given: dict[str, Any],
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the plan; change nothing.")
     ] = False,
@@ -337,7 +337,6 @@ def repair(
     """
     from dbinit import engine
 
-    given = _common(ctx, database, schema_dir, fmt, log_format, log_level, timeout, quiet)
     interactive = sys.stdin.isatty() and sys.stderr.isatty()
     options = engine.RepairOptions(
         dry_run=dry_run,
@@ -347,7 +346,7 @@ def repair(
         backup=not no_backup,
         backup_dir=backup_dir,
         confirm=_confirm if interactive else None,
-        progress=_progress() if sys.stderr.isatty() and not quiet else None,
+        progress=_progress() if sys.stderr.isatty() and not given.get("quiet") else None,
     )
 
     def action(run: Run, report: Report) -> None:
@@ -375,16 +374,9 @@ def _progress() -> Any:
     return RichProgress()
 
 
-@app.command()
+@command
 def inspect(
-    ctx: typer.Context,
-    database: Database = None,
-    schema_dir: SchemaDir = None,
-    fmt: Format = None,
-    log_format: LogFormat = None,
-    log_level: LogLevel = None,
-    timeout: Timeout = None,
-    quiet: Quiet = False,
+    given: dict[str, Any],
     output_dir: Annotated[
         str | None,
         typer.Option("--output-dir", "-o", help="Write one .sql file per table into this folder."),
@@ -400,20 +392,12 @@ def inspect(
 
     from dbinit import engine
 
-    given = _common(ctx, database, schema_dir, fmt, log_format, log_level, timeout, quiet)
     _run("inspect", given, partial(engine.inspect, output_dir=output_dir))
 
 
-@app.command()
+@command
 def history(
-    ctx: typer.Context,
-    database: Database = None,
-    schema_dir: SchemaDir = None,
-    fmt: Format = None,
-    log_format: LogFormat = None,
-    log_level: LogLevel = None,
-    timeout: Timeout = None,
-    quiet: Quiet = False,
+    given: dict[str, Any],
     limit: Annotated[
         int | None, typer.Option("--limit", "-n", min=1, help="Show only the newest N runs.")
     ] = None,
@@ -423,7 +407,6 @@ def history(
 
     from dbinit import engine
 
-    given = _common(ctx, database, schema_dir, fmt, log_format, log_level, timeout, quiet)
     _run("history", given, partial(engine.history, limit=limit))
 
 

@@ -135,7 +135,16 @@ def _canon(tok: Token) -> str:
 def normalize(sql: str) -> str:
     """Canonical text of an expression or statement: no comments or layout,
     identifiers unquoted and folded, keywords in one case, literals kept."""
-    return " ".join(_canon(t) for t in significant(lex(sql)))
+    return " ".join(_canon(t) for t in _tokens(sql))
+
+
+def _tokens(text: str) -> list[Token]:
+    """Significant tokens of text SQLite has already accepted; a fragment the
+    lexer cannot close (a declared type like `"'"` unquoted) is kept as one word."""
+    try:
+        return significant(lex(text))
+    except LexError:
+        return [Token("word", " ".join(text.split()), 0, len(text), 1)]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -143,7 +152,7 @@ def normalize_expr(sql: str | None) -> str | None:
     """`normalize`, with redundant outer parentheses removed (`(0)` equals `0`)."""
     if sql is None:
         return None
-    toks = significant(lex(sql))
+    toks = _tokens(sql)
     while len(toks) >= 2 and toks[0].text == "(" and toks[-1].text == ")":
         if matching_paren(toks, 0) != len(toks) - 1:
             break
@@ -153,7 +162,7 @@ def normalize_expr(sql: str | None) -> str | None:
 
 @functools.lru_cache(maxsize=1024)
 def normalize_type(declared: str) -> str:
-    return " ".join(_canon(t) for t in significant(lex(declared))).upper()
+    return " ".join(_canon(t) for t in _tokens(declared)).upper()
 
 
 def matching_paren(tokens: list[Token], open_index: int) -> int:
@@ -173,7 +182,7 @@ def is_constant_default(expr: str | None) -> bool:
     (SQLite evaluates it once: literals, signed numbers, CAST of a literal)."""
     if expr is None:
         return True
-    toks = significant(lex(expr))
+    toks = _tokens(expr)
     while len(toks) >= 2 and toks[0].text == "(" and matching_paren(toks, 0) == len(toks) - 1:
         toks = toks[1:-1]
     if toks and toks[0].text in "+-":
