@@ -62,7 +62,7 @@ EVERYTHING = Policy(Mode.REPAIR, allow_data_loss=True, prune=True)
 
 @dataclass
 class Run:
-    """One command's context: where, how long, and its bound logger."""
+    """One command's context: its settings, where the database is, its time budget."""
 
     command: str
     settings: Settings
@@ -501,7 +501,11 @@ def inspect(run: Run, report: Report, *, output_dir: str | None = None) -> None:
 
 
 def history(run: Run, report: Report, *, limit: int | None = None) -> None:
-    conn, _ = read_live(run)
+    """Rows of `_dbinit_history`, newest first (no schema is read)."""
+    try:
+        conn = with_retry(lambda until: open_read(run.path, until), run.retry, "read")
+    except sqlite3.Error as exc:
+        raise from_sqlite(exc, run.path, during="history") from None
     rows: list[dict[str, object]] = []
     if conn is not None:
         try:
