@@ -27,6 +27,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -186,6 +187,12 @@ def skipped(group: str, name: str, tool: str, why: str) -> Row:
     return Row(group, name, tool, note=f"skipped: {why} not installed")
 
 
+def peer(needs: tuple[str, ...], group: str, name: str, tool: str, *args: Any, **kw: Any) -> Row:
+    """`measure`, or a skipped row when a tool it needs is not installed."""
+    why = available(*needs)
+    return skipped(group, name, tool, why) if why else measure(group, name, tool, *args, **kw)
+
+
 # --- the measurements ---------------------------------------------------------
 
 
@@ -253,11 +260,12 @@ def check_and_init(work: Path, sizes: Sizes) -> list[Row]:
                 ok_codes=(1,),
             )
         )
-        why = available("alembic", "sqlalchemy")
         rows.append(
-            skipped("check", name, "Alembic compare_metadata", why)
-            if why
-            else measure(
+            peer(
+                (
+                    "alembic",
+                    "sqlalchemy",
+                ),
                 "check",
                 name,
                 "Alembic compare_metadata",
@@ -267,15 +275,18 @@ def check_and_init(work: Path, sizes: Sizes) -> list[Row]:
                 ok_codes=(1,),
             )
         )
-        why = available("sqlite3", "sqldiff")
         script = (
             f"rm -f ref.db && cat {schemas}/*.sql | sqlite3 ref.db && sqldiff --schema {db} ref.db"
         )
         rows.append(
-            skipped("check", name, "sqldiff --schema", why)
-            if why
-            else measure(
-                "check", name, "sqldiff --schema", ["sh", "-c", script], case, sizes.repeat
+            peer(
+                ("sqlite3", "sqldiff"),
+                "check",
+                name,
+                "sqldiff --schema",
+                ["sh", "-c", script],
+                case,
+                sizes.repeat,
             )
         )
 
@@ -356,11 +367,9 @@ def check_and_init(work: Path, sizes: Sizes) -> list[Row]:
                     setup=fresh,
                 )
             )
-        why = available("sqlalchemy")
         rows.append(
-            skipped("init", name, "SQLAlchemy create_all", why)
-            if why
-            else measure(
+            peer(
+                ("sqlalchemy",),
                 "init",
                 name,
                 "SQLAlchemy create_all",
@@ -370,11 +379,12 @@ def check_and_init(work: Path, sizes: Sizes) -> list[Row]:
                 setup=fresh,
             )
         )
-        why = available("alembic", "sqlalchemy")
         rows.append(
-            skipped("init", name, "Alembic ops", why)
-            if why
-            else measure(
+            peer(
+                (
+                    "alembic",
+                    "sqlalchemy",
+                ),
                 "init",
                 name,
                 "Alembic ops",
@@ -429,11 +439,9 @@ def repair(work: Path, sizes: Sizes) -> list[Row]:
             setup=fresh,
         )
     )
-    why = available("sqlite3")
     out.append(
-        skipped("repair", name, "sqlite3 shell, hand-written 12 steps", why)
-        if why
-        else measure(
+        peer(
+            ("sqlite3",),
             "repair",
             name,
             "sqlite3 shell, hand-written 12 steps",
@@ -463,11 +471,12 @@ def repair(work: Path, sizes: Sizes) -> list[Row]:
             setup=fresh,
         )
     )
-    why = available("alembic", "sqlalchemy")
     out.append(
-        skipped("repair", name, "Alembic batch mode", why)
-        if why
-        else measure(
+        peer(
+            (
+                "alembic",
+                "sqlalchemy",
+            ),
             "repair",
             name,
             "Alembic batch mode",
@@ -511,11 +520,9 @@ def validate(work: Path, sizes: Sizes) -> list[Row]:
             sizes.repeat,
         )
     ]
-    why = available("sqlite3")
     rows.append(
-        skipped("validate", name, "PRAGMA quick_check (sqlite3 shell)", why)
-        if why
-        else measure(
+        peer(
+            ("sqlite3",),
             "validate",
             name,
             "PRAGMA quick_check (sqlite3 shell)",

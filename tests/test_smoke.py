@@ -3,26 +3,14 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from tests.conftest import make_db
+from tests.conftest import USERS_ONLY, make_db
 
 
 def test_seed_failure_story(cli, shipped_schemas: Path, tmp_path: Path) -> None:
     """A database with `users` but no `portfolio_snapshots`: check names it,
     init creates it, the users' rows are untouched."""
     db = tmp_path / "app.db"
-    make_db(
-        db,
-        """
-        CREATE TABLE users (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            email TEXT UNIQUE NOT NULL,
-            password_hash TEXT NOT NULL,
-            created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
-            updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
-        );
-        INSERT INTO users (email, password_hash) VALUES ('a@x.io', 'h1'), ('b@x.io', 'h2');
-        """,
-    )
+    make_db(db, USERS_ONLY)
     res = cli("check", "--format", "json")
     assert res.exit_code == 1, res.stdout
     doc = res.json()
