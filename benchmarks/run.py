@@ -560,8 +560,18 @@ def ratio(a: Row | None, b: Row | None) -> float | None:
     return a.median_s / b.median_s
 
 
-def goal(text: str, value: float | None, limit: str, test: object) -> Goal:
-    ok = None if value is None else bool(test(value))  # type: ignore[operator]
+_TESTS = {
+    "≤": lambda v, b: v <= b,
+    "≥": lambda v, b: v >= b,
+    ">": lambda v, b: v > b,
+    "=": lambda v, b: v == b,
+}
+
+
+def goal(text: str, value: float | None, op: str, bound: float, note: str = "") -> Goal:
+    """A goal `value op bound`; unknown (None) when a measurement is missing."""
+    ok = None if value is None else bool(_TESTS[op](value, bound))
+    limit = f"{op} {bound:g}" + (f" ({note})" if note else "")
     return Goal(text, None if value is None else round(value, 3), limit, ok)
 
 
@@ -571,8 +581,8 @@ def goals(rows: list[Row], sizes: Sizes) -> list[Goal]:
         goal(
             "dbinit check / bare import of the 5 libraries",
             ratio(find(rows, "dbinit check", "dbinit"), find(rows, "bare import", "python")),
-            "≤ 1.25",
-            lambda v: v <= 1.25,
+            "≤",
+            1.25,
         ),
     ]
     version = find(rows, "dbinit --version", "dbinit")
@@ -580,8 +590,8 @@ def goals(rows: list[Row], sizes: Sizes) -> list[Goal]:
         goal(
             "heavy modules imported by dbinit --version",
             version.extra.get("heavy_imports") if version else None,
-            "= 0",
-            lambda v: v == 0,
+            "=",
+            0,
         )
     )
     check_db = find(rows, f"check, {big} tables", "dbinit")
@@ -589,24 +599,24 @@ def goals(rows: list[Row], sizes: Sizes) -> list[Goal]:
         goal(
             f"check at {big} tables / stdlib floor",
             ratio(check_db, find(rows, f"check, {big} tables", "stdlib floor")),
-            "≤ 1.5",
-            lambda v: v <= 1.5,
+            "≤",
+            1.5,
         )
     )
     out.append(
         goal(
             f"Alembic / dbinit check at {big} tables",
             ratio(find(rows, f"check, {big} tables", "Alembic compare_metadata"), check_db),
-            "≥ 5",
-            lambda v: v >= 5,
+            "≥",
+            5,
         )
     )
     out.append(
         goal(
             f"sqldiff / dbinit check at {big} tables",
             ratio(find(rows, f"check, {big} tables", "sqldiff --schema"), check_db),
-            "> 1",
-            lambda v: v > 1,
+            ">",
+            1,
         )
     )
     for n in sizes.tables:
@@ -615,8 +625,8 @@ def goals(rows: list[Row], sizes: Sizes) -> list[Goal]:
             goal(
                 f"init at {n} tables / stdlib floor",
                 ratio(init_db, find(rows, f"init, {n} tables", "stdlib floor")),
-                "≤ 1.5",
-                lambda v: v <= 1.5,
+                "≤",
+                1.5,
             )
         )
         peers = [
@@ -630,8 +640,8 @@ def goals(rows: list[Row], sizes: Sizes) -> list[Goal]:
             goal(
                 f"fastest peer / dbinit init at {n} tables",
                 ratio(fastest, init_db),
-                "> 1",
-                lambda v: v > 1,
+                ">",
+                1,
             )
         )
     init_big = find(rows, f"init, {big} tables", "dbinit")
@@ -639,8 +649,8 @@ def goals(rows: list[Row], sizes: Sizes) -> list[Goal]:
         goal(
             f"write-lock hold of init, {big // 10} missing tables (ms)",
             init_big.extra.get("lock_held_ms") if init_big else None,
-            "≤ 50",
-            lambda v: v <= 50,
+            "≤",
+            50,
         )
     )
     rep = find(rows, "repair,", "dbinit")
@@ -648,8 +658,8 @@ def goals(rows: list[Row], sizes: Sizes) -> list[Goal]:
         goal(
             "dbinit repair / sqlite-utils transform",
             ratio(rep, find(rows, "repair,", "sqlite-utils transform")),
-            "≤ 1",
-            lambda v: v <= 1,
+            "≤",
+            1,
         )
     )
     mem = [r for r in rows if r.group == "memory" and r.peak_rss_mb]
@@ -658,16 +668,17 @@ def goals(rows: list[Row], sizes: Sizes) -> list[Goal]:
             goal(
                 "repair peak memory, largest table (MB)",
                 mem[-1].peak_rss_mb,
-                "≤ 100",
-                lambda v: v <= 100,
+                "≤",
+                100,
             )
         )
         out.append(
             goal(
                 "repair peak memory, largest / smallest table",
                 (mem[-1].peak_rss_mb or 0) / (mem[0].peak_rss_mb or 1),
-                "≤ 1.2 (flat)",
-                lambda v: v <= 1.2,
+                "≤",
+                1.2,
+                "flat",
             )
         )
     out.append(
@@ -677,8 +688,8 @@ def goals(rows: list[Row], sizes: Sizes) -> list[Goal]:
                 find(rows, "validate", "dbinit"),
                 find(rows, "validate", "PRAGMA quick_check (sqlite3 shell)"),
             ),
-            "≤ 1.1",
-            lambda v: v <= 1.1,
+            "≤",
+            1.1,
         )
     )
     return out

@@ -251,9 +251,7 @@ def check(
 @command
 def init(
     given: dict[str, Any],
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Print the plan; change nothing.")
-    ] = False,
+    dry_run: DryRun = False,
 ) -> None:
     """Create what is missing (tables, columns, indexes, views, triggers), safely.
 
@@ -304,9 +302,7 @@ def validate(
 @command
 def repair(
     given: dict[str, Any],
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Print the plan; change nothing.")
-    ] = False,
+    dry_run: DryRun = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     allow_data_loss: Annotated[
         bool,
