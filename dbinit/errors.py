@@ -8,6 +8,7 @@ not import anything heavy and must never put a secret in a message.
 from __future__ import annotations
 
 import errno
+import os
 import re
 import sqlite3
 from pathlib import Path
@@ -249,7 +250,7 @@ def from_sqlite(exc: sqlite3.Error, path: Path | None, *, during: str = "") -> D
     if name == "SQLITE_IOERR" or "disk i/o error" in text:
         return IOFailure(f"I/O error{suffix}; everything was rolled back", details=details)
     if name == "SQLITE_READONLY" or "readonly database" in text:
-        return PermissionDenied(f"Database{where} is read-only", details=details)
+        return PermissionDenied(_read_only(path), details=details)
     if name == "SQLITE_PERM" or "access permission denied" in text:
         return PermissionDenied(f"Permission denied on database{where}", details=details)
     if name in {"SQLITE_NOTADB"} or "not a database" in text:
@@ -265,6 +266,22 @@ def from_sqlite(exc: sqlite3.Error, path: Path | None, *, during: str = "") -> D
     if name == "SQLITE_TOOBIG" or "too big" in text:
         return IOFailure(f"Value too big{suffix}; everything was rolled back", details=details)
     return ConnectionFailed(f"Database error{suffix}: {exc}", details=details)
+
+
+def _read_only(path: Path | None) -> str:
+    """Say what is read-only: the database file, or its folder (a write needs a
+    journal file next to the database, so a writable file in a read-only folder
+    cannot be changed either)."""
+    if path is None:
+        return "Database is read-only"
+    folder = path.parent
+    if os.access(path, os.W_OK) and not os.access(folder, os.W_OK | os.X_OK):
+        return (
+            f"Folder {folder.absolute()} is read-only: writing to database {path} needs "
+            f"its journal file ({path.name}-journal) in that folder; make the folder "
+            "writable (the database file itself is writable)"
+        )
+    return f"Database {path} is read-only"
 
 
 def from_os(
