@@ -39,7 +39,7 @@ class _Group(TyperGroup):
     command line): exit 2, and a JSON error document on stdout when JSON was asked
     for (`--format json` on the command line, else `DBINIT_FORMAT=json`)."""
 
-    _argv: list[str] = []
+    _argv: tuple[str, ...] = ()
 
     def get_help_option(self, ctx: Any) -> Any:
         option = super().get_help_option(ctx)
@@ -48,7 +48,7 @@ class _Group(TyperGroup):
         return option
 
     def make_context(self, info_name: Any, args: list[str], *a: Any, **kw: Any) -> Any:
-        self._argv = list(args)
+        self._argv = tuple(args)
         try:
             return super().make_context(info_name, args, *a, **kw)
         except typer._click.exceptions.UsageError as exc:
@@ -63,7 +63,7 @@ class _Group(TyperGroup):
             raise
 
 
-def _usage_error(exc: Exception, argv: list[str]) -> None:
+def _usage_error(exc: Exception, argv: tuple[str, ...]) -> None:
     """Print `exc` as the JSON report and exit 2 when JSON was asked for; else
     return, and Typer prints its usual usage message (also exit 2)."""
     if isinstance(exc, typer._click.exceptions.NoArgsIsHelpError):
@@ -87,7 +87,7 @@ def _usage_error(exc: Exception, argv: list[str]) -> None:
     raise typer.Exit(2)
 
 
-def _option_value(argv: list[str], long: str, short: str) -> str | None:
+def _option_value(argv: tuple[str, ...], long: str, short: str) -> str | None:
     """The last value given to an option on the command line (`--x V`, `--x=V`, `-xV`)."""
     value = None
     for i, arg in enumerate(argv):
