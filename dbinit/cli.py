@@ -15,13 +15,118 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 if TYPE_CHECKING:
     from dbinit.engine import Run
     from dbinit.report import Report
 
+FORMATS = ("text", "json")
+
+
+class _Command(TyperCommand):
+    """A command whose `--help` flag shows no `<bool>` placeholder."""
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+
+class _Group(TyperGroup):
+    """The root: one rule for usage errors (a bad option, value or command on the
+    command line): exit 2, and a JSON error document on stdout when JSON was asked
+    for (`--format json` on the command line, else `DBINIT_FORMAT=json`)."""
+
+    _argv: tuple[str, ...] = ()
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+    def make_context(self, info_name: Any, args: list[str], *a: Any, **kw: Any) -> Any:
+        self._argv = tuple(args)
+        try:
+            return super().make_context(info_name, args, *a, **kw)
+        except typer._click.exceptions.UsageError as exc:
+            _usage_error(exc, self._argv)
+            raise
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except typer._click.exceptions.UsageError as exc:
+            _usage_error(exc, self._argv)
+            raise
+
+
+def _usage_error(exc: Exception, argv: tuple[str, ...]) -> None:
+    """Print `exc` as the JSON report and exit 2 when JSON was asked for; else
+    return, and Typer prints its usual usage message (also exit 2)."""
+    if isinstance(exc, typer._click.exceptions.NoArgsIsHelpError):
+        return
+    fmt = _option_value(argv, "--format", "-f")
+    if fmt is None or fmt.strip().lower() not in FORMATS:
+        fmt = os.environ.get("DBINIT_FORMAT")
+    if (fmt or "").strip().lower() != "json":
+        return
+    from dbinit.errors import ConfigError, mask_url
+    from dbinit.render import render
+    from dbinit.report import Report
+
+    command = next((a for a in argv if a in _COMMANDS), "")
+    database = _option_value(argv, "--database", "-d") or ""
+    schema_dir = _option_value(argv, "--schema-dir", "-s") or ""
+    report = Report(command, mask_url(database), schema_dir)
+    message = exc.format_message() if isinstance(exc, typer._click.ClickException) else str(exc)
+    report.fail(ConfigError(f"usage: {message}", exit_code=2))
+    render(report, "json")
+    raise typer.Exit(2)
+
+
+def _option_value(argv: tuple[str, ...], long: str, short: str) -> str | None:
+    """The last value given to an option on the command line (`--x V`, `--x=V`, `-xV`)."""
+    value = None
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg in (long, short):
+            value = argv[i + 1] if i + 1 < len(argv) else value
+        elif arg.startswith(long + "="):
+            value = arg[len(long) + 1 :]
+        elif arg.startswith(short) and not arg.startswith("--") and len(arg) > len(short):
+            value = arg[len(short) :]
+    return value
+
+
+def _choice(*allowed: str) -> Callable[[str], str]:
+    """A parser accepting one of `allowed` in any case (a usage error otherwise)."""
+
+    def parse(value: str) -> str:
+        folded = str(value).strip().lower()
+        if folded not in allowed:
+            raise typer.BadParameter(f"{value!r} is not one of {', '.join(allowed)}")
+        return folded
+
+    return parse
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a number of seconds") from None
+    if not 0 < seconds <= 86400:
+        raise typer.BadParameter(f"{value!r} is not between 0 (excluded) and 86400 seconds")
+    return seconds
+
+
 app = typer.Typer(
     name="dbinit",
+    cls=_Group,
     help="Make a SQLite database match the schema declared in schemas/*.sql, safely.",
     add_completion=False,
     no_args_is_help=True,
@@ -48,7 +153,12 @@ SchemaDir = Annotated[
 Format = Annotated[
     str | None,
     typer.Option(
-        "--format", "-f", metavar="text|json", show_default="text", help="Report format on stdout."
+        "--format",
+        "-f",
+        metavar="text|json",
+        parser=_choice(*FORMATS),
+        show_default="text",
+        help="Report format on stdout.",
     ),
 ]
 LogFormat = Annotated[
@@ -56,6 +166,7 @@ LogFormat = Annotated[
     typer.Option(
         "--log-format",
         metavar="auto|console|json",
+        parser=_choice("auto", "console", "json"),
         show_default="auto",
         help="Log format on stderr (auto: console on a terminal, JSON lines otherwise).",
     ),
@@ -65,21 +176,33 @@ LogLevel = Annotated[
     typer.Option(
         "--log-level",
         metavar="LEVEL",
-        show_default="info",
+        parser=_choice("debug", "info", "warning", "error", "critical"),
+        show_default="info; warning for console logs on a terminal",
         help="debug, info, warning, error or critical.",
     ),
 ]
 Timeout = Annotated[
-    str | None,
+    float | None,
     typer.Option(
         "--timeout",
         metavar="SECONDS",
+        parser=_seconds,
         show_default="30",
         help="Overall time limit, lock waits included.",
     ),
 ]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Report only errors.")]
-DryRun = Annotated[bool, typer.Option("--dry-run", help="Print the plan; change nothing.")]
+Quiet = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        metavar="",
+        help="No logs; the report shows only the verdict, drift and errors.",
+    ),
+]
+DryRun = Annotated[
+    bool, typer.Option("--dry-run", metavar="", help="Print the plan; change nothing.")
+]
 
 
 def _common(
@@ -89,7 +212,7 @@ def _common(
     fmt: str | None,
     log_format: str | None,
     log_level: str | None,
-    timeout: str | None,
+    timeout: float | None,
     quiet: bool,
 ) -> dict[str, Any]:
     """Options given after the command override those given before it."""
@@ -136,7 +259,11 @@ def command(fn: Callable[..., None]) -> Callable[..., None]:
     wrapper.__name__, wrapper.__qualname__ = fn.__name__, fn.__qualname__
     wrapper.__doc__ = fn.__doc__
     setattr(wrapper, "__signature__", pyinspect.Signature([*params, *own]))  # noqa: B010
-    return app.command(name=fn.__name__)(wrapper)
+    _COMMANDS.add(fn.__name__)
+    return app.command(name=fn.__name__, cls=_Command)(wrapper)
+
+
+_COMMANDS: set[str] = set()
 
 
 def _version(value: bool) -> None:
@@ -160,7 +287,11 @@ def root(
     version: Annotated[
         bool,
         typer.Option(
-            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+            "--version",
+            callback=_version,
+            is_eager=True,
+            metavar="",
+            help="Print the version and exit.",
         ),
     ] = False,
 ) -> None:
@@ -180,7 +311,11 @@ def _run(
     action: Callable[[Run, Report], None],
     *,
     show_sql: bool = False,
+    touches_database: bool = True,
+    shown: dict[str, bool] | None = None,
 ) -> None:
+    """`shown` is filled while the command runs (the repair prompt notes that it
+    showed the change table, so the report does not show it again)."""
     from dbinit import engine, logs
     from dbinit.errors import ConfigError, mask_url
     from dbinit.render import render
@@ -200,7 +335,7 @@ def _run(
                 ("auto", "console", "json"),
                 "auto",
             ),
-            "info",
+            "critical" if quiet else None,
         )
         logs.log.error("settings.invalid", command=command, message=exc.message)
         report = Report(
@@ -209,7 +344,9 @@ def _run(
         report.fail(exc)
         render(report, fmt, quiet=quiet)
         raise typer.Exit(report.exit_code) from None
-    logs.configure(settings.log_format, "error" if quiet else settings.log_level)
+    # --quiet hides logs; otherwise an explicit level wins over the default.
+    explicit = settings.log_level if "log_level" in settings.model_fields_set else None
+    logs.configure(settings.log_format, "critical" if quiet else explicit)
     logs.log.debug(
         "settings.loaded",
         command=command,
@@ -220,8 +357,9 @@ def _run(
         retry_attempts=settings.retry_attempts,
         retry_delay_s=settings.retry_delay,
     )
-    report = engine.execute(command, settings, action)
-    render(report, settings.format, quiet=quiet, show_sql=show_sql)
+    report = engine.execute(command, settings, action, touches_database=touches_database)
+    show_changes = not (shown or {}).get("changes")
+    render(report, settings.format, quiet=quiet, show_sql=show_sql, show_changes=show_changes)
     raise typer.Exit(report.exit_code)
 
 
@@ -234,7 +372,7 @@ def _fallback(value: str | None, allowed: tuple[str, ...], default: str) -> str:
 def check(
     given: dict[str, Any],
     show_sql: Annotated[
-        bool, typer.Option("--sql", help="Show the SQL each change needs.")
+        bool, typer.Option("--sql", metavar="", help="Show the SQL each change needs.")
     ] = False,
 ) -> None:
     """Report drift between the database and the schema files (read-only).
@@ -270,15 +408,24 @@ def init(
 def validate(
     given: dict[str, Any],
     schema_only: Annotated[
-        bool, typer.Option("--schema-only", help="Check the schema files only, without a database.")
+        bool,
+        typer.Option(
+            "--schema-only", metavar="", help="Check the schema files only, without a database."
+        ),
     ] = False,
     allow_extra: Annotated[
-        bool, typer.Option("--allow-extra", help="Do not fail on objects the files do not declare.")
+        bool,
+        typer.Option(
+            "--allow-extra", metavar="", help="Do not fail on objects the files do not declare."
+        ),
     ] = False,
     integrity: Annotated[
         str,
         typer.Option(
-            "--integrity", help="quick (PRAGMA quick_check), full (integrity_check) or off."
+            "--integrity",
+            metavar="quick|full|off",
+            parser=_choice("quick", "full", "off"),
+            help="quick (PRAGMA quick_check), full (integrity_check) or off.",
         ),
     ] = "quick",
 ) -> None:
@@ -291,27 +438,34 @@ def validate(
 
     from dbinit import engine
 
-    if integrity not in ("quick", "full", "off"):
-        raise typer.BadParameter("must be quick, full or off", param_hint="--integrity")
     action = partial(
         engine.validate, schema_only=schema_only, allow_extra=allow_extra, integrity=integrity
     )
-    _run("validate", given, action)
+    _run("validate", given, action, touches_database=not schema_only)
 
 
 @command
 def repair(
     given: dict[str, Any],
     dry_run: DryRun = False,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", metavar="", help="Do not ask for confirmation.")
+    ] = False,
     allow_data_loss: Annotated[
         bool,
-        typer.Option("--allow-data-loss", help="Allow dropping tables and columns not declared."),
+        typer.Option(
+            "--allow-data-loss",
+            metavar="",
+            help="Allow dropping tables and columns not declared.",
+        ),
     ] = False,
     prune: Annotated[
-        bool, typer.Option("--prune", help="Drop indexes, views and triggers not declared.")
+        bool,
+        typer.Option("--prune", metavar="", help="Drop indexes, views and triggers not declared."),
     ] = False,
-    no_backup: Annotated[bool, typer.Option("--no-backup", help="Skip the backup.")] = False,
+    no_backup: Annotated[
+        bool, typer.Option("--no-backup", metavar="", help="Skip the backup.")
+    ] = False,
     backup_dir: Annotated[
         str | None,
         typer.Option(
@@ -334,6 +488,12 @@ def repair(
     from dbinit import engine
 
     interactive = sys.stdin.isatty() and sys.stderr.isatty()
+    shown: dict[str, bool] = {}
+
+    def confirm(plan: Any) -> bool:
+        shown["changes"] = True
+        return _confirm(plan)
+
     options = engine.RepairOptions(
         dry_run=dry_run,
         allow_data_loss=allow_data_loss,
@@ -341,26 +501,26 @@ def repair(
         yes=yes,
         backup=not no_backup,
         backup_dir=backup_dir,
-        confirm=_confirm if interactive else None,
+        confirm=confirm if interactive else None,
         progress=_progress() if sys.stderr.isatty() and not given.get("quiet") else None,
     )
 
     def action(run: Run, report: Report) -> None:
         engine.repair(run, report, options)
 
-    _run("repair", given, action)
+    _run("repair", given, action, shown=shown)
 
 
 def _confirm(plan: Any) -> bool:
     from rich.console import Console
 
-    from dbinit.render import tables
+    from dbinit.render import shown, tables
 
     console = Console(stderr=True, highlight=False)
     tables(console, list(plan.changes))
     console.print(f"[bold]dbinit repair[/] will run {len(plan.statements)} statement(s):")
     for step in plan.steps:
-        console.print(f"  • {step.description}")
+        console.print(f"  • {shown(step.description)}")
     return typer.confirm("Apply these changes?", default=False, err=True)
 
 
@@ -375,7 +535,12 @@ def inspect(
     given: dict[str, Any],
     output_dir: Annotated[
         str | None,
-        typer.Option("--output-dir", "-o", help="Write one .sql file per table into this folder."),
+        typer.Option(
+            "--output-dir",
+            "-o",
+            metavar="DIR",
+            help="Write one .sql file per table into this folder.",
+        ),
     ] = None,
 ) -> None:
     """Print the live schema as SQL, ready to become schemas/ for an existing database.
@@ -395,7 +560,8 @@ def inspect(
 def history(
     given: dict[str, Any],
     limit: Annotated[
-        int | None, typer.Option("--limit", "-n", min=1, help="Show only the newest N runs.")
+        int | None,
+        typer.Option("--limit", "-n", metavar="N", min=1, help="Show only the newest N runs."),
     ] = None,
 ) -> None:
     """List what earlier init and repair runs applied (from _dbinit_history), newest first."""

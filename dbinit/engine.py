@@ -75,8 +75,16 @@ class Run:
         return self.target.path
 
 
-def execute(command: str, settings: Settings, action: Callable[[Run, Report], None]) -> Report:
-    """Run `action` for `command`, turning every failure into the report's error."""
+def execute(
+    command: str,
+    settings: Settings,
+    action: Callable[[Run, Report], None],
+    *,
+    touches_database: bool = True,
+) -> Report:
+    """Run `action` for `command`, turning every failure into the report's error.
+
+    `touches_database` False (`validate --schema-only`): no Railway volume warning."""
     started = time.monotonic()
     report = Report(command, mask_url(settings.database_url), settings.schema_dir)
     try:
@@ -94,7 +102,7 @@ def execute(command: str, settings: Settings, action: Callable[[Run, Report], No
             started,
         )
         with bound_contextvars(command=command, database=target.url):
-            for warning in railway_warnings(target.path):
+            for warning in railway_warnings(target.path) if touches_database else []:
                 log.warning("railway.ephemeral_database", message=warning)
                 report.notes.append(warning)
             action(run, report)

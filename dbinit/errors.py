@@ -8,29 +8,117 @@ not import anything heavy and must never put a secret in a message.
 from __future__ import annotations
 
 import errno
+import os
 import re
 import sqlite3
 from pathlib import Path
 from typing import Any, ClassVar
 
-# `scheme://user:` then everything up to the last `@` of that URL (a password may
-# hold unencoded `@` or `/`). The scheme must start a word, so a long run of
-# letters is scanned once, not once per position.
-_USERINFO = re.compile(
-    r"(?<![A-Za-z0-9+.-])(?P<head>[A-Za-z][A-Za-z0-9+.-]{0,30}://[^/@:\s]*:)\S*@"
-)
-_QUERY_SECRET = re.compile(
-    r"(?P<head>[?&;](?:password|passwd|pwd|secret|token|api_?key|access_?key)=)[^&;#\s]*",
-    re.IGNORECASE,
-)
+# SQLite URI parameters that never carry a secret; every other query or
+# fragment value of a URL is masked.
+_HARMLESS = frozenset({"mode", "cache", "immutable", "nolock", "psow", "vfs"})
+# A URL starts with a scheme (two letters or more, so `C:\\` is a path) that starts a
+# word and is followed by `//`, or for SQLite-style URIs (`sqlite:x.db?key=…`,
+# `file:x.db`) by anything but white space.
+_URL_START = re.compile(r"(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]{1,30}):(?=//|[^\s/])")
+_OPAQUE = ("sqlite", "file", "libsql")
+_USER = re.compile(r"[^/@:\s?#]*:")
+_SPACE = re.compile(r"\s")
+_PARAM_SPLIT = re.compile(r"([&;#])")
 
 
 def mask_url(text: str) -> str:
-    """Replace the password of every URL in `text` with `***`."""
-    if "://" not in text:
+    """Hide the secrets of every URL in `text`: each userinfo password (up to the
+    last `@`, so unencoded `@`, `/` or spaces stay hidden) and each query or
+    fragment value whose name is not a harmless SQLite URI parameter (`mode`,
+    `cache`, `immutable`, `nolock`, `psow`, `vfs`). Any scheme, supported or not.
+
+    A text that is one URL is masked to its end; in longer text a URL ends at its
+    closing quote when it is quoted, else at white space. Linear in the text.
+    """
+    if ":" not in text:
         return text
-    text = _USERINFO.sub(r"\g<head>***@", text)
-    return _QUERY_SECRET.sub(r"\g<head>***", text)
+    whole = "\n" not in text and _URL_START.match(text) is not None
+    if whole:
+        return _mask_line(text, whole=True)
+    return "".join(_mask_line(line) for line in text.splitlines(keepends=True))
+
+
+def _mask_line(line: str, *, whole: bool = False) -> str:
+    out: list[str] = []
+    done = 0  # line[:done] is already in `out`
+    last_at = line.rfind("@")
+    pos = 0
+    while (m := _URL_START.search(line, pos)) is not None:
+        start, rest = m.start(), m.end()
+        authority = line.startswith("//", rest)
+        if not authority and not m.group(1).lower().startswith(_OPAQUE):
+            pos = rest
+            continue
+        if whole:
+            end = len(line)
+        elif start and line[start - 1] in "'\"":
+            end = _closing_quote(line, rest, line[start - 1])
+        else:
+            space = _SPACE.search(line, rest)
+            end = space.start() if space else len(line)
+        out.append(line[done:rest])
+        body = rest
+        if authority:
+            user = _USER.match(line, rest + 2)
+            if user is not None:
+                colon = user.end()
+                at = last_at if not whole and last_at >= colon else line.rfind("@", colon, end)
+                if at >= colon:
+                    out.append(line[rest:colon] + "***")
+                    body = at
+                    if at >= end:  # the password ran past white space
+                        space = _SPACE.search(line, at)
+                        end = space.start() if space else len(line)
+        out.append(_mask_query(line[body:end]))
+        done = pos = max(end, rest)
+    out.append(line[done:])
+    return "".join(out)
+
+
+def _closing_quote(line: str, start: int, quote: str) -> int:
+    """Index of the quote closing a quoted URL (backslash-escaped ones skipped)."""
+    i = line.find(quote, start)
+    while i > 0 and line[i - 1] == "\\":
+        i = line.find(quote, i + 1)
+    return i if i >= 0 else len(line)
+
+
+def _mask_query(url: str) -> str:
+    """`url` (from its authority or path on) with every unsafe parameter value hidden."""
+    cut = min((i for i in (url.find("?"), url.find("#")) if i >= 0), default=-1)
+    if cut < 0:
+        return url
+    parts = _PARAM_SPLIT.split(url[cut + 1 :])
+    for i in range(0, len(parts), 2):
+        name, eq, value = parts[i].partition("=")
+        if not parts[i] or name.strip().lower() in _HARMLESS:
+            continue
+        if eq and not value:
+            continue
+        parts[i] = f"{name}=***" if eq else "***"
+    return url[: cut + 1] + "".join(parts)
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` safe for a terminal: control characters (C0 but tab and newline, DEL,
+    C1, bidirectional overrides) shown as `\\x1b`-style escapes."""
+    if "\r\n" in text:
+        text = text.replace("\r\n", "\n")
+    return _CONTROL.sub(_escape_char, text)
+
+
+def _escape_char(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 class DbInitError(Exception):
@@ -162,7 +250,7 @@ def from_sqlite(exc: sqlite3.Error, path: Path | None, *, during: str = "") -> D
     if name == "SQLITE_IOERR" or "disk i/o error" in text:
         return IOFailure(f"I/O error{suffix}; everything was rolled back", details=details)
     if name == "SQLITE_READONLY" or "readonly database" in text:
-        return PermissionDenied(f"Database{where} is read-only", details=details)
+        return PermissionDenied(_read_only(path), details=details)
     if name == "SQLITE_PERM" or "access permission denied" in text:
         return PermissionDenied(f"Permission denied on database{where}", details=details)
     if name in {"SQLITE_NOTADB"} or "not a database" in text:
@@ -178,6 +266,22 @@ def from_sqlite(exc: sqlite3.Error, path: Path | None, *, during: str = "") -> D
     if name == "SQLITE_TOOBIG" or "too big" in text:
         return IOFailure(f"Value too big{suffix}; everything was rolled back", details=details)
     return ConnectionFailed(f"Database error{suffix}: {exc}", details=details)
+
+
+def _read_only(path: Path | None) -> str:
+    """Say what is read-only: the database file, or its folder (a write needs a
+    journal file next to the database, so a writable file in a read-only folder
+    cannot be changed either)."""
+    if path is None:
+        return "Database is read-only"
+    folder = path.parent
+    if os.access(path, os.W_OK) and not os.access(folder, os.W_OK | os.X_OK):
+        return (
+            f"Folder {folder.absolute()} is read-only: writing to database {path} needs "
+            f"its journal file ({path.name}-journal) in that folder; make the folder "
+            "writable (the database file itself is writable)"
+        )
+    return f"Database {path} is read-only"
 
 
 def from_os(

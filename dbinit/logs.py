@@ -15,13 +15,23 @@ from typing import Any
 
 import structlog
 
-from dbinit.errors import mask_url
+from dbinit.errors import mask_url, printable
 
 
 def _mask(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     for key, value in event.items():
         if isinstance(value, str):
             event[key] = mask_url(value)
+    return event
+
+
+def _printable(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """Console lines show control characters escaped; the console renderer prints
+    the event and tracebacks as they are (other values it shows with repr)."""
+    for key in ("event", "exception", "traceback"):
+        value = event.get(key)
+        if isinstance(value, str):
+            event[key] = printable(value)
     return event
 
 
@@ -72,10 +82,14 @@ def _stderr_logger(*_: Any) -> _StderrLogger:
     return _StderrLogger()
 
 
-def configure(log_format: str, level: str) -> None:
+def configure(log_format: str, level: str | None) -> None:
+    """`level` None: the default, `warning` for console lines on a terminal (a person
+    reads them before the report), `info` otherwise (JSON lines for aggregators)."""
     stream = sys.stderr
     tty = stream.isatty()
     fmt = ("console" if tty else "json") if log_format == "auto" else log_format
+    if level is None:
+        level = "warning" if tty and fmt == "console" else "info"
     processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
@@ -86,6 +100,7 @@ def configure(log_format: str, level: str) -> None:
         processors.append(structlog.processors.JSONRenderer())
     else:
         colors = tty and "NO_COLOR" not in os.environ
+        processors.append(_printable)
         processors.append(
             structlog.dev.ConsoleRenderer(
                 colors=colors, exception_formatter=structlog.dev.plain_traceback

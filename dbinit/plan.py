@@ -37,11 +37,23 @@ class Statement:
     copies: str | None = None  # the live table an INSERT … SELECT copies rows from
 
     def display(self) -> str:
-        text = self.sql
-        for value in self.params:
-            shown = str(value) if isinstance(value, int) else "'" + value.replace("'", "''") + "'"
-            text = text.replace("?", shown, 1)
-        return text
+        """The statement as it runs, its parameters inlined as SQL literals: only
+        real `?` placeholders are replaced, never a `?` inside a quoted name,
+        string or comment (nor one inside a value already inlined)."""
+        if not self.params:
+            return self.sql
+        values = iter(self.params)
+        parts: list[str] = []
+        done = 0
+        for tok in lex(self.sql):
+            if tok.kind == "punct" and tok.text == "?":
+                value = next(values)
+                shown = (
+                    str(value) if isinstance(value, int) else "'" + value.replace("'", "''") + "'"
+                )
+                parts += [self.sql[done : tok.start], shown]
+                done = tok.end
+        return "".join(parts) + self.sql[done:]
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,19 +6,22 @@ Only the CLI uses this, and only when stderr is a terminal.
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from dbinit.errors import printable
 
 LARGE_TABLE = 50_000  # rows; smaller copies finish before a bar is worth drawing
 
 
 class RichProgress:
-    def __init__(self) -> None:
+    def __init__(self, console: Console | None = None) -> None:
         self._bar = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
             TextColumn("{task.fields[info]}"),
             TimeElapsedColumn(),
-            console=Console(stderr=True),
+            console=console or Console(stderr=True),
             transient=True,
         )
         self._backup: TaskID | None = None
@@ -40,7 +43,9 @@ class RichProgress:
         self._bar.start()
         # SQLite cannot say how many rows an INSERT … SELECT has copied so far:
         # the bar pulses while the copy runs and completes when it ends.
-        self._copy = self._bar.add_task(f"copy {table}", total=None, info=f"{rows:,} rows")
+        # The description is rich markup: a table name is shown, never parsed.
+        name = escape(printable(table))
+        self._copy = self._bar.add_task(f"copy {name}", total=None, info=f"{rows:,} rows")
 
     def copy_tick(self) -> None:
         if self._copy is not None:

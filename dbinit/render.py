@@ -11,6 +11,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from dbinit.diff import Change, Safety
+from dbinit.errors import printable
 from dbinit.report import APPLIED, DRIFT, IN_SYNC, PLANNED, Report
 
 if TYPE_CHECKING:
@@ -23,7 +24,24 @@ _GROUPS = (
 )
 
 
-def render(report: Report, fmt: str, *, quiet: bool = False, show_sql: bool = False) -> None:
+def shown(text: object) -> str:
+    """`text` for rich markup: its `[...]` shown, not parsed, and control
+    characters escaped (a hostile name must not drive the terminal)."""
+    from rich.markup import escape
+
+    return escape(printable(str(text)))
+
+
+def render(
+    report: Report,
+    fmt: str,
+    *,
+    quiet: bool = False,
+    show_sql: bool = False,
+    show_changes: bool = True,
+) -> None:
+    """`quiet`: only the verdict, the drift and errors. `show_changes` False: the
+    change table was already shown (by the repair prompt)."""
     if fmt == "json":
         sys.stdout.write(json.dumps(report.to_dict()) + "\n")
         sys.stdout.flush()
@@ -39,14 +57,19 @@ def render(report: Report, fmt: str, *, quiet: bool = False, show_sql: bool = Fa
     if quiet:
         if report.error is not None:
             _error_panel(console, report)
+            return
+        if report.status == DRIFT:
+            tables(console, report.drift)
+        console.print(verdict(report))
         return
-    tables(console, report.changes)
+    if show_changes:
+        tables(console, report.changes)
     if report.plan and (show_sql or report.command != "check"):
         _plan(console, report.plan)
     if report.backup:
-        console.print(f"Backup: {report.backup}")
+        console.print(f"Backup: {shown(report.backup)}")
     for note in report.notes:
-        console.print(f"[yellow]warning:[/] {note}")
+        console.print(f"[yellow]warning:[/] {shown(note)}")
     if report.error is not None:
         _error_panel(console, report)
     else:
@@ -69,7 +92,7 @@ def tables(console: Console, changes: list[Change]) -> None:
         table.add_column("detail", overflow="fold")
         for c in group:
             obj = f"{c.table}.{c.column}" if c.column else c.name
-            table.add_row(c.kind.value, f"{c.object} {obj}", c.detail)
+            table.add_row(c.kind.value, shown(f"{c.object} {obj}"), shown(c.detail))
         console.print(table)
 
 
@@ -77,10 +100,11 @@ def _plan(console: Console, statements: list[str]) -> None:
     """The plan in the order it runs, each statement whole (copy-pasteable)."""
     console.print(f"[bold]Plan[/]: {len(statements)} statement(s), in one transaction")
     for sql in statements:
-        console.out(sql + ";", highlight=False)
+        console.out(printable(sql) + ";", highlight=False)
 
 
 def verdict(report: Report) -> str:
+    database, schema_dir = shown(report.database), shown(report.schema_dir)
     n = len(report.changes)
     extras = n - len(report.drift)
     warn = f" ({extras} extra object(s) not declared)" if extras else ""
@@ -91,19 +115,19 @@ def verdict(report: Report) -> str:
             and report.checks.get("integrity") == "skipped"
             and not report.changes
         ):
-            return f"[green]✓[/] Valid: schema files in {report.schema_dir} are lint-clean{warn}"
-        return f"[green]✓[/] In sync: {report.database} matches {report.schema_dir}{warn}"
+            return f"[green]✓[/] Valid: schema files in {schema_dir} are lint-clean{warn}"
+        return f"[green]✓[/] In sync: {database} matches {schema_dir}{warn}"
     if report.status == DRIFT:
         if not report.drift:
             return (
-                f"[red]✗[/] {extras} object(s) in {report.database} are not declared in "
-                f"{report.schema_dir}: declare them, drop them with `dbinit repair "
+                f"[red]✗[/] {extras} object(s) in {database} are not declared in "
+                f"{schema_dir}: declare them, drop them with `dbinit repair "
                 "--allow-data-loss --prune`, or pass --allow-extra"
             )
         hint = "run `dbinit repair`" if rebuild else "run `dbinit init`"
         return (
-            f"[red]✗[/] Drift: {len(report.drift)} change(s) between {report.database} and "
-            f"{report.schema_dir}{warn}; {hint}"
+            f"[red]✗[/] Drift: {len(report.drift)} change(s) between {database} and "
+            f"{schema_dir}{warn}; {hint}"
         )
     if report.status == PLANNED:
         return (
@@ -112,21 +136,20 @@ def verdict(report: Report) -> str:
     if report.status == APPLIED:
         warn = warn if report.command == "init" else ""
         return (
-            f"[green]✓[/] Applied {len(report.applied)} statement(s) to {report.database}; "
+            f"[green]✓[/] Applied {len(report.applied)} statement(s) to {database}; "
             f"verified in sync{warn}"
         )
     return f"{report.status}"
 
 
 def _error_panel(console: Console, report: Report) -> None:
-    from rich.markup import escape
     from rich.panel import Panel
 
     err = report.error
     assert err is not None
-    body = escape(err.message)
+    body = shown(err.message)
     if err.details:
-        body += f"\n[dim]{escape(err.details)}[/]"
+        body += f"\n[dim]{shown(err.details)}[/]"
     if err.retry_after:
         body += f"\n[dim]retry after {err.retry_after} s[/]"
     title = f"{err.error_code} {err.error} (exit {report.exit_code})"
@@ -137,11 +160,11 @@ def _inspect(console: Console, report: Report, quiet: bool) -> None:
     if report.notes:
         if not quiet:
             for note in report.notes:
-                console.print(f"[green]✓[/] {note}")
+                console.print(f"[green]✓[/] {shown(note)}")
         return
     for row in report.rows or []:
-        console.print(f"-- file: {row['file']}", style="dim")
-        console.out(row["sql"])
+        console.print(f"-- file: {shown(row['file'])}", style="dim")
+        console.out(printable(row["sql"]), highlight=False)
 
 
 def _history(console: Console, report: Report, quiet: bool) -> None:
@@ -150,9 +173,9 @@ def _history(console: Console, report: Report, quiet: bool) -> None:
     rows = report.rows or []
     if not rows:
         if not quiet:
-            console.print(f"No runs recorded in {report.database} yet.")
+            console.print(f"No runs recorded in {shown(report.database)} yet.")
         return
-    table = Table(title=f"dbinit history of {report.database}", title_justify="left")
+    table = Table(title=f"dbinit history of {shown(report.database)}", title_justify="left")
     for name in (
         "applied at",
         "command",
@@ -169,13 +192,13 @@ def _history(console: Console, report: Report, quiet: bool) -> None:
         first = [s.splitlines()[0] if s else s for s in statements[:3]]
         more = f"\n… +{len(statements) - 3} more" if len(statements) > 3 else ""
         table.add_row(
-            str(row["applied_at"]),
-            str(row["command"]),
-            str(row["dbinit_version"]),
-            str(row["schema_checksum"])[:12],
-            str(row["changes"]),
-            "\n".join(first) + more,
-            str(row["outcome"]),
+            shown(row["applied_at"]),
+            shown(row["command"]),
+            shown(row["dbinit_version"]),
+            shown(str(row["schema_checksum"])[:12]),
+            shown(row["changes"]),
+            shown("\n".join(first) + more),
+            shown(row["outcome"]),
             f"{row['duration_ms']:.1f}",
         )
     console.print(table)

@@ -1253,6 +1253,27 @@ def test_read_only_wal_database_in_read_only_folder(as_nobody: Any, shared_folde
     assert _listing(shared_folder) == ["app.db", "schemas", "schemas/001_users.sql"]
 
 
+def test_read_only_folder_with_a_writable_database_says_it_is_the_folder(
+    as_nobody: Any, shared_folder: Path
+) -> None:
+    """A write needs its rollback journal next to the database: the folder is what
+    is read-only, not the database file, and the message says so."""
+    db = make_users_db(shared_folder / "app.db")  # `tags` is missing: a safe change
+    db.chmod(0o666)
+    shared_folder.chmod(0o555)
+    before, files = digest(db), _listing(shared_folder)
+    for command in (["init"], ["repair", "--yes", "--no-backup"]):
+        err = assert_error(as_nobody(shared_folder, *command), 77, "DB_003")
+        message = err["message"]
+        assert "folder" in message and "journal" in message, message
+        assert not message.startswith("Database app.db is read-only"), message
+    db.chmod(0o444)  # the file itself read-only: then the file is named
+    err = assert_error(as_nobody(shared_folder, "init"), 77, "DB_003")
+    assert "journal" not in err["message"] and "app.db" in err["message"], err
+    assert digest(db) == before
+    assert _listing(shared_folder) == files
+
+
 def test_read_only_folder_without_database(as_nobody: Any, shared_folder: Path) -> None:
     """test_exit_codes covers `init` here; check, repair and a read-only subfolder."""
     (shared_folder / "sub").mkdir(mode=0o555)

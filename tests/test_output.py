@@ -172,7 +172,7 @@ SCENARIOS: list[tuple[str, Callable[[Path], None], list[str], int, str]] = [
     ("init", _fresh, ["--dry-run"], 0, "planned"),
     ("init", _rebuild, [], 3, "refused"),
     ("init", _no_schemas, [], 66, "error"),
-    ("init", _fresh, ["--timeout", "0"], 78, "error"),
+    ("init", _fresh, ["--timeout", "0"], 2, "error"),
     ("validate", _in_sync, [], 0, "in_sync"),
     ("validate", _fresh, ["--schema-only"], 0, "in_sync"),
     ("validate", _partial, [], 1, "drift"),
@@ -329,13 +329,14 @@ def test_error_logs_carry_no_traceback(cli, tmp_path: Path) -> None:
     [("check", _in_sync), ("init", _fresh), ("init", _in_sync), ("validate", _in_sync)],
     ids=["check-in-sync", "init-applied", "init-in-sync", "validate-in-sync"],
 )
-def test_quiet_text_prints_nothing_on_success(
+def test_quiet_text_prints_only_the_verdict_on_success(
     cli, shipped_schemas: Path, tmp_path: Path, command: str, setup: Callable[[Path], None]
 ) -> None:
     setup(tmp_path)
     res = cli(command, "--quiet")
     assert res.exit_code == 0, (res.stdout, res.stderr)
-    assert res.stdout == ""
+    assert res.stdout.startswith("✓ ") and res.stdout.count("\n") == 1, res.stdout
+    assert res.stderr == ""
 
 
 def test_quiet_text_still_reports_errors(cli, tmp_path: Path) -> None:
