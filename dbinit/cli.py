@@ -273,8 +273,13 @@ def validate(
         bool, typer.Option("--schema-only", help="Check the schema files only, without a database.")
     ] = False,
     allow_extra: Annotated[
-        bool, typer.Option("--allow-extra", help="Do not fail on objects the files do not declare.")
-    ] = False,
+        bool | None,
+        typer.Option(
+            "--allow-extra/--no-allow-extra",
+            show_default="the allow_extra setting (DBINIT_ALLOW_EXTRA), else no",
+            help="Do not fail on objects the files do not declare.",
+        ),
+    ] = None,
     integrity: Annotated[
         str,
         typer.Option(

@@ -27,7 +27,7 @@ from dbinit.apply import (
     open_write,
     with_retry,
 )
-from dbinit.desired import Desired, build
+from dbinit.desired import AppNames, Desired, build
 from dbinit.diff import Change, Safety, diff
 from dbinit.errors import (
     ConnectionFailed,
@@ -127,12 +127,21 @@ def execute(command: str, settings: Settings, action: Callable[[Run, Report], No
     return report
 
 
-def load_desired(run: Run) -> Desired:
+def load_desired(run: Run, *, lint: bool = True) -> Desired:
+    """The declared schema; with `lint`, a lint error is a schema error (65),
+    raised before anything touches the database (every writing command)."""
     t0 = time.perf_counter()
     files = load(Path(run.settings.schema_dir), run.settings.schema_dir)
-    desired = build(files, run.retry.deadline)
+    app = AppNames(run.settings.app_functions, run.settings.app_collations)
+    desired = build(files, run.retry.deadline, app)
     if desired.schema.is_empty():
-        raise SchemaMissing(f"Schema folder {files.folder} declares no objects")
+        # Refused on purpose: a mis-pointed folder must not pass as "in sync".
+        raise SchemaMissing(
+            f"Schema folder {files.folder} declares no objects: its *.sql files hold no "
+            "CREATE statement; dbinit refuses an empty schema so that a mis-pointed folder is "
+            "never taken for a database with nothing to do (check --schema-dir / "
+            "DBINIT_SCHEMA_DIR)"
+        )
     log.info(
         "schema.loaded",
         schema_dir=files.folder,
@@ -142,6 +151,13 @@ def load_desired(run: Run) -> Desired:
     )
     for issue in desired.lint:
         log.warning("schema.lint", issue=str(issue))
+    if lint and desired.lint:
+        issues = list(desired.lint)
+        more = f" (+{len(issues) - 1} more)" if len(issues) > 1 else ""
+        raise SchemaError(
+            f"{issues[0]}{more}",
+            details="; ".join(str(i) for i in issues[1:]) if more else None,
+        )
     return desired
 
 
@@ -196,7 +212,7 @@ def _close(conn: sqlite3.Connection | None) -> None:
 
 
 def check(run: Run, report: Report) -> None:
-    desired = load_desired(run)
+    desired = load_desired(run, lint=False)
     conn, live = read_live(run)
     _close(conn)
     plan = compute(run, desired, live, EVERYTHING)
@@ -333,17 +349,12 @@ def validate(
     report: Report,
     *,
     schema_only: bool = False,
-    allow_extra: bool = False,
+    allow_extra: bool | None = None,  # None: the `allow_extra` setting
     integrity: str = "quick",
 ) -> None:
     desired = load_desired(run)
-    if desired.lint:
-        issues = list(desired.lint)
-        more = f" (+{len(issues) - 1} more)" if len(issues) > 1 else ""
-        raise SchemaError(
-            f"{issues[0]}{more}",
-            details="; ".join(str(i) for i in issues[1:]) if more else None,
-        )
+    if allow_extra is None:
+        allow_extra = run.settings.allow_extra
     if schema_only:
         report.status, report.exit_code = IN_SYNC, 0
         return
