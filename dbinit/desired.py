@@ -252,7 +252,9 @@ def _lint_triggers(conn: sqlite3.Connection, schema: Schema) -> list[LintIssue]:
                     conn.execute(probe).fetchall()
                 except sqlite3.Error as exc:
                     issues.append(
-                        LintIssue(trigger.loc, f"trigger {trigger.name}: {how_to_declare(str(exc))}")
+                        LintIssue(
+                            trigger.loc, f"trigger {trigger.name}: {how_to_declare(str(exc))}"
+                        )
                     )
             conn.execute(f"DROP TRIGGER {quote_ident(trigger.name)}")
     finally:
@@ -265,7 +267,9 @@ def _firing_statement(conn: sqlite3.Connection, sql: str, table: str) -> str | N
     """`EXPLAIN` of a statement that fires the trigger `sql` on `table`."""
     sig = significant(lex(sql, limit=40))
     _, _, after = create_head(sig)
-    event = next((t.text.upper() for t in sig[after:] if t.is_kw("INSERT", "UPDATE", "DELETE")), None)
+    event = next(
+        (t.text.upper() for t in sig[after:] if t.is_kw("INSERT", "UPDATE", "DELETE")), None
+    )
     target = quote_ident(table)
     if event == "INSERT":
         return f"EXPLAIN INSERT INTO {target} DEFAULT VALUES"

@@ -295,9 +295,7 @@ def test_bad_allow_extra_value_is_a_config_error(cli: Any, tmp_path: Path) -> No
 # --- 5. data errors and plan failures get their own codes -------------------------
 
 
-def test_malformed_json_under_an_expression_index_is_a_data_error(
-    cli: Any, tmp_path: Path
-) -> None:
+def test_malformed_json_under_an_expression_index_is_a_data_error(cli: Any, tmp_path: Path) -> None:
     db = make_db(
         tmp_path / "app.db",
         "CREATE TABLE events (id INTEGER PRIMARY KEY, body TEXT);"
@@ -323,9 +321,7 @@ def test_malformed_json_under_an_expression_index_is_a_data_error(
     assert digest(db) == before
 
 
-def test_malformed_json_under_a_generated_column_is_a_data_error(
-    cli: Any, tmp_path: Path
-) -> None:
+def test_malformed_json_under_a_generated_column_is_a_data_error(cli: Any, tmp_path: Path) -> None:
     db = make_db(
         tmp_path / "app.db",
         "CREATE TABLE docs (id INTEGER PRIMARY KEY, body TEXT);"
@@ -388,9 +384,7 @@ def test_two_tables_renamed_from_one_old_name_is_a_lint_error(cli: Any, tmp_path
 
 
 @pytest.mark.parametrize("name", ["_dbinit_new_orders", "_DBINIT_history", "_dbinit_backup"])
-def test_names_reserved_for_dbinit_are_a_schema_error(
-    cli: Any, tmp_path: Path, name: str
-) -> None:
+def test_names_reserved_for_dbinit_are_a_schema_error(cli: Any, tmp_path: Path, name: str) -> None:
     write_schema(
         tmp_path / "schemas",
         {"001.sql": f"CREATE TABLE orders (a);\nCREATE TABLE {name} (a);\n"},
