@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from dbinit.errors import SchemaError
 from dbinit.introspect import introspect, is_internal
-from dbinit.model import Schema, SourceLoc
+from dbinit.model import Schema, SourceLoc, Trigger
 from dbinit.sqlfiles import SchemaFiles
 from dbinit.sqltext import create_head, fold, lex, quote_ident, significant
 
@@ -115,7 +115,10 @@ def build(
         except sqlite3.Error as exc:
             raise SchemaError(f"{files.folder}: cannot read the declared schema: {exc}") from exc
         schema = _attach_provenance(schema, files)
-        issues = _lint(conn, schema, files)
+        try:
+            issues = _lint(conn, schema, files)
+        except sqlite3.Error as exc:  # e.g. interrupted at the time limit
+            raise SchemaError(f"{files.folder}: cannot lint the declared schema: {exc}") from exc
     finally:
         conn.close()
     return Desired(schema, files, tuple(issues))
@@ -160,12 +163,12 @@ def _lint(conn: sqlite3.Connection, schema: Schema, files: SchemaFiles) -> list[
         if st.renamed_from:
             old = fold(st.renamed_from)
             if old in renamed:
-                first, where = renamed[old]
+                first, first_loc = renamed[old]
                 issues.append(
                     LintIssue(
                         st.loc,
                         f"{st.name} and {first} are both renamed from {st.renamed_from} "
-                        f"(first at {where}); a table can be renamed only once",
+                        f"(first at {first_loc}); a table can be renamed only once",
                     )
                 )
             else:
@@ -236,31 +239,44 @@ def _lint(conn: sqlite3.Connection, schema: Schema, files: SchemaFiles) -> list[
 def _lint_triggers(conn: sqlite3.Connection, schema: Schema) -> list[LintIssue]:
     """Compile each trigger's body as views are compiled: SQLite resolves the
     functions, collations and tables of a trigger only when a statement that
-    fires it is prepared, so `EXPLAIN` such a statement, one trigger at a time."""
-    if not schema.triggers:
-        return []
+    fires it is prepared, so `EXPLAIN` one such statement per table and event;
+    a group that fails is probed again one trigger at a time to name it."""
+    groups: dict[str, list[Trigger]] = {}
+    for trigger in schema.triggers.values():
+        probe = _firing_statement(conn, trigger.sql, trigger.table_name)
+        if probe is not None:
+            groups.setdefault(probe, []).append(trigger)
     issues: list[LintIssue] = []
+    for probe, triggers in groups.items():
+        try:
+            conn.execute(probe).fetchall()
+            continue
+        except sqlite3.Error as exc:
+            failed: sqlite3.Error | None = exc
+        for trigger in triggers:
+            error = _probe_alone(conn, probe, trigger, triggers) if len(triggers) > 1 else failed
+            if error is not None:
+                issues.append(
+                    LintIssue(trigger.loc, f"trigger {trigger.name}: {how_to_declare(str(error))}")
+                )
+    return issues
+
+
+def _probe_alone(
+    conn: sqlite3.Connection, probe: str, trigger: Trigger, group: list[Trigger]
+) -> sqlite3.Error | None:
     conn.execute("SAVEPOINT dbinit_lint")
     try:
-        for trigger in schema.triggers.values():
-            conn.execute(f"DROP TRIGGER {quote_ident(trigger.name)}")
-        for trigger in schema.triggers.values():
-            conn.execute(trigger.sql)
-            probe = _firing_statement(conn, trigger.sql, trigger.table_name)
-            if probe is not None:
-                try:
-                    conn.execute(probe).fetchall()
-                except sqlite3.Error as exc:
-                    issues.append(
-                        LintIssue(
-                            trigger.loc, f"trigger {trigger.name}: {how_to_declare(str(exc))}"
-                        )
-                    )
-            conn.execute(f"DROP TRIGGER {quote_ident(trigger.name)}")
+        for other in group:
+            if other is not trigger:
+                conn.execute(f"DROP TRIGGER {quote_ident(other.name)}")
+        conn.execute(probe).fetchall()
+    except sqlite3.Error as exc:
+        return exc
     finally:
         conn.execute("ROLLBACK TO dbinit_lint")
         conn.execute("RELEASE dbinit_lint")
-    return issues
+    return None
 
 
 def _firing_statement(conn: sqlite3.Connection, sql: str, table: str) -> str | None:

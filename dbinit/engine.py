@@ -291,8 +291,8 @@ def _arm_stand_ins(conn: sqlite3.Connection, app: AppNames, plan: Plan) -> None:
             conn.create_collation(name, None)
 
 
-def _refuse_call(name: str) -> Callable[..., object]:
-    def call(*_args: object) -> object:
+def _refuse_call(name: str) -> Callable[..., None]:
+    def call(*_args: object) -> None:
         raise RuntimeError(f"{_STAND_IN_USED}: {name}")
 
     return call
