@@ -414,11 +414,14 @@ def validate(
         ),
     ] = False,
     allow_extra: Annotated[
-        bool,
+        bool | None,
         typer.Option(
-            "--allow-extra", metavar="", help="Do not fail on objects the files do not declare."
+            "--allow-extra/--no-allow-extra",
+            metavar="",
+            show_default="the allow_extra setting (DBINIT_ALLOW_EXTRA), else no",
+            help="Do not fail on objects the files do not declare.",
         ),
-    ] = False,
+    ] = None,
     integrity: Annotated[
         str,
         typer.Option(

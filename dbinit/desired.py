@@ -14,9 +14,11 @@ from dataclasses import dataclass, replace
 
 from dbinit.errors import SchemaError
 from dbinit.introspect import introspect, is_internal
-from dbinit.model import Schema, SourceLoc
+from dbinit.model import Schema, SourceLoc, Trigger
 from dbinit.sqlfiles import SchemaFiles
-from dbinit.sqltext import fold, quote_ident
+from dbinit.sqltext import create_head, fold, lex, quote_ident, significant
+
+RESERVED_PREFIX = "_dbinit_"  # dbinit's own tables: history, rebuild copies
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,21 +31,70 @@ class LintIssue:
 
 
 @dataclass(frozen=True, slots=True)
+class AppNames:
+    """Functions and collations the application registers at run time."""
+
+    functions: tuple[str, ...] = ()
+    collations: tuple[str, ...] = ()
+
+
+def register_stand_ins(conn: sqlite3.Connection, names: AppNames) -> None:
+    """Stand-ins so SQLite accepts schema text that uses the application's
+    functions and collations; they are never meant to compute real values."""
+    for name in names.functions:
+        conn.create_function(name, -1, _stand_in, deterministic=True)
+    for name in names.collations:
+        conn.create_collation(name, _binary)
+
+
+def _stand_in(*_args: object) -> None:
+    return None
+
+
+def _binary(a: str, b: str) -> int:
+    return (a > b) - (a < b)
+
+
+_UNKNOWN = (
+    ("no such function: ", "function", "DBINIT_APP_FUNCTIONS", "app_functions"),
+    ("no such collation sequence: ", "collation", "DBINIT_APP_COLLATIONS", "app_collations"),
+)
+
+
+def how_to_declare(message: str) -> str:
+    """SQLite's error, plus how to declare a function or collation it does not know."""
+    for prefix, what, env, key in _UNKNOWN:
+        at = message.find(prefix)
+        if at != -1:
+            name = message[at + len(prefix) :].split()[0] if message[at + len(prefix) :] else ""
+            return (
+                f"{message}; if the application registers the {what} {name} at run time, "
+                f"declare it: {env}={name} (environment or .env) or "
+                f'{key} = ["{name}"] in [tool.dbinit] of pyproject.toml'
+            )
+    return message
+
+
+@dataclass(frozen=True, slots=True)
 class Desired:
     schema: Schema
     files: SchemaFiles
     lint: tuple[LintIssue, ...]
 
 
-def build(files: SchemaFiles, deadline: float | None = None) -> Desired:
+def build(
+    files: SchemaFiles, deadline: float | None = None, app: AppNames | None = None
+) -> Desired:
     """Execute the files into `:memory:` and read them back; a statement still
-    running at `deadline` (time.monotonic) is interrupted as a schema error."""
+    running at `deadline` (time.monotonic) is interrupted as a schema error.
+    `app` names the application's functions and collations (stand-ins here)."""
     conn = sqlite3.connect(":memory:", isolation_level=None)
+    register_stand_ins(conn, app or AppNames())
     if deadline is not None:
         conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
     try:
         for st in files.statements:
-            if is_internal(st.name):
+            if is_internal(st.name) or fold(st.name).startswith(RESERVED_PREFIX):
                 raise SchemaError(
                     f"{st.loc}: the name {st.name!r} is reserved for SQLite or dbinit"
                 )
@@ -54,7 +105,9 @@ def build(files: SchemaFiles, deadline: float | None = None) -> Desired:
                     raise SchemaError(
                         f"{st.loc}: statement did not finish within the time limit (--timeout)"
                     ) from exc
-                raise SchemaError(f"{st.loc}: {exc}", details=f"sqlite3: {exc}") from exc
+                raise SchemaError(
+                    f"{st.loc}: {how_to_declare(str(exc))}", details=f"sqlite3: {exc}"
+                ) from exc
             except (ValueError, OverflowError, MemoryError, RecursionError) as exc:
                 raise SchemaError(f"{st.loc}: statement rejected: {exc}") from exc
         try:
@@ -62,7 +115,10 @@ def build(files: SchemaFiles, deadline: float | None = None) -> Desired:
         except sqlite3.Error as exc:
             raise SchemaError(f"{files.folder}: cannot read the declared schema: {exc}") from exc
         schema = _attach_provenance(schema, files)
-        issues = _lint(conn, schema, files)
+        try:
+            issues = _lint(conn, schema, files)
+        except sqlite3.Error as exc:  # e.g. interrupted at the time limit
+            raise SchemaError(f"{files.folder}: cannot lint the declared schema: {exc}") from exc
     finally:
         conn.close()
     return Desired(schema, files, tuple(issues))
@@ -99,9 +155,24 @@ ORDER BY s.name, il.name, ii.seqno
 
 def _lint(conn: sqlite3.Connection, schema: Schema, files: SchemaFiles) -> list[LintIssue]:
     issues: list[LintIssue] = []
-    seen: dict[str, SourceLoc] = {}
+    # Tables, indexes and views share one namespace; triggers have their own.
+    seen: dict[tuple[bool, str], SourceLoc] = {}
+    renamed: dict[str, tuple[str, SourceLoc]] = {}
     for st in files.statements:
-        key = fold(st.name)
+        key = (st.kind == "trigger", fold(st.name))
+        if st.renamed_from:
+            old = fold(st.renamed_from)
+            if old in renamed:
+                first, first_loc = renamed[old]
+                issues.append(
+                    LintIssue(
+                        st.loc,
+                        f"{st.name} and {first} are both renamed from {st.renamed_from} "
+                        f"(first at {first_loc}); a table can be renamed only once",
+                    )
+                )
+            else:
+                renamed[old] = (st.name, st.loc)
         if key in seen:
             issues.append(
                 LintIssue(st.loc, f"{st.name!r} is declared twice (first at {seen[key]})")
@@ -160,5 +231,74 @@ def _lint(conn: sqlite3.Connection, schema: Schema, files: SchemaFiles) -> list[
         try:
             conn.execute(f"SELECT * FROM {quote_ident(view.name)} LIMIT 0").fetchall()
         except sqlite3.Error as exc:
-            issues.append(LintIssue(view.loc, f"view {view.name}: {exc}"))
+            issues.append(LintIssue(view.loc, f"view {view.name}: {how_to_declare(str(exc))}"))
+    issues += _lint_triggers(conn, schema)
     return issues
+
+
+def _lint_triggers(conn: sqlite3.Connection, schema: Schema) -> list[LintIssue]:
+    """Compile each trigger's body as views are compiled: SQLite resolves the
+    functions, collations and tables of a trigger only when a statement that
+    fires it is prepared, so `EXPLAIN` one such statement per table and event;
+    a group that fails is probed again one trigger at a time to name it."""
+    groups: dict[str, list[Trigger]] = {}
+    for trigger in schema.triggers.values():
+        probe = _firing_statement(conn, trigger.sql, trigger.table_name)
+        if probe is not None:
+            groups.setdefault(probe, []).append(trigger)
+    issues: list[LintIssue] = []
+    for probe, triggers in groups.items():
+        try:
+            conn.execute(probe).fetchall()
+            continue
+        except sqlite3.Error as exc:
+            failed: sqlite3.Error | None = exc
+        for trigger in triggers:
+            error = _probe_alone(conn, probe, trigger, triggers) if len(triggers) > 1 else failed
+            if error is not None:
+                issues.append(
+                    LintIssue(trigger.loc, f"trigger {trigger.name}: {how_to_declare(str(error))}")
+                )
+    return issues
+
+
+def _probe_alone(
+    conn: sqlite3.Connection, probe: str, trigger: Trigger, group: list[Trigger]
+) -> sqlite3.Error | None:
+    conn.execute("SAVEPOINT dbinit_lint")
+    try:
+        for other in group:
+            if other is not trigger:
+                conn.execute(f"DROP TRIGGER {quote_ident(other.name)}")
+        conn.execute(probe).fetchall()
+    except sqlite3.Error as exc:
+        return exc
+    finally:
+        conn.execute("ROLLBACK TO dbinit_lint")
+        conn.execute("RELEASE dbinit_lint")
+    return None
+
+
+def _firing_statement(conn: sqlite3.Connection, sql: str, table: str) -> str | None:
+    """`EXPLAIN` of a statement that fires the trigger `sql` on `table`."""
+    sig = significant(lex(sql, limit=40))
+    _, _, after = create_head(sig)
+    event = next(
+        (t.text.upper() for t in sig[after:] if t.is_kw("INSERT", "UPDATE", "DELETE")), None
+    )
+    target = quote_ident(table)
+    if event == "INSERT":
+        return f"EXPLAIN INSERT INTO {target} DEFAULT VALUES"
+    if event == "DELETE":
+        return f"EXPLAIN DELETE FROM {target}"
+    if event == "UPDATE":
+        cols = [
+            quote_ident(name)
+            for name, hidden in conn.execute(
+                "SELECT name, hidden FROM pragma_table_xinfo(?)", (table,)
+            )
+            if hidden == 0
+        ]
+        if cols:
+            return f"EXPLAIN UPDATE {target} SET " + ", ".join(f"{c} = {c}" for c in cols)
+    return None

@@ -7,6 +7,9 @@ module must not print, parse options, or configure logging.
 
 from __future__ import annotations
 
+import errno
+import os
+import re
 import sqlite3
 import time
 import traceback
@@ -27,10 +30,11 @@ from dbinit.apply import (
     open_write,
     with_retry,
 )
-from dbinit.desired import Desired, build
-from dbinit.diff import Change, Safety, diff
+from dbinit.desired import AppNames, Desired, build, register_stand_ins
+from dbinit.diff import Change, Kind, Safety, diff
 from dbinit.errors import (
     ConnectionFailed,
+    DataError,
     DbInitError,
     IntegrityFailed,
     InternalError,
@@ -46,7 +50,7 @@ from dbinit.export import render_sql, schema_files_for, write_schema_files
 from dbinit.introspect import HISTORY_TABLE, introspect
 from dbinit.logs import log
 from dbinit.model import Schema
-from dbinit.plan import Mode, Plan, Policy, make_plan
+from dbinit.plan import Mode, Plan, Policy, Step, make_plan
 from dbinit.report import APPLIED, DRIFT, IN_SYNC, PLANNED, Report
 from dbinit.settings import (
     Settings,
@@ -56,6 +60,7 @@ from dbinit.settings import (
     railway_warnings,
 )
 from dbinit.sqlfiles import load
+from dbinit.sqltext import fold, quote_ident
 
 EVERYTHING = Policy(Mode.REPAIR, allow_data_loss=True, prune=True)
 
@@ -135,12 +140,21 @@ def execute(
     return report
 
 
-def load_desired(run: Run) -> Desired:
+def load_desired(run: Run, *, lint: bool = True) -> Desired:
+    """The declared schema; with `lint`, a lint error is a schema error (65),
+    raised before anything touches the database (every writing command)."""
     t0 = time.perf_counter()
     files = load(Path(run.settings.schema_dir), run.settings.schema_dir)
-    desired = build(files, run.retry.deadline)
+    app = AppNames(run.settings.app_functions, run.settings.app_collations)
+    desired = build(files, run.retry.deadline, app)
     if desired.schema.is_empty():
-        raise SchemaMissing(f"Schema folder {files.folder} declares no objects")
+        # Refused on purpose: a mis-pointed folder must not pass as "in sync".
+        raise SchemaMissing(
+            f"Schema folder {files.folder} declares no objects: its *.sql files hold no "
+            "CREATE statement; dbinit refuses an empty schema so that a mis-pointed folder is "
+            "never taken for a database with nothing to do (check --schema-dir / "
+            "DBINIT_SCHEMA_DIR)"
+        )
     log.info(
         "schema.loaded",
         schema_dir=files.folder,
@@ -150,6 +164,13 @@ def load_desired(run: Run) -> Desired:
     )
     for issue in desired.lint:
         log.warning("schema.lint", issue=str(issue))
+    if lint and desired.lint:
+        issues = list(desired.lint)
+        more = f" (+{len(issues) - 1} more)" if len(issues) > 1 else ""
+        raise SchemaError(
+            f"{issues[0]}{more}",
+            details="; ".join(str(i) for i in issues[1:]) if more else None,
+        )
     return desired
 
 
@@ -200,11 +221,191 @@ def _close(conn: sqlite3.Connection | None) -> None:
         conn.close()
 
 
+# --- preflight: what dbinit refuses before it writes ---------------------------------
+
+
+def creatable(path: Path) -> None:
+    """A database file name (and its `-journal`/`-wal` companions) must fit the
+    filesystem's name limit: SQLite would otherwise fail half way, as if the
+    database were unavailable."""
+    folder = path.absolute().parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        limit = os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = 255
+    for part in path.parts:
+        size = len(os.fsencode(part))
+        extra = len("-journal") if part == path.name else 0
+        if size + extra > limit:
+            shown = part if len(part) <= 40 else part[:37] + "..."
+            raise IOFailure(
+                f"Cannot create database {path.parent / shown}: file name too long for the "
+                f"filesystem ({size} bytes; at most {limit - extra} for a database file, "
+                f"which also needs {path.name[:12]}...-journal)"
+                if extra
+                else f"Cannot create database {path}: folder name {shown} is too long for the "
+                f"filesystem ({size} bytes; at most {limit})",
+                details=f"OSError: [Errno {errno.ENAMETOOLONG}] {os.strerror(errno.ENAMETOOLONG)}",
+                exit_code=73,
+            )
+
+
+_KINDS = ("tables", "indexes", "views")
+
+
+def kind_conflicts(desired: Schema, live: Schema) -> None:
+    """Tables, indexes and views share one namespace: a declared object whose name
+    the database gives to an object of another kind is not replaced."""
+    for want in _KINDS:
+        for key, obj in getattr(desired, want).items():
+            for have in _KINDS:
+                if have != want and key in getattr(live, have):
+                    other = getattr(live, have)[key]
+                    raise Refused(
+                        f"The database has {_a(have)} named {other.name} where the schema "
+                        f"declares {_a(want)} of that name ({obj.loc or 'schema files'}); dbinit "
+                        f"does not replace one kind of object with another: rename or drop the "
+                        f"{_a(have, article=False)} yourself, or rename the declared one",
+                        details="nothing was changed",
+                    )
+
+
+def _a(plural: str, *, article: bool = True) -> str:
+    word = {"tables": "table", "indexes": "index", "views": "view"}[plural]
+    return f"{'an' if word == 'index' else 'a'} {word}" if article else word
+
+
+# --- stand-ins for the application's functions and collations while writing ----------
+
+_STAND_IN_USED = "dbinit stand-in used"
+
+
+def _arm_stand_ins(conn: sqlite3.Connection, app: AppNames, plan: Plan) -> None:
+    """Let SQLite create objects that name the application's functions and
+    collations, without ever computing a value with a stand-in: a stand-in
+    function raises; stand-in collations are registered only when no step can
+    compare existing rows (creating tables and their indexes, views, triggers)."""
+    for name in app.functions:
+        conn.create_function(name, -1, _refuse_call(name), deterministic=True)
+    if not app.collations:
+        return
+    register = _compares_no_rows(plan)
+    for name in app.collations:
+        if register:
+            register_stand_ins(conn, AppNames(collations=(name,)))
+        else:
+            conn.create_collation(name, None)
+
+
+def _refuse_call(name: str) -> Callable[..., None]:
+    def call(*_args: object) -> None:
+        raise RuntimeError(f"{_STAND_IN_USED}: {name}")
+
+    return call
+
+
+_NO_ROWS = {
+    Kind.MISSING_TABLE,
+    Kind.MISSING_VIEW,
+    Kind.VIEW_CHANGED,
+    Kind.EXTRA_VIEW,
+    Kind.MISSING_TRIGGER,
+    Kind.TRIGGER_CHANGED,
+    Kind.EXTRA_TRIGGER,
+    Kind.EXTRA_INDEX,
+}
+
+
+def _compares_no_rows(plan: Plan) -> bool:
+    new_tables = {fold(c.table) for c in plan.changes if c.kind is Kind.MISSING_TABLE}
+    for step in plan.steps:
+        if step.rebuild:
+            return False
+        for c in step.changes:
+            if c.kind in _NO_ROWS:
+                continue
+            if c.kind is Kind.MISSING_INDEX and fold(c.table) in new_tables:
+                continue
+            return False
+    return True
+
+
+_APP_NAME = re.compile(
+    r"no such (function|collation sequence): (\S+)|user-defined function raised exception"
+)
+
+
+def _explain(
+    exc: DbInitError, conn: sqlite3.Connection, app: AppNames, plan: Plan | None
+) -> DbInitError | None:
+    """A clearer error for a failed apply (everything is rolled back), or None."""
+    text = f"{exc.message} {exc.details or ''}"
+    if plan is None:
+        return None
+    if isinstance(exc, DataError) and "JSON" in exc.message:
+        return _json_rows(exc, conn, plan)
+    m = _APP_NAME.search(text)
+    if m is None or not (app.functions or app.collations):
+        return None
+    name = m.group(2) or ", ".join(app.functions)
+    what = "collation" if m.group(1) == "collation sequence" else "function"
+    labels = ", ".join(_change_label(c) for step in plan.steps for c in step.changes)
+    return Refused(
+        f"dbinit cannot apply {labels}: it needs the application's {what} {name} to compute "
+        "or order existing rows, and dbinit has only a stand-in for it; create these objects "
+        "from the application (whose connection registers it)",
+        details=f"nothing was changed; {exc.details or exc.message}",
+    )
+
+
+_JSON_ARG = re.compile(r"""\bjson\w*\s*\(\s*("(?:[^"]|"")+"|`[^`]+`|\[[^\]]+\]|\w+)""", re.I)
+
+
+def _json_rows(exc: DataError, conn: sqlite3.Connection, plan: Plan) -> DataError:
+    """Name the table whose rows hold invalid JSON, and a query that finds them."""
+    for step in plan.steps:
+        for table, column in _json_columns(step):
+            finder = (
+                f"SELECT rowid, * FROM {quote_ident(table)} "
+                f"WHERE json_valid({quote_ident(column)}) = 0"
+            )
+            try:
+                (count,) = conn.execute(
+                    finder.replace("SELECT rowid, *", "SELECT count(*)", 1)
+                ).fetchone()
+            except sqlite3.Error:
+                continue
+            if count:
+                return DataError(
+                    f"{step.description} failed: {count} row(s) of {table} hold invalid JSON in "
+                    f"{column}; everything was rolled back",
+                    details=f"find them with: {finder}",
+                )
+    return exc
+
+
+def _json_columns(step: Step) -> list[tuple[str, str]]:
+    from dbinit.sqltext import unquote
+
+    live = {fold(new): old for new, old in step.columns}
+    tables = [c.table for c in step.changes]
+    found: list[tuple[str, str]] = []
+    for st in step.statements:
+        for m in _JSON_ARG.finditer(st.sql):
+            column = unquote(m.group(1))
+            table = st.copies or (tables[0] if tables else None)
+            if table is not None:
+                found.append((table, live.get(fold(column), column)))
+    return found
+
+
 # --- check -------------------------------------------------------------------
 
 
 def check(run: Run, report: Report) -> None:
-    desired = load_desired(run)
+    desired = load_desired(run, lint=False)
     conn, live = read_live(run)
     _close(conn)
     plan = compute(run, desired, live, EVERYTHING)
@@ -236,8 +437,10 @@ def _change_label(c: Change) -> str:
 def init(run: Run, report: Report, *, dry_run: bool = False) -> None:
     desired = load_desired(run)
     railway_refusal(run.path, "init")
+    creatable(run.path)
     conn, live = read_live(run)
     _close(conn)
+    kind_conflicts(desired.schema, live)
     policy = Policy(Mode.INIT)
     plan = compute(run, desired, live, policy)
     report.changes = list(plan.changes)
@@ -265,8 +468,16 @@ def _write(
 ) -> None:
     conn, created = open_write(run.path)
     log.info("database.opened", mode="read-write", created=created)
+    app = AppNames(run.settings.app_functions, run.settings.app_collations)
+    ran: list[Plan] = []
 
     def replan(c: sqlite3.Connection) -> Plan:
+        plan = _replan(c)
+        ran.append(plan)
+        _arm_stand_ins(c, app, plan)
+        return plan
+
+    def _replan(c: sqlite3.Connection) -> Plan:
         # Under the lock: an unchanged schema cookie proves the live schema is the
         # one the plan was made from; anything else is introspected afresh.
         if prior is not None and prior[0] is not None:
@@ -274,7 +485,9 @@ def _write(
             if version == prior[0]:
                 log.info("diff.revalidated", schema_version=version)
                 return prior[1]
-        return compute(run, desired, introspect(c), policy)
+        live = introspect(c)
+        kind_conflicts(desired.schema, live)
+        return compute(run, desired, live, policy)
 
     history = {
         "command": run.command,
@@ -304,6 +517,13 @@ def _write(
         report.checks["foreign_keys"] = "ok"
         _verify(run, conn, desired, policy)
         report.status, report.exit_code = APPLIED, 0
+    except DbInitError as exc:
+        better = _explain(exc, conn, app, ran[-1] if ran else None)
+        conn.close()
+        discard_if_new(run.path, created)
+        if better is not None:
+            raise better from None
+        raise
     except BaseException:
         conn.close()
         discard_if_new(run.path, created)
@@ -341,17 +561,12 @@ def validate(
     report: Report,
     *,
     schema_only: bool = False,
-    allow_extra: bool = False,
+    allow_extra: bool | None = None,  # None: the `allow_extra` setting
     integrity: str = "quick",
 ) -> None:
     desired = load_desired(run)
-    if desired.lint:
-        issues = list(desired.lint)
-        more = f" (+{len(issues) - 1} more)" if len(issues) > 1 else ""
-        raise SchemaError(
-            f"{issues[0]}{more}",
-            details="; ".join(str(i) for i in issues[1:]) if more else None,
-        )
+    if allow_extra is None:
+        allow_extra = run.settings.allow_extra
     if schema_only:
         report.status, report.exit_code = IN_SYNC, 0
         return
@@ -425,8 +640,10 @@ class RepairOptions:
 def repair(run: Run, report: Report, options: RepairOptions) -> None:
     desired = load_desired(run)
     railway_refusal(run.path, "repair")
+    creatable(run.path)
     conn, live = read_live(run)
     _close(conn)
+    kind_conflicts(desired.schema, live)
     policy = Policy(Mode.REPAIR, options.allow_data_loss, options.prune)
     plan = compute(run, desired, live, policy)
     report.changes = list(plan.changes)

@@ -245,6 +245,11 @@ def from_sqlite(exc: sqlite3.Error, path: Path | None, *, during: str = "") -> D
         return DataError(
             f"A constraint failed{suffix}; everything was rolled back: {exc}", details=details
         )
+    if "malformed json" in text or "json cannot hold blob" in text:
+        # Data, not the file: a row's JSON under an expression index or generated column.
+        return DataError(
+            f"Invalid JSON in a row{suffix}; everything was rolled back: {exc}", details=details
+        )
     if name in {"SQLITE_FULL"} or "disk is full" in text:
         return IOFailure(f"Disk full{suffix}; everything was rolled back", details=details)
     if name == "SQLITE_IOERR" or "disk i/o error" in text:

@@ -12,13 +12,14 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
     DotEnvSettingsSource,
+    NoDecode,
     PydanticBaseSettingsSource,
     PyprojectTomlConfigSettingsSource,
     SettingsConfigDict,
@@ -36,6 +37,9 @@ ENV_NAMES = {
     "format": "DBINIT_FORMAT",
     "log_format": "DBINIT_LOG_FORMAT",
     "log_level": "DBINIT_LOG_LEVEL",
+    "allow_extra": "DBINIT_ALLOW_EXTRA",
+    "app_functions": "DBINIT_APP_FUNCTIONS",
+    "app_collations": "DBINIT_APP_COLLATIONS",
 }
 OPTION_NAMES = {
     "database_url": "--database",
@@ -44,7 +48,11 @@ OPTION_NAMES = {
     "format": "--format",
     "log_format": "--log-format",
     "log_level": "--log-level",
+    "allow_extra": "--allow-extra",
 }
+
+
+_SQL_NAME = re.compile(r"[^\W\d][\w$]*")
 
 
 class _SqliteUrlFallback(PydanticBaseSettingsSource):
@@ -88,11 +96,30 @@ class Settings(BaseSettings):
     format: Literal["text", "json"] = "text"
     log_format: Literal["auto", "console", "json"] = "auto"
     log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
+    allow_extra: bool = False  # `validate`: undeclared objects are not drift
+    # Registered by the application at run time; lint accepts them, the
+    # desired-state builder registers stand-ins.
+    app_functions: Annotated[tuple[str, ...], NoDecode] = ()
+    app_collations: Annotated[tuple[str, ...], NoDecode] = ()
 
     @field_validator("format", "log_format", "log_level", mode="before")
     @classmethod
     def _lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("app_functions", "app_collations", mode="before")
+    @classmethod
+    def _names(cls, value: object) -> object:
+        """A comma-separated string (environment, `.env`) or a list (TOML)."""
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list | tuple):
+            names = [v.strip() if isinstance(v, str) else v for v in value]
+            for name in names:
+                if isinstance(name, str) and name and not _SQL_NAME.fullmatch(name):
+                    raise ValueError(f"{name[:40]!r} is not a SQL function or collation name")
+            return tuple(n for n in names if n != "")
+        return value
 
     @field_validator("database_url", "schema_dir")
     @classmethod
