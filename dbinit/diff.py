@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from dbinit.introspect import HISTORY_TABLE
 from dbinit.model import Check, Column, ForeignKey, Index, Schema, Table, Trigger, View
 from dbinit.sqltext import fold, is_constant_default
 
@@ -82,10 +83,25 @@ def diff(desired: Schema, live: Schema) -> list[Change]:
         changes.extend(_diff_table(dt, lt))
     # Objects that belong to an extra table go with it; they are not listed twice.
     gone = {k for k in live.tables if k not in desired.tables and k not in renamed_tables}
-    changes.extend(_diff_named("index", desired.indexes, live.indexes, gone))
-    changes.extend(_diff_named("view", desired.views, live.views, gone))
-    changes.extend(_diff_named("trigger", desired.triggers, live.triggers, gone))
+    gone |= _shadow_tables_of(gone, live)
+    known = set(live.tables) | set(live.views)
+    changes.extend(_diff_named("index", desired.indexes, live.indexes, gone, known))
+    changes.extend(_diff_named("view", desired.views, live.views, gone, known))
+    # Dropping an undeclared view drops the INSTEAD OF triggers on it.
+    gone_views = {k for k in live.views if k not in desired.views}
+    changes.extend(
+        _diff_named("trigger", desired.triggers, live.triggers, gone | gone_views, known)
+    )
     return changes
+
+
+def _shadow_tables_of(gone: set[str], live: Schema) -> set[str]:
+    """Hidden tables that indexes or triggers are on and that belong to a gone
+    virtual table (FTS5 and R*Tree name theirs `<table>_<suffix>`): dropping the
+    virtual table drops them, and what is on them, too."""
+    prefixes = tuple(k + "_" for k in gone if live.tables[k].virtual)
+    on = {i.table for i in live.indexes.values()} | {t.table for t in live.triggers.values()}
+    return {t for t in on if t not in live.tables and prefixes and t.startswith(prefixes)}
 
 
 def _match_tables(
@@ -387,6 +403,7 @@ def _diff_named(
     desired: dict[str, Any],
     live: dict[str, Any],
     gone_tables: set[str],
+    live_tables: set[str],
 ) -> list[Change]:
     missing_kind, extra_kind, changed_kind = _KINDS[what]
     out: list[Change] = []
@@ -427,11 +444,31 @@ def _diff_named(
                     lv.name,
                     _display_table(lv),
                     Safety.DESTRUCTIVE,
-                    "in the database, declared in no schema file",
+                    _extra_detail(what, lv, live_tables),
                     before=lv.sql,
                 )
             )
     return out
+
+
+def _extra_detail(what: str, obj: Index | View | Trigger, live_tables: set[str]) -> str:
+    """Why an undeclared index, view or trigger is there; those on a table dbinit
+    hides from the diff (its history, a virtual table's shadow tables) say so."""
+    detail = "in the database, declared in no schema file"
+    table = _table_of(obj)
+    if obj.key == HISTORY_TABLE or (what == "trigger" and table == HISTORY_TABLE):
+        where = "named like" if obj.key == HISTORY_TABLE else "a trigger on"
+        return (
+            f"{detail}; {where} dbinit's own history table {HISTORY_TABLE}: init and repair "
+            "refuse to record a run while it exists (it would run inside their "
+            "transaction); `dbinit repair --prune` drops it"
+        )
+    if what != "view" and table not in live_tables:
+        return (
+            f"{detail}; on {_display_table(obj)}, a table dbinit keeps out of the diff "
+            "(its own history or a virtual table's shadow table)"
+        )
+    return detail
 
 
 def _display_table(obj: Index | View | Trigger) -> str:

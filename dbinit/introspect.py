@@ -71,9 +71,19 @@ _INDEX_KEYS = (
 
 
 def is_internal(name: str, *, shadow: bool = False) -> bool:
-    """The one filter for objects that are never diffed."""
+    """The one filter for tables that are never diffed: SQLite's own (`sqlite_%`),
+    a virtual table's shadow tables, dbinit's history. Also the names a schema
+    file may not declare."""
     key = fold(name)
     return shadow or key.startswith("sqlite_") or key == HISTORY_TABLE
+
+
+def is_own(otype: str, name: str, sql: str | None, *, shadow: bool = False) -> bool:
+    """Whether an object of `sqlite_schema` belongs to SQLite, a virtual table or
+    dbinit, and so is never diffed. Only tables can: every index, view and
+    trigger with SQL text was made by someone else, even on a hidden table or
+    under a reserved name (SQLite's own indexes have no SQL), and is reported."""
+    return sql is None or (otype == "table" and is_internal(name, shadow=shadow))
 
 
 def introspect(conn: sqlite3.Connection) -> Schema:
@@ -96,23 +106,20 @@ def _introspect(conn: sqlite3.Connection) -> Schema:
     plain: dict[str, tuple[str, str, bool, bool]] = {}  # key -> (name, sql, wr, strict)
     virtual: dict[str, tuple[str, str]] = {}
     schema = Schema(version=version)
-    internal_tables: set[str] = set()
     for otype, name, _tbl, sql in rows:
         if otype == "table":
             ltype, wr, strict = table_list.get(name, ("table", 0, 0))
-            if is_internal(name, shadow=ltype == "shadow"):
-                internal_tables.add(fold(name))
-            elif sql.upper().startswith("CREATE VIRTUAL"):
+            if is_own(otype, name, sql, shadow=ltype == "shadow"):
+                continue
+            if sql.upper().startswith("CREATE VIRTUAL"):
                 virtual[fold(name)] = (name, sql)
             else:
                 plain[fold(name)] = (name, sql, bool(wr), bool(strict))
     names = {k: v[0] for k, v in (plain | virtual).items()}
     for otype, name, tbl_name, sql in rows:
-        if otype == "table" or sql is None:
+        if otype == "table" or is_own(otype, name, sql):
             continue  # tables done above; autoindexes belong to table constraints
         table = fold(tbl_name)
-        if is_internal(name) or table in internal_tables:
-            continue
         key = fold(name)
         if otype == "index":
             unique = sql.split(None, 2)[1].upper() == "UNIQUE"
