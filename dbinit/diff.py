@@ -14,7 +14,7 @@ from typing import Any
 
 from dbinit.introspect import HISTORY_TABLE
 from dbinit.model import Check, Column, ForeignKey, Index, Schema, Table, Trigger, View
-from dbinit.sqltext import fold, is_constant_default
+from dbinit.sqltext import fold, is_constant_default, is_null_default
 
 
 class Safety(StrEnum):
@@ -167,7 +167,7 @@ def add_column_problem(table: Table, col: Column) -> str | None:
         return "a UNIQUE column"
     if col.hidden == 3:
         return "a STORED generated column"
-    default_null = col.default is None or col.default.upper() == "NULL"
+    default_null = is_null_default(col.default)
     if col.notnull and default_null and not col.is_generated:
         return "NOT NULL without a non-NULL default"
     if not is_constant_default(col.default):

@@ -206,6 +206,32 @@ def is_constant_default(expr: str | None) -> bool:
     return False
 
 
+def is_null_default(expr: str | None) -> bool:
+    """Whether a DEFAULT gives NULL: `NULL`, `(NULL)`, `+NULL`, `CAST(NULL AS T)`.
+    An explicit NULL default is no default for a NOT NULL column (SQLite refuses
+    to ADD such a column to a table with rows)."""
+    if expr is None:
+        return True
+    toks = _tokens(expr)
+    while toks:
+        if len(toks) >= 2 and toks[0].text == "(" and matching_paren(toks, 0) == len(toks) - 1:
+            toks = toks[1:-1]
+        elif toks[0].text in ("+", "-"):
+            toks = toks[1:]
+        elif (
+            toks[0].is_kw("CAST")
+            and len(toks) >= 6
+            and toks[1].text == "("
+            and matching_paren(toks, 1) == len(toks) - 1
+        ):
+            inner = toks[2:-1]
+            as_at = max((i for i, t in enumerate(inner) if t.is_kw("AS")), default=0)
+            toks = inner[:as_at]
+        else:
+            break
+    return len(toks) == 1 and toks[0].is_kw("NULL")
+
+
 @dataclass(frozen=True, slots=True)
 class ColumnClause:
     """One column definition inside a CREATE TABLE body, as written."""

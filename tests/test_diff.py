@@ -182,6 +182,16 @@ SAME = [
         "CREATE TABLE t (a TEXT COLLATE NOCASE CHECK (a <> ''));",
     ),
     (
+        "DEFAULT expression spacing",
+        "CREATE TABLE t (a INT DEFAULT (1+2));",
+        "CREATE TABLE t (a INT DEFAULT ( 1 + 2 ));",
+    ),
+    (
+        "DEFAULT expression keyword case, comments and parentheses",
+        "CREATE TABLE t (a TEXT DEFAULT (lower('X')||'y'), b INT DEFAULT -1);",
+        "CREATE TABLE t (a TEXT DEFAULT ((LOWER( 'X' ) /* x */ || 'y')), b INT DEFAULT - 1);",
+    ),
+    (
         "explicit COLLATE BINARY is the default",
         "CREATE TABLE t (a TEXT);",
         "CREATE TABLE t (a TEXT COLLATE BINARY);",
@@ -291,6 +301,18 @@ REBUILD_CASES = [
         [("missing_column", "b")],
     ),
     (
+        "NOT NULL column with an explicit DEFAULT NULL",
+        T,
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT NOT NULL DEFAULT NULL);",
+        [("missing_column", "b")],
+    ),
+    (
+        "NOT NULL column with DEFAULT +NULL",
+        T,
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT NOT NULL DEFAULT +NULL);",
+        [("missing_column", "b")],
+    ),
+    (
         "STORED generated column",
         T,
         "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT AS (upper(a)) STORED);",
@@ -356,6 +378,29 @@ def test_rebuild_changes_are_classified_and_init_refuses(
     assert "dbinit repair" in doc["error"]["message"]
     assert db.read_bytes() == before
     assert changes_between(tmp_path, desired, desired) == []
+
+
+@pytest.mark.parametrize("default", ["NULL", "null", "(NULL)", "((null))", "+NULL"])
+def test_not_null_default_null_column_is_a_refusal_not_a_failed_add(
+    cli, tmp_path: Path, default: str
+) -> None:
+    """SQLite refuses `ADD COLUMN … NOT NULL DEFAULT NULL` on a table with rows
+    ("Cannot add a NOT NULL column with default value NULL"): an explicit NULL
+    default is no default, so the change is a rebuild and `init` refuses it."""
+    desired = f"CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT NOT NULL DEFAULT {default});"
+    (change,) = changes_between(tmp_path, T + "INSERT INTO t (a) VALUES ('x'), ('y');", desired)
+    assert (change.kind.value, change.column, change.safety.value) == (
+        "missing_column",
+        "b",
+        "rebuild",
+    )
+    assert "NOT NULL without a non-NULL default" in change.detail
+    db = tmp_path / "live.db"
+    before = db.read_bytes()
+    res = cli("init", "--format", "json", "-d", str(db), "-s", str(tmp_path / "desired"))
+    assert res.exit_code == 3, res.stdout
+    assert res.json()["error"]["error_code"] == "DB_007"
+    assert db.read_bytes() == before
 
 
 DESTRUCTIVE_CASES = [
