@@ -35,6 +35,7 @@ from dbinit.sqltext import (
     normalize,
     normalize_expr,
     normalize_type,
+    readable,
     significant,
     unquote,
 )
@@ -216,7 +217,18 @@ def _virtual_columns(conn: sqlite3.Connection, name: str) -> tuple[Column, ...]:
     except sqlite3.Error:
         return ()
     return tuple(
-        Column(fold(c), normalize_type(t or ""), False, None, None, 0, None, name=c, definition=c)
+        Column(
+            fold(c),
+            normalize_type(t or ""),
+            False,
+            None,
+            None,
+            0,
+            None,
+            name=c,
+            definition=c,
+            declared_type=t or "",
+        )
         for c, t in rows
     )
 
@@ -233,14 +245,21 @@ def _constraints(sql: str) -> tuple[tuple[Check, ...], bool]:
         found = parse_checks(sql) if "CHECK" in upper else []
         checks = tuple(
             sorted(
-                (Check(normalize_expr(c.check) or "", fold(c.column) or None) for c in found),
+                (
+                    Check(
+                        normalize_expr(c.check) or "",
+                        fold(c.column) or None,
+                        readable(c.check, bare=True),
+                    )
+                    for c in found
+                ),
                 key=lambda c: (c.column or "", c.expr),
             )
         )
         autoincrement = "AUTOINCREMENT" in upper and parse_autoincrement(sql) is not None
     except ParseError:
         # Fall back to the whole definition: never silently lose a constraint.
-        return (Check(normalize(sql), None),), "AUTOINCREMENT" in upper
+        return (Check(normalize(sql), None, readable(sql)),), "AUTOINCREMENT" in upper
     return checks, autoincrement
 
 
@@ -273,6 +292,8 @@ def _table(
                 definition=clause.text if clause else cname,
                 references=clause.references if clause else False,
                 renamed_from=clause.hint if clause else None,
+                declared_type=ctype or "",
+                declared_default=default,
             )
         )
         if pk_pos:

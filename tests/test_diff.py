@@ -484,6 +484,67 @@ def test_changes_carry_sql_and_both_sides(tmp_path: Path) -> None:
     assert any(s.startswith("INSERT INTO") for s in annotated.sql)
 
 
+ORDERS_LIVE = (
+    "CREATE TABLE parent (Id INTEGER PRIMARY KEY, code TEXT UNIQUE);"
+    "CREATE TABLE orders (id INTEGER PRIMARY KEY, Price NUMERIC(10,2), quantity INT,"
+    " lastModified TEXT, ref INT REFERENCES parent(Id), "
+    " total REAL AS (quantity*2), CHECK (Price<>-1));"
+)
+ORDERS_DESIRED = """CREATE TABLE parent (Id INTEGER PRIMARY KEY, code TEXT UNIQUE);
+CREATE TABLE orders (
+  id INTEGER PRIMARY KEY,
+  Price NUMERIC(12, 2) NOT NULL DEFAULT (1+2) COLLATE NOCASE,
+  declaredNote TEXT,
+  quantity INT CHECK (quantity <= 10 /* at most */),
+  lastModified TEXT,
+  ref INT REFERENCES parent(code) ON DELETE CASCADE,
+  total REAL AS (quantity||'x'),
+  CHECK (quantity > 0 AND Price >= 0),
+  UNIQUE (quantity, lastModified)
+);
+"""
+
+
+def test_details_show_sql_as_written_and_name_every_object(tmp_path: Path) -> None:
+    """No tokenizer artifacts (`< =`, `NUMERIC ( 10 , 2 )`, `:quantity`), declared
+    names (not folded keys), and the missing column named in its own detail."""
+    changes = changes_between(tmp_path, ORDERS_LIVE, ORDERS_DESIRED)
+    by = {(c.kind.value, c.name): c.detail for c in changes}
+    missing = by[("missing_column", "declaredNote")]
+    assert missing.endswith(
+        "absent from the table; ALTER TABLE cannot add column declaredNote: it is declared "
+        "before total (ADD COLUMN only appends), so table orders is rebuilt"
+    ), missing
+    assert by[("column_changed", "Price")] == (
+        "type NUMERIC(10,2) → NUMERIC(12, 2); NOT NULL no → yes; DEFAULT (none) → (1+2); "
+        "COLLATE BINARY → NOCASE"
+    )
+    assert by[("column_changed", "total")] == (
+        "generated VIRTUAL AS (quantity*2) → VIRTUAL AS (quantity||'x')"
+    )
+    assert by[("table_changed", "orders")] == (
+        "UNIQUE: (none) → (quantity, lastModified); "
+        "CHECK: CHECK (Price<>-1) → CHECK (quantity > 0 AND Price >= 0), "
+        "quantity CHECK (quantity <= 10); "
+        "FOREIGN KEY: (ref) REFERENCES parent(id) → "
+        "(ref) REFERENCES parent(code) ON DELETE CASCADE"
+    )
+    for detail in by.values():
+        for artifact in ("< =", "> =", "| |", " ( ", " , ", ":quantity", "lastmodified"):
+            assert artifact not in detail, (artifact, detail)
+
+
+def test_non_constant_default_detail_shows_the_default_as_written(tmp_path: Path) -> None:
+    (change,) = changes_between(
+        tmp_path,
+        T,
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT DEFAULT (lower( 'X' )));",
+    )
+    assert "ALTER TABLE cannot add column b: a non-constant default (lower( 'X' ))" in (
+        change.detail
+    ), change.detail
+
+
 def test_diff_order_is_deterministic(tmp_path: Path) -> None:
     live = "CREATE TABLE b (x); CREATE TABLE a (x); CREATE TABLE z (x);"
     desired = "CREATE TABLE c (x); CREATE TABLE d (x); CREATE TABLE a (x, y);"
