@@ -32,6 +32,7 @@ from dbinit.errors import (
     DataError,
     DbInitError,
     PermissionDenied,
+    Refused,
     from_os,
     from_sqlite,
     is_busy,
@@ -468,6 +469,34 @@ def foreign_key_problem(
 def _record(
     conn: sqlite3.Connection, history: dict[str, Any], ran: tuple[str, ...], changes: int
 ) -> None:
+    """Append this run to the history table; never runs anybody's code.
+
+    A trigger on the history table (or on a view that took its name) would fire
+    inside this transaction, where it could change anything. We hold the write
+    lock, so what is checked here is what the INSERT would meet: any such
+    object (left after the plan ran, so one the plan drops does not count)
+    makes the run a refusal and everything is rolled back.
+    """
+    blockers = [
+        (otype, name)
+        for otype, name, tbl_name in conn.execute(
+            "SELECT type, name, tbl_name FROM sqlite_schema WHERE type <> 'table'"
+        )
+        if fold(tbl_name if otype == "trigger" else name) == HISTORY_TABLE
+        and otype in ("trigger", "view", "index")
+    ]
+    if blockers:
+        names = ", ".join(f"{otype} {name}" for otype, name in blockers)
+        drops = "; ".join(f"DROP {otype.upper()} {quote_ident(name)}" for otype, name in blockers)
+        raise Refused(
+            f"Cannot record this run in {HISTORY_TABLE} (dbinit's own table): {names} is on "
+            "it or has its name, and would fire inside dbinit's transaction or stand in its "
+            "way; nothing was changed",
+            details=(
+                "remove it with `dbinit repair --prune` (which drops it before recording) "
+                f"or by hand: {drops}"
+            ),
+        )
     conn.execute(HISTORY_SQL)
     conn.execute(
         f"INSERT INTO {HISTORY_TABLE} (applied_at, command, dbinit_version, schema_checksum, "

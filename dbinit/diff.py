@@ -8,12 +8,20 @@ nothing is read from a database.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-from dbinit.model import Check, Column, ForeignKey, Index, Schema, Table, Trigger, View
-from dbinit.sqltext import fold, is_constant_default
+from dbinit.introspect import HISTORY_TABLE
+from dbinit.model import Column, ForeignKey, Index, Schema, Table, Trigger, View
+from dbinit.sqltext import (
+    clause_expr,
+    fold,
+    is_constant_default,
+    is_null_default,
+    readable,
+    readable_default,
+)
 
 
 class Safety(StrEnum):
@@ -82,10 +90,25 @@ def diff(desired: Schema, live: Schema) -> list[Change]:
         changes.extend(_diff_table(dt, lt))
     # Objects that belong to an extra table go with it; they are not listed twice.
     gone = {k for k in live.tables if k not in desired.tables and k not in renamed_tables}
-    changes.extend(_diff_named("index", desired.indexes, live.indexes, gone))
-    changes.extend(_diff_named("view", desired.views, live.views, gone))
-    changes.extend(_diff_named("trigger", desired.triggers, live.triggers, gone))
+    gone |= _shadow_tables_of(gone, live)
+    known = set(live.tables) | set(live.views)
+    changes.extend(_diff_named("index", desired.indexes, live.indexes, gone, known))
+    changes.extend(_diff_named("view", desired.views, live.views, gone, known))
+    # Dropping an undeclared view drops the INSTEAD OF triggers on it.
+    gone_views = {k for k in live.views if k not in desired.views}
+    changes.extend(
+        _diff_named("trigger", desired.triggers, live.triggers, gone | gone_views, known)
+    )
     return changes
+
+
+def _shadow_tables_of(gone: set[str], live: Schema) -> set[str]:
+    """Hidden tables that indexes or triggers are on and that belong to a gone
+    virtual table (FTS5 and R*Tree name theirs `<table>_<suffix>`): dropping the
+    virtual table drops them, and what is on them, too."""
+    prefixes = tuple(k + "_" for k in gone if live.tables[k].virtual)
+    on = {i.table for i in live.indexes.values()} | {t.table for t in live.triggers.values()}
+    return {t for t in on if t not in live.tables and prefixes and t.startswith(prefixes)}
 
 
 def _match_tables(
@@ -151,28 +174,38 @@ def add_column_problem(table: Table, col: Column) -> str | None:
         return "a UNIQUE column"
     if col.hidden == 3:
         return "a STORED generated column"
-    default_null = col.default is None or col.default.upper() == "NULL"
+    default_null = is_null_default(col.default)
     if col.notnull and default_null and not col.is_generated:
         return "NOT NULL without a non-NULL default"
     if not is_constant_default(col.default):
-        return f"a non-constant default ({col.default})"
+        return f"a non-constant default {_default_text(col)}"
     if col.references and not default_null:
         return "a REFERENCES column with a non-NULL default"
     return None
 
 
-_COLUMN_FIELDS: tuple[tuple[str, Callable[[Column], object]], ...] = (
-    ("type", lambda c: c.type or "(none)"),
-    ("NOT NULL", lambda c: "yes" if c.notnull else "no"),
-    ("DEFAULT", lambda c: c.default if c.default is not None else "(none)"),
-    ("COLLATE", lambda c: c.collate or "BINARY"),
+def _default_text(col: Column) -> str:
+    """The DEFAULT as written (the normalized form when the text is unknown)."""
+    if col.declared_default is not None:
+        return readable_default(col.declared_default)
+    return col.default if col.default is not None else "(none)"
+
+
+def _generated_text(col: Column) -> str:
+    expr = clause_expr(col.definition, "AS") or col.generated
+    return f"{'STORED' if col.hidden == 3 else 'VIRTUAL'} AS ({expr})"
+
+
+# (label, what is compared, what is shown: the column as written)
+_COLUMN_FIELDS: tuple[tuple[str, Callable[[Column], object], Callable[[Column], str]], ...] = (
+    ("type", lambda c: c.type, lambda c: readable(c.declared_type or c.type) or "(none)"),
+    ("NOT NULL", lambda c: c.notnull, lambda c: "yes" if c.notnull else "no"),
+    ("DEFAULT", lambda c: c.default, lambda c: "(none)" if c.default is None else _default_text(c)),
+    ("COLLATE", lambda c: c.collate or "BINARY", lambda c: c.collate or "BINARY"),
     (
         "generated",
-        lambda c: (
-            f"{'STORED' if c.hidden == 3 else 'VIRTUAL'} AS ({c.generated})"
-            if c.is_generated
-            else "no"
-        ),
+        lambda c: (c.hidden, c.generated) if c.is_generated else None,
+        lambda c: _generated_text(c) if c.is_generated else "no",
     ),
 )
 
@@ -227,10 +260,15 @@ def _diff_table(dt: Table, lt: Table) -> list[Change]:
         index = dt.column_keys.index(dc.key)
         problem = add_column_problem(dt, dc)
         if index < last_existing:
-            problem = f"declared before {dt.columns[last_existing].name} (ADD COLUMN only appends)"
+            problem = (
+                f"it is declared before {dt.columns[last_existing].name} (ADD COLUMN only appends)"
+            )
         detail = f"{_declared(dt.loc)}, absent from the table"
         if problem:
-            detail += f"; ALTER TABLE cannot add {problem}, the table is rebuilt"
+            detail += (
+                f"; ALTER TABLE cannot add column {dc.name}: {problem}, "
+                f"so table {dt.name} is rebuilt"
+            )
         out.append(
             Change(
                 Kind.MISSING_COLUMN,
@@ -248,7 +286,9 @@ def _diff_table(dt: Table, lt: Table) -> list[Change]:
         dcol, lc = dt.column(dkey), live_cols[lkey]
         assert dcol is not None
         dc = dcol
-        diffs = [(label, get(lc), get(dc)) for label, get in _COLUMN_FIELDS if get(lc) != get(dc)]
+        diffs = [
+            (label, show(lc), show(dc)) for label, get, show in _COLUMN_FIELDS if get(lc) != get(dc)
+        ]
         if diffs:
             out.append(
                 Change(
@@ -301,36 +341,52 @@ def _table_facets(
     dt: Table, lt: Table, to_live: dict[str, str], missing: set[str]
 ) -> list[tuple[str, str, str]]:
     """Table-level differences, ignoring what goes away with an extra column and
-    what comes with a missing one (reported on the column itself)."""
+    what comes with a missing one (reported on the column itself). Compared by
+    folded keys and normalized text; shown with declared names and SQL as written."""
     to_desired = {v: k for k, v in to_live.items()}
     extra = {c.key for c in lt.columns} - set(to_live.values())
+    # Column names as each side declares them, by desired key (live keys renamed).
+    names = {
+        True: {to_desired.get(c.key, c.key): c.name for c in lt.columns},
+        False: {c.key: c.name for c in dt.columns},
+    }
 
     def rename(cols: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(to_desired.get(c, c) for c in cols)
 
-    def fk_list(t: Table, own: set[str], live_side: bool) -> list[ForeignKey]:
+    def named(cols: tuple[str, ...], live_side: bool) -> str:
+        return ", ".join(names[live_side].get(c, c) for c in cols)
+
+    def fk_list(t: Table, own: set[str], live_side: bool) -> list[tuple[ForeignKey, str]]:
         fks = []
         for fk in t.foreign_keys:
             cols = rename(fk.columns) if live_side else fk.columns
             if set(cols) <= own:
                 continue
-            fks.append(
-                ForeignKey(cols, fk.ref_table, fk.ref_columns, fk.on_update, fk.on_delete, fk.match)
+            key = ForeignKey(
+                cols, fk.ref_table, fk.ref_columns, fk.on_update, fk.on_delete, fk.match
             )
-        return sorted(fks, key=lambda f: (f.columns, f.ref_table, f.ref_columns))
+            shown = replace(key, columns=tuple(names[live_side].get(c, c) for c in cols))
+            fks.append((key, shown.describe()))
+        return sorted(fks, key=lambda f: (f[0].columns, f[0].ref_table, f[0].ref_columns))
 
-    def check_list(t: Table, own: set[str], live_side: bool) -> list[str]:
-        keep: list[Check] = [c for c in t.checks if not (c.column and c.column in own)]
+    def check_list(t: Table, own: set[str], live_side: bool) -> list[tuple[str, str]]:
         out = []
-        for c in keep:
-            col = c.column or ""
-            out.append(f"{to_desired.get(col, col) if live_side else col}:{c.expr}")
+        for c in t.checks:
+            if c.column and c.column in own:
+                continue
+            col = to_desired.get(c.column, c.column) if live_side and c.column else c.column
+            shown = f"CHECK ({c.sql or c.expr})"
+            if col:
+                shown = f"{names[live_side].get(col, col)} {shown}"
+            out.append((f"{col or ''}:{c.expr}", shown))
         return sorted(out)
 
-    def uniques(t: Table, own: set[str], live_side: bool) -> list[tuple[str, ...]]:
-        return sorted(
+    def uniques(t: Table, own: set[str], live_side: bool) -> list[tuple[tuple[str, ...], str]]:
+        keys = sorted(
             rename(u) if live_side else u for u in t.uniques if not (len(u) == 1 and u[0] in own)
         )
+        return [(u, f"({named(u, live_side)})") for u in keys]
 
     facets: list[tuple[str, str, str]] = []
 
@@ -338,36 +394,47 @@ def _table_facets(
         if before != after:
             facets.append((label, _show(before), _show(after)))
 
-    if not (set(dt.primary_key) & missing):
-        compare("PRIMARY KEY", rename(lt.primary_key), dt.primary_key)
-    compare("UNIQUE", uniques(lt, extra, True), uniques(dt, missing, False))
-    compare("CHECK", check_list(lt, extra, True), check_list(dt, missing, False))
-    missing_refs = {k for k in missing if (c := dt.column(k)) is not None and c.references}
-    before_fks, after_fks = fk_list(lt, extra, True), fk_list(dt, missing_refs, False)
-    if before_fks != after_fks:
-        facets.append(
-            (
-                "FOREIGN KEY",
-                ", ".join(f.describe() for f in before_fks) or "(none)",
-                ", ".join(f.describe() for f in after_fks) or "(none)",
+    def compare_shown(
+        label: str, before: list[tuple[Any, str]], after: list[tuple[Any, str]]
+    ) -> None:
+        if [k for k, _ in before] != [k for k, _ in after]:
+            facets.append(
+                (
+                    label,
+                    ", ".join(shown for _, shown in before) or "(none)",
+                    ", ".join(shown for _, shown in after) or "(none)",
+                )
             )
-        )
+
+    if not (set(dt.primary_key) & missing):
+        before_pk = rename(lt.primary_key)
+        if before_pk != dt.primary_key:
+            facets.append(
+                (
+                    "PRIMARY KEY",
+                    f"({named(before_pk, True)})" if before_pk else "(none)",
+                    f"({named(dt.primary_key, False)})" if dt.primary_key else "(none)",
+                )
+            )
+    compare_shown("UNIQUE", uniques(lt, extra, True), uniques(dt, missing, False))
+    compare_shown("CHECK", check_list(lt, extra, True), check_list(dt, missing, False))
+    missing_refs = {k for k in missing if (c := dt.column(k)) is not None and c.references}
+    compare_shown("FOREIGN KEY", fk_list(lt, extra, True), fk_list(dt, missing_refs, False))
     compare("STRICT", lt.strict, dt.strict)
     compare("WITHOUT ROWID", lt.without_rowid, dt.without_rowid)
     compare("AUTOINCREMENT", lt.autoincrement, dt.autoincrement)
     desired_order = [k for k in dt.column_keys if k in to_live]
     live_order = [to_desired[k] for k in lt.column_keys if k in to_desired]
-    compare("column order", live_order, desired_order)
+    if live_order != desired_order:
+        facets.append(
+            ("column order", named(tuple(live_order), True), named(tuple(desired_order), False))
+        )
     return facets
 
 
 def _show(value: object) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, (list, tuple)):
-        if not value:
-            return "(none)"
-        return ", ".join(f"({', '.join(v)})" if isinstance(v, tuple) else str(v) for v in value)
     return str(value)
 
 
@@ -387,6 +454,7 @@ def _diff_named(
     desired: dict[str, Any],
     live: dict[str, Any],
     gone_tables: set[str],
+    live_tables: set[str],
 ) -> list[Change]:
     missing_kind, extra_kind, changed_kind = _KINDS[what]
     out: list[Change] = []
@@ -427,11 +495,31 @@ def _diff_named(
                     lv.name,
                     _display_table(lv),
                     Safety.DESTRUCTIVE,
-                    "in the database, declared in no schema file",
+                    _extra_detail(what, lv, live_tables),
                     before=lv.sql,
                 )
             )
     return out
+
+
+def _extra_detail(what: str, obj: Index | View | Trigger, live_tables: set[str]) -> str:
+    """Why an undeclared index, view or trigger is there; those on a table dbinit
+    hides from the diff (its history, a virtual table's shadow tables) say so."""
+    detail = "in the database, declared in no schema file"
+    table = _table_of(obj)
+    if obj.key == HISTORY_TABLE or (what == "trigger" and table == HISTORY_TABLE):
+        where = "named like" if obj.key == HISTORY_TABLE else "a trigger on"
+        return (
+            f"{detail}; {where} dbinit's own history table {HISTORY_TABLE}: init and repair "
+            "refuse to record a run while it exists (it would run inside their "
+            "transaction); `dbinit repair --prune` drops it"
+        )
+    if what != "view" and table not in live_tables:
+        return (
+            f"{detail}; on {_display_table(obj)}, a table dbinit keeps out of the diff "
+            "(its own history or a virtual table's shadow table)"
+        )
+    return detail
 
 
 def _display_table(obj: Index | View | Trigger) -> str:

@@ -35,6 +35,7 @@ from dbinit.sqltext import (
     normalize,
     normalize_expr,
     normalize_type,
+    readable,
     significant,
     unquote,
 )
@@ -71,9 +72,19 @@ _INDEX_KEYS = (
 
 
 def is_internal(name: str, *, shadow: bool = False) -> bool:
-    """The one filter for objects that are never diffed."""
+    """The one filter for tables that are never diffed: SQLite's own (`sqlite_%`),
+    a virtual table's shadow tables, dbinit's history. Also the names a schema
+    file may not declare."""
     key = fold(name)
     return shadow or key.startswith("sqlite_") or key == HISTORY_TABLE
+
+
+def is_own(otype: str, name: str, sql: str | None, *, shadow: bool = False) -> bool:
+    """Whether an object of `sqlite_schema` belongs to SQLite, a virtual table or
+    dbinit, and so is never diffed. Only tables can: every index, view and
+    trigger with SQL text was made by someone else, even on a hidden table or
+    under a reserved name (SQLite's own indexes have no SQL), and is reported."""
+    return sql is None or (otype == "table" and is_internal(name, shadow=shadow))
 
 
 def introspect(conn: sqlite3.Connection) -> Schema:
@@ -96,23 +107,20 @@ def _introspect(conn: sqlite3.Connection) -> Schema:
     plain: dict[str, tuple[str, str, bool, bool]] = {}  # key -> (name, sql, wr, strict)
     virtual: dict[str, tuple[str, str]] = {}
     schema = Schema(version=version)
-    internal_tables: set[str] = set()
     for otype, name, _tbl, sql in rows:
         if otype == "table":
             ltype, wr, strict = table_list.get(name, ("table", 0, 0))
-            if is_internal(name, shadow=ltype == "shadow"):
-                internal_tables.add(fold(name))
-            elif sql.upper().startswith("CREATE VIRTUAL"):
+            if is_own(otype, name, sql, shadow=ltype == "shadow"):
+                continue
+            if sql.upper().startswith("CREATE VIRTUAL"):
                 virtual[fold(name)] = (name, sql)
             else:
                 plain[fold(name)] = (name, sql, bool(wr), bool(strict))
     names = {k: v[0] for k, v in (plain | virtual).items()}
     for otype, name, tbl_name, sql in rows:
-        if otype == "table" or sql is None:
+        if otype == "table" or is_own(otype, name, sql):
             continue  # tables done above; autoindexes belong to table constraints
         table = fold(tbl_name)
-        if is_internal(name) or table in internal_tables:
-            continue
         key = fold(name)
         if otype == "index":
             unique = sql.split(None, 2)[1].upper() == "UNIQUE"
@@ -209,7 +217,18 @@ def _virtual_columns(conn: sqlite3.Connection, name: str) -> tuple[Column, ...]:
     except sqlite3.Error:
         return ()
     return tuple(
-        Column(fold(c), normalize_type(t or ""), False, None, None, 0, None, name=c, definition=c)
+        Column(
+            fold(c),
+            normalize_type(t or ""),
+            False,
+            None,
+            None,
+            0,
+            None,
+            name=c,
+            definition=c,
+            declared_type=t or "",
+        )
         for c, t in rows
     )
 
@@ -226,14 +245,21 @@ def _constraints(sql: str) -> tuple[tuple[Check, ...], bool]:
         found = parse_checks(sql) if "CHECK" in upper else []
         checks = tuple(
             sorted(
-                (Check(normalize_expr(c.check) or "", fold(c.column) or None) for c in found),
+                (
+                    Check(
+                        normalize_expr(c.check) or "",
+                        fold(c.column) or None,
+                        readable(c.check, bare=True),
+                    )
+                    for c in found
+                ),
                 key=lambda c: (c.column or "", c.expr),
             )
         )
         autoincrement = "AUTOINCREMENT" in upper and parse_autoincrement(sql) is not None
     except ParseError:
         # Fall back to the whole definition: never silently lose a constraint.
-        return (Check(normalize(sql), None),), "AUTOINCREMENT" in upper
+        return (Check(normalize(sql), None, readable(sql)),), "AUTOINCREMENT" in upper
     return checks, autoincrement
 
 
@@ -266,6 +292,8 @@ def _table(
                 definition=clause.text if clause else cname,
                 references=clause.references if clause else False,
                 renamed_from=clause.hint if clause else None,
+                declared_type=ctype or "",
+                declared_default=default,
             )
         )
         if pk_pos:

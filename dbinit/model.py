@@ -34,6 +34,8 @@ class Column:
     definition: str = field(default="", compare=False)  # the clause as declared
     references: bool = field(default=False, compare=False)  # column-level REFERENCES
     renamed_from: str | None = field(default=None, compare=False)
+    declared_type: str = field(default="", compare=False)  # as written, for messages
+    declared_default: str | None = field(default=None, compare=False)  # as written
 
     @property
     def is_generated(self) -> bool:
@@ -67,6 +69,7 @@ class ForeignKey:
 class Check:
     expr: str  # normalized
     column: str | None  # folded column name for a column-level CHECK
+    sql: str = field(default="", compare=False)  # the expression as written, for messages
 
 
 @dataclass(frozen=True, slots=True)

@@ -160,6 +160,61 @@ def normalize_expr(sql: str | None) -> str | None:
     return " ".join(_canon(t) for t in toks)
 
 
+def readable(sql: str, *, bare: bool = False) -> str:
+    """SQL as its author wrote it, for messages: comments dropped, runs of white
+    space made one space (never inside literals); `bare` drops redundant outer
+    parentheses."""
+    try:
+        tokens = lex(sql, spaces=True)
+    except LexError:
+        return " ".join(sql.split())
+    sig = [i for i, t in enumerate(tokens) if t.kind not in ("space", "comment")]
+    if bare:
+        toks = [tokens[i] for i in sig]
+        while len(toks) >= 2 and toks[0].text == "(" and matching_paren(toks, 0) == len(toks) - 1:
+            toks = toks[1:-1]
+        if toks:
+            first, last = tokens.index(toks[0]), tokens.index(toks[-1])
+            sig = [i for i in sig if first <= i <= last]
+    if not sig:
+        return ""
+    out: list[str] = []
+    for tok in tokens[sig[0] : sig[-1] + 1]:
+        if tok.kind in ("space", "comment"):
+            if out and out[-1] != " ":
+                out.append(" ")
+        else:
+            out.append(tok.text)
+    return "".join(out)
+
+
+def clause_expr(definition: str, keyword: str) -> str | None:
+    """The parenthesized expression after `keyword` at the top level of a column
+    definition (`AS` of a generated column), as written; None when absent."""
+    try:
+        toks = significant(lex(definition))
+    except LexError:
+        return None
+    depth = 0
+    for i, tok in enumerate(toks):
+        if tok.text in "()":
+            depth += 1 if tok.text == "(" else -1
+        elif depth == 0 and tok.is_kw(keyword) and i + 1 < len(toks) and toks[i + 1].text == "(":
+            close = matching_paren(toks, i + 1)
+            return readable(definition[toks[i + 1].start : toks[close].end], bare=True)
+    return None
+
+
+def readable_default(sql: str) -> str:
+    """A DEFAULT as written, in parentheses unless it is a literal or a signed number."""
+    text = readable(sql, bare=True)
+    toks = _tokens(text)
+    if toks and toks[0].text in "+-":
+        toks = toks[1:]
+    simple = len(toks) <= 1 or (len(toks) == 2 and toks[0].is_kw("X"))
+    return text if simple else f"({text})"
+
+
 @functools.lru_cache(maxsize=1024)
 def normalize_type(declared: str) -> str:
     return " ".join(_canon(t) for t in _tokens(declared)).upper()
@@ -204,6 +259,32 @@ def is_constant_default(expr: str | None) -> bool:
         if as_at > 0:
             return is_constant_default(" ".join(t.text for t in inner[:as_at]))
     return False
+
+
+def is_null_default(expr: str | None) -> bool:
+    """Whether a DEFAULT gives NULL: `NULL`, `(NULL)`, `+NULL`, `CAST(NULL AS T)`.
+    An explicit NULL default is no default for a NOT NULL column (SQLite refuses
+    to ADD such a column to a table with rows)."""
+    if expr is None:
+        return True
+    toks = _tokens(expr)
+    while toks:
+        if len(toks) >= 2 and toks[0].text == "(" and matching_paren(toks, 0) == len(toks) - 1:
+            toks = toks[1:-1]
+        elif toks[0].text in ("+", "-"):
+            toks = toks[1:]
+        elif (
+            toks[0].is_kw("CAST")
+            and len(toks) >= 6
+            and toks[1].text == "("
+            and matching_paren(toks, 1) == len(toks) - 1
+        ):
+            inner = toks[2:-1]
+            as_at = max((i for i, t in enumerate(inner) if t.is_kw("AS")), default=0)
+            toks = inner[:as_at]
+        else:
+            break
+    return len(toks) == 1 and toks[0].is_kw("NULL")
 
 
 @dataclass(frozen=True, slots=True)

@@ -182,6 +182,16 @@ SAME = [
         "CREATE TABLE t (a TEXT COLLATE NOCASE CHECK (a <> ''));",
     ),
     (
+        "DEFAULT expression spacing",
+        "CREATE TABLE t (a INT DEFAULT (1+2));",
+        "CREATE TABLE t (a INT DEFAULT ( 1 + 2 ));",
+    ),
+    (
+        "DEFAULT expression keyword case, comments and parentheses",
+        "CREATE TABLE t (a TEXT DEFAULT (lower('X')||'y'), b INT DEFAULT -1);",
+        "CREATE TABLE t (a TEXT DEFAULT ((LOWER( 'X' ) /* x */ || 'y')), b INT DEFAULT - 1);",
+    ),
+    (
         "explicit COLLATE BINARY is the default",
         "CREATE TABLE t (a TEXT);",
         "CREATE TABLE t (a TEXT COLLATE BINARY);",
@@ -291,6 +301,18 @@ REBUILD_CASES = [
         [("missing_column", "b")],
     ),
     (
+        "NOT NULL column with an explicit DEFAULT NULL",
+        T,
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT NOT NULL DEFAULT NULL);",
+        [("missing_column", "b")],
+    ),
+    (
+        "NOT NULL column with DEFAULT +NULL",
+        T,
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT NOT NULL DEFAULT +NULL);",
+        [("missing_column", "b")],
+    ),
+    (
         "STORED generated column",
         T,
         "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT AS (upper(a)) STORED);",
@@ -356,6 +378,29 @@ def test_rebuild_changes_are_classified_and_init_refuses(
     assert "dbinit repair" in doc["error"]["message"]
     assert db.read_bytes() == before
     assert changes_between(tmp_path, desired, desired) == []
+
+
+@pytest.mark.parametrize("default", ["NULL", "null", "(NULL)", "((null))", "+NULL"])
+def test_not_null_default_null_column_is_a_refusal_not_a_failed_add(
+    cli, tmp_path: Path, default: str
+) -> None:
+    """SQLite refuses `ADD COLUMN … NOT NULL DEFAULT NULL` on a table with rows
+    ("Cannot add a NOT NULL column with default value NULL"): an explicit NULL
+    default is no default, so the change is a rebuild and `init` refuses it."""
+    desired = f"CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT NOT NULL DEFAULT {default});"
+    (change,) = changes_between(tmp_path, T + "INSERT INTO t (a) VALUES ('x'), ('y');", desired)
+    assert (change.kind.value, change.column, change.safety.value) == (
+        "missing_column",
+        "b",
+        "rebuild",
+    )
+    assert "NOT NULL without a non-NULL default" in change.detail
+    db = tmp_path / "live.db"
+    before = db.read_bytes()
+    res = cli("init", "--format", "json", "-d", str(db), "-s", str(tmp_path / "desired"))
+    assert res.exit_code == 3, res.stdout
+    assert res.json()["error"]["error_code"] == "DB_007"
+    assert db.read_bytes() == before
 
 
 DESTRUCTIVE_CASES = [
@@ -437,6 +482,67 @@ def test_changes_carry_sql_and_both_sides(tmp_path: Path) -> None:
     (annotated,) = plan.changes
     assert annotated.sql[0].startswith('CREATE TABLE "_dbinit_new_t"')
     assert any(s.startswith("INSERT INTO") for s in annotated.sql)
+
+
+ORDERS_LIVE = (
+    "CREATE TABLE parent (Id INTEGER PRIMARY KEY, code TEXT UNIQUE);"
+    "CREATE TABLE orders (id INTEGER PRIMARY KEY, Price NUMERIC(10,2), quantity INT,"
+    " lastModified TEXT, ref INT REFERENCES parent(Id), "
+    " total REAL AS (quantity*2), CHECK (Price<>-1));"
+)
+ORDERS_DESIRED = """CREATE TABLE parent (Id INTEGER PRIMARY KEY, code TEXT UNIQUE);
+CREATE TABLE orders (
+  id INTEGER PRIMARY KEY,
+  Price NUMERIC(12, 2) NOT NULL DEFAULT (1+2) COLLATE NOCASE,
+  declaredNote TEXT,
+  quantity INT CHECK (quantity <= 10 /* at most */),
+  lastModified TEXT,
+  ref INT REFERENCES parent(code) ON DELETE CASCADE,
+  total REAL AS (quantity||'x'),
+  CHECK (quantity > 0 AND Price >= 0),
+  UNIQUE (quantity, lastModified)
+);
+"""
+
+
+def test_details_show_sql_as_written_and_name_every_object(tmp_path: Path) -> None:
+    """No tokenizer artifacts (`< =`, `NUMERIC ( 10 , 2 )`, `:quantity`), declared
+    names (not folded keys), and the missing column named in its own detail."""
+    changes = changes_between(tmp_path, ORDERS_LIVE, ORDERS_DESIRED)
+    by = {(c.kind.value, c.name): c.detail for c in changes}
+    missing = by[("missing_column", "declaredNote")]
+    assert missing.endswith(
+        "absent from the table; ALTER TABLE cannot add column declaredNote: it is declared "
+        "before total (ADD COLUMN only appends), so table orders is rebuilt"
+    ), missing
+    assert by[("column_changed", "Price")] == (
+        "type NUMERIC(10,2) → NUMERIC(12, 2); NOT NULL no → yes; DEFAULT (none) → (1+2); "
+        "COLLATE BINARY → NOCASE"
+    )
+    assert by[("column_changed", "total")] == (
+        "generated VIRTUAL AS (quantity*2) → VIRTUAL AS (quantity||'x')"
+    )
+    assert by[("table_changed", "orders")] == (
+        "UNIQUE: (none) → (quantity, lastModified); "
+        "CHECK: CHECK (Price<>-1) → CHECK (quantity > 0 AND Price >= 0), "
+        "quantity CHECK (quantity <= 10); "
+        "FOREIGN KEY: (ref) REFERENCES parent(id) → "
+        "(ref) REFERENCES parent(code) ON DELETE CASCADE"
+    )
+    for detail in by.values():
+        for artifact in ("< =", "> =", "| |", " ( ", " , ", ":quantity", "lastmodified"):
+            assert artifact not in detail, (artifact, detail)
+
+
+def test_non_constant_default_detail_shows_the_default_as_written(tmp_path: Path) -> None:
+    (change,) = changes_between(
+        tmp_path,
+        T,
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT DEFAULT (lower( 'X' )));",
+    )
+    assert "ALTER TABLE cannot add column b: a non-constant default (lower( 'X' ))" in (
+        change.detail
+    ), change.detail
 
 
 def test_diff_order_is_deterministic(tmp_path: Path) -> None:

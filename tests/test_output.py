@@ -256,6 +256,24 @@ def test_view_change_names_the_table_it_is_on(cli, tmp_path: Path) -> None:
     assert change["table"] == "items"
 
 
+def test_text_report_shows_sql_as_written(cli, tmp_path: Path) -> None:
+    """Change descriptions quote the schema as its author wrote it: no tokenizer
+    artifacts such as `< =` or `NUMERIC ( 10 , 2 )`, and the column is named."""
+    write_schema(
+        tmp_path / "schemas",
+        {"001.sql": "CREATE TABLE t (a NUMERIC(12,2), b INT, z INT, CHECK (b <= 5));\n"},
+    )
+    make_db(tmp_path / "app.db", "CREATE TABLE t (a NUMERIC(10,2), z INT, CHECK (z>=0));")
+    res = cli("check")
+    assert res.exit_code == 1, (res.stdout, res.stderr)
+    out = res.stdout
+    assert "type NUMERIC(10,2) → NUMERIC(12,2)" in out, out
+    assert "CHECK: CHECK (z>=0) → CHECK (b <= 5)" in out, out
+    assert "cannot add column b:" in out, out
+    for artifact in ("< =", "> =", "( 10 , 2 )", ":b"):
+        assert artifact not in out, (artifact, out)
+
+
 def test_extra_objects_are_listed_by_check(cli, shipped_schemas: Path, tmp_path: Path) -> None:
     make_db(tmp_path / "app.db", shipped_sql() + "\nCREATE TABLE legacy (x);")
     res = cli("check", "--format", "json")

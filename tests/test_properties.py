@@ -19,17 +19,34 @@ from dbinit.sqlfiles import load, split
 
 NAME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_ é\"'"
 TYPES = ["INTEGER", "TEXT", "REAL", "BLOB", "NUMERIC", "VARCHAR(20)", "DECIMAL(10, 2)", ""]
+# Expressions as space-separated tokens: `render` spells each one differently
+# per style (keyword case, spacing, extra parentheses, comments); words in
+# capitals are keywords or function names, `{c}` is the column itself.
 DEFAULTS = [
     "0",
-    "(0)",
-    "-1",
+    "( 0 )",
+    "- 1",
     "1.5",
     "'x'",
     "'it''s'",
     "NULL",
     "CURRENT_TIMESTAMP",
-    "(1 + 2)",
+    "( 1 + 2 )",
     "X'00ff'",
+    "( ABS ( - 3 ) * 2 )",
+    "( 'a' || 'b' )",
+    "( CASE WHEN 1 >= 0 THEN 'y' ELSE 'n' END )",
+    "( COALESCE ( NULL , 5 ) )",
+    "TRUE",
+]
+CHECKS = [
+    "{c} IS NOT NULL OR 1",
+    "{c} <> 'zz' OR {c} IS NULL",
+    "LENGTH ( {c} ) <= 100 OR {c} IS NULL",
+    "{c} IN ( 1 , 2 , 'x' ) OR 1",
+    "COALESCE ( {c} , 0 ) != - 1 OR 1",
+    "( {c} || '' ) >= '' OR {c} IS NULL",
+    "NOT ( {c} < - 5 ) OR {c} IS NULL",
 ]
 
 
@@ -40,7 +57,7 @@ class Col:
     notnull: bool
     default: str | None
     unique: bool
-    check: bool
+    check: str | None  # one of CHECKS
     collate: str | None
 
 
@@ -78,13 +95,13 @@ def schemas(draw: st.DrawFn) -> list[Tab]:
                     draw(st.booleans()),
                     draw(st.none() | st.sampled_from(DEFAULTS)),
                     draw(st.booleans()),
-                    draw(st.booleans()),
+                    draw(st.none() | st.sampled_from(CHECKS)),
                     draw(st.none() | st.sampled_from(["NOCASE", "RTRIM", "BINARY"])),
                 )
             )
         pk = col_names[0] if draw(st.booleans()) else None
         if pk is not None:
-            cols[0] = Col(pk, "INTEGER", False, None, False, False, None)
+            cols[0] = Col(pk, "INTEGER", False, None, False, None, None)
         fk = None
         parents = [t for t in tables if t.pk]
         if parents and draw(st.booleans()):
@@ -105,6 +122,8 @@ class Style:
     upper: bool
     sep: str
     comments: bool
+    gap: str  # between the tokens of an expression, where SQL allows none
+    parens: int  # extra parentheses around DEFAULT and CHECK expressions
 
 
 styles = st.builds(
@@ -113,6 +132,8 @@ styles = st.builds(
     st.booleans(),
     st.sampled_from([" ", "  ", "\n  ", "\t"]),
     st.booleans(),
+    st.sampled_from(["", " ", "  ", "\n\t"]),
+    st.integers(0, 2),
 )
 
 
@@ -128,6 +149,35 @@ def kw(word: str, style: Style) -> str:
     return word.upper() if style.upper else word.lower()
 
 
+def _is_word(token: str) -> bool:
+    return token == "{c}" or any(ch.isalnum() or ch == "'" for ch in token)
+
+
+def spell(expr: str, column: str, style: Style) -> str:
+    """One spelling of an expression of DEFAULTS or CHECKS."""
+    out = ""
+    prev = ""
+    for i, token in enumerate(expr.split(" ")):
+        if token == "{c}":
+            text = q(column, style)
+        elif token.replace("_", "").isalpha():
+            text = kw(token, style)
+        else:
+            text = token
+        if i:
+            gap = style.gap
+            if not gap and _is_word(prev) and _is_word(token):
+                gap = " "
+            out += gap
+        out += text
+        if i == 0 and style.comments:
+            out += " /* e */ "
+        prev = token
+    for _ in range(style.parens):
+        out = f"({style.gap}{out}{style.gap})"
+    return out
+
+
 def render(tables: list[Tab], style: Style) -> str:
     out = []
     for t in tables:
@@ -141,13 +191,11 @@ def render(tables: list[Tab], style: Style) -> str:
             if c.notnull:
                 bits.append(kw("NOT NULL", style))
             if c.default is not None:
-                bits.append(kw("DEFAULT", style) + " " + c.default)
+                bits.append(kw("DEFAULT", style) + " " + spell(c.default, c.name, style))
             if c.unique:
                 bits.append(kw("UNIQUE", style))
-            if c.check:
-                bits.append(
-                    f"{kw('CHECK', style)} ({q(c.name, style)} {kw('IS NOT NULL OR', style)} 1)"
-                )
+            if c.check is not None:
+                bits.append(f"{kw('CHECK', style)} ({spell(c.check, c.name, style)})")
             if c.collate:
                 bits.append(kw("COLLATE", style) + " " + kw(c.collate, style))
             col = " ".join(bits)
