@@ -681,29 +681,13 @@ def _child_env() -> dict[str, str]:
     }
 
 
-def _dbinit_script() -> str:
-    script = Path(sys.executable).parent / "dbinit"
-    if script.exists():
-        return str(script)
-    found = shutil.which("dbinit")
-    if not found:
-        pytest.skip("the dbinit console script is not installed")
-    return found
-
-
 @pytest.fixture
-def unprivileged() -> Any:
-    """Run the installed dbinit as a user who owns none of the test files."""
-    prefix: list[str] = []
-    if os.geteuid() == 0:
-        setpriv = shutil.which("setpriv")
-        if setpriv is None:
-            pytest.skip("running as root and setpriv is absent: cannot drop privileges")
-        prefix = [setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+def unprivileged(nobody_dbinit: list[str]) -> Any:
+    """Run dbinit as a user who owns none of the test files (see `nobody_dbinit`)."""
 
     def run(cwd: Path, *args: str) -> Result:
         proc = subprocess.run(
-            [*prefix, _dbinit_script(), *args],
+            [*nobody_dbinit, *args],
             cwd=cwd,
             env=_child_env(),
             capture_output=True,

@@ -1173,17 +1173,25 @@ def test_injection_through_rename_hints(cli, tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def as_nobody() -> Any:
-    """Run the installed dbinit as a user who owns none of the test files."""
-    prefix: tuple[str, ...] = ()
-    if os.geteuid() == 0:
-        setpriv = shutil.which("setpriv")
-        if setpriv is None:
-            pytest.skip("running as root and setpriv is absent: cannot drop privileges")
-        prefix = (setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups")
+def as_nobody(nobody_dbinit: list[str]) -> Any:
+    """Run dbinit as a user who owns none of the test files (see `nobody_dbinit`)."""
 
     def run(cwd: Path, *args: str) -> Result:
-        return run_proc(cwd, *args, "--format", "json", prefix=prefix, timeout=60)
+        try:
+            proc = subprocess.run(
+                [*nobody_dbinit, *args, "--format", "json"],
+                cwd=cwd,
+                env=child_env(),
+                capture_output=True,
+                timeout=120,
+            )
+        except subprocess.TimeoutExpired as exc:
+            pytest.fail(f"dbinit {' '.join(args)} hung: no answer after 120 s ({exc})")
+        return Result(
+            proc.returncode,
+            proc.stdout.decode("utf-8", "surrogateescape"),
+            proc.stderr.decode("utf-8", "surrogateescape"),
+        )
 
     return run
 
