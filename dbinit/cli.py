@@ -395,7 +395,8 @@ def inspect(
 def history(
     given: dict[str, Any],
     limit: Annotated[
-        int | None, typer.Option("--limit", "-n", min=1, help="Show only the newest N runs.")
+        int | None,
+        typer.Option("--limit", "-n", min=1, max=2**63 - 1, help="Show only the newest N runs."),
     ] = None,
 ) -> None:
     """List what earlier init and repair runs applied (from _dbinit_history), newest first."""
