@@ -561,3 +561,64 @@ def test_history_limit_beyond_sqlite_integers_is_a_usage_error(
     res = cli("history", "--format", "json", "--limit", str(2**63 - 1), "-d", str(db))
     assert res.exit_code == 0, (res.stdout, res.stderr)
     assert res.json()["history"] == []
+
+
+def _finder_ids(db: Path, details: str) -> set[int]:
+    """Run the query the error suggests, with sqlite3 itself: the ids of the rows it finds."""
+    assert details.startswith("find them with: "), details
+    conn = sqlite3.connect(db)
+    try:
+        cur = conn.execute(details.removeprefix("find them with: "))
+        names = [d[0] for d in cur.description]
+        return {dict(zip(names, row, strict=True))["id"] for row in cur}
+    finally:
+        conn.close()
+
+
+CHECK_LIVE = """
+CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, qty INTEGER);
+INSERT INTO t VALUES (1, 5, 1), (2, -1, 2), (3, 2, -3), (4, NULL, 0), (5, 3, 7);
+"""
+CHECK_CASES = [
+    # (id, desired schema, constraint text the message must quote, ids of the rows breaking it)
+    pytest.param(
+        'CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER CHECK ("n" >= 0 AND "n" <= 3),'
+        " qty INTEGER);",
+        'CHECK ("n" >= 0 AND "n" <= 3)',
+        {1, 2},
+        id="multi-term",
+    ),
+    pytest.param(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, qty INTEGER,"
+        " CONSTRAINT positive CHECK (qty > 0));",
+        "CONSTRAINT positive CHECK (qty > 0)",
+        {3, 4},
+        id="named",
+    ),
+    pytest.param(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER,\n"
+        "  amount INTEGER CHECK (amount > 0) -- dbinit: renamed-from=qty\n);",
+        "CHECK (amount > 0)",
+        {3, 4},
+        id="renamed-column",
+    ),
+]
+
+
+@pytest.mark.parametrize(("desired", "constraint", "ids"), CHECK_CASES)
+def test_check_violation_quotes_the_declared_constraint_and_counts_its_rows(
+    cli, tmp_path: Path, desired: str, constraint: str, ids: set[int]
+) -> None:
+    db = make_db(tmp_path / "app.db", CHECK_LIVE)
+    folder = write_schema(tmp_path / "schemas", {"001.sql": desired + "\n"})
+    before = digest(db)
+    res = cli(
+        "repair", "--yes", "--no-backup", "--format", "json", "-d", str(db), "-s", str(folder)
+    )
+    assert res.exit_code == 3, (res.stdout, res.stderr)
+    err = res.json()["error"]
+    assert err["error_code"] == "DB_005", err
+    assert constraint in err["message"], err
+    assert f"({len(ids)} row(s))" in err["message"], err
+    assert _finder_ids(db, err["details"]) == ids
+    assert digest(db) == before
