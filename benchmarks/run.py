@@ -544,6 +544,84 @@ def validate(work: Path, sizes: Sizes) -> list[Row]:
     return rows
 
 
+HOLD_LOCK = """import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+sys.stdin.read()
+conn.execute("ROLLBACK")
+"""
+LOCK_TIMEOUT_S = 2
+
+
+def inputs(work: Path, sizes: Sizes) -> list[Row]:
+    """Large and hostile inputs, and the time limit against a held lock: what the
+    tests check for correctness only (tests/test_hostile.py, test_reliability.py)."""
+    big = sizes.rows >= 200_000  # quick and full; smoke only proves the harness
+    n, kb, mb = (2500, 500, 5) if big else (25, 5, 0.05)
+    rows: list[Row] = []
+    cases = {
+        f"{4 * n:,} statements ({n:,} tables, index, view, trigger each)": "".join(
+            f"CREATE TABLE t{i} (id INTEGER PRIMARY KEY, v TEXT);\n"
+            f"CREATE INDEX i{i} ON t{i} (v);\nCREATE VIEW v{i} AS SELECT v FROM t{i};\n"
+            f"CREATE TRIGGER tr{i} AFTER INSERT ON t{i} BEGIN SELECT 1; END;\n"
+            for i in range(n)
+        ),
+        f"{kb} kB table name, {kb} kB hex DEFAULT": (
+            f'CREATE TABLE "{"n" * kb * 1000}" (id INTEGER PRIMARY KEY,'
+            f" b BLOB DEFAULT X'{'ab' * kb * 500}');\n"
+        ),
+        f"{mb:g} MB of comments, one table": (
+            ("-- " + "padding " * 12 + "\n") * int(mb * 1024 * 1024 / 100)
+            + "CREATE TABLE t (id INTEGER PRIMARY KEY);\n"
+        ),
+    }
+    for k, (name, sql) in enumerate(cases.items()):
+        case = work / f"case{k}"
+        (case / "schemas").mkdir(parents=True)
+        (case / "schemas" / "x.sql").write_text(sql)
+        db = case / "app.db"
+        rows.append(
+            measure(
+                "inputs",
+                f"init, {name}",
+                "dbinit",
+                [DBINIT, "init", "-d", str(db)],
+                case,
+                sizes.repeat,
+                setup=lambda d=db: d.unlink(missing_ok=True),
+            )
+        )
+        rows.append(
+            measure(
+                "inputs",
+                f"check, {name}",
+                "dbinit",
+                [DBINIT, "check", "-d", str(db)],
+                case,
+                sizes.repeat,
+            )
+        )
+    case = work / "locked"
+    (case / "schemas").mkdir(parents=True)
+    (case / "schemas" / "x.sql").write_text("CREATE TABLE t (id INTEGER PRIMARY KEY);\n")
+    db = case / "app.db"
+    sqlite3.connect(db).close()
+    holder = subprocess.Popen(
+        [PY, "-c", HOLD_LOCK, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        cmd = [DBINIT, "init", "-d", str(db), "--timeout", str(LOCK_TIMEOUT_S)]
+        name = f"init against a held write lock, --timeout {LOCK_TIMEOUT_S}"
+        rows.append(measure("inputs", name, "dbinit", cmd, case, sizes.repeat, ok_codes=(75,)))
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait()
+    return rows
+
+
 # --- goals and output ---------------------------------------------------------
 
 
@@ -681,6 +759,16 @@ def goals(rows: list[Row], sizes: Sizes) -> list[Goal]:
                 "flat",
             )
         )
+    locked = find(rows, "init against a held write lock", "dbinit")
+    out.append(
+        goal(
+            f"exit 75 against a held lock, --timeout {LOCK_TIMEOUT_S} (s)",
+            locked.median_s if locked else None,
+            "≤",
+            LOCK_TIMEOUT_S + 1,
+            "the time limit + 1 s",
+        )
+    )
     out.append(
         goal(
             "dbinit validate / PRAGMA quick_check",
@@ -717,14 +805,20 @@ def main() -> int:
     mode.add_argument("--smoke", action="store_true")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "latest.json")
     parser.add_argument(
-        "--only", choices=["startup", "check", "repair", "validate"], action="append"
+        "--only", choices=["startup", "check", "repair", "validate", "inputs"], action="append"
     )
     args = parser.parse_args()
     name = "smoke" if args.smoke else "quick" if args.quick else "full"
     sizes = MODES[name]
     subprocess.run([PY, "-m", "compileall", "-q", str(REPO / "dbinit")], check=False)
     rows: list[Row] = []
-    steps = {"startup": startup, "check": check_and_init, "repair": repair, "validate": validate}
+    steps = {
+        "startup": startup,
+        "check": check_and_init,
+        "repair": repair,
+        "validate": validate,
+        "inputs": inputs,
+    }
     with tempfile.TemporaryDirectory(prefix="dbinit-bench-") as tmp:
         for step, fn in steps.items():
             if args.only and step not in args.only:

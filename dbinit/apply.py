@@ -419,8 +419,19 @@ def explain_violation(
                 details=f"find them with: SELECT {srcs}, count(*) {groups}",
             )
         elif m := _CHECK.match(text):
-            what = f"CHECK ({m.group(1)}) on {step.rebuild}"
-            query = f"SELECT count(*) FROM {quote_ident(table)} WHERE NOT ({m.group(1)})"
+            # SQLite names an unnamed CHECK by a fragment of its text (`n` for
+            # `CHECK ("n" >= 0 AND "n" <= 3)`): count the rows against every CHECK the
+            # new table declares, as written, over the rows as they are copied.
+            broken = _broken_checks(conn, step, table)
+            if broken:
+                shown = ", ".join(f"{c} on {step.rebuild} ({n} row(s))" for c, _, n in broken)
+                ors = " OR ".join(f"NOT ({expr})" for _, expr, _ in broken)
+                rows = _copied_rows(step, table)
+                finder = f"SELECT {'rowid, ' if rows == quote_ident(table) else ''}* FROM {rows}"
+                return DataError(
+                    f"Rebuild of {step.rebuild} failed: {shown}; everything was rolled back",
+                    details=f"find them with: {finder} WHERE {ors}",
+                )
         if query is not None:
             (count,) = conn.execute(query).fetchone()
             finder = query.replace("SELECT count(*)", "SELECT rowid, *", 1)
@@ -435,6 +446,39 @@ def explain_violation(
         f"Rebuild of {step.rebuild} failed: {text}; everything was rolled back",
         details=f"sqlite3.IntegrityError: {text}",
     )
+
+
+def _copied_rows(step: Step, table: str) -> str:
+    """The live table, or a subquery naming its columns as the new table does."""
+    if all(new == old for new, old in step.columns):
+        return quote_ident(table)
+    cols = ", ".join(f"{quote_ident(old)} AS {quote_ident(new)}" for new, old in step.columns)
+    return f"(SELECT {cols} FROM {quote_ident(table)})"
+
+
+def _broken_checks(conn: sqlite3.Connection, step: Step, table: str) -> list[tuple[str, str, int]]:
+    """(declared constraint, its expression, rows breaking it) for each CHECK of the
+    rebuilt table that some copied row breaks (a NULL result passes, as in SQLite)."""
+    from sqlite_utils.create_table_parser import ParseError, parse_checks
+
+    create = next((st.sql for st in step.statements if st.sql[:12].upper() == "CREATE TABLE"), "")
+    try:
+        declared = parse_checks(create) if "CHECK" in create.upper() else []
+    except ParseError:
+        return []
+    rows = _copied_rows(step, table)
+    broken: list[tuple[str, str, int]] = []
+    for check in declared:
+        try:
+            (count,) = conn.execute(
+                f"SELECT count(*) FROM {rows} WHERE NOT ({check.check})"
+            ).fetchone()
+        except sqlite3.Error:
+            continue  # refers to a column that is not copied: nothing to count
+        if count:
+            name = f"CONSTRAINT {check.name} " if check.name else ""
+            broken.append((f"{name}CHECK ({check.check})", check.check, int(count)))
+    return broken
 
 
 def foreign_key_problem(

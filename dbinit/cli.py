@@ -564,7 +564,9 @@ def history(
     given: dict[str, Any],
     limit: Annotated[
         int | None,
-        typer.Option("--limit", "-n", metavar="N", min=1, help="Show only the newest N runs."),
+        typer.Option(
+            "--limit", "-n", metavar="N", min=1, max=2**63 - 1, help="Show only the newest N runs."
+        ),
     ] = None,
 ) -> None:
     """List what earlier init and repair runs applied (from _dbinit_history), newest first."""

@@ -726,7 +726,12 @@ def inspect(run: Run, report: Report, *, output_dir: str | None = None) -> None:
 
 
 def history(run: Run, report: Report, *, limit: int | None = None) -> None:
-    """Rows of `_dbinit_history`, newest first (no schema is read)."""
+    """Rows of `_dbinit_history`, newest first (no schema is read).
+
+    A history table dbinit did not write as it is (a view by that name, a missing
+    column, a NULL or a value of the wrong type) is a data error, 65 / DB_005: the
+    file opened and is sound, but the content dbinit reads is not what it recorded.
+    """
     try:
         conn = with_retry(lambda until: open_read(run.path, until), run.retry, "read")
     except sqlite3.Error as exc:
@@ -734,21 +739,13 @@ def history(run: Run, report: Report, *, limit: int | None = None) -> None:
     rows: list[dict[str, object]] = []
     if conn is not None:
         try:
-            exists = conn.execute(
-                "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", (HISTORY_TABLE,)
+            found = conn.execute(
+                "SELECT type FROM sqlite_schema WHERE type IN ('table', 'view') "
+                "AND name = ? COLLATE NOCASE",
+                (HISTORY_TABLE,),
             ).fetchone()
-            if exists:
-                cur = conn.execute(
-                    f"SELECT id, applied_at, command, dbinit_version, schema_checksum, "
-                    f"statements, changes, outcome, duration_ms FROM {HISTORY_TABLE} "
-                    "ORDER BY id DESC LIMIT ?",
-                    (-1 if limit is None else limit,),
-                )
-                names = [d[0] for d in cur.description]
-                for values in cur:
-                    row = dict(zip(names, values, strict=True))
-                    row["statements"] = _json_list(row["statements"])
-                    rows.append(row)
+            if found:
+                rows = _history_rows(conn, str(found[0]), limit)
         except sqlite3.Error as exc:
             raise from_sqlite(exc, run.path, during="history") from None
         finally:
@@ -757,11 +754,69 @@ def history(run: Run, report: Report, *, limit: int | None = None) -> None:
     report.status, report.exit_code = IN_SYNC, 0
 
 
-def _json_list(text: object) -> list[str]:
+# Each column of the history table and the values dbinit writes into it.
+_HISTORY_VALUES: dict[str, tuple[type, ...]] = {
+    "id": (int,),
+    "applied_at": (str,),
+    "command": (str,),
+    "dbinit_version": (str,),
+    "schema_checksum": (str,),
+    "statements": (str,),
+    "changes": (int,),
+    "outcome": (str,),
+    "duration_ms": (float, int),
+}
+_STORAGE = {int: "INTEGER", float: "REAL", str: "TEXT", bytes: "BLOB", type(None): "NULL"}
+_MAX_LIMIT = 2**63 - 1  # SQLite's largest integer
+
+
+def _tampered(what: str) -> DataError:
+    return DataError(
+        f"{HISTORY_TABLE} is not the history table dbinit writes: {what}. It was changed "
+        "outside dbinit: rename or drop it (the next init or repair that applies "
+        "something records a new one)",
+        exit_code=65,
+    )
+
+
+def _history_rows(
+    conn: sqlite3.Connection, kind: str, limit: int | None
+) -> list[dict[str, object]]:
+    if kind != "table":
+        raise _tampered(f"it is a {kind}")
+    present = {str(r[1]).lower() for r in conn.execute(f"PRAGMA table_xinfo({HISTORY_TABLE})")}
+    missing = [name for name in _HISTORY_VALUES if name not in present]
+    if missing:
+        raise _tampered(f"column{'s' if len(missing) > 1 else ''} {', '.join(missing)} missing")
+    cur = conn.execute(
+        f"SELECT {', '.join(_HISTORY_VALUES)} FROM {HISTORY_TABLE} ORDER BY id DESC LIMIT ?",
+        (-1 if limit is None else min(limit, _MAX_LIMIT),),
+    )
+    rows: list[dict[str, object]] = []
+    for values in cur:
+        row = dict(zip(_HISTORY_VALUES, values, strict=True))
+        which = f"the row with id {row['id']}" if isinstance(row["id"], int) else "a row"
+        for name, value in row.items():
+            if not isinstance(value, _HISTORY_VALUES[name]):
+                expected = " or ".join(_STORAGE[t] for t in _HISTORY_VALUES[name])
+                got = _STORAGE.get(type(value), type(value).__name__)
+                raise _tampered(f"{which} holds {got} in {name}, not {expected}")
+        statements = _json_list(row["statements"])
+        if statements is None:
+            raise _tampered(f"{which} holds statements that are not a JSON list of SQL texts")
+        row["statements"] = statements
+        rows.append(row)
+    return rows
+
+
+def _json_list(text: object) -> list[str] | None:
+    """A JSON list of strings, or None when `text` is not one."""
     import json
 
     try:
         value = json.loads(str(text))
     except ValueError:
-        return [str(text)]
-    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return None
+    return value

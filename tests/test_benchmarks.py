@@ -23,7 +23,7 @@ def test_benchmark_smoke_mode_runs_and_saves_results(tmp_path: Path) -> None:
     doc = json.loads(out.read_text())
     assert doc["mode"] == "smoke"
     measured = {(r["group"], r["tool"]) for r in doc["rows"] if r["median_s"] is not None}
-    for group in ("startup", "check", "init", "repair", "validate"):
+    for group in ("startup", "check", "init", "repair", "validate", "inputs"):
         assert (group, "dbinit") in measured, (group, measured)
     assert ("check", "stdlib floor") in measured
     goals = {g["text"]: g for g in doc["goals"]}

@@ -19,7 +19,6 @@ import stat
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -398,18 +397,17 @@ def test_hostile_encodings_through_the_cli(
 
 
 def test_huge_identifier_and_literal(tmp_path: Path) -> None:
-    """A 500 kB table name and a 500 kB hex DEFAULT: linear work, so init and check
-    finish in seconds (a real process with a deadline, as a deploy would run it)."""
+    """A 500 kB table name and a 500 kB hex DEFAULT: init and check work in a real
+    process, as a deploy would run it (how long they take: benchmarks/run.py --only
+    inputs; the subprocess timeout is only a hang guard)."""
     name = "n" * 500_000
     blob = "ab" * 250_000
     write_schema(
         tmp_path / "schemas",
         {"x.sql": f"CREATE TABLE {q(name)} (id INTEGER PRIMARY KEY, b BLOB DEFAULT X'{blob}');\n"},
     )
-    t0 = time.monotonic()
-    assert_ok(run_proc(tmp_path, "init", "--format", "json", timeout=8))
-    assert_ok(run_proc(tmp_path, "check", "--format", "json", timeout=8))
-    assert time.monotonic() - t0 < 8
+    assert_ok(run_proc(tmp_path, "init", "--format", "json", timeout=300))
+    assert_ok(run_proc(tmp_path, "check", "--format", "json", timeout=300))
     assert ("table", name) in objects(tmp_path / "app.db")
 
 
@@ -421,15 +419,14 @@ def test_five_megabytes_of_comments_and_one_table(cli, tmp_path: Path) -> None:
     )
     write_schema(tmp_path / "schemas", {"x.sql": text})
     assert (tmp_path / "schemas" / "x.sql").stat().st_size > 5 * 1024 * 1024
-    t0 = time.monotonic()
     assert_ok(cli("init", "--format", "json"))
     assert_ok(cli("check", "--format", "json"))
-    assert time.monotonic() - t0 < 20
     assert ("table", "t") in objects(tmp_path / "app.db")
 
 
 def test_ten_thousand_statements(cli, tmp_path: Path) -> None:
-    """2,500 tables, each with an index, a view and a trigger; some glued on one line."""
+    """2,500 tables, each with an index, a view and a trigger; some glued on one line.
+    (How long it takes is measured by benchmarks/run.py --only inputs.)"""
     parts = []
     for i in range(2500):
         parts.append(
@@ -440,16 +437,10 @@ def test_ten_thousand_statements(cli, tmp_path: Path) -> None:
         )
     write_schema(tmp_path / "schemas", {"x.sql": "\n".join(parts) + "\n"})
 
-    t0 = time.monotonic()
     doc = assert_ok(cli("init", "--format", "json"))
-    init_s = time.monotonic() - t0
     assert len(doc["changes"]) == 10_000
-    t0 = time.monotonic()
     doc = assert_ok(cli("check", "--format", "json"))
-    check_s = time.monotonic() - t0
     assert doc["changes"] == []
-    assert init_s < 20, init_s
-    assert check_s < 20, check_s
 
 
 DEPTH = 5000
@@ -512,7 +503,9 @@ def test_nesting_sqlite_accepts_is_handled_end_to_end(cli, tmp_path: Path) -> No
 
 def test_unbounded_create_table_as_select_is_stopped_by_the_time_limit(tmp_path: Path) -> None:
     """`CREATE TABLE … AS SELECT` runs its query while the schema is built: an
-    endless one must not hang a CI gate past `--timeout` (contract §3)."""
+    endless one must not hang a CI gate past `--timeout` (contract §3). Without the
+    limit the query never ends: the subprocess timeout, far above `--timeout`, is
+    the hang guard that catches it."""
     write_schema(
         tmp_path / "schemas",
         {
@@ -520,11 +513,9 @@ def test_unbounded_create_table_as_select_is_stopped_by_the_time_limit(tmp_path:
             "(SELECT 1 UNION ALL SELECT n + 1 FROM c) SELECT max(n) AS m FROM c;\n"
         },
     )
-    t0 = time.monotonic()
     res = run_proc(
-        tmp_path, "validate", "--schema-only", "--timeout", "2", "--format", "json", timeout=8
+        tmp_path, "validate", "--schema-only", "--timeout", "2", "--format", "json", timeout=120
     )
-    assert time.monotonic() - t0 < 8
     err = assert_error(res, 65, "DB_004")
     assert "schemas/x.sql:1" in err["message"]
 
@@ -1173,17 +1164,25 @@ def test_injection_through_rename_hints(cli, tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def as_nobody() -> Any:
-    """Run the installed dbinit as a user who owns none of the test files."""
-    prefix: tuple[str, ...] = ()
-    if os.geteuid() == 0:
-        setpriv = shutil.which("setpriv")
-        if setpriv is None:
-            pytest.skip("running as root and setpriv is absent: cannot drop privileges")
-        prefix = (setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups")
+def as_nobody(nobody_dbinit: list[str]) -> Any:
+    """Run dbinit as a user who owns none of the test files (see `nobody_dbinit`)."""
 
     def run(cwd: Path, *args: str) -> Result:
-        return run_proc(cwd, *args, "--format", "json", prefix=prefix, timeout=60)
+        try:
+            proc = subprocess.run(
+                [*nobody_dbinit, *args, "--format", "json"],
+                cwd=cwd,
+                env=child_env(),
+                capture_output=True,
+                timeout=120,
+            )
+        except subprocess.TimeoutExpired as exc:
+            pytest.fail(f"dbinit {' '.join(args)} hung: no answer after 120 s ({exc})")
+        return Result(
+            proc.returncode,
+            proc.stdout.decode("utf-8", "surrogateescape"),
+            proc.stderr.decode("utf-8", "surrogateescape"),
+        )
 
     return run
 

@@ -464,3 +464,161 @@ def test_a_partial_backup_left_by_a_killed_run_is_cleared(cli, tmp_path: Path) -
     assert not list(tmp_path.glob("*.partial*"))
     assert keep.read_bytes() == b"an older, complete backup"
     assert Path(res.json()["backup"]).is_file()
+
+
+HISTORY_COLUMNS = (
+    "id, applied_at, command, dbinit_version, schema_checksum, statements, changes, outcome, "
+    "duration_ms"
+)
+UNTYPED_HISTORY = f"CREATE TABLE _dbinit_history ({HISTORY_COLUMNS});\n"
+GOOD_ROW = "(1, '2024-01-01T00:00:00Z', 'init', '0.1.0', 'c', '[\"CREATE TABLE t (a)\"]', 1, 'applied', 1.5)"
+TAMPERED_HISTORY = [
+    # (id, SQL that makes the database, words the message must hold)
+    pytest.param(
+        "CREATE TABLE _dbinit_history (id INTEGER PRIMARY KEY, applied_at TEXT);"
+        "INSERT INTO _dbinit_history VALUES (1, 'x');",
+        ["command"],
+        id="missing-columns",
+    ),
+    pytest.param(
+        UNTYPED_HISTORY + "INSERT INTO _dbinit_history (id) VALUES (1);",
+        ["NULL", "applied_at"],
+        id="nulls-in-not-null-columns",
+    ),
+    pytest.param(
+        UNTYPED_HISTORY + "INSERT INTO _dbinit_history VALUES "
+        "(1, 5, x'00', 3.5, 7, x'01ff', 'many', 9, 'slow');",
+        ["applied_at"],
+        id="wrong-types",
+    ),
+    pytest.param(
+        UNTYPED_HISTORY + "INSERT INTO _dbinit_history VALUES " + GOOD_ROW.replace("1.5", "'slow'"),
+        ["duration_ms"],
+        id="text-duration",
+    ),
+    pytest.param(
+        UNTYPED_HISTORY
+        + "INSERT INTO _dbinit_history VALUES "
+        + GOOD_ROW.replace("'[\"CREATE TABLE t (a)\"]'", "'{\"a\": 1}'"),
+        ["statements"],
+        id="statements-not-a-json-list",
+    ),
+    pytest.param(
+        "CREATE TABLE t (a); CREATE VIEW _dbinit_history AS SELECT 1 AS id;",
+        ["view"],
+        id="a-view",
+    ),
+    pytest.param(
+        "CREATE TABLE t (a); CREATE VIEW _DbInit_History AS SELECT 1 AS id;",
+        ["view"],
+        id="a-view-in-other-case",
+    ),
+]
+
+
+@pytest.mark.parametrize(("sql", "words"), TAMPERED_HISTORY)
+def test_history_of_a_tampered_history_table_is_a_data_error(
+    cli, tmp_path: Path, sql: str, words: list[str]
+) -> None:
+    """A `_dbinit_history` that dbinit did not write as it is: 65 / DB_005 naming the
+    table and what is wrong with it, in JSON and text alike; nothing written."""
+    db = make_db(tmp_path / "app.db", sql)
+    before = digest(db)
+    res = cli("history", "--format", "json", "-d", str(db))
+    assert res.exit_code == 65, (res.stdout, res.stderr)
+    assert "Traceback" not in res.stdout + res.stderr
+    err = res.json()["error"]
+    assert (err["error"], err["error_code"]) == ("data_error", "DB_005"), err
+    assert "_dbinit_history" in err["message"].lower(), err
+    for word in words:
+        assert word in err["message"], err
+    res = cli("history", "-d", str(db))
+    assert res.exit_code == 65, (res.stdout, res.stderr)
+    assert "DB_005" in res.stdout and "Traceback" not in res.stdout + res.stderr
+    assert digest(db) == before
+
+
+def test_history_reads_untyped_columns_holding_the_right_values(cli, tmp_path: Path) -> None:
+    """Only the values matter: a table declared without types but holding what dbinit
+    writes is read as usual (the checks above are not about declarations)."""
+    db = make_db(
+        tmp_path / "app.db", UNTYPED_HISTORY + "INSERT INTO _dbinit_history VALUES " + GOOD_ROW
+    )
+    res = cli("history", "--format", "json", "-d", str(db))
+    assert res.exit_code == 0, res.stdout
+    assert res.json()["history"][0]["statements"] == ["CREATE TABLE t (a)"]
+
+
+@pytest.mark.parametrize("limit", [str(2**63), str(2**64 + 5), "1" + "0" * 40])
+def test_history_limit_beyond_sqlite_integers_is_a_usage_error(
+    cli, tmp_path: Path, limit: str
+) -> None:
+    db = make_db(tmp_path / "app.db", "CREATE TABLE t (a TEXT);")
+    res = cli("history", "--limit", limit, "-d", str(db))
+    assert res.exit_code == 2, (res.stdout, res.stderr)
+    assert "--limit" in res.stdout + res.stderr
+    assert "Traceback" not in res.stdout + res.stderr
+    res = cli("history", "--format", "json", "--limit", str(2**63 - 1), "-d", str(db))
+    assert res.exit_code == 0, (res.stdout, res.stderr)
+    assert res.json()["history"] == []
+
+
+def _finder_ids(db: Path, details: str) -> set[int]:
+    """Run the query the error suggests, with sqlite3 itself: the ids of the rows it finds."""
+    assert details.startswith("find them with: "), details
+    conn = sqlite3.connect(db)
+    try:
+        cur = conn.execute(details.removeprefix("find them with: "))
+        names = [d[0] for d in cur.description]
+        return {dict(zip(names, row, strict=True))["id"] for row in cur}
+    finally:
+        conn.close()
+
+
+CHECK_LIVE = """
+CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, qty INTEGER);
+INSERT INTO t VALUES (1, 5, 1), (2, -1, 2), (3, 2, -3), (4, NULL, 0), (5, 3, 7);
+"""
+CHECK_CASES = [
+    # (id, desired schema, constraint text the message must quote, ids of the rows breaking it)
+    pytest.param(
+        'CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER CHECK ("n" >= 0 AND "n" <= 3),'
+        " qty INTEGER);",
+        'CHECK ("n" >= 0 AND "n" <= 3)',
+        {1, 2},
+        id="multi-term",
+    ),
+    pytest.param(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, qty INTEGER,"
+        " CONSTRAINT positive CHECK (qty > 0));",
+        "CONSTRAINT positive CHECK (qty > 0)",
+        {3, 4},
+        id="named",
+    ),
+    pytest.param(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER,\n"
+        "  amount INTEGER CHECK (amount > 0) -- dbinit: renamed-from=qty\n);",
+        "CHECK (amount > 0)",
+        {3, 4},
+        id="renamed-column",
+    ),
+]
+
+
+@pytest.mark.parametrize(("desired", "constraint", "ids"), CHECK_CASES)
+def test_check_violation_quotes_the_declared_constraint_and_counts_its_rows(
+    cli, tmp_path: Path, desired: str, constraint: str, ids: set[int]
+) -> None:
+    db = make_db(tmp_path / "app.db", CHECK_LIVE)
+    folder = write_schema(tmp_path / "schemas", {"001.sql": desired + "\n"})
+    before = digest(db)
+    res = cli(
+        "repair", "--yes", "--no-backup", "--format", "json", "-d", str(db), "-s", str(folder)
+    )
+    assert res.exit_code == 3, (res.stdout, res.stderr)
+    err = res.json()["error"]
+    assert err["error_code"] == "DB_005", err
+    assert constraint in err["message"], err
+    assert f"({len(ids)} row(s))" in err["message"], err
+    assert _finder_ids(db, err["details"]) == ids
+    assert digest(db) == before
