@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import digest, make_db, write_schema
+from tests.conftest import child_env, digest, make_db, write_schema
 
 BASE_DATA = """
 INSERT INTO t (id, a, b) VALUES (1, 'one', 10), (2, 'two', 20), (3, 'Three', 30);
@@ -737,3 +739,58 @@ def test_an_rtree_rebuild_keeps_its_rows(cli, tmp_path: Path) -> None:
         (9, -3.0, 4.0),
     ]
     conn.close()
+
+
+# --- memory ------------------------------------------------------------------
+
+PEAK_RSS = """
+import resource, subprocess, sys
+done = subprocess.run(sys.argv[1:], capture_output=True, timeout=600)
+print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def repair_peak_rss(folder: Path, rows: int, row_bytes: int) -> int:
+    """Peak resident memory (bytes) of one `dbinit repair` process that rebuilds a
+    table of `rows` rows of `row_bytes` each (a type change forces the rebuild)."""
+    folder.mkdir()
+    db = make_db(folder / "app.db", "CREATE TABLE t (a TEXT, b BLOB);")
+    conn = sqlite3.connect(db)
+    for i in range(rows):
+        conn.execute("INSERT INTO t VALUES (?, randomblob(?))", (str(i), row_bytes))
+    conn.commit()
+    conn.close()
+    schemas = write_schema(folder / "schemas", {"001.sql": "CREATE TABLE t (a INTEGER, b BLOB);"})
+    dbinit = str(Path(sys.executable).parent / "dbinit")
+    command = [dbinit, "repair", "--yes", "-d", str(db), "-s", str(schemas), "--log-level", "error"]
+    # A wrapper process whose only child is dbinit: RUSAGE_CHILDREN is then dbinit's peak.
+    out = subprocess.run(
+        [sys.executable, "-c", PEAK_RSS, *command],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=child_env(),
+        check=True,
+    ).stdout.split()
+    assert out[0] == "0", out
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(*), sum(length(b)) FROM t").fetchone() == (
+        rows,
+        rows * row_bytes,
+    )
+    conn.close()
+    return int(out[1]) * 1024  # ru_maxrss is in KiB on Linux
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss units differ off Linux")
+def test_repair_memory_is_bounded_by_the_largest_row_not_the_table(tmp_path: Path) -> None:
+    """README, Reliability: peak memory ≈ a fixed base + 2 × the largest row."""
+    mib = 2**20
+    base = repair_peak_rss(tmp_path / "base", rows=3, row_bytes=100)
+    few = repair_peak_rss(tmp_path / "few", rows=2, row_bytes=24 * mib)
+    many = repair_peak_rss(tmp_path / "many", rows=6, row_bytes=24 * mib)
+    # Generous: measured ≈ base + 2 × 24 MiB; copying through Python or holding the
+    # table would be ≥ 6 × 24 MiB above base.
+    assert few <= base + 3 * 24 * mib + 16 * mib, (base, few)
+    assert many <= base + 3 * 24 * mib + 16 * mib, (base, many)
+    assert many - few < 24 * mib, (few, many)  # three times the rows, not more memory
