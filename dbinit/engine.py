@@ -310,10 +310,7 @@ def _verify(run: Run, conn: sqlite3.Connection, desired: Desired, policy: Policy
         c
         for c in diff(desired.schema, introspect(conn))
         if c.safety is Safety.SAFE
-        or (
-            policy.mode is Mode.REPAIR
-            and (policy.prune or c.safety is not Safety.DESTRUCTIVE)
-        )
+        or (policy.mode is Mode.REPAIR and (policy.prune or c.safety is not Safety.DESTRUCTIVE))
     ]
     log.info("verify.done", remaining=len(left), ms=_ms(t0))
     if left:
