@@ -517,7 +517,7 @@ def _rebuild_step(
     alias_copied = any(fold(n) == dt.rowid_alias for n, _ in pairs)
     target = _rowid_target(dt, {c.key for c in carried})
     source = _rowid_source(lt)
-    if targets and target and source and not alias_copied:
+    if target and source and not alias_copied:  # even when no column is shared
         targets.insert(0, target)
         sources.insert(0, source)
     loses = _loses(dt, lt, copied)
