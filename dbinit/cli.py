@@ -459,12 +459,19 @@ def repair(
         typer.Option(
             "--allow-data-loss",
             metavar="",
-            help="Allow dropping tables and columns not declared.",
+            help="Allow losing rows or values: with --prune, dropping undeclared tables and "
+            "columns (even empty ones); rebuilding a virtual table whose rows cannot be copied "
+            "(contentless FTS).",
         ),
     ] = False,
     prune: Annotated[
         bool,
-        typer.Option("--prune", metavar="", help="Drop indexes, views and triggers not declared."),
+        typer.Option(
+            "--prune",
+            metavar="",
+            help="Remove objects no schema file declares (kept otherwise; `dbinit inspect` "
+            "prints their SQL to declare them). Tables and columns also need --allow-data-loss.",
+        ),
     ] = False,
     no_backup: Annotated[
         bool, typer.Option("--no-backup", metavar="", help="Skip the backup.")
@@ -483,9 +490,9 @@ def repair(
 
     Backs the database up first (SQLite backup API) unless --no-backup.
     Rebuilds follow SQLite's 12-step procedure in one transaction with
-    foreign keys off and a foreign_key_check before commit. Dropping
-    undeclared tables or columns needs --allow-data-loss; undeclared indexes,
-    views and triggers need --prune; otherwise nothing is changed (exit 3).
+    foreign keys off and a foreign_key_check before commit. Undeclared objects
+    are kept unless --prune; removing tables or columns also needs
+    --allow-data-loss; otherwise nothing is changed (exit 3).
     Asks for confirmation on a terminal; without one it needs --yes.
     """
     from dbinit import engine

@@ -533,10 +533,12 @@ def _write(
 
 def _verify(run: Run, conn: sqlite3.Connection, desired: Desired, policy: Policy) -> None:
     t0 = time.perf_counter()
+    # What the run was to apply must be gone; extras `repair` keeps (no --prune) stay.
     left = [
         c
         for c in diff(desired.schema, introspect(conn))
-        if c.safety is Safety.SAFE or policy.mode is Mode.REPAIR
+        if c.safety is Safety.SAFE
+        or (policy.mode is Mode.REPAIR and (policy.prune or c.safety is not Safety.DESTRUCTIVE))
     ]
     log.info("verify.done", remaining=len(left), ms=_ms(t0))
     if left:

@@ -145,8 +145,11 @@ def _introspect(conn: sqlite3.Connection) -> Schema:
         fks[fold(tname)][fk_id].append((ref, frm, to, on_update, on_delete, match))
     uniques: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     index_columns: dict[str, list[IndexColumn]] = defaultdict(list)
+    pk_indexed: set[str] = set()  # tables whose PRIMARY KEY is an index, not the rowid
     for tname, iname, origin, cname, desc, coll in conn.execute(_INDEX_KEYS):
-        if origin == "u":
+        if origin == "pk":
+            pk_indexed.add(fold(tname))
+        elif origin == "u":
             uniques[fold(tname)][iname].append(fold(cname or ""))
         elif origin == "c":
             index_columns[fold(iname)].append(IndexColumn(cname, bool(desc), str(coll).upper()))
@@ -178,6 +181,8 @@ def _introspect(conn: sqlite3.Connection) -> Schema:
             known = _table(
                 key, name, sql, wr, strict, columns[key], fks[key].values(), uniques[key].values()
             )
+            if not wr and len(known.primary_key) == 1 and key not in pk_indexed:
+                known = replace(known, rowid_alias=known.primary_key[0])
             if len(_TABLES_READ) > 20_000:
                 _TABLES_READ.clear()
             _TABLES_READ[sql] = known

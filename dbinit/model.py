@@ -88,6 +88,9 @@ class Table:
     sql: str = field(compare=False)
     loc: SourceLoc | None = field(default=None, compare=False)
     renamed_from: str | None = field(default=None, compare=False)
+    # The column that is another name for the rowid (an INTEGER PRIMARY KEY); None
+    # when the rowid is hidden or there is none (WITHOUT ROWID, virtual tables).
+    rowid_alias: str | None = field(default=None, compare=False)
 
     def column(self, key: str) -> Column | None:
         for col in self.columns:

@@ -1120,7 +1120,9 @@ def test_injection_through_live_only_names_dropped_by_repair(cli, tmp_path: Path
     assert {("extra_index", "uix" + n) for n in LIVE_ONLY_NAMES} <= listed
     assert {("extra_view", "v" + n) for n in LIVE_ONLY_NAMES} <= listed
     assert {("extra_trigger", "tr" + n) for n in LIVE_ONLY_NAMES} <= listed
-    assert_error(cli("repair", "--yes", "--format", "json"), 3, "DB_007")
+    # kept without --prune (nothing written); --prune alone needs --allow-data-loss
+    assert assert_ok(cli("repair", "--yes", "--format", "json"))["applied"] == []
+    assert_error(cli("repair", "--yes", "--prune", "--format", "json"), 3, "DB_007")
     assert digest(db) == before
 
     res = cli("repair", "--yes", "--allow-data-loss", "--prune", "--format", "json")

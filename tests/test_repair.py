@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import digest, make_db, write_schema
+from tests.conftest import child_env, digest, make_db, write_schema
 
 BASE_DATA = """
 INSERT INTO t (id, a, b) VALUES (1, 'one', 10), (2, 'two', 20), (3, 'Three', 30);
@@ -185,25 +187,32 @@ def test_autoincrement_ids_are_never_reused_after_a_rebuild(cli, tmp_path: Path)
     ("live", "desired", "flags", "needle"),
     [
         (
-            "CREATE TABLE t (a); CREATE TABLE old (x);",
+            "CREATE TABLE t (a); CREATE TABLE old (x); INSERT INTO old VALUES (1);",
             "CREATE TABLE t (a);",
-            (),
+            ("--prune",),
+            "--allow-data-loss",
+        ),
+        (
+            "CREATE TABLE t (a); CREATE TABLE empty (x);",
+            "CREATE TABLE t (a);",
+            ("--prune",),
             "--allow-data-loss",
         ),
         ("CREATE TABLE t (a, legacy);", "CREATE TABLE t (a);", ("--prune",), "--allow-data-loss"),
         (
-            "CREATE TABLE t (a); CREATE INDEX ix ON t(a);",
-            "CREATE TABLE t (a);",
+            "CREATE TABLE t (a TEXT, g INT AS (length(a)));",
+            "CREATE TABLE t (a INTEGER);",
+            ("--allow-data-loss",),
+            "generated column g",
+        ),
+        (
+            "CREATE TABLE t (a TEXT, b INT); CREATE INDEX ix ON t (a);",
+            "CREATE TABLE t (\n  label TEXT, -- dbinit: renamed-from=a\n  b INT\n);",
             ("--allow-data-loss",),
             "--prune",
         ),
-        (
-            "CREATE TABLE t (a); CREATE VIEW v AS SELECT a FROM t;",
-            "CREATE TABLE t (a);",
-            (),
-            "--prune",
-        ),
     ],
+    ids=["extra table", "empty extra table", "extra column", "generated", "index on renamed"],
 )
 def test_destructive_changes_need_their_flag_and_change_nothing(
     cli, tmp_path: Path, live: str, desired: str, flags: tuple[str, ...], needle: str
@@ -217,8 +226,76 @@ def test_destructive_changes_need_their_flag_and_change_nothing(
     assert doc["status"] == "refused"
     assert doc["error"]["error_code"] == "DB_007"
     assert needle in doc["error"]["message"]
+    assert "dbinit inspect" in doc["error"]["message"]
     assert digest(db) == before
     assert list(tmp_path.glob("*.bak")) == []
+
+
+def test_undeclared_objects_are_kept_without_prune(cli, tmp_path: Path) -> None:
+    live = """
+    CREATE TABLE t (a TEXT, legacy INT NOT NULL DEFAULT 7 CHECK (legacy > 0), b INT);
+    CREATE INDEX t_legacy ON t (legacy);
+    CREATE TRIGGER t_count AFTER INSERT ON t BEGIN UPDATE old SET x = x + 1; END;
+    CREATE TABLE old (x INT);
+    CREATE VIEW v AS SELECT a, legacy FROM t;
+    INSERT INTO old VALUES (0);
+    INSERT INTO t VALUES ('1', 5, 10), ('2', 6, 20), ('3', 9, 30);
+    DELETE FROM t WHERE a = '1';
+    """
+    db = make_db(tmp_path / "app.db", live)
+    # nothing but extras: in sync, nothing written, even with --allow-data-loss
+    folder = write_schema(tmp_path / "schemas", {"001.sql": "CREATE TABLE t (a TEXT, b INT);"})
+    before = digest(db)
+    res = run_repair(cli, db, folder, "--allow-data-loss")
+    assert res.exit_code == 0, res.stdout
+    doc = res.json()
+    assert doc["status"] == "in_sync" and doc["applied"] == []
+    assert {c["kind"] for c in doc["changes"]} == {
+        "extra_column",
+        "extra_index",
+        "extra_trigger",
+        "extra_table",
+        "extra_view",
+    }
+    assert all("dbinit inspect" in c["detail"] for c in doc["changes"])
+    assert digest(db) == before
+
+    # t must be rebuilt (a changes type): its live-only column, index and trigger are carried over
+    folder = write_schema(tmp_path / "schemas", {"001.sql": "CREATE TABLE t (a INTEGER, b INT);"})
+    res = run_repair(cli, db, folder, "--allow-data-loss")
+    assert res.exit_code == 0, res.stdout
+    assert res.json()["status"] == "applied"
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT rowid, a, legacy, b FROM t ORDER BY rowid").fetchall() == [
+        (2, 2, 6, 20),
+        (3, 3, 9, 30),
+    ]
+    assert conn.execute("SELECT * FROM v ORDER BY a").fetchall() == [(2, 6), (3, 9)]
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_schema")}
+    assert {"t_legacy", "t_count", "old", "v"} <= names
+    conn.execute("INSERT INTO t (a, b) VALUES (4, 40)")  # legacy's DEFAULT, trigger fires
+    assert conn.execute("SELECT legacy FROM t WHERE a = 4").fetchone() == (7,)
+    assert conn.execute("SELECT x FROM old").fetchone() == (3 + 1,)  # 3 setup rows, 1 here
+    with pytest.raises(sqlite3.IntegrityError):  # its CHECK came along too
+        conn.execute("INSERT INTO t (a, legacy) VALUES (5, -1)")
+    conn.rollback()
+    conn.close()
+    res = cli("check", "--format", "json", "-d", str(db), "-s", str(folder))
+    assert res.exit_code == 0, res.stdout
+    assert all(c["safety"] == "destructive" for c in res.json()["changes"])
+    res = run_repair(cli, db, folder)
+    assert res.exit_code == 0 and res.json()["applied"] == [], res.stdout
+
+    # --prune with --allow-data-loss removes them all
+    res = run_repair(cli, db, folder, "--prune", "--allow-data-loss")
+    assert res.exit_code == 0, res.stdout
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT a, b FROM t ORDER BY a").fetchall() == [(2, 20), (3, 30)]
+    assert {r[0] for r in conn.execute("SELECT name FROM sqlite_schema")} == {
+        "t",
+        "_dbinit_history",
+    }
+    conn.close()
 
 
 def test_destructive_changes_apply_with_their_flags(cli, tmp_path: Path) -> None:
@@ -406,7 +483,7 @@ def test_inspect_round_trip(cli, tmp_path: Path) -> None:
 def test_refused_dry_run_still_shows_the_plan_the_flags_would_allow(cli, tmp_path: Path) -> None:
     db = make_db(tmp_path / "app.db", "CREATE TABLE t (a TEXT); CREATE TABLE old (x);")
     folder = write_schema(tmp_path / "schemas", {"001.sql": "CREATE TABLE t (a INTEGER);"})
-    res = cli("repair", "--dry-run", "-d", str(db), "-s", str(folder))
+    res = cli("repair", "--dry-run", "--prune", "-d", str(db), "-s", str(folder))
     assert res.exit_code == 3, res.stdout
     assert 'DROP TABLE "old";' in res.stdout
     assert "--allow-data-loss" in res.stdout
@@ -622,3 +699,256 @@ def test_check_violation_quotes_the_declared_constraint_and_counts_its_rows(
     assert f"({len(ids)} row(s))" in err["message"], err
     assert _finder_ids(db, err["details"]) == ids
     assert digest(db) == before
+
+
+# --- row identity ------------------------------------------------------------
+
+ROWID_CASES = [
+    # (id, live table, desired table)
+    ("no primary key", "CREATE TABLE t (a TEXT, b INTEGER)", "CREATE TABLE t (a TEXT, b TEXT)"),
+    (
+        "text primary key",
+        "CREATE TABLE t (a TEXT PRIMARY KEY, b INTEGER)",
+        "CREATE TABLE t (a TEXT PRIMARY KEY, b INTEGER NOT NULL)",
+    ),
+    (
+        "INTEGER PRIMARY KEY DESC is no alias",
+        "CREATE TABLE t (a INTEGER PRIMARY KEY DESC, b INTEGER)",
+        "CREATE TABLE t (a INTEGER PRIMARY KEY DESC, b TEXT)",
+    ),
+    (
+        "alias becomes a composite key",
+        "CREATE TABLE t (a TEXT, b INTEGER PRIMARY KEY)",
+        "CREATE TABLE t (a TEXT, b INTEGER NOT NULL, PRIMARY KEY (b, a))",
+    ),
+    (
+        "a column named rowid",
+        'CREATE TABLE t (a TEXT, "rowid" TEXT, b INTEGER)',
+        'CREATE TABLE t (a TEXT, "rowid" TEXT, b TEXT) STRICT',
+    ),
+    (
+        "renamed table",
+        "CREATE TABLE t (a TEXT, b INTEGER)",
+        "-- dbinit: renamed-from=t\nCREATE TABLE items (a TEXT, b INTEGER)",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("live", "desired"), [c[1:] for c in ROWID_CASES], ids=[c[0] for c in ROWID_CASES]
+)
+def test_rebuild_keeps_the_rowid_of_every_row(cli, tmp_path: Path, live: str, desired: str) -> None:
+    db = make_db(tmp_path / "app.db", live + ";")
+    conn = sqlite3.connect(db)
+    for i in range(1, 13):
+        conn.execute("INSERT INTO t (a, b) VALUES (?, ?)", (f"v{i}", i * 10))
+    conn.execute("DELETE FROM t WHERE b % 30 = 0 OR b = 10")  # gaps, first rowid gone
+    if "PRIMARY" not in live:
+        conn.execute("UPDATE t SET rowid = rowid + 1000 WHERE b = 20")
+    conn.commit()
+    before = conn.execute(
+        "SELECT _rowid_, a, CAST(b AS INTEGER) FROM t ORDER BY _rowid_"
+    ).fetchall()
+    conn.close()
+    assert [r[0] for r in before] != list(range(1, len(before) + 1))  # renumbering would show
+    folder = write_schema(tmp_path / "schemas", {"001.sql": desired + ";"})
+    res = run_repair(cli, db, folder)
+    assert res.exit_code == 0, res.stdout
+    assert res.json()["status"] == "applied"
+    table = "items" if "items" in desired else "t"
+    conn = sqlite3.connect(db)
+    after = conn.execute(
+        f"SELECT _rowid_, a, CAST(b AS INTEGER) FROM {table} ORDER BY _rowid_"
+    ).fetchall()
+    conn.close()
+    assert after == before
+    assert cli("check", "-d", str(db), "-s", str(folder)).exit_code == 0
+
+
+NOTES = "CREATE TABLE notes ({key}title TEXT, body TEXT);\n"
+NOTES_FTS = (
+    "CREATE VIRTUAL TABLE notes_fts USING fts5(title, body, content='notes'{rowid}{tokenize});\n"
+    "CREATE TRIGGER notes_ai AFTER INSERT ON notes BEGIN\n"
+    "  INSERT INTO notes_fts (rowid, title, body) VALUES (new.{id}, new.title, new.body);\nEND;\n"
+    "CREATE TRIGGER notes_ad AFTER DELETE ON notes BEGIN\n"
+    "  INSERT INTO notes_fts (notes_fts, rowid, title, body)\n"
+    "  VALUES ('delete', old.{id}, old.title, old.body);\nEND;\n"
+)
+
+
+def notes_schema(*, alias: bool, porter: bool = False, body: str = "TEXT") -> str:
+    key = "id INTEGER PRIMARY KEY, " if alias else ""
+    return NOTES.format(key=key).replace("body TEXT", f"body {body}") + NOTES_FTS.format(
+        rowid=", content_rowid='id'" if alias else "",
+        tokenize=", tokenize='porter'" if porter else "",
+        id="id" if alias else "rowid",
+    )
+
+
+@pytest.mark.parametrize("alias", [True, False], ids=["content_rowid=id", "content_rowid=rowid"])
+@pytest.mark.parametrize("side", ["fts tokenizer", "content column type", "both"])
+def test_external_content_fts_matches_the_same_rows_after_a_rebuild(
+    cli, tmp_path: Path, alias: bool, side: str
+) -> None:
+    db = make_db(tmp_path / "app.db", notes_schema(alias=alias))
+    conn = sqlite3.connect(db)
+    words = ["hello world", "second doc", "hello again", "worlds apart", "nothing", "hello"]
+    for i, text in enumerate(words * 3):
+        conn.execute("INSERT INTO notes (title, body) VALUES (?, ?)", (f"n{i}", text))
+    conn.execute("DELETE FROM notes WHERE title IN ('n0', 'n4', 'n7', 'n11')")
+    conn.commit()
+    ids = "SELECT rowid FROM notes_fts WHERE notes_fts MATCH ? ORDER BY rowid"
+    titles = (
+        "SELECT n.title FROM notes_fts JOIN notes AS n ON n._rowid_ = notes_fts.rowid "
+        "WHERE notes_fts MATCH ? ORDER BY n.title"
+    )
+    before = {q: conn.execute(ids, (q,)).fetchall() for q in ("hello", "world", "doc")}
+    before_titles = conn.execute(titles, ("hello",)).fetchall()
+    conn.close()
+    assert before["hello"]
+    desired = notes_schema(
+        alias=alias,
+        porter=side != "content column type",
+        body="TEXT" if side == "fts tokenizer" else "TEXT NOT NULL",
+    )
+    folder = write_schema(tmp_path / "schemas", {"001.sql": desired})
+    res = run_repair(cli, db, folder)
+    assert res.exit_code == 0, res.stdout
+
+    conn = sqlite3.connect(db)
+    # FTS5's own oracle: the index agrees with the content table, row for row
+    conn.execute("INSERT INTO notes_fts (notes_fts) VALUES ('integrity-check')")
+    for q in ("hello", "doc"):
+        assert conn.execute(ids, (q,)).fetchall() == before[q], q
+    assert conn.execute(titles, ("hello",)).fetchall() == before_titles
+    if side != "content column type":  # porter: "worlds" now finds "world" too
+        assert set(conn.execute(ids, ("world",)).fetchall()) > set(before["world"])
+    # the triggers keep working on the rebuilt tables
+    conn.execute("INSERT INTO notes (title, body) VALUES ('new', 'fresh hello')")
+    conn.execute("DELETE FROM notes WHERE title = 'n2'")
+    conn.execute("INSERT INTO notes_fts (notes_fts) VALUES ('integrity-check')")
+    conn.rollback()
+    conn.close()
+    assert cli("check", "-d", str(db), "-s", str(folder)).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("live", "desired", "why"),
+    [
+        (
+            "CREATE VIRTUAL TABLE docs USING fts5(body, content='');",
+            "CREATE VIRTUAL TABLE docs USING fts5(body, content='', tokenize='porter');",
+            "contentless",
+        ),
+        (
+            'CREATE VIRTUAL TABLE docs USING fts4(body, content="");',
+            'CREATE VIRTUAL TABLE docs USING fts4(body, content="", tokenize=porter);',
+            "contentless",
+        ),
+        (
+            "CREATE VIRTUAL TABLE docs USING fts5(body);",
+            "CREATE VIRTUAL TABLE docs USING fts5(body, content='');",
+            "contentless",
+        ),
+    ],
+    ids=["fts5 contentless", "fts4 contentless", "becomes contentless"],
+)
+def test_rebuilding_a_virtual_table_that_cannot_be_copied_needs_allow_data_loss(
+    cli, tmp_path: Path, live: str, desired: str, why: str
+) -> None:
+    db = make_db(tmp_path / "app.db", live + "INSERT INTO docs (rowid, body) VALUES (7, 'hello');")
+    folder = write_schema(tmp_path / "schemas", {"001.sql": desired})
+    before = digest(db)
+    res = run_repair(cli, db, folder)
+    assert res.exit_code == 3, res.stdout
+    doc = res.json()
+    assert doc["error"]["error_code"] == "DB_007"
+    assert "--allow-data-loss" in doc["error"]["message"]
+    assert "docs" in doc["error"]["message"]
+    assert digest(db) == before
+    assert list(tmp_path.glob("*.bak")) == []
+    # the plan says why
+    res = cli("repair", "--dry-run", "--format", "json", "-d", str(db), "-s", str(folder))
+    assert res.exit_code == 3, res.stdout
+    (change,) = res.json()["changes"]
+    assert why in change["detail"] and "--allow-data-loss" in change["detail"], change
+    assert digest(db) == before
+    # with the flag it is rebuilt as declared
+    res = run_repair(cli, db, folder, "--allow-data-loss")
+    assert res.exit_code == 0, res.stdout
+    assert cli("check", "-d", str(db), "-s", str(folder)).exit_code == 0
+
+
+def test_an_rtree_rebuild_keeps_its_rows(cli, tmp_path: Path) -> None:
+    db = make_db(
+        tmp_path / "app.db",
+        "CREATE VIRTUAL TABLE boxes USING rtree(id, x0, x1);"
+        "INSERT INTO boxes VALUES (5, 1.5, 2.5), (9, -3.0, 4.0);",
+    )
+    folder = write_schema(
+        tmp_path / "schemas",
+        {"001.sql": "CREATE VIRTUAL TABLE boxes USING rtree(id, x0, x1, +label);"},
+    )
+    res = run_repair(cli, db, folder)
+    assert res.exit_code == 0, res.stdout
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT id, x0, x1 FROM boxes ORDER BY id").fetchall() == [
+        (5, 1.5, 2.5),
+        (9, -3.0, 4.0),
+    ]
+    conn.close()
+
+
+# --- memory ------------------------------------------------------------------
+
+PEAK_RSS = """
+import resource, subprocess, sys
+done = subprocess.run(sys.argv[1:], capture_output=True, timeout=600)
+print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def repair_peak_rss(folder: Path, rows: int, row_bytes: int) -> int:
+    """Peak resident memory (bytes) of one `dbinit repair` process that rebuilds a
+    table of `rows` rows of `row_bytes` each (a type change forces the rebuild)."""
+    folder.mkdir()
+    db = make_db(folder / "app.db", "CREATE TABLE t (a TEXT, b BLOB);")
+    conn = sqlite3.connect(db)
+    for i in range(rows):
+        conn.execute("INSERT INTO t VALUES (?, randomblob(?))", (str(i), row_bytes))
+    conn.commit()
+    conn.close()
+    schemas = write_schema(folder / "schemas", {"001.sql": "CREATE TABLE t (a INTEGER, b BLOB);"})
+    dbinit = str(Path(sys.executable).parent / "dbinit")
+    command = [dbinit, "repair", "--yes", "-d", str(db), "-s", str(schemas), "--log-level", "error"]
+    # A wrapper process whose only child is dbinit: RUSAGE_CHILDREN is then dbinit's peak.
+    out = subprocess.run(
+        [sys.executable, "-c", PEAK_RSS, *command],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=child_env(),
+        check=True,
+    ).stdout.split()
+    assert out[0] == "0", out
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(*), sum(length(b)) FROM t").fetchone() == (
+        rows,
+        rows * row_bytes,
+    )
+    conn.close()
+    return int(out[1]) * 1024  # ru_maxrss is in KiB on Linux
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss units differ off Linux")
+def test_repair_memory_is_bounded_by_the_largest_row_not_the_table(tmp_path: Path) -> None:
+    """README, Reliability: peak memory ≈ a fixed base + 2 × the largest row."""
+    mib = 2**20
+    base = repair_peak_rss(tmp_path / "base", rows=3, row_bytes=100)
+    few = repair_peak_rss(tmp_path / "few", rows=2, row_bytes=24 * mib)
+    many = repair_peak_rss(tmp_path / "many", rows=6, row_bytes=24 * mib)
+    # Generous: measured ≈ base + 2 × 24 MiB; copying through Python or holding the
+    # table would be ≥ 6 × 24 MiB above base.
+    assert few <= base + 3 * 24 * mib + 16 * mib, (base, few)
+    assert many <= base + 3 * 24 * mib + 16 * mib, (base, many)
+    assert many - few < 24 * mib, (few, many)  # three times the rows, not more memory

@@ -1,10 +1,13 @@
 """Property: for random (old schema, new schema) pairs with random rows,
-`repair --yes --allow-data-loss` ends in sync with the new schema and every
-value of every column present in both survives (after the new column's
-affinity), renamed columns included."""
+`repair --yes --allow-data-loss` ends in sync with the new schema (up to the
+undeclared columns it keeps without `--prune`), every value of every column
+present in both survives (after the new column's affinity), renamed columns
+included, and every row keeps its rowid, whether the table has an INTEGER
+PRIMARY KEY or only the hidden rowid."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import tempfile
 from dataclasses import dataclass
@@ -35,8 +38,19 @@ class NewCol:
     default: str | None
 
 
+@dataclass(frozen=True)
+class Evolution:
+    old: list[tuple[str, str]]
+    new: list[NewCol]
+    rows: list[tuple]
+    rowids: list[int]
+    old_alias: bool  # the old table has `id INTEGER PRIMARY KEY`, else only the hidden rowid
+    new_alias: bool
+    prune: bool
+
+
 @st.composite
-def evolutions(draw: st.DrawFn) -> tuple[list[tuple[str, str]], list[NewCol], list[tuple]]:
+def evolutions(draw: st.DrawFn) -> Evolution:
     old = draw(
         st.lists(
             st.tuples(col_names, st.sampled_from(TYPES)),
@@ -70,23 +84,33 @@ def evolutions(draw: st.DrawFn) -> tuple[list[tuple[str, str]], list[NewCol], li
         )
     new = draw(st.permutations(new))
     rows = draw(st.lists(st.tuples(*[values for _ in old]), max_size=15))
-    return old, list(new), rows
+    rowids = draw(
+        st.lists(st.integers(-(2**40), 2**40), min_size=len(rows), max_size=len(rows), unique=True)
+    )
+    old_alias, prune = draw(st.booleans()), draw(st.booleans())
+    # a live-only INTEGER PRIMARY KEY cannot be kept (repair refuses): drop it or keep declaring it
+    new_alias = draw(st.booleans()) if prune or not old_alias else True
+    return Evolution(old, list(new), rows, rowids, old_alias, new_alias, prune)
 
 
 def q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def new_schema(cols: list[NewCol]) -> str:
-    lines = ["  id INTEGER PRIMARY KEY"]
+def new_schema(cols: list[NewCol], alias: bool) -> str:
+    lines = ["  id INTEGER PRIMARY KEY"] if alias else []
     for c in cols:
         line = f"  {q(c.name)} {c.type}".rstrip()
         if c.default is not None:
             line += f" DEFAULT {c.default}"
         hint = f" -- dbinit: renamed-from={c.source}" if c.source and c.source != c.name else ""
         lines.append(line + "," + hint if c is not cols[-1] else line + hint)
-    body = ",\n".join(lines[:1]) + ",\n" + "\n".join(lines[1:]) if cols else lines[0]
-    return f"CREATE TABLE t (\n{body}\n);\nCREATE INDEX t_id ON t (id);\n"
+    if alias and cols:
+        lines[0] += ","
+    if not lines:
+        lines = ["  placeholder"]
+    index = f"CREATE INDEX t_first ON t ({'id' if alias else q(cols[0].name) if cols else 'placeholder'});\n"
+    return "CREATE TABLE t (\n" + "\n".join(lines) + "\n);\n" + index
 
 
 def stored_as(declared_type: str, value: object) -> object:
@@ -100,40 +124,56 @@ def stored_as(declared_type: str, value: object) -> object:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(evolutions())
-def test_random_evolutions_keep_every_value(evolution) -> None:
-    old, new, rows = evolution
+def test_random_evolutions_keep_every_value_and_every_rowid(evolution: Evolution) -> None:
+    old, new = evolution.old, evolution.new
     runner = CliRunner()
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "app.db"
         conn = sqlite3.connect(db)
         cols = ", ".join(f"{q(n)} {t}".rstrip() for n, t in old)
-        conn.execute(f"CREATE TABLE t (id INTEGER PRIMARY KEY, {cols})")
+        key = "id INTEGER PRIMARY KEY, " if evolution.old_alias else ""
+        conn.execute(f"CREATE TABLE t ({key}{cols})")
         names = ", ".join(q(n) for n, _ in old)
         marks = ", ".join("?" for _ in old)
-        conn.executemany(f"INSERT INTO t ({names}) VALUES ({marks})", rows)
+        conn.executemany(
+            f"INSERT INTO t (_rowid_, {names}) VALUES (?, {marks})",
+            [(rid, *row) for rid, row in zip(evolution.rowids, evolution.rows, strict=True)],
+        )
         conn.commit()
         before = {
             r[0]: dict(zip([n for n, _ in old], r[1:], strict=True))
-            for r in conn.execute(f"SELECT id, {names} FROM t")
+            for r in conn.execute(f"SELECT _rowid_, {names} FROM t")
         }
         conn.close()
 
         folder = Path(tmp) / "schemas"
         folder.mkdir()
-        (folder / "001.sql").write_text(new_schema(new), encoding="utf-8")
+        (folder / "001.sql").write_text(new_schema(new, evolution.new_alias), encoding="utf-8")
         args = ["-d", str(db), "-s", str(folder), "--format", "json"]
-        res = runner.invoke(app, ["repair", "--yes", "--allow-data-loss", "--no-backup", *args])
+        prune = ["--prune"] if evolution.prune else []
+        res = runner.invoke(
+            app, ["repair", "--yes", "--allow-data-loss", "--no-backup", *prune, *args]
+        )
         assert res.exit_code == 0, res.stdout
         res = runner.invoke(app, ["check", *args])
         assert res.exit_code == 0, res.stdout
-        assert '"changes": []' in res.stdout, res.stdout
+        left = {(c["kind"], c["name"]) for c in json.loads(res.stdout)["changes"]}
+        sources = {c.source.lower() for c in new if c.source}
+        dropped = [n for n, _ in old if n.lower() not in sources]
+        if evolution.old_alias and not evolution.new_alias:
+            dropped.append("id")
+        kept_extra = [] if evolution.prune else dropped
+        assert left == {("extra_column", n) for n in kept_extra}, res.stdout
 
         conn = sqlite3.connect(db)
         kept = [c for c in new if c.source is not None]
-        sel = ", ".join(["id", *(q(c.name) for c in kept)]) if kept else "id"
+        unpruned = [n for n in kept_extra if n != "id"]
+        sel = ", ".join(["_rowid_", *(q(c.name) for c in kept), *(q(n) for n in unpruned)])
         after = {r[0]: r[1:] for r in conn.execute(f"SELECT {sel} FROM t")}
         conn.close()
-        assert set(after) == set(before)
+        assert set(after) == set(before)  # every rowid, none renumbered
         for rid, old_values in before.items():
-            for c, got in zip(kept, after[rid], strict=True):
-                assert got == stored_as(c.type, old_values[c.source]), (c, old_values)
+            got = after[rid]
+            for c, value in zip(kept, got, strict=False):
+                assert value == stored_as(c.type, old_values[c.source]), (c, old_values)
+            assert list(got[len(kept) :]) == [old_values[n] for n in unpruned]
