@@ -8,6 +8,7 @@ the commands, so `dbinit --version` stays instant.
 
 from __future__ import annotations
 
+import errno
 import inspect as pyinspect
 import os
 import sys
@@ -183,7 +184,6 @@ def _run(
 ) -> None:
     from dbinit import engine, logs
     from dbinit.errors import ConfigError, mask_url
-    from dbinit.render import render
     from dbinit.report import Report
     from dbinit.settings import load_settings
 
@@ -207,8 +207,7 @@ def _run(
             command, mask_url(str(given.get("database_url", ""))), str(given.get("schema_dir", ""))
         )
         report.fail(exc)
-        render(report, fmt, quiet=quiet)
-        raise typer.Exit(report.exit_code) from None
+        raise typer.Exit(_emit(report, fmt, quiet=quiet)) from None
     logs.configure(settings.log_format, "error" if quiet else settings.log_level)
     logs.log.debug(
         "settings.loaded",
@@ -221,8 +220,32 @@ def _run(
         retry_delay_s=settings.retry_delay,
     )
     report = engine.execute(command, settings, action)
-    render(report, settings.format, quiet=quiet, show_sql=show_sql)
-    raise typer.Exit(report.exit_code)
+    raise typer.Exit(_emit(report, settings.format, quiet=quiet, show_sql=show_sql))
+
+
+def _emit(report: Report, fmt: str, *, quiet: bool, show_sql: bool = False) -> int:
+    """Write the report to stdout and return the exit code. A report that cannot
+    be written (stdout closed, a full disk, a closed pipe) is an I/O error, 74
+    (DB_009): never a code a pipeline would read as drift."""
+    from dbinit import logs
+    from dbinit.render import render
+
+    try:
+        if sys.stdout is None:  # fd 1 was closed when the process started
+            raise OSError(errno.EBADF, "standard output is closed")
+        render(report, fmt, quiet=quiet, show_sql=show_sql)
+    except OSError as exc:
+        logs.discard(sys.stdout)
+        logs.log.error(
+            "report.unwritable",
+            error="io_error",
+            error_code="DB_009",
+            exit_code=74,
+            report_exit_code=report.exit_code,
+            message=f"Cannot write the report to standard output: {exc.strerror or exc}",
+        )
+        return 74
+    return report.exit_code
 
 
 def _fallback(value: str | None, allowed: tuple[str, ...], default: str) -> str:
@@ -332,8 +355,9 @@ def repair(
     Asks for confirmation on a terminal; without one it needs --yes.
     """
     from dbinit import engine
+    from dbinit.logs import isatty
 
-    interactive = sys.stdin.isatty() and sys.stderr.isatty()
+    interactive = isatty(sys.stdin) and isatty(sys.stderr)
     options = engine.RepairOptions(
         dry_run=dry_run,
         allow_data_loss=allow_data_loss,
@@ -342,7 +366,7 @@ def repair(
         backup=not no_backup,
         backup_dir=backup_dir,
         confirm=_confirm if interactive else None,
-        progress=_progress() if sys.stderr.isatty() and not given.get("quiet") else None,
+        progress=_progress() if isatty(sys.stderr) and not given.get("quiet") else None,
     )
 
     def action(run: Run, report: Report) -> None:
