@@ -186,7 +186,12 @@ class Progress(Protocol):
     def copy_finished(self) -> None: ...
 
 
-def backup(path: Path, folder: Path | None, progress: Progress | None = None) -> Path:
+def backup(
+    path: Path,
+    folder: Path | None,
+    progress: Progress | None = None,
+    written: Callable[[Path], None] | None = None,
+) -> Path:
     """Copy the committed database with SQLite's online backup API, from a
     connection of its own (safe while the caller holds the write lock).
 
@@ -194,6 +199,8 @@ def backup(path: Path, folder: Path | None, progress: Progress | None = None) ->
     TAG a hash of the database's real path, so same-named databases sharing a
     backup folder never meet. A failure (or a signal) removes the run's
     `.partial` file and its journal; other runs' files are never touched.
+    `written(final path)` is called as soon as the backup exists, so a caller
+    interrupted right after still knows what to remove.
     """
     target_dir = folder if folder is not None else path.absolute().parent
     try:
@@ -217,9 +224,9 @@ def backup(path: Path, folder: Path | None, progress: Progress | None = None) ->
         for stale in target_dir.iterdir():
             if leftover.fullmatch(stale.name):
                 stale.unlink(missing_ok=True)
-    partial, dest = _claim_backup_name(path, target_dir, tag)
     uri = "file:" + urllib.parse.quote(os.fsencode(path.absolute())) + "?mode=ro"
     t0 = time.perf_counter()
+    partial = dest = None
 
     def step(_status: int, remaining: int, total: int) -> None:
         # Always set: between chunks the interpreter runs signal handlers, so a
@@ -228,6 +235,8 @@ def backup(path: Path, folder: Path | None, progress: Progress | None = None) ->
             progress.backup(remaining, total)
 
     try:
+        partial, dest = _claim_backup_name(path, target_dir, tag)
+        final = dest.absolute()
         src = sqlite3.connect(uri, uri=True)
         try:
             dst = sqlite3.connect(partial)
@@ -238,10 +247,16 @@ def backup(path: Path, folder: Path | None, progress: Progress | None = None) ->
         finally:
             src.close()
         os.replace(partial, dest)
+        if written is not None:
+            written(final)
+        log.info("backup.done", backup=str(final), ms=_ms(t0))
     except BaseException as exc:
-        for name in (partial.name, *(partial.name + s for s in ("-journal", "-wal", "-shm"))):
-            with contextlib.suppress(OSError):
-                (target_dir / name).unlink(missing_ok=True)
+        if partial is not None and dest is not None:
+            for name in (dest.name, *(partial.name + s for s in ("", "-journal", "-wal", "-shm"))):
+                with contextlib.suppress(OSError):
+                    (target_dir / name).unlink(missing_ok=True)
+        if dest is None:
+            raise
         if isinstance(exc, sqlite3.Error):
             err = from_sqlite(exc, dest, during="backup")
             err.message = f"Backup to {dest} failed: {exc}; nothing was changed"
@@ -249,8 +264,7 @@ def backup(path: Path, folder: Path | None, progress: Progress | None = None) ->
         if isinstance(exc, OSError):
             raise from_os(exc, dest) from None
         raise
-    log.info("backup.done", backup=str(dest.absolute()), ms=_ms(t0))
-    return dest.absolute()
+    return final
 
 
 def _claim_backup_name(path: Path, target_dir: Path, tag: str) -> tuple[Path, Path]:

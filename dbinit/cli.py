@@ -11,11 +11,14 @@ from __future__ import annotations
 import errno
 import inspect as pyinspect
 import os
+import signal
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+from dbinit.errors import Signalled
 
 if TYPE_CHECKING:
     from dbinit.engine import Run
@@ -170,7 +173,8 @@ def root(
     Exit codes: 0 in sync or applied, 1 drift, 2 usage, 3 refused, 65 schema
     files invalid, 66 schema folder missing, 69 database unavailable, 70
     internal error, 73 cannot create, 74 I/O error, 75 locked, 77 permission
-    denied, 78 configuration error.
+    denied, 78 configuration error, 130 interrupted (SIGINT, Ctrl-C), 143
+    stopped (SIGTERM); an interrupted run rolls everything back.
     """
     ctx.obj = _common(ctx, database, schema_dir, fmt, log_format, log_level, timeout, quiet)
 
@@ -219,7 +223,7 @@ def _run(
         retry_attempts=settings.retry_attempts,
         retry_delay_s=settings.retry_delay,
     )
-    report = engine.execute(command, settings, action)
+    report = engine.execute(command, settings, action, report_interrupts=True)
     raise typer.Exit(_emit(report, settings.format, quiet=quiet, show_sql=show_sql))
 
 
@@ -385,7 +389,25 @@ def _confirm(plan: Any) -> bool:
     console.print(f"[bold]dbinit repair[/] will run {len(plan.statements)} statement(s):")
     for step in plan.steps:
         console.print(f"  • {step.description}")
-    return typer.confirm("Apply these changes?", default=False, err=True)
+    return _ask("Apply these changes?")
+
+
+def _ask(question: str) -> bool:
+    """A yes/no question on the terminal (stderr and stdin; stdout keeps only the
+    report). Ctrl-C or Ctrl-D is an answer, no (exit 3, nothing changed); a
+    SIGTERM there still stops the run (exit 143)."""
+    sys.stderr.write(f"{question} [y/N]: ")
+    sys.stderr.flush()
+    try:
+        answer = sys.stdin.readline()
+    except KeyboardInterrupt as exc:
+        if getattr(exc, "signum", signal.SIGINT) != signal.SIGINT:
+            raise
+        _signals_received.clear()  # answered: the next Ctrl-C stops the run again
+        answer = ""
+    if not answer.endswith("\n"):
+        sys.stderr.write("\n")
+    return answer.strip().lower() in ("y", "yes")
 
 
 def _progress() -> Any:
@@ -430,20 +452,52 @@ def history(
     _run("history", given, partial(engine.history, limit=limit))
 
 
+_signals_received: list[int] = []
+
+
+def _on_signal(signum: int, _frame: object) -> None:
+    """SIGINT and SIGTERM unwind the run like Ctrl-C (the engine rolls back and
+    reports it); a second signal while that clean-up runs is ignored."""
+    if _signals_received:
+        return
+    _signals_received.append(signum)
+    raise Signalled(signum)
+
+
 def main() -> None:
-    """Console-script entry point; a bug still exits 70, never with a bare traceback."""
+    """Console-script entry point; a bug still exits 70, never with a bare traceback.
+
+    Only the CLI handles SIGTERM and SIGINT: the library never installs a
+    signal handler in its host application.
+    """
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _on_signal)
     try:
         app()
     except SystemExit:
         raise
-    except KeyboardInterrupt:
-        sys.stderr.write("dbinit: interrupted\n")
-        sys.exit(130)
+    except KeyboardInterrupt as exc:  # outside a command's run: nothing to roll back
+        code = 128 + int(getattr(exc, "signum", signal.SIGINT))
+        _say(f"dbinit: interrupted by {signal.Signals(code - 128).name}\n")
+        sys.exit(code)
     except Exception as exc:  # pragma: no cover - defensive edge
         import traceback
 
         from dbinit.errors import mask_url
 
-        sys.stderr.write(mask_url(traceback.format_exc()))
-        sys.stderr.write(f"dbinit: internal error: {mask_url(str(exc))}\n")
+        _say(mask_url(traceback.format_exc()))
+        _say(f"dbinit: internal error: {mask_url(str(exc))}\n")
         sys.exit(70)
+
+
+def _say(text: str) -> None:
+    """A last word on stderr, if stderr can still take it."""
+    from dbinit.logs import discard
+
+    if sys.stderr is None:
+        return
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        discard(sys.stderr)

@@ -27,7 +27,7 @@ import pytest
 
 from tests.conftest import child_env, digest, make_db, write_schema
 
-TIMEOUT = 120  # a hang guard, far above any honest run
+TIMEOUT = 20  # a hang guard, far above any honest run
 DBINIT = str(Path(sys.executable).parent / "dbinit")
 
 
@@ -195,4 +195,205 @@ def test_a_backup_that_fails_leaves_nothing_behind(tmp_path: Path) -> None:
     assert doc["backup"] is None
     assert digest(db) == before
     assert list(backups.iterdir()) == []
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "app.db", "backups", "schemas"][1:]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.db", "backups", "schemas"]
+
+
+# --- signals ---------------------------------------------------------------------------
+
+SIGNALS = [
+    pytest.param(signal.SIGTERM, 143, id="SIGTERM"),
+    pytest.param(signal.SIGINT, 130, id="SIGINT"),
+]
+
+ITEMS_LIVE = """
+CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT, qty INTEGER);
+CREATE INDEX idx_items_name ON items(name);
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000)
+INSERT INTO items (name, qty) SELECT hex(randomblob(16)), i FROM n;
+"""
+# NOT NULL and DEFAULT change: a rebuild copying all 300,000 rows.
+ITEMS_DECLARED = {
+    "001.sql": (
+        "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT '',"
+        " qty INTEGER NOT NULL DEFAULT 0);\n"
+        "CREATE INDEX idx_items_name ON items(name);\n"
+    )
+}
+
+
+def signal_when_logged(proc: subprocess.Popen[str], event: str, signum: int) -> str:
+    """Read the child's JSON log lines until `event`, then send `signum`; the
+    lines read so far are returned (the rest is left for `finish`)."""
+    assert proc.stderr is not None
+    seen = []
+    for line in proc.stderr:
+        seen.append(line)
+        if f'"event": "{event}"' in line:
+            proc.send_signal(signum)
+            return "".join(seen)
+    pytest.fail(f"the child ended before logging {event}: {''.join(seen)[-2000:]}")
+
+
+def assert_interrupted(code: int, out: str, err: str, signum: int, expected: int) -> None:
+    assert code == expected, f"{out} {err[-3000:]}"
+    assert "Traceback" not in err
+    doc = one_document(out)
+    assert doc["status"] == "error"
+    assert doc["exit_code"] == expected
+    assert doc["applied"] == []
+    error = doc["error"]
+    assert isinstance(error, dict)
+    assert set(error) == {"error", "message", "details", "retry_after", "error_code"}
+    assert error["error"] == "interrupted" and error["error_code"] == "DB_011", error
+    assert signal.Signals(signum).name in str(error["message"])
+    assert "rolled back" in str(error["message"])
+
+
+@pytest.mark.parametrize(("signum", "expected"), SIGNALS)
+def test_a_signal_in_the_middle_of_a_large_rebuild_rolls_everything_back(
+    tmp_path: Path, signum: int, expected: int
+) -> None:
+    db = make_db(tmp_path / "app.db", ITEMS_LIVE)
+    write_schema(tmp_path / "schemas", ITEMS_DECLARED)
+    before = digest(db)
+    proc = start(tmp_path, "repair", "--yes", "-f", "json")
+    # The backup is done and the rebuild of 300,000 rows starts: stop it now.
+    head = signal_when_logged(proc, "backup.done", signum)
+    code, out, err = finish(proc)
+    assert_interrupted(code, out, err, signum, expected)
+    assert one_document(out)["backup"] is None
+    assert digest(db) == before, "the database changed"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.db", "schemas"], head + err
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert conn.execute("SELECT count(*) FROM items").fetchone() == (300000,)
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(("signum", "expected"), SIGNALS)
+def test_a_signal_while_init_waits_for_the_lock(tmp_path: Path, signum: int, expected: int) -> None:
+    db = make_db(tmp_path / "app.db", "CREATE TABLE other (id INTEGER PRIMARY KEY);")
+    write_schema(tmp_path / "schemas", BACKUP_SCHEMA)
+    before = digest(db)
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        proc = start(tmp_path, "init", "-f", "json", "--timeout", "100")
+        signal_when_logged(proc, "database.busy", signum)
+        code, out, err = finish(proc)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert_interrupted(code, out, err, signum, expected)
+    assert digest(db) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.db", "schemas"]
+
+
+@pytest.mark.parametrize(("signum", "expected"), SIGNALS)
+def test_a_signal_during_the_backup_removes_the_partial_copy(
+    tmp_path: Path, signum: int, expected: int
+) -> None:
+    db = make_db(tmp_path / "app.db", ITEMS_LIVE)
+    write_schema(tmp_path / "schemas", ITEMS_DECLARED)
+    before = digest(db)
+    backups = tmp_path / "backups"
+    proc = start(tmp_path, "repair", "--yes", "-f", "json", "--backup-dir", str(backups))
+    # The write lock is taken and the copy starts right after `diff.revalidated`.
+    signal_when_logged(proc, "diff.revalidated", signum)
+    code, out, err = finish(proc)
+    assert_interrupted(code, out, err, signum, expected)
+    assert digest(db) == before
+    # The folder may not have been made yet when the signal came; it holds nothing.
+    assert not backups.exists() or list(backups.iterdir()) == []
+    assert {p.name for p in tmp_path.iterdir()} <= {"app.db", "backups", "schemas"}
+
+
+def test_the_library_installs_no_signal_handler_and_a_ctrl_c_rolls_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dbinit import apply, ensure_database_ready
+
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    db = make_db(tmp_path / "app.db", "CREATE TABLE whoami (name TEXT NOT NULL);")
+    write_schema(tmp_path / "schemas", BACKUP_SCHEMA)
+    before = digest(db)
+
+    def ctrl_c(*_: object) -> None:  # Ctrl-C after the statements ran, before the commit
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(apply, "_record", ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        ensure_database_ready(database=str(db), schema_dir=str(tmp_path / "schemas"))
+    assert digest(db) == before
+    fresh = tmp_path / "new" / "app.db"
+    with pytest.raises(KeyboardInterrupt):
+        ensure_database_ready(database=str(fresh), schema_dir=str(tmp_path / "schemas"))
+    assert not fresh.exists()  # the file this run created is removed again
+    assert {s: signal.getsignal(s) for s in handlers} == handlers
+
+
+# --- the confirmation prompt on a real terminal ----------------------------------------
+
+
+def prompt_answer(cwd: Path, keys: bytes) -> tuple[int, str, str]:
+    """Run `dbinit repair -f json` on a pseudo-terminal (stdin and stderr), answer
+    the prompt with `keys`; (exit code, stdout, what the terminal showed)."""
+    import pty
+    import select
+
+    report = cwd / "report.json"
+    pid, master = pty.fork()
+    if pid == 0:  # the child: its terminal is the pty; stdout goes to a file
+        fd = os.open(report, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(fd, 1)
+        os.chdir(cwd)
+        os.execve(DBINIT, [DBINIT, "repair", "-f", "json"], child_env(DBINIT_LOG_LEVEL="error"))
+    shown = b""
+    deadline = time.monotonic() + TIMEOUT  # a hang guard only
+    answered = False
+    while True:
+        ready, _, _ = select.select([master], [], [], 1.0)
+        if not ready:
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                pytest.fail(f"no prompt: {shown.decode(errors='replace')}")
+            continue
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+        if not answered and b"Apply these changes?" in shown:
+            os.write(master, keys)
+            answered = True
+    _, status = os.waitpid(pid, 0)
+    os.close(master)
+    return os.waitstatus_to_exitcode(status), report.read_text(), shown.decode(errors="replace")
+
+
+@pytest.mark.parametrize("keys", [b"\x03", b"\x04"], ids=["ctrl-c", "ctrl-d"])
+def test_ctrl_c_or_ctrl_d_at_the_prompt_is_a_refusal(tmp_path: Path, keys: bytes) -> None:
+    db = owned_db(tmp_path / "app.db", "a", 10)
+    write_schema(tmp_path / "schemas", BACKUP_SCHEMA)
+    before = digest(db)
+    code, out, shown = prompt_answer(tmp_path, keys)
+    assert code == 3, shown
+    assert "Traceback" not in shown and "Internal error" not in shown, shown
+    doc = one_document(out)
+    assert doc["status"] == "refused"
+    error = doc["error"]
+    assert isinstance(error, dict) and error["error_code"] == "DB_007", error
+    assert digest(db) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.db", "report.json", "schemas"]
+
+
+def test_answering_yes_at_the_prompt_applies(tmp_path: Path) -> None:
+    owned_db(tmp_path / "app.db", "a", 10)
+    write_schema(tmp_path / "schemas", BACKUP_SCHEMA)
+    code, out, shown = prompt_answer(tmp_path, b"y\r")
+    assert code == 0, shown
+    assert one_document(out)["status"] == "applied"
