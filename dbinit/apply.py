@@ -10,12 +10,13 @@ changes are allowed: that is `plan.py`'s policy.
 from __future__ import annotations
 
 import contextlib
-import glob
+import hashlib
 import json
 import math
 import os
 import random
 import re
+import secrets
 import sqlite3
 import stat
 import time
@@ -186,9 +187,22 @@ class Progress(Protocol):
     def copy_finished(self) -> None: ...
 
 
-def backup(path: Path, folder: Path | None, progress: Progress | None = None) -> Path:
+def backup(
+    path: Path,
+    folder: Path | None,
+    progress: Progress | None = None,
+    written: Callable[[Path], None] | None = None,
+) -> Path:
     """Copy the committed database with SQLite's online backup API, from a
-    connection of its own (safe while the caller holds the write lock)."""
+    connection of its own (safe while the caller holds the write lock).
+
+    The name is unique per database and per run: `NAME.STAMP.TAG-PID-RANDOM.bak`,
+    TAG a hash of the database's real path, so same-named databases sharing a
+    backup folder never meet. A failure (or a signal) removes the run's
+    `.partial` file and its journal; other runs' files are never touched.
+    `written(final path)` is called as soon as the backup exists, so a caller
+    interrupted right after still knows what to remove.
+    """
     target_dir = folder if folder is not None else path.absolute().parent
     try:
         target_dir.mkdir(parents=True, exist_ok=True)
@@ -198,43 +212,77 @@ def backup(path: Path, folder: Path | None, progress: Progress | None = None) ->
         raise PermissionDenied(
             f"Cannot write the backup into {target_dir}: permission denied; nothing was changed"
         )
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    dest = target_dir / f"{path.name}.{stamp}.bak"
-    n = 1
-    while dest.exists():
-        n += 1
-        dest = target_dir / f"{path.name}.{stamp}-{n}.bak"
+    tag = hashlib.sha256(os.fsencode(path.resolve())).hexdigest()[:8]
     # Written under a name no one mistakes for a backup, renamed once complete:
     # a run killed mid-copy leaves a `.partial` file, never a broken `.bak`. We
-    # hold the write lock here, so any `.partial` left beside it is from such a run.
-    for stale in target_dir.glob(f"{glob.escape(path.name)}.*.bak.partial*"):
-        stale.unlink(missing_ok=True)
-    partial = dest.with_name(dest.name + ".partial")
+    # hold this database's write lock, so a `.partial` with its tag is from such
+    # a run; those of other databases (another tag) are left alone.
+    leftover = re.compile(
+        rf"{re.escape(path.name)}\.\d{{8}}T\d{{6}}Z\.{tag}-\d+-[0-9a-f]{{6}}\.bak"
+        r"\.partial(?:-journal|-wal|-shm)?"
+    )
+    with contextlib.suppress(OSError):
+        for stale in target_dir.iterdir():
+            if leftover.fullmatch(stale.name):
+                stale.unlink(missing_ok=True)
     uri = "file:" + urllib.parse.quote(os.fsencode(path.absolute())) + "?mode=ro"
     t0 = time.perf_counter()
+    partial = dest = None
+
+    def step(_status: int, remaining: int, total: int) -> None:
+        # Always set: between chunks the interpreter runs signal handlers, so a
+        # SIGTERM stops a long copy instead of waiting for its end.
+        if progress is not None:
+            progress.backup(remaining, total)
+
     try:
+        partial, dest = _claim_backup_name(path, target_dir, tag)
+        final = dest.absolute()
         src = sqlite3.connect(uri, uri=True)
-        dst = sqlite3.connect(partial)
         try:
-            src.backup(
-                dst,
-                pages=1024,
-                progress=(lambda _s, rem, total: progress.backup(rem, total)) if progress else None,
-            )
+            dst = sqlite3.connect(partial)
+            try:
+                src.backup(dst, pages=1024, progress=step)
+            finally:
+                dst.close()
         finally:
-            dst.close()
             src.close()
         os.replace(partial, dest)
-    except sqlite3.Error as exc:
-        partial.unlink(missing_ok=True)
-        err = from_sqlite(exc, dest, during="backup")
-        err.message = f"Backup to {dest} failed: {exc}; nothing was changed"
-        raise err from None
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise from_os(exc, dest) from None
-    log.info("backup.done", backup=str(dest.absolute()), ms=_ms(t0))
-    return dest.absolute()
+        if written is not None:
+            written(final)
+        log.info("backup.done", backup=str(final), ms=_ms(t0))
+    except BaseException as exc:
+        if partial is not None and dest is not None:
+            for name in (dest.name, *(partial.name + s for s in ("", "-journal", "-wal", "-shm"))):
+                with contextlib.suppress(OSError):
+                    (target_dir / name).unlink(missing_ok=True)
+        if dest is None:
+            raise
+        if isinstance(exc, sqlite3.Error):
+            err = from_sqlite(exc, dest, during="backup")
+            err.message = f"Backup to {dest} failed: {exc}; nothing was changed"
+            raise err from None
+        if isinstance(exc, OSError):
+            raise from_os(exc, dest) from None
+        raise
+    return final
+
+
+def _claim_backup_name(path: Path, target_dir: Path, tag: str) -> tuple[Path, Path]:
+    """Create this run's `.partial` file exclusively; (partial, final name)."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    while True:
+        dest = target_dir / f"{path.name}.{stamp}.{tag}-{os.getpid()}-{secrets.token_hex(3)}.bak"
+        partial = dest.with_name(dest.name + ".partial")
+        if dest.exists():
+            continue
+        try:
+            os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise from_os(exc, partial) from None
+        return partial, dest
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,14 +8,18 @@ the commands, so `dbinit --version` stays instant.
 
 from __future__ import annotations
 
+import errno
 import inspect as pyinspect
 import os
+import signal
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperCommand, TyperGroup
+
+from dbinit.errors import Signalled
 
 if TYPE_CHECKING:
     from dbinit.engine import Run
@@ -300,7 +304,8 @@ def root(
     Exit codes: 0 in sync or applied, 1 drift, 2 usage, 3 refused, 65 schema
     files invalid, 66 schema folder missing, 69 database unavailable, 70
     internal error, 73 cannot create, 74 I/O error, 75 locked, 77 permission
-    denied, 78 configuration error.
+    denied, 78 configuration error, 130 interrupted (SIGINT, Ctrl-C), 143
+    stopped (SIGTERM); an interrupted run rolls everything back.
     """
     ctx.obj = _common(ctx, database, schema_dir, fmt, log_format, log_level, timeout, quiet)
 
@@ -318,7 +323,6 @@ def _run(
     showed the change table, so the report does not show it again)."""
     from dbinit import engine, logs
     from dbinit.errors import ConfigError, mask_url
-    from dbinit.render import render
     from dbinit.report import Report
     from dbinit.settings import load_settings
 
@@ -342,8 +346,7 @@ def _run(
             command, mask_url(str(given.get("database_url", ""))), str(given.get("schema_dir", ""))
         )
         report.fail(exc)
-        render(report, fmt, quiet=quiet)
-        raise typer.Exit(report.exit_code) from None
+        raise typer.Exit(_emit(report, fmt, quiet=quiet)) from None
     # --quiet hides logs; otherwise an explicit level wins over the default.
     explicit = settings.log_level if "log_level" in settings.model_fields_set else None
     logs.configure(settings.log_format, "critical" if quiet else explicit)
@@ -357,10 +360,40 @@ def _run(
         retry_attempts=settings.retry_attempts,
         retry_delay_s=settings.retry_delay,
     )
-    report = engine.execute(command, settings, action, touches_database=touches_database)
+    report = engine.execute(
+        command, settings, action, touches_database=touches_database, report_interrupts=True
+    )
     show_changes = not (shown or {}).get("changes")
-    render(report, settings.format, quiet=quiet, show_sql=show_sql, show_changes=show_changes)
-    raise typer.Exit(report.exit_code)
+    raise typer.Exit(
+        _emit(report, settings.format, quiet=quiet, show_sql=show_sql, show_changes=show_changes)
+    )
+
+
+def _emit(
+    report: Report, fmt: str, *, quiet: bool, show_sql: bool = False, show_changes: bool = True
+) -> int:
+    """Write the report to stdout and return the exit code. A report that cannot
+    be written (stdout closed, a full disk, a closed pipe) is an I/O error, 74
+    (DB_009): never a code a pipeline would read as drift."""
+    from dbinit import logs
+    from dbinit.render import render
+
+    try:
+        if sys.stdout is None:  # fd 1 was closed when the process started
+            raise OSError(errno.EBADF, "standard output is closed")
+        render(report, fmt, quiet=quiet, show_sql=show_sql, show_changes=show_changes)
+    except OSError as exc:
+        logs.discard(sys.stdout)
+        logs.log.error(
+            "report.unwritable",
+            error="io_error",
+            error_code="DB_009",
+            exit_code=74,
+            report_exit_code=report.exit_code,
+            message=f"Cannot write the report to standard output: {exc.strerror or exc}",
+        )
+        return 74
+    return report.exit_code
 
 
 def _fallback(value: str | None, allowed: tuple[str, ...], default: str) -> str:
@@ -496,8 +529,9 @@ def repair(
     Asks for confirmation on a terminal; without one it needs --yes.
     """
     from dbinit import engine
+    from dbinit.logs import isatty
 
-    interactive = sys.stdin.isatty() and sys.stderr.isatty()
+    interactive = isatty(sys.stdin) and isatty(sys.stderr)
     shown: dict[str, bool] = {}
 
     def confirm(plan: Any) -> bool:
@@ -512,7 +546,7 @@ def repair(
         backup=not no_backup,
         backup_dir=backup_dir,
         confirm=confirm if interactive else None,
-        progress=_progress() if sys.stderr.isatty() and not given.get("quiet") else None,
+        progress=_progress() if isatty(sys.stderr) and not given.get("quiet") else None,
     )
 
     def action(run: Run, report: Report) -> None:
@@ -531,7 +565,25 @@ def _confirm(plan: Any) -> bool:
     console.print(f"[bold]dbinit repair[/] will run {len(plan.statements)} statement(s):")
     for step in plan.steps:
         console.print(f"  • {shown(step.description)}")
-    return typer.confirm("Apply these changes?", default=False, err=True)
+    return _ask("Apply these changes?")
+
+
+def _ask(question: str) -> bool:
+    """A yes/no question on the terminal (stderr and stdin; stdout keeps only the
+    report). Ctrl-C or Ctrl-D is an answer, no (exit 3, nothing changed); a
+    SIGTERM there still stops the run (exit 143)."""
+    try:  # the question is inside: a Ctrl-C as soon as it shows is still an answer
+        sys.stderr.write(f"{question} [y/N]: ")
+        sys.stderr.flush()
+        answer = sys.stdin.readline()
+    except KeyboardInterrupt as exc:
+        if getattr(exc, "signum", signal.SIGINT) != signal.SIGINT:
+            raise
+        _signals_received.clear()  # answered: the next Ctrl-C stops the run again
+        answer = ""
+    if not answer.endswith("\n"):
+        sys.stderr.write("\n")
+    return answer.strip().lower() in ("y", "yes")
 
 
 def _progress() -> Any:
@@ -584,20 +636,52 @@ def history(
     _run("history", given, partial(engine.history, limit=limit))
 
 
+_signals_received: list[int] = []
+
+
+def _on_signal(signum: int, _frame: object) -> None:
+    """SIGINT and SIGTERM unwind the run like Ctrl-C (the engine rolls back and
+    reports it); a second signal while that clean-up runs is ignored."""
+    if _signals_received:
+        return
+    _signals_received.append(signum)
+    raise Signalled(signum)
+
+
 def main() -> None:
-    """Console-script entry point; a bug still exits 70, never with a bare traceback."""
+    """Console-script entry point; a bug still exits 70, never with a bare traceback.
+
+    Only the CLI handles SIGTERM and SIGINT: the library never installs a
+    signal handler in its host application.
+    """
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _on_signal)
     try:
         app()
     except SystemExit:
         raise
-    except KeyboardInterrupt:
-        sys.stderr.write("dbinit: interrupted\n")
-        sys.exit(130)
+    except KeyboardInterrupt as exc:  # outside a command's run: nothing to roll back
+        code = 128 + int(getattr(exc, "signum", signal.SIGINT))
+        _say(f"dbinit: interrupted by {signal.Signals(code - 128).name}\n")
+        sys.exit(code)
     except Exception as exc:  # pragma: no cover - defensive edge
         import traceback
 
         from dbinit.errors import mask_url
 
-        sys.stderr.write(mask_url(traceback.format_exc()))
-        sys.stderr.write(f"dbinit: internal error: {mask_url(str(exc))}\n")
+        _say(mask_url(traceback.format_exc()))
+        _say(f"dbinit: internal error: {mask_url(str(exc))}\n")
         sys.exit(70)
+
+
+def _say(text: str) -> None:
+    """A last word on stderr, if stderr can still take it."""
+    from dbinit.logs import discard
+
+    if sys.stderr is None:
+        return
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        discard(sys.stderr)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import signal
 import sqlite3
 import time
 import traceback
@@ -38,6 +39,7 @@ from dbinit.errors import (
     DbInitError,
     IntegrityFailed,
     InternalError,
+    Interrupted,
     IOFailure,
     Refused,
     SchemaError,
@@ -86,10 +88,15 @@ def execute(
     action: Callable[[Run, Report], None],
     *,
     touches_database: bool = True,
+    report_interrupts: bool = False,
 ) -> Report:
     """Run `action` for `command`, turning every failure into the report's error.
 
-    `touches_database` False (`validate --schema-only`): no Railway volume warning."""
+    `touches_database` False (`validate --schema-only`): no Railway volume warning.
+    A KeyboardInterrupt (Ctrl-C, or the CLI's SIGTERM handler) has rolled
+    everything back by the time it arrives here; with `report_interrupts` (the
+    CLI) it becomes the report's error, else (the library) it is raised again.
+    """
     started = time.monotonic()
     report = Report(command, mask_url(settings.database_url), settings.schema_dir)
     try:
@@ -113,8 +120,10 @@ def execute(
             action(run, report)
     except DbInitError as exc:
         report.fail(exc)
-    except KeyboardInterrupt:
-        raise
+    except KeyboardInterrupt as exc:
+        if not report_interrupts:
+            raise
+        report.fail(interrupted(exc, report))
     except Exception as exc:  # a bug: the only place a traceback is logged
         log.error(
             "internal.error",
@@ -138,6 +147,21 @@ def execute(
         duration_ms=round(report.duration_ms, 3),
     )
     return report
+
+
+def interrupted(exc: KeyboardInterrupt, report: Report | None = None) -> Interrupted:
+    """The error for a run stopped by a signal: exit 128 + the signal's number."""
+    signum = int(getattr(exc, "signum", signal.SIGINT))
+    name = signal.Signals(signum).name
+    if report is not None and report.applied:
+        outcome = "the changes were already committed"
+    else:
+        outcome = "everything was rolled back; nothing was changed"
+    return Interrupted(
+        f"Interrupted by {name}; {outcome}",
+        details=f"stopped by signal {signum} ({name})",
+        exit_code=128 + signum,
+    )
 
 
 def load_desired(run: Run, *, lint: bool = True) -> Desired:
@@ -681,7 +705,11 @@ def repair(run: Run, report: Report, options: RepairOptions) -> None:
                 Path(report.backup).unlink(missing_ok=True)
                 report.backup = None
             folder = Path(options.backup_dir) if options.backup_dir else None
-            report.backup = str(backup(run.path, folder, options.progress))
+
+            def written(path: Path) -> None:
+                report.backup = str(path)
+
+            backup(run.path, folder, options.progress, written)
 
     try:
         _write(
@@ -700,8 +728,9 @@ def repair(run: Run, report: Report, options: RepairOptions) -> None:
             exc.message += f"; the backup is kept at {report.backup}"
         raise
     except BaseException:
-        # Nothing was changed: a backup of the unchanged file would only be clutter.
-        if report.backup:
+        # Nothing was changed: a backup of the unchanged file would only be clutter
+        # (unless a signal came after the commit: then it is the copy from before).
+        if report.backup and not report.applied:
             Path(report.backup).unlink(missing_ok=True)
             report.backup = None
         raise

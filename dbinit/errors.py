@@ -214,6 +214,23 @@ class InternalError(DbInitError):
     pass
 
 
+class Interrupted(DbInitError):
+    """The run was stopped by SIGINT (exit 130) or SIGTERM (exit 143)."""
+
+    error = "interrupted"
+    error_code = "DB_011"
+    default_exit_code = 130
+
+
+class Signalled(KeyboardInterrupt):
+    """Raised by the CLI's handler for SIGTERM (and SIGINT), so that a stop
+    unwinds like Ctrl-C: every clean-up for KeyboardInterrupt runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
 def sqlite_error_name(exc: BaseException) -> str:
     """The SQLite primary result code name (``SQLITE_BUSY``, …) of an error, or ``""``."""
     name = str(getattr(exc, "sqlite_errorname", "") or "")

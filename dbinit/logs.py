@@ -7,11 +7,12 @@ traceback renderer that shows local variables.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
 from collections.abc import MutableMapping
-from typing import Any
+from typing import IO, Any
 
 import structlog
 
@@ -68,12 +69,19 @@ log = _Log()
 
 
 class _StderrLogger:
-    """Writes each rendered line to whatever `sys.stderr` is at call time."""
+    """Writes each rendered line to whatever `sys.stderr` is at call time. A closed
+    or full stderr drops the line: a log that cannot be written never changes
+    what the command does or the exit code it ends with."""
 
     def msg(self, message: str) -> None:
         stream = sys.stderr
-        stream.write(message + "\n")
-        stream.flush()
+        if stream is None:  # fd 2 was closed when the process started
+            return
+        try:
+            stream.write(message + "\n")
+            stream.flush()
+        except (OSError, ValueError):
+            discard(stream)
 
     debug = info = warning = warn = error = critical = exception = fatal = log = msg
 
@@ -82,11 +90,32 @@ def _stderr_logger(*_: Any) -> _StderrLogger:
     return _StderrLogger()
 
 
+def discard(stream: IO[str] | None) -> None:
+    """Point a broken standard stream's file descriptor at /dev/null, so that
+    nothing written to it later (the interpreter's own flush at exit included,
+    which would turn the exit code into 120) fails again."""
+    if stream is None:
+        return
+    with contextlib.suppress(OSError, ValueError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, stream.fileno())
+        finally:
+            os.close(null)
+
+
+def isatty(stream: IO[str] | None) -> bool:
+    """Whether a standard stream is a terminal (False when it is closed)."""
+    try:
+        return stream is not None and stream.isatty()
+    except (OSError, ValueError):
+        return False
+
+
 def configure(log_format: str, level: str | None) -> None:
     """`level` None: the default, `warning` for console lines on a terminal (a person
     reads them before the report), `info` otherwise (JSON lines for aggregators)."""
-    stream = sys.stderr
-    tty = stream.isatty()
+    tty = isatty(sys.stderr)
     fmt = ("console" if tty else "json") if log_format == "auto" else log_format
     if level is None:
         level = "warning" if tty and fmt == "console" else "info"

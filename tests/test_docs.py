@@ -19,8 +19,8 @@ from tests.conftest import REPO
 README = (REPO / "README.md").read_text(encoding="utf-8")
 CI_RUN = REPO / ".ci" / "run"
 
-# Contract §5 and §3.
-EXIT_CODES = {0, 1, 2, 3, 65, 66, 69, 70, 73, 74, 75, 77, 78}
+# Contract §5 and §3, plus 130/143 for SIGINT/SIGTERM (issue 8, signals).
+EXIT_CODES = {0, 1, 2, 3, 65, 66, 69, 70, 73, 74, 75, 77, 78, 130, 143}
 ENV_VARIABLES = {
     "DBINIT_DATABASE_URL",
     "DBINIT_SCHEMA_DIR",

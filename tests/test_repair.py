@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import sqlite3
 import subprocess
 import sys
@@ -529,9 +531,11 @@ def test_fts5_virtual_table_rebuild_keeps_its_rows(cli, tmp_path: Path) -> None:
 
 def test_a_partial_backup_left_by_a_killed_run_is_cleared(cli, tmp_path: Path) -> None:
     db = make_db(tmp_path / "app.db", LIVE + BASE_DATA)
-    stale = tmp_path / "app.db.20200101T000000Z.bak.partial"
+    # The name a run of this very database gives its copy (TAG: its real path's hash).
+    tag = hashlib.sha256(os.fsencode(db.resolve())).hexdigest()[:8]
+    stale = tmp_path / f"app.db.20200101T000000Z.{tag}-4242-abcdef.bak.partial"
     stale.write_bytes(b"half a copy")
-    (tmp_path / "app.db.20200101T000000Z.bak.partial-journal").write_bytes(b"x")
+    stale.with_name(stale.name + "-journal").write_bytes(b"x")
     keep = tmp_path / "app.db.20200101T000000Z.bak"
     keep.write_bytes(b"an older, complete backup")
     folder = write_schema(tmp_path / "schemas", {"001.sql": base(b="b TEXT")})
