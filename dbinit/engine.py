@@ -52,7 +52,7 @@ from dbinit.export import render_sql, schema_files_for, write_schema_files
 from dbinit.introspect import HISTORY_TABLE, introspect
 from dbinit.logs import log
 from dbinit.model import Schema
-from dbinit.plan import Mode, Plan, Policy, Step, make_plan
+from dbinit.plan import ON_HISTORY, Mode, Plan, Policy, Step, make_plan
 from dbinit.report import APPLIED, DRIFT, IN_SYNC, PLANNED, Report
 from dbinit.settings import (
     Settings,
@@ -447,7 +447,8 @@ def refusal(plan: Plan, command: str) -> Refused:
     if command == "init":
         return Refused(
             f"init applies only safe changes; {len(plan.blocked)} change(s) need "
-            f"`dbinit repair`: {names}",
+            f"`dbinit repair`: {names}"
+            + ("" if ON_HISTORY not in plan.blocked_reason else f" ({ON_HISTORY})"),
             details="nothing was changed; run `dbinit repair --dry-run` to see the rebuild plan",
         )
     return Refused(f"{plan.blocked_reason}: {names}", details="nothing was changed")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from dbinit.diff import Change, Kind, Safety
+from dbinit.introspect import HISTORY_TABLE
 from dbinit.model import Column, Index, Schema, Table, Trigger
 from dbinit.sqltext import (
     create_head,
@@ -148,6 +149,10 @@ def make_plan(changes: list[Change], desired: Schema, live: Schema, policy: Poli
         blocked = tuple(c for c in annotated if c.safety is Safety.REBUILD)
         reason = "needs `dbinit repair` (init applies only safe changes)" if blocked else ""
         steps = tuple(s for s in full if all(c.safety is Safety.SAFE for c in s.changes))
+        on_history = _on_history(skipped) if steps else ()
+        if on_history:
+            blocked += on_history
+            reason = "; ".join(r for r in (reason, ON_HISTORY) if r)
         return Plan(steps, skipped, blocked, reason, annotated, _fk_tables(steps, desired))
     original = {id(a): c for a, c in zip(annotated, changes, strict=True)}
     pruned = [
@@ -178,6 +183,10 @@ def make_plan(changes: list[Change], desired: Schema, live: Schema, policy: Poli
             "or remove them with --prune"
         )
     kept = () if policy.prune else tuple(c for c in annotated if _is_extra(c))
+    on_history = _on_history(kept) if full else ()
+    if on_history:
+        blocked_list += on_history
+        reasons.append(ON_HISTORY)
     return Plan(
         tuple(full),
         kept,
@@ -186,6 +195,19 @@ def make_plan(changes: list[Change], desired: Schema, live: Schema, policy: Poli
         annotated,
         _fk_tables(full, desired),
     )
+
+
+ON_HISTORY = (
+    f"an object on dbinit's history table {HISTORY_TABLE} would run inside the transaction "
+    "that records this run: `dbinit repair --prune` drops it"
+)
+
+
+def _on_history(kept: tuple[Change, ...]) -> tuple[Change, ...]:
+    """Kept extras on (or named like) the history table: recording a run would
+    meet them (apply.py refuses under the lock too), so a plan that writes and
+    keeps them is refused up front, dry runs included."""
+    return tuple(c for c in kept if HISTORY_TABLE in (fold(c.table), fold(c.name)))
 
 
 def _annotate(c: Change, loses: str | None, stuck: str | None, *, kept: bool) -> str:

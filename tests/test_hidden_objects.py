@@ -140,7 +140,8 @@ def test_view_named_like_history_with_instead_of_trigger_never_runs(cli, tmp_pat
     assert res.exit_code == 3, res.stdout
     err = res.json()["error"]
     assert err["error_code"] == "DB_007"
-    assert "wipe_via_view" in err["message"] + (err["details"] or "")
+    # refused before the lock (the plan keeps the view its trigger is on), naming the view
+    assert "_dbinit_history (extra_view)" in err["message"], err
     assert _rows(db) == ROWS
     assert digest(db) == before
     # the trigger goes with its view: one DROP, and the history table takes the name
@@ -206,3 +207,23 @@ def test_objects_on_a_dropped_virtual_tables_shadow_tables_go_with_it(cli, tmp_p
     )  # fmt: skip
     assert res.exit_code == 0, res.stdout
     assert _objects(db) == {("table", "items"), ("table", "_dbinit_history")}
+
+
+def test_dry_runs_refuse_like_the_real_run_while_a_trigger_is_on_history(
+    cli, tmp_path: Path
+) -> None:
+    """`--dry-run` exits with the code the real run would have: a trigger on the
+    history table makes `init` and `repair` (without --prune) refuse, so their
+    dry runs say 3 too, naming the trigger; with --prune the dry run plans its drop."""
+    db, schemas = _seeded(cli, tmp_path, WIPE)
+    before = digest(db)
+    for args in (("init",), ("repair",)):
+        res = cli(*args, "--dry-run", "--format", "json", "-d", str(db), "-s", str(schemas))
+        assert res.exit_code == 3, res.stdout
+        err = res.json()["error"]
+        assert err["error_code"] == "DB_007" and "wipe_items" in err["message"], err
+    res = cli("repair", "--dry-run", "--prune", "-f", "json", "-d", str(db), "-s", str(schemas))
+    assert res.exit_code == 0, res.stdout
+    assert any("DROP TRIGGER" in sql for c in res.json()["changes"] for sql in c["sql"])
+    assert digest(db) == before
+    assert _rows(db) == ROWS
