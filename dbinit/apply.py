@@ -142,13 +142,56 @@ def open_read(path: Path, until: float) -> sqlite3.Connection | None:
         return None
     if not os.access(path, os.R_OK):
         raise PermissionDenied(f"Permission denied: cannot read {path}")
-    uri = "file:" + urllib.parse.quote(os.fsencode(path.absolute())) + "?mode=ro"
+    conn = _connect(path, "ro", until)
+    try:
+        # The first read meets what a crashed writer left behind.
+        conn.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        if getattr(exc, "sqlite_errorname", "") != "SQLITE_READONLY_ROLLBACK":
+            raise
+        recover_hot_journal(path, until)
+        conn = _connect(path, "ro", until)
+    return conn
+
+
+def _connect(path: Path, mode: str, until: float) -> sqlite3.Connection:
+    """A connection by URI (`mode=ro` or `rw`: never creates the file)."""
+    uri = "file:" + urllib.parse.quote(os.fsencode(path.absolute())) + f"?mode={mode}"
     try:
         conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
         conn.execute(f"PRAGMA busy_timeout = {Retry.ms_until(until)}")
     except sqlite3.Error as exc:
         raise from_sqlite(exc, path) from None
     return conn
+
+
+def recover_hot_journal(path: Path, until: float) -> None:
+    """Roll back the hot journal of a writer that crashed mid-transaction.
+
+    A read-only connection cannot (SQLITE_READONLY_ROLLBACK); the first read
+    of a read-write one does, as SQLite's own recovery: the file returns to its
+    last committed state and no schema is written.
+    """
+    journal = Path(f"{path}-journal")
+    if not os.access(path, os.W_OK) or not os.access(path.absolute().parent, os.W_OK | os.X_OK):
+        raise PermissionDenied(
+            f"Database {path} has a hot journal {journal} left by a writer that crashed, "
+            "and rolling it back needs write access to the file and its folder",
+            details="run `dbinit init` (or open the database read-write once) as a user "
+            "who can write there; SQLite then rolls the journal back",
+        )
+    conn = _connect(path, "rw", until)
+    try:
+        conn.execute("PRAGMA schema_version").fetchone()
+    finally:
+        conn.close()
+    log.warning(
+        "database.recovered",
+        journal=str(journal),
+        message="rolled back the hot journal of a writer that crashed (SQLite's own "
+        "recovery: the last committed state, no schema change)",
+    )
 
 
 def open_write(path: Path) -> tuple[sqlite3.Connection, bool]:

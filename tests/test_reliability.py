@@ -1069,3 +1069,102 @@ def test_concurrent_inits_apply_each_change_once(start: str, tmp_path: Path) -> 
             "wall_s": round(max(res.elapsed for res in results), 3),
         },
     )
+
+
+# --- 6. a crashed app's hot journal (issue 8 §2) -------------------------------------
+
+HOT_ITEMS_SQL = "CREATE TABLE items (id INTEGER PRIMARY KEY, note TEXT);\n"
+HOT_ROWS = 2_000
+# command: (arguments after `dbinit`, declared schema, expected status)
+HOT_JOURNAL_COMMANDS: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "check": (("check",), HOT_ITEMS_SQL, "in_sync"),
+    "validate": (("validate",), HOT_ITEMS_SQL, "in_sync"),
+    "init": (("init",), HOT_ITEMS_SQL + NEW_TABLE_SQL, "applied"),
+    "repair": (("repair", "--yes"), HOT_ITEMS_SQL.replace("note TEXT", "note BLOB"), "applied"),
+    "inspect": (("inspect",), HOT_ITEMS_SQL, "in_sync"),
+    "history": (("history",), HOT_ITEMS_SQL, "in_sync"),
+}
+
+
+def hot_notes(db: Path) -> list[tuple[int, str]]:
+    conn = connect(db)
+    try:
+        return conn.execute("SELECT id, note FROM items ORDER BY id").fetchall()
+    finally:
+        conn.close()
+
+
+def crash_mid_write(db: Path) -> list[tuple[int, str]]:
+    """A committed `items` table, then an app SIGKILLed inside a transaction that
+    rewrote it: returns the committed rows. Only read-only opens after the kill."""
+    conn = connect(db)
+    try:
+        conn.executescript(
+            HOT_ITEMS_SQL
+            + "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s "
+            + f"WHERE i < {HOT_ROWS}) INSERT INTO items SELECT i, printf('note %d', i) FROM s;"
+        )
+        committed = conn.execute("SELECT id, note FROM items ORDER BY id").fetchall()
+    finally:
+        conn.close()
+    app = subprocess.Popen(
+        [sys.executable, str(HELPERS / "crash_writer.py"), str(db)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=child_env(),
+    )
+    assert app.stdout is not None
+    ready = app.stdout.readline().strip()
+    os.kill(app.pid, signal.SIGKILL)  # it sleeps inside the transaction: no race
+    app.communicate(timeout=CHILD_TIMEOUT)
+    assert ready == "ready", f"the crashing app did not start: {ready!r}"
+    assert app.returncode == -signal.SIGKILL
+    journal = Path(f"{db}-journal")
+    assert journal.exists() and journal.stat().st_size > 0, "no hot journal was left"
+    # The oracle that the journal is hot: a read-only open must refuse to read.
+    probe = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        with pytest.raises(sqlite3.OperationalError) as err:
+            probe.execute("SELECT count(*) FROM items").fetchone()
+    finally:
+        probe.close()
+    assert getattr(err.value, "sqlite_errorname", "") == "SQLITE_READONLY_ROLLBACK"
+    return committed
+
+
+@pytest.mark.parametrize("command", list(HOT_JOURNAL_COMMANDS))
+def test_a_crashed_apps_hot_journal_is_rolled_back_and_the_command_goes_on(
+    command: str, tmp_path: Path
+) -> None:
+    args, sql, status = HOT_JOURNAL_COMMANDS[command]
+    db = tmp_path / "app.db"
+    write_schema(tmp_path / "schemas", {"001.sql": sql})
+    committed = crash_mid_write(db)
+
+    res = dbinit(tmp_path, *args, "--format", "json", "--log-format", "json")
+    assert res.code == 0, res.explain()
+    no_traceback(res)
+    assert res.json()["status"] == status, res.explain()
+    assert "database.recovered" in res.stderr, res.explain()
+    assert "app.db-journal" in res.stderr
+    journal = Path(f"{db}-journal")
+    assert not journal.exists() or journal.stat().st_size == 0
+    assert integrity(db) == ["ok"]
+    assert hot_notes(db) == committed, "the crashed app's uncommitted rows are visible"
+    again = dbinit(tmp_path, "check", "--format", "json")
+    assert again.code == 0, again.explain()
+
+
+def test_a_crashed_apps_hot_journal_does_not_stop_the_library_call(tmp_path: Path) -> None:
+    import dbinit as library
+
+    db = tmp_path / "app.db"
+    folder = write_schema(tmp_path / "schemas", {"001.sql": HOT_ITEMS_SQL + NEW_TABLE_SQL})
+    committed = crash_mid_write(db)
+    report = library.ensure_database_ready(database=db, schema_dir=folder)
+    assert report.status == "applied", report.to_dict()
+    assert integrity(db) == ["ok"]
+    assert hot_notes(db) == committed
+    assert "deploy_marker" in {name for _, name, _ in schema_state(db)}
