@@ -121,6 +121,35 @@ def begin_immediate(conn: sqlite3.Connection, until: float) -> None:
         pause = min(pause * 1.5, 0.005)
 
 
+# How long COMMIT may keep the app's new readers out while it waits for the old
+# ones to finish (rollback-journal mode), before it gives the attempt up; and how
+# long it then lets them in before the next attempt (a waiting reader's busy
+# handler looks again every 100 ms).
+READER_WINDOW = 0.5
+READER_GAP = 0.25
+
+
+def commit(conn: sqlite3.Connection, deadline: float) -> None:
+    """COMMIT, waiting for the readers of a rollback-journal database to finish.
+
+    While COMMIT waits, SQLite holds the PENDING lock, which keeps every *new*
+    reader out: so the wait ends after READER_WINDOW (or at the overall
+    deadline) with the busy error, the caller rolls back (letting the readers
+    in) and retries. In WAL mode COMMIT never waits for readers.
+    """
+    give_up = min(deadline, time.monotonic() + READER_WINDOW)
+    pause = 0.0005
+    while True:
+        try:
+            conn.execute("COMMIT")
+            return
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc) or time.monotonic() + pause >= give_up:
+                raise
+        time.sleep(pause * random.uniform(0.5, 1.5))
+        pause = min(pause * 1.5, 0.005)
+
+
 def _check_path(path: Path) -> bool:
     """Whether the database file exists; errors for paths that cannot be one."""
     try:
@@ -304,12 +333,14 @@ def apply_plan(
     """
 
     def attempt(until: float) -> Applied:
+        # Inside the transaction SQLite's busy handler stays off (`begin_immediate`
+        # sets busy_timeout 0): its timeout would restart at every wait. A cache
+        # spill that meets readers is skipped (the cache grows); COMMIT waits in
+        # `commit`, bounded by a short window and the overall time limit.
         begin_immediate(conn, until)
-        # Inside the transaction (a COMMIT waiting for readers to finish), SQLite's
-        # own handler may wait up to the overall time limit.
-        conn.execute(f"PRAGMA busy_timeout = {Retry.ms_until(retry.deadline)}")
         locked = time.perf_counter()
         timings: list[tuple[str, float]] = []
+        committing = False
         try:
             plan = replan(conn)
             if plan.blocked or plan.is_empty():
@@ -325,16 +356,19 @@ def apply_plan(
             applied = {id(c) for step in plan.steps for c in step.changes}
             _record(conn, history, ran, len(applied))
             t0 = time.perf_counter()
-            conn.execute("COMMIT")
+            committing = True
+            commit(conn, retry.deadline)
             commit_ms, held_ms = _ms(t0), _ms(locked)
             _log_statements(timings)
             log.info(
                 "apply.committed", statements=len(ran), commit_ms=commit_ms, lock_held_ms=held_ms
             )
             return Applied(plan, ran)
-        except BaseException:
+        except BaseException as exc:
             roll_back(conn)
             _log_statements(timings, rolled_back=True)
+            if committing and is_busy(exc):  # let the readers COMMIT kept out in first
+                time.sleep(max(0.0, min(READER_GAP, retry.remaining())))
             raise
 
     try:
@@ -350,6 +384,8 @@ def apply_plan(
     except OSError as exc:
         raise from_os(exc, path) from None
     finally:
+        with contextlib.suppress(sqlite3.Error):  # for the verification that follows
+            conn.execute(f"PRAGMA busy_timeout = {max(Retry.ms_until(retry.deadline), 1000)}")
         if rebuild:
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("PRAGMA legacy_alter_table = OFF")

@@ -1168,3 +1168,191 @@ def test_a_crashed_apps_hot_journal_does_not_stop_the_library_call(tmp_path: Pat
     assert integrity(db) == ["ok"]
     assert hot_notes(db) == committed
     assert "deploy_marker" in {name for _, name, _ in schema_state(db)}
+
+
+# --- 7. fair locking: the app's readers (issue 8 §6) ---------------------------------
+
+READ_HOLD_S = 0.1  # each read transaction of the app
+READER_THREADS = 1  # one connection; threads of one process share its read lock (see README)
+READER_BUSY_MS = 5000  # the app's own busy_timeout, as a production app sets it
+# Lock retries fast enough for a test, the overall limit well above the readers' busy_timeout.
+FAIR_ENV = {"DBINIT_RETRY_ATTEMPTS": "3", "DBINIT_RETRY_DELAY": "0.2"}
+FAIR_TIMEOUT_S = "10"
+
+
+@dataclass
+class Readers:
+    """The live app's readers: `helpers/readers.py` against the database."""
+
+    db: Path
+    folder: Path
+    name: str = "readers"
+    hold: float = READ_HOLD_S
+    threads: int = READER_THREADS
+    proc: subprocess.Popen[str] | None = None
+    result: dict[str, Any] = field(default_factory=dict)
+
+    def __enter__(self) -> Readers:
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                str(HELPERS / "readers.py"),
+                str(self.db),
+                str(self.folder / f"stop-{self.name}"),
+                str(self.folder / f"{self.name}.json"),
+                str(self.hold),
+                str(self.threads),
+                str(READER_BUSY_MS),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=child_env(),
+        )
+        assert self.proc.stdout is not None
+        first = self.proc.stdout.readline().strip()
+        if first != "ready":
+            self.stop()
+            pytest.fail(f"{self.name} did not start: {first!r} {self.result}")
+        return self
+
+    def stop(self) -> None:
+        assert self.proc is not None
+        if self.proc.returncode is not None:
+            return
+        (self.folder / f"stop-{self.name}").touch()
+        try:
+            _, err = self.proc.communicate(timeout=CHILD_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            _, err = self.proc.communicate()
+        assert self.proc.returncode == 0, err
+        self.result = json.loads((self.folder / f"{self.name}.json").read_text(encoding="utf-8"))
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stalls_between(self, start: float, end: float) -> list[float]:
+        pairs = zip(self.result["read_times"], self.result["stalls"], strict=True)
+        return [s for t, s in pairs if start <= t <= end]
+
+
+FAIR_PHASES = {
+    "init adds a table": (("init",), APP_EVENTS_SQL + NEW_TABLE_SQL),
+    "repair rebuilds the readers' table": (
+        ("repair", "--yes"),
+        APP_EVENTS_SQL.replace("payload TEXT", "payload TEXT COLLATE NOCASE") + NEW_TABLE_SQL,
+    ),
+}
+
+
+@pytest.mark.parametrize("journal", JOURNALS)
+def test_app_readers_in_100ms_transactions_never_fail_while_dbinit_commits(
+    journal: str, tmp_path: Path
+) -> None:
+    db = app_db(tmp_path / "app.db", journal)
+    phases: list[dict[str, Any]] = []
+    with Readers(db, tmp_path) as readers:
+        for i, (name, (command, sql)) in enumerate(FAIR_PHASES.items()):
+            schemas = write_schema(tmp_path / f"schemas-{i}", {"001.sql": sql})
+            t0 = time.time()
+            res = dbinit(
+                tmp_path,
+                *command,
+                "-s",
+                str(schemas),
+                "--timeout",
+                FAIR_TIMEOUT_S,
+                "--format",
+                "json",
+                env=child_env(**FAIR_ENV),
+            )
+            phases.append({"phase": name, "start": t0, "end": time.time(), "run": res})
+            no_traceback(res)
+            assert res.code == 0, f"{name}: {res.explain()}"
+            assert res.json()["status"] == "applied", name
+        readers.stop()
+    assert readers.result["errors"] == [], readers.result["errors"]
+    assert readers.result["reads"] > 0
+    assert integrity(db) == ["ok"]
+    check = dbinit(tmp_path, "check", "-s", str(tmp_path / "schemas-1"), "--format", "json")
+    assert check.code == 0, check.explain()
+    publish(
+        f"fair_locking/readers/{journal}",
+        {
+            "journal_mode": journal,
+            "read_hold_s": READ_HOLD_S,
+            "reader_threads": READER_THREADS,
+            "reads": readers.result["reads"],
+            "reader_errors": len(readers.result["errors"]),
+            "reader_max_stall_s": round(readers.result["max_stall_s"], 4),
+            "phases": [
+                {
+                    "phase": p["phase"],
+                    "dbinit_s": round(p["run"].elapsed, 3),
+                    "reader_max_stall_s": round(
+                        max(readers.stalls_between(p["start"], p["end"] + 0.5), default=0.0), 4
+                    ),
+                }
+                for p in phases
+            ],
+        },
+    )
+
+
+@pytest.mark.parametrize("journal", JOURNALS)
+def test_a_read_that_never_ends_does_not_stall_the_apps_other_readers(
+    journal: str, tmp_path: Path
+) -> None:
+    """In rollback-journal mode COMMIT must wait for every reader, and while it
+    waits it keeps new readers out: dbinit gives each wait up after a short
+    window (rolling back, letting the readers in) and exits 75 within the time
+    limit when the old reader never finishes. In WAL mode readers never block
+    COMMIT: init applies."""
+    db = app_db(tmp_path / "app.db", journal)
+    write_schema(tmp_path / "schemas", {"001.sql": APP_EVENTS_SQL + NEW_TABLE_SQL})
+    before = schema_state(db)
+    with (
+        Readers(db, tmp_path, name="long-reader", hold=3600, threads=1) as long_reader,
+        Readers(db, tmp_path) as readers,
+    ):
+        res = dbinit(
+            tmp_path,
+            "init",
+            "--timeout",
+            FAIR_TIMEOUT_S,
+            "--format",
+            "json",
+            env=child_env(**FAIR_ENV),
+        )
+        readers.stop()
+        long_reader.stop()
+    no_traceback(res)
+    assert readers.result["errors"] == [], (readers.result["errors"], res.explain())
+    assert long_reader.result["errors"] == []
+    if journal == "delete":
+        assert res.code == 75, res.explain()
+        error = res.json()["error"]
+        assert error["error_code"] == "DB_002"
+        assert isinstance(error["retry_after"], int) and error["retry_after"] >= 1
+        assert res.json()["applied"] == []
+        assert schema_state(db) == before, "something was applied"
+    else:
+        assert res.code == 0, res.explain()
+        assert res.json()["status"] == "applied"
+    assert integrity(db) == ["ok"]
+    again = dbinit(tmp_path, "init", "--format", "json")  # the reader is gone: converges
+    assert again.code == 0, again.explain()
+    assert dbinit(tmp_path, "check", "--format", "json").code == 0
+    publish(
+        f"fair_locking/endless_reader/{journal}",
+        {
+            "journal_mode": journal,
+            "timeout_s": float(FAIR_TIMEOUT_S),
+            "exit_code": res.code,
+            "elapsed_s": round(res.elapsed, 3),
+            "reader_max_stall_s": round(readers.result["max_stall_s"], 4),
+            "reads": readers.result["reads"],
+        },
+    )
