@@ -223,8 +223,12 @@ def recover_hot_journal(path: Path, until: float) -> None:
     )
 
 
-def open_write(path: Path) -> tuple[sqlite3.Connection, bool]:
-    """Open for writing, creating parent folders and the file; (conn, created)."""
+FileId = tuple[int, int]  # (st_dev, st_ino)
+
+
+def open_write(path: Path) -> tuple[sqlite3.Connection, FileId | None]:
+    """Open for writing, creating parent folders and the file; (conn, created):
+    `created` identifies the file when this call created it, else None."""
     parent = path.parent
     if not parent.exists():
         try:
@@ -238,11 +242,29 @@ def open_write(path: Path) -> tuple[sqlite3.Connection, bool]:
         raise PermissionDenied(f"Database {path} is read-only")
     if not existed and not os.access(parent, os.W_OK):
         raise PermissionDenied(f"Cannot create database {path}: folder {parent} is read-only")
+    created = None if existed else _create(path)
     try:
         conn = sqlite3.connect(os.fspath(path), isolation_level=None, check_same_thread=False)
     except sqlite3.Error as exc:
         raise from_sqlite(exc, path) from None
-    return conn, not existed
+    return conn, created
+
+
+def _create(path: Path) -> FileId | None:
+    """Create the empty file as SQLite would (mode 0644), exclusively: its identity,
+    or None when another process created it first (it is then theirs)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        _check_path(path)
+        return None
+    except OSError as exc:
+        raise from_os(exc, path) from None
+    try:
+        st = os.fstat(fd)
+    finally:
+        os.close(fd)
+    return st.st_dev, st.st_ino
 
 
 class Progress(Protocol):
@@ -564,14 +586,18 @@ def _record(
     )
 
 
-def discard_if_new(path: Path, created: bool) -> None:
-    """Remove a database file this run created and left empty (nothing was written)."""
-    if not created:
+def discard_if_new(path: Path, created: FileId | None) -> None:
+    """Remove the database file this run created (`created`, from `open_write`) if
+    it is still that very file (device and inode), still empty, and no journal,
+    WAL or shared-memory file shows another process writing into it."""
+    if created is None:
         return
     try:
-        if path.stat().st_size == 0:
-            path.unlink()
-            for suffix in ("-journal", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        st = path.stat()
+        if (st.st_dev, st.st_ino) != created or st.st_size != 0:
+            return
+        if any(Path(f"{path}{suffix}").exists() for suffix in ("-journal", "-wal", "-shm")):
+            return
+        path.unlink()
     except OSError:
         pass

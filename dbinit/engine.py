@@ -256,7 +256,7 @@ def _write(
     prior: tuple[int | None, Plan] | None = None,
 ) -> None:
     conn, created = open_write(run.path)
-    log.info("database.opened", mode="read-write", created=created)
+    log.info("database.opened", mode="read-write", created=created is not None)
 
     def replan(c: sqlite3.Connection) -> Plan:
         # Under the lock: an unchanged schema cookie proves the live schema is the

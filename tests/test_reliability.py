@@ -1356,3 +1356,71 @@ def test_a_read_that_never_ends_does_not_stall_the_apps_other_readers(
             "reads": readers.result["reads"],
         },
     )
+
+
+# --- 8. an init that loses the race to create the file (issue 8 §7) ------------------
+
+CREATOR = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+conn.execute("CREATE TABLE theirs (id INTEGER PRIMARY KEY, note TEXT)")
+conn.execute("INSERT INTO theirs (note) VALUES ('written by the process that created the file')")
+print("locked", flush=True)
+sys.stdin.read()
+conn.execute("COMMIT")
+print("committed", flush=True)
+"""
+
+
+def test_init_that_loses_the_race_to_create_the_file_never_deletes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process creates the file (and holds its first write transaction)
+    between init's look for the file and its open: init then fails on the lock
+    (75), and must not remove a file it did not create."""
+    import dbinit as library
+    from dbinit import apply
+
+    db = tmp_path / "app.db"
+    folder = write_schema(tmp_path / "schemas", {"001.sql": NEW_TABLE_SQL})
+    other: list[subprocess.Popen[str]] = []
+    real_check = apply._check_path
+
+    def racing_check(path: Path) -> bool:
+        found = real_check(path)
+        if not found and not other and sys._getframe(1).f_code.co_name == "open_write":
+            proc = subprocess.Popen(
+                [sys.executable, "-c", CREATOR, str(db)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=child_env(),
+            )
+            other.append(proc)
+            assert proc.stdout is not None
+            assert proc.stdout.readline().strip() == "locked"
+        return found
+
+    monkeypatch.setattr(apply, "_check_path", racing_check)
+    try:
+        with pytest.raises(library.DbInitError) as err:
+            library.ensure_database_ready(database=db, schema_dir=folder, timeout=2)
+    finally:
+        assert other, "the race was not staged"
+        out, errs = other[0].communicate(input="", timeout=CHILD_TIMEOUT)
+    assert err.value.exit_code == 75, err.value.to_dict()
+    assert other[0].returncode == 0, errs
+    assert "committed" in out
+    assert db.exists(), "init deleted the file another process created"
+    conn = connect(db)
+    try:
+        assert conn.execute("SELECT note FROM theirs").fetchall() == [
+            ("written by the process that created the file",)
+        ]
+    finally:
+        conn.close()
+    monkeypatch.undo()
+    library.ensure_database_ready(database=db, schema_dir=folder)
+    assert {"theirs", "deploy_marker"} <= {name for _, name, _ in schema_state(db)}
