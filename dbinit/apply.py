@@ -177,10 +177,42 @@ def open_read(path: Path, until: float) -> sqlite3.Connection | None:
         conn.execute("PRAGMA schema_version").fetchone()
     except sqlite3.OperationalError as exc:
         conn.close()
-        if getattr(exc, "sqlite_errorname", "") != "SQLITE_READONLY_ROLLBACK":
+        name = getattr(exc, "sqlite_errorname", "")
+        if name == "SQLITE_CANTOPEN" and _on_read_only_fs(path):
+            return _open_immutable(path, until)
+        if name != "SQLITE_READONLY_ROLLBACK":
             raise
         recover_hot_journal(path, until)
         conn = _connect(path, "ro", until)
+    return conn
+
+
+def _on_read_only_fs(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def _open_immutable(path: Path, until: float) -> sqlite3.Connection:
+    """A WAL database on a read-only filesystem: SQLite cannot create its `-shm`,
+    but nothing can write the file either, so it is read as immutable — unless
+    its WAL holds committed changes, which only the `-shm` lets SQLite read."""
+    wal = Path(f"{path}-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise ConnectionFailed(
+            f"Database {path} is on a read-only filesystem and its write-ahead log {wal} "
+            f"holds changes SQLite cannot read without {path}-shm",
+            details="mount the filesystem read-write and open the database once (any dbinit "
+            "command does): SQLite then checkpoints the log into the file",
+        )
+    conn = _connect(path, "ro&immutable=1", until)
+    try:
+        conn.execute("PRAGMA schema_version").fetchone()
+    except BaseException:
+        conn.close()
+        raise
+    log.info("database.immutable", reason="WAL database on a read-only filesystem")
     return conn
 
 
@@ -239,6 +271,8 @@ def open_write(path: Path) -> tuple[sqlite3.Connection, FileId | None]:
         raise from_os(NotADirectoryError(20, "Not a directory"), parent, creating_parent=True)
     existed = _check_path(path)
     if existed and not os.access(path, os.W_OK):
+        if _on_read_only_fs(path):
+            raise PermissionDenied(f"Database {path} is on a read-only filesystem")
         raise PermissionDenied(f"Database {path} is read-only")
     if not existed and not os.access(parent, os.W_OK):
         raise PermissionDenied(f"Cannot create database {path}: folder {parent} is read-only")

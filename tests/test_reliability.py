@@ -1424,3 +1424,126 @@ def test_init_that_loses_the_race_to_create_the_file_never_deletes_it(
     monkeypatch.undo()
     library.ensure_database_ready(database=db, schema_dir=folder)
     assert {"theirs", "deploy_marker"} <= {name for _, name, _ in schema_state(db)}
+
+
+# --- 9. a WAL database on a read-only filesystem (issue 9 §5) ------------------------
+
+
+@pytest.fixture
+def read_only_mount(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
+    """(src, ro): `ro` is a read-only bind mount of `src`, a real read-only
+    filesystem (EROFS, `ST_RDONLY`) as root can make one; skipped otherwise
+    (chmod does not stop root, and `chattr` would not be a read-only filesystem)."""
+    src, ro = tmp_path / "src", tmp_path / "ro"
+    src.mkdir()
+    ro.mkdir()
+    mount = shutil.which("mount")
+    if os.geteuid() != 0 or mount is None:
+        pytest.skip("a read-only bind mount needs root and mount(8)")
+    made = subprocess.run([mount, "--bind", str(src), str(ro)], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot bind-mount here: {made.stderr.strip()}")
+    try:
+        ro_made = subprocess.run(
+            [mount, "-o", "remount,ro,bind", str(ro)], capture_output=True, text=True
+        )
+        if ro_made.returncode != 0:
+            pytest.skip(f"cannot remount read-only here: {ro_made.stderr.strip()}")
+        assert os.statvfs(ro).f_flag & os.ST_RDONLY
+        yield src, ro
+    finally:
+        subprocess.run(["umount", "-l", str(ro)], check=False)
+
+
+def wal_app_db(path: Path, sql: str = HOT_ITEMS_SQL) -> Path:
+    conn = connect(path)
+    try:
+        conn.executescript(sql + "INSERT INTO items (note) VALUES ('a'), ('b');")
+    finally:
+        conn.close()
+    set_journal(path, "wal")
+    return path
+
+
+@pytest.mark.parametrize("command", ["check", "validate", "inspect", "history"])
+def test_read_only_commands_read_a_wal_database_on_a_read_only_filesystem(
+    command: str, read_only_mount: tuple[Path, Path], tmp_path: Path
+) -> None:
+    src, ro = read_only_mount
+    wal_app_db(src / "app.db")
+    write_schema(tmp_path / "schemas", {"001.sql": HOT_ITEMS_SQL})
+    before = sha256(src / "app.db")
+    res = dbinit(tmp_path, command, "-d", str(ro / "app.db"), "--format", "json")
+    assert res.code == 0, res.explain()
+    no_traceback(res)
+    assert res.json()["status"] == "in_sync"
+    if command == "inspect":
+        assert "CREATE TABLE items" in res.stdout
+    assert sorted(p.name for p in src.iterdir()) == ["app.db"]
+    assert sha256(src / "app.db") == before
+
+
+@pytest.mark.parametrize("args", [("init",), ("repair", "--yes")], ids=["init", "repair"])
+def test_writing_commands_refuse_a_wal_database_on_a_read_only_filesystem_with_77(
+    args: tuple[str, ...], read_only_mount: tuple[Path, Path], tmp_path: Path
+) -> None:
+    src, ro = read_only_mount
+    wal_app_db(src / "app.db")
+    sql = (
+        HOT_ITEMS_SQL + NEW_TABLE_SQL
+        if args[0] == "init"
+        else HOT_ITEMS_SQL.replace("note TEXT", "note BLOB")
+    )
+    write_schema(tmp_path / "schemas", {"001.sql": sql})
+    before = sha256(src / "app.db")
+    res = dbinit(tmp_path, *args, "-d", str(ro / "app.db"), "--format", "json")
+    assert res.code == 77, res.explain()
+    no_traceback(res)
+    error = res.json()["error"]
+    assert error["error_code"] == "DB_003"
+    assert "read-only filesystem" in error["message"]
+    assert sorted(p.name for p in src.iterdir()) == ["app.db"]
+    assert sha256(src / "app.db") == before
+
+
+def test_a_wal_left_by_a_crashed_app_on_a_read_only_filesystem(
+    read_only_mount: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Committed changes still in the WAL: read through the `-shm` when it is
+    there (never ignored, as an immutable open would); without it, a clear 69
+    naming the log."""
+    src, ro = read_only_mount
+    db = wal_app_db(src / "app.db")
+    app = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3, sys, time\n"
+            "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+            "c.execute('PRAGMA wal_autocheckpoint = 0')\n"
+            f"c.execute({NEW_TABLE_SQL.strip()!r})\n"
+            "print('ready', flush=True)\n"
+            "time.sleep(3600)\n",
+            str(db),
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=child_env(),
+    )
+    assert app.stdout is not None
+    ready = app.stdout.readline().strip()
+    os.kill(app.pid, signal.SIGKILL)
+    app.communicate(timeout=CHILD_TIMEOUT)
+    assert ready == "ready"
+    assert Path(f"{db}-wal").stat().st_size > 0
+    write_schema(tmp_path / "schemas", {"001.sql": HOT_ITEMS_SQL + NEW_TABLE_SQL})
+    res = dbinit(tmp_path, "check", "-d", str(ro / "app.db"), "--format", "json")
+    assert res.code == 0, res.explain()  # deploy_marker, committed in the WAL, is seen
+
+    Path(f"{db}-shm").unlink()
+    res = dbinit(tmp_path, "check", "-d", str(ro / "app.db"), "--format", "json")
+    assert res.code == 69, res.explain()
+    no_traceback(res)
+    assert res.json()["error"]["error_code"] == "DB_001"
+    assert "app.db-wal" in res.json()["error"]["message"]
