@@ -123,6 +123,35 @@ def begin_immediate(conn: sqlite3.Connection, until: float) -> None:
         pause = min(pause * 1.5, 0.005)
 
 
+# How long COMMIT may keep the app's new readers out while it waits for the old
+# ones to finish (rollback-journal mode), before it gives the attempt up; and how
+# long it then lets them in before the next attempt (a waiting reader's busy
+# handler looks again every 100 ms).
+READER_WINDOW = 0.5
+READER_GAP = 0.25
+
+
+def commit(conn: sqlite3.Connection, deadline: float) -> None:
+    """COMMIT, waiting for the readers of a rollback-journal database to finish.
+
+    While COMMIT waits, SQLite holds the PENDING lock, which keeps every *new*
+    reader out: so the wait ends after READER_WINDOW (or at the overall
+    deadline) with the busy error, the caller rolls back (letting the readers
+    in) and retries. In WAL mode COMMIT never waits for readers.
+    """
+    give_up = min(deadline, time.monotonic() + READER_WINDOW)
+    pause = 0.0005
+    while True:
+        try:
+            conn.execute("COMMIT")
+            return
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc) or time.monotonic() + pause >= give_up:
+                raise
+        time.sleep(pause * random.uniform(0.5, 1.5))
+        pause = min(pause * 1.5, 0.005)
+
+
 def _check_path(path: Path) -> bool:
     """Whether the database file exists; errors for paths that cannot be one."""
     try:
@@ -144,7 +173,54 @@ def open_read(path: Path, until: float) -> sqlite3.Connection | None:
         return None
     if not os.access(path, os.R_OK):
         raise PermissionDenied(f"Permission denied: cannot read {path}")
-    uri = "file:" + urllib.parse.quote(os.fsencode(path.absolute())) + "?mode=ro"
+    conn = _connect(path, "ro", until)
+    try:
+        # The first read meets what a crashed writer left behind.
+        conn.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        name = getattr(exc, "sqlite_errorname", "")
+        if name == "SQLITE_CANTOPEN" and _on_read_only_fs(path):
+            return _open_immutable(path, until)
+        if name != "SQLITE_READONLY_ROLLBACK":
+            raise
+        recover_hot_journal(path, until)
+        conn = _connect(path, "ro", until)
+    return conn
+
+
+def _on_read_only_fs(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def _open_immutable(path: Path, until: float) -> sqlite3.Connection:
+    """A WAL database on a read-only filesystem: SQLite cannot create its `-shm`,
+    but nothing can write the file either, so it is read as immutable — unless
+    its WAL holds committed changes, which only the `-shm` lets SQLite read."""
+    wal = Path(f"{path}-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise ConnectionFailed(
+            f"Database {path} is on a read-only filesystem and its write-ahead log {wal} "
+            f"holds changes SQLite cannot read without {path}-shm",
+            details="mount the filesystem read-write and open the database once (any dbinit "
+            "command does): SQLite then checkpoints the log into the file",
+        )
+    conn = _connect(path, "ro&immutable=1", until)
+    try:
+        conn.execute("PRAGMA schema_version").fetchone()
+    except BaseException:
+        conn.close()
+        raise
+    log.info("database.immutable", reason="WAL database on a read-only filesystem")
+    return conn
+
+
+def _connect(path: Path, mode: str, until: float) -> sqlite3.Connection:
+    """A connection by URI (`mode=ro` or `rw`: never creates the file)."""
+    uri = "file:" + urllib.parse.quote(os.fsencode(path.absolute())) + f"?mode={mode}"
     try:
         conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
         conn.execute(f"PRAGMA busy_timeout = {Retry.ms_until(until)}")
@@ -153,8 +229,40 @@ def open_read(path: Path, until: float) -> sqlite3.Connection | None:
     return conn
 
 
-def open_write(path: Path) -> tuple[sqlite3.Connection, bool]:
-    """Open for writing, creating parent folders and the file; (conn, created)."""
+def recover_hot_journal(path: Path, until: float) -> None:
+    """Roll back the hot journal of a writer that crashed mid-transaction.
+
+    A read-only connection cannot (SQLITE_READONLY_ROLLBACK); the first read
+    of a read-write one does, as SQLite's own recovery: the file returns to its
+    last committed state and no schema is written.
+    """
+    journal = Path(f"{path}-journal")
+    if not os.access(path, os.W_OK) or not os.access(path.absolute().parent, os.W_OK | os.X_OK):
+        raise PermissionDenied(
+            f"Database {path} has a hot journal {journal} left by a writer that crashed, "
+            "and rolling it back needs write access to the file and its folder",
+            details="run `dbinit init` (or open the database read-write once) as a user "
+            "who can write there; SQLite then rolls the journal back",
+        )
+    conn = _connect(path, "rw", until)
+    try:
+        conn.execute("PRAGMA schema_version").fetchone()
+    finally:
+        conn.close()
+    log.warning(
+        "database.recovered",
+        journal=str(journal),
+        message="rolled back the hot journal of a writer that crashed (SQLite's own "
+        "recovery: the last committed state, no schema change)",
+    )
+
+
+FileId = tuple[int, int]  # (st_dev, st_ino)
+
+
+def open_write(path: Path) -> tuple[sqlite3.Connection, FileId | None]:
+    """Open for writing, creating parent folders and the file; (conn, created):
+    `created` identifies the file when this call created it, else None."""
     parent = path.parent
     if not parent.exists():
         try:
@@ -165,14 +273,34 @@ def open_write(path: Path) -> tuple[sqlite3.Connection, bool]:
         raise from_os(NotADirectoryError(20, "Not a directory"), parent, creating_parent=True)
     existed = _check_path(path)
     if existed and not os.access(path, os.W_OK):
+        if _on_read_only_fs(path):
+            raise PermissionDenied(f"Database {path} is on a read-only filesystem")
         raise PermissionDenied(f"Database {path} is read-only")
     if not existed and not os.access(parent, os.W_OK):
         raise PermissionDenied(f"Cannot create database {path}: folder {parent} is read-only")
+    created = None if existed else _create(path)
     try:
         conn = sqlite3.connect(os.fspath(path), isolation_level=None, check_same_thread=False)
     except sqlite3.Error as exc:
         raise from_sqlite(exc, path) from None
-    return conn, not existed
+    return conn, created
+
+
+def _create(path: Path) -> FileId | None:
+    """Create the empty file as SQLite would (mode 0644), exclusively: its identity,
+    or None when another process created it first (it is then theirs)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        _check_path(path)
+        return None
+    except OSError as exc:
+        raise from_os(exc, path) from None
+    try:
+        st = os.fstat(fd)
+    finally:
+        os.close(fd)
+    return st.st_dev, st.st_ino
 
 
 class Progress(Protocol):
@@ -310,12 +438,14 @@ def apply_plan(
     """
 
     def attempt(until: float) -> Applied:
+        # Inside the transaction SQLite's busy handler stays off (`begin_immediate`
+        # sets busy_timeout 0): its timeout would restart at every wait. A cache
+        # spill that meets readers is skipped (the cache grows); COMMIT waits in
+        # `commit`, bounded by a short window and the overall time limit.
         begin_immediate(conn, until)
-        # Inside the transaction (a COMMIT waiting for readers to finish), SQLite's
-        # own handler may wait up to the overall time limit.
-        conn.execute(f"PRAGMA busy_timeout = {Retry.ms_until(retry.deadline)}")
         locked = time.perf_counter()
         timings: list[tuple[str, float]] = []
+        committing = False
         try:
             plan = replan(conn)
             if plan.blocked or plan.is_empty():
@@ -331,16 +461,19 @@ def apply_plan(
             applied = {id(c) for step in plan.steps for c in step.changes}
             _record(conn, history, ran, len(applied))
             t0 = time.perf_counter()
-            conn.execute("COMMIT")
+            committing = True
+            commit(conn, retry.deadline)
             commit_ms, held_ms = _ms(t0), _ms(locked)
             _log_statements(timings)
             log.info(
                 "apply.committed", statements=len(ran), commit_ms=commit_ms, lock_held_ms=held_ms
             )
             return Applied(plan, ran)
-        except BaseException:
+        except BaseException as exc:
             roll_back(conn)
             _log_statements(timings, rolled_back=True)
+            if committing and is_busy(exc):  # let the readers COMMIT kept out in first
+                time.sleep(max(0.0, min(READER_GAP, retry.remaining())))
             raise
 
     try:
@@ -356,6 +489,8 @@ def apply_plan(
     except OSError as exc:
         raise from_os(exc, path) from None
     finally:
+        with contextlib.suppress(sqlite3.Error):  # for the verification that follows
+            conn.execute(f"PRAGMA busy_timeout = {max(Retry.ms_until(retry.deadline), 1000)}")
         if rebuild:
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("PRAGMA legacy_alter_table = OFF")
@@ -606,14 +741,18 @@ def _record(
     )
 
 
-def discard_if_new(path: Path, created: bool) -> None:
-    """Remove a database file this run created and left empty (nothing was written)."""
-    if not created:
+def discard_if_new(path: Path, created: FileId | None) -> None:
+    """Remove the database file this run created (`created`, from `open_write`) if
+    it is still that very file (device and inode), still empty, and no journal,
+    WAL or shared-memory file shows another process writing into it."""
+    if created is None:
         return
     try:
-        if path.stat().st_size == 0:
-            path.unlink()
-            for suffix in ("-journal", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        st = path.stat()
+        if (st.st_dev, st.st_ino) != created or st.st_size != 0:
+            return
+        if any(Path(f"{path}{suffix}").exists() for suffix in ("-journal", "-wal", "-shm")):
+            return
+        path.unlink()
     except OSError:
         pass

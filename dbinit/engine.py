@@ -492,7 +492,7 @@ def _write(
     prior: tuple[int | None, Plan] | None = None,
 ) -> None:
     conn, created = open_write(run.path)
-    log.info("database.opened", mode="read-write", created=created)
+    log.info("database.opened", mode="read-write", created=created is not None)
     app = AppNames(run.settings.app_functions, run.settings.app_collations)
     ran: list[Plan] = []
 

@@ -1080,3 +1080,481 @@ def test_concurrent_inits_apply_each_change_once(start: str, tmp_path: Path) -> 
             "wall_s": round(max(res.elapsed for res in results), 3),
         },
     )
+
+
+# --- 6. a crashed app's hot journal (issue 8 §2) -------------------------------------
+
+HOT_ITEMS_SQL = "CREATE TABLE items (id INTEGER PRIMARY KEY, note TEXT);\n"
+HOT_ROWS = 2_000
+# command: (arguments after `dbinit`, declared schema, expected status)
+HOT_JOURNAL_COMMANDS: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "check": (("check",), HOT_ITEMS_SQL, "in_sync"),
+    "validate": (("validate",), HOT_ITEMS_SQL, "in_sync"),
+    "init": (("init",), HOT_ITEMS_SQL + NEW_TABLE_SQL, "applied"),
+    "repair": (("repair", "--yes"), HOT_ITEMS_SQL.replace("note TEXT", "note BLOB"), "applied"),
+    "inspect": (("inspect",), HOT_ITEMS_SQL, "in_sync"),
+    "history": (("history",), HOT_ITEMS_SQL, "in_sync"),
+}
+
+
+def hot_notes(db: Path) -> list[tuple[int, str]]:
+    conn = connect(db)
+    try:
+        return conn.execute("SELECT id, note FROM items ORDER BY id").fetchall()
+    finally:
+        conn.close()
+
+
+def crash_mid_write(db: Path) -> list[tuple[int, str]]:
+    """A committed `items` table, then an app SIGKILLed inside a transaction that
+    rewrote it: returns the committed rows. Only read-only opens after the kill."""
+    conn = connect(db)
+    try:
+        conn.executescript(
+            HOT_ITEMS_SQL
+            + "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s "
+            + f"WHERE i < {HOT_ROWS}) INSERT INTO items SELECT i, printf('note %d', i) FROM s;"
+        )
+        committed = conn.execute("SELECT id, note FROM items ORDER BY id").fetchall()
+    finally:
+        conn.close()
+    app = subprocess.Popen(
+        [sys.executable, str(HELPERS / "crash_writer.py"), str(db)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=child_env(),
+    )
+    assert app.stdout is not None
+    ready = app.stdout.readline().strip()
+    os.kill(app.pid, signal.SIGKILL)  # it sleeps inside the transaction: no race
+    app.communicate(timeout=CHILD_TIMEOUT)
+    assert ready == "ready", f"the crashing app did not start: {ready!r}"
+    assert app.returncode == -signal.SIGKILL
+    journal = Path(f"{db}-journal")
+    assert journal.exists() and journal.stat().st_size > 0, "no hot journal was left"
+    # The oracle that the journal is hot: a read-only open must refuse to read.
+    probe = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        with pytest.raises(sqlite3.OperationalError) as err:
+            probe.execute("SELECT count(*) FROM items").fetchone()
+    finally:
+        probe.close()
+    assert getattr(err.value, "sqlite_errorname", "") == "SQLITE_READONLY_ROLLBACK"
+    return committed
+
+
+@pytest.mark.parametrize("command", list(HOT_JOURNAL_COMMANDS))
+def test_a_crashed_apps_hot_journal_is_rolled_back_and_the_command_goes_on(
+    command: str, tmp_path: Path
+) -> None:
+    args, sql, status = HOT_JOURNAL_COMMANDS[command]
+    db = tmp_path / "app.db"
+    write_schema(tmp_path / "schemas", {"001.sql": sql})
+    committed = crash_mid_write(db)
+
+    res = dbinit(tmp_path, *args, "--format", "json", "--log-format", "json")
+    assert res.code == 0, res.explain()
+    no_traceback(res)
+    assert res.json()["status"] == status, res.explain()
+    assert "database.recovered" in res.stderr, res.explain()
+    assert "app.db-journal" in res.stderr
+    journal = Path(f"{db}-journal")
+    assert not journal.exists() or journal.stat().st_size == 0
+    assert integrity(db) == ["ok"]
+    assert hot_notes(db) == committed, "the crashed app's uncommitted rows are visible"
+    again = dbinit(tmp_path, "check", "--format", "json")
+    assert again.code == 0, again.explain()
+
+
+def test_a_crashed_apps_hot_journal_does_not_stop_the_library_call(tmp_path: Path) -> None:
+    import dbinit as library
+
+    db = tmp_path / "app.db"
+    folder = write_schema(tmp_path / "schemas", {"001.sql": HOT_ITEMS_SQL + NEW_TABLE_SQL})
+    committed = crash_mid_write(db)
+    report = library.ensure_database_ready(database=db, schema_dir=folder)
+    assert report.status == "applied", report.to_dict()
+    assert integrity(db) == ["ok"]
+    assert hot_notes(db) == committed
+    assert "deploy_marker" in {name for _, name, _ in schema_state(db)}
+
+
+# --- 7. fair locking: the app's readers (issue 8 §6) ---------------------------------
+
+READ_HOLD_S = 0.1  # each read transaction of the app
+READER_THREADS = 1  # one connection; threads of one process share its read lock (see README)
+READER_BUSY_MS = 5000  # the app's own busy_timeout, as a production app sets it
+# Lock retries fast enough for a test, the overall limit well above the readers' busy_timeout.
+FAIR_ENV = {"DBINIT_RETRY_ATTEMPTS": "3", "DBINIT_RETRY_DELAY": "0.2"}
+FAIR_TIMEOUT_S = "10"
+
+
+@dataclass
+class Readers:
+    """The live app's readers: `helpers/readers.py` against the database."""
+
+    db: Path
+    folder: Path
+    name: str = "readers"
+    hold: float = READ_HOLD_S
+    threads: int = READER_THREADS
+    proc: subprocess.Popen[str] | None = None
+    result: dict[str, Any] = field(default_factory=dict)
+
+    def __enter__(self) -> Readers:
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                str(HELPERS / "readers.py"),
+                str(self.db),
+                str(self.folder / f"stop-{self.name}"),
+                str(self.folder / f"{self.name}.json"),
+                str(self.hold),
+                str(self.threads),
+                str(READER_BUSY_MS),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=child_env(),
+        )
+        assert self.proc.stdout is not None
+        first = self.proc.stdout.readline().strip()
+        if first != "ready":
+            self.stop()
+            pytest.fail(f"{self.name} did not start: {first!r} {self.result}")
+        return self
+
+    def stop(self) -> None:
+        assert self.proc is not None
+        if self.proc.returncode is not None:
+            return
+        (self.folder / f"stop-{self.name}").touch()
+        try:
+            _, err = self.proc.communicate(timeout=CHILD_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            _, err = self.proc.communicate()
+        assert self.proc.returncode == 0, err
+        self.result = json.loads((self.folder / f"{self.name}.json").read_text(encoding="utf-8"))
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stalls_between(self, start: float, end: float) -> list[float]:
+        pairs = zip(self.result["read_times"], self.result["stalls"], strict=True)
+        return [s for t, s in pairs if start <= t <= end]
+
+
+FAIR_PHASES = {
+    "init adds a table": (("init",), APP_EVENTS_SQL + NEW_TABLE_SQL),
+    "repair rebuilds the readers' table": (
+        ("repair", "--yes"),
+        APP_EVENTS_SQL.replace("payload TEXT", "payload TEXT COLLATE NOCASE") + NEW_TABLE_SQL,
+    ),
+}
+
+
+@pytest.mark.parametrize("journal", JOURNALS)
+def test_app_readers_in_100ms_transactions_never_fail_while_dbinit_commits(
+    journal: str, tmp_path: Path
+) -> None:
+    db = app_db(tmp_path / "app.db", journal)
+    phases: list[dict[str, Any]] = []
+    with Readers(db, tmp_path) as readers:
+        for i, (name, (command, sql)) in enumerate(FAIR_PHASES.items()):
+            schemas = write_schema(tmp_path / f"schemas-{i}", {"001.sql": sql})
+            t0 = time.time()
+            res = dbinit(
+                tmp_path,
+                *command,
+                "-s",
+                str(schemas),
+                "--timeout",
+                FAIR_TIMEOUT_S,
+                "--format",
+                "json",
+                env=child_env(**FAIR_ENV),
+            )
+            phases.append({"phase": name, "start": t0, "end": time.time(), "run": res})
+            no_traceback(res)
+            assert res.code == 0, f"{name}: {res.explain()}"
+            assert res.json()["status"] == "applied", name
+        readers.stop()
+    assert readers.result["errors"] == [], readers.result["errors"]
+    assert readers.result["reads"] > 0
+    assert integrity(db) == ["ok"]
+    check = dbinit(tmp_path, "check", "-s", str(tmp_path / "schemas-1"), "--format", "json")
+    assert check.code == 0, check.explain()
+    publish(
+        f"fair_locking/readers/{journal}",
+        {
+            "journal_mode": journal,
+            "read_hold_s": READ_HOLD_S,
+            "reader_threads": READER_THREADS,
+            "reads": readers.result["reads"],
+            "reader_errors": len(readers.result["errors"]),
+            "reader_max_stall_s": round(readers.result["max_stall_s"], 4),
+            "phases": [
+                {
+                    "phase": p["phase"],
+                    "dbinit_s": round(p["run"].elapsed, 3),
+                    "reader_max_stall_s": round(
+                        max(readers.stalls_between(p["start"], p["end"] + 0.5), default=0.0), 4
+                    ),
+                }
+                for p in phases
+            ],
+        },
+    )
+
+
+@pytest.mark.parametrize("journal", JOURNALS)
+def test_a_read_that_never_ends_does_not_stall_the_apps_other_readers(
+    journal: str, tmp_path: Path
+) -> None:
+    """In rollback-journal mode COMMIT must wait for every reader, and while it
+    waits it keeps new readers out: dbinit gives each wait up after a short
+    window (rolling back, letting the readers in) and exits 75 within the time
+    limit when the old reader never finishes. In WAL mode readers never block
+    COMMIT: init applies."""
+    db = app_db(tmp_path / "app.db", journal)
+    write_schema(tmp_path / "schemas", {"001.sql": APP_EVENTS_SQL + NEW_TABLE_SQL})
+    before = schema_state(db)
+    with (
+        Readers(db, tmp_path, name="long-reader", hold=3600, threads=1) as long_reader,
+        Readers(db, tmp_path) as readers,
+    ):
+        res = dbinit(
+            tmp_path,
+            "init",
+            "--timeout",
+            FAIR_TIMEOUT_S,
+            "--format",
+            "json",
+            env=child_env(**FAIR_ENV),
+        )
+        readers.stop()
+        long_reader.stop()
+    no_traceback(res)
+    assert readers.result["errors"] == [], (readers.result["errors"], res.explain())
+    assert long_reader.result["errors"] == []
+    if journal == "delete":
+        assert res.code == 75, res.explain()
+        error = res.json()["error"]
+        assert error["error_code"] == "DB_002"
+        assert isinstance(error["retry_after"], int) and error["retry_after"] >= 1
+        assert res.json()["applied"] == []
+        assert schema_state(db) == before, "something was applied"
+    else:
+        assert res.code == 0, res.explain()
+        assert res.json()["status"] == "applied"
+    assert integrity(db) == ["ok"]
+    again = dbinit(tmp_path, "init", "--format", "json")  # the reader is gone: converges
+    assert again.code == 0, again.explain()
+    assert dbinit(tmp_path, "check", "--format", "json").code == 0
+    publish(
+        f"fair_locking/endless_reader/{journal}",
+        {
+            "journal_mode": journal,
+            "timeout_s": float(FAIR_TIMEOUT_S),
+            "exit_code": res.code,
+            "elapsed_s": round(res.elapsed, 3),
+            "reader_max_stall_s": round(readers.result["max_stall_s"], 4),
+            "reads": readers.result["reads"],
+        },
+    )
+
+
+# --- 8. an init that loses the race to create the file (issue 8 §7) ------------------
+
+CREATOR = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+conn.execute("CREATE TABLE theirs (id INTEGER PRIMARY KEY, note TEXT)")
+conn.execute("INSERT INTO theirs (note) VALUES ('written by the process that created the file')")
+print("locked", flush=True)
+sys.stdin.read()
+conn.execute("COMMIT")
+print("committed", flush=True)
+"""
+
+
+def test_init_that_loses_the_race_to_create_the_file_never_deletes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process creates the file (and holds its first write transaction)
+    between init's look for the file and its open: init then fails on the lock
+    (75), and must not remove a file it did not create."""
+    import dbinit as library
+    from dbinit import apply
+
+    db = tmp_path / "app.db"
+    folder = write_schema(tmp_path / "schemas", {"001.sql": NEW_TABLE_SQL})
+    other: list[subprocess.Popen[str]] = []
+    real_check = apply._check_path
+
+    def racing_check(path: Path) -> bool:
+        found = real_check(path)
+        if not found and not other and sys._getframe(1).f_code.co_name == "open_write":
+            proc = subprocess.Popen(
+                [sys.executable, "-c", CREATOR, str(db)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=child_env(),
+            )
+            other.append(proc)
+            assert proc.stdout is not None
+            assert proc.stdout.readline().strip() == "locked"
+        return found
+
+    monkeypatch.setattr(apply, "_check_path", racing_check)
+    try:
+        with pytest.raises(library.DbInitError) as err:
+            library.ensure_database_ready(database=db, schema_dir=folder, timeout=2)
+    finally:
+        assert other, "the race was not staged"
+        out, errs = other[0].communicate(input="", timeout=CHILD_TIMEOUT)
+    assert err.value.exit_code == 75, err.value.to_dict()
+    assert other[0].returncode == 0, errs
+    assert "committed" in out
+    assert db.exists(), "init deleted the file another process created"
+    conn = connect(db)
+    try:
+        assert conn.execute("SELECT note FROM theirs").fetchall() == [
+            ("written by the process that created the file",)
+        ]
+    finally:
+        conn.close()
+    monkeypatch.undo()
+    library.ensure_database_ready(database=db, schema_dir=folder)
+    assert {"theirs", "deploy_marker"} <= {name for _, name, _ in schema_state(db)}
+
+
+# --- 9. a WAL database on a read-only filesystem (issue 9 §5) ------------------------
+
+
+@pytest.fixture
+def read_only_mount(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
+    """(src, ro): `ro` is a read-only bind mount of `src`, a real read-only
+    filesystem (EROFS, `ST_RDONLY`) as root can make one; skipped otherwise
+    (chmod does not stop root, and `chattr` would not be a read-only filesystem)."""
+    src, ro = tmp_path / "src", tmp_path / "ro"
+    src.mkdir()
+    ro.mkdir()
+    mount = shutil.which("mount")
+    if os.geteuid() != 0 or mount is None:
+        pytest.skip("a read-only bind mount needs root and mount(8)")
+    made = subprocess.run([mount, "--bind", str(src), str(ro)], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot bind-mount here: {made.stderr.strip()}")
+    try:
+        ro_made = subprocess.run(
+            [mount, "-o", "remount,ro,bind", str(ro)], capture_output=True, text=True
+        )
+        if ro_made.returncode != 0:
+            pytest.skip(f"cannot remount read-only here: {ro_made.stderr.strip()}")
+        assert os.statvfs(ro).f_flag & os.ST_RDONLY
+        yield src, ro
+    finally:
+        subprocess.run(["umount", "-l", str(ro)], check=False)
+
+
+def wal_app_db(path: Path, sql: str = HOT_ITEMS_SQL) -> Path:
+    conn = connect(path)
+    try:
+        conn.executescript(sql + "INSERT INTO items (note) VALUES ('a'), ('b');")
+    finally:
+        conn.close()
+    set_journal(path, "wal")
+    return path
+
+
+@pytest.mark.parametrize("command", ["check", "validate", "inspect", "history"])
+def test_read_only_commands_read_a_wal_database_on_a_read_only_filesystem(
+    command: str, read_only_mount: tuple[Path, Path], tmp_path: Path
+) -> None:
+    src, ro = read_only_mount
+    wal_app_db(src / "app.db")
+    write_schema(tmp_path / "schemas", {"001.sql": HOT_ITEMS_SQL})
+    before = sha256(src / "app.db")
+    res = dbinit(tmp_path, command, "-d", str(ro / "app.db"), "--format", "json")
+    assert res.code == 0, res.explain()
+    no_traceback(res)
+    assert res.json()["status"] == "in_sync"
+    if command == "inspect":
+        assert "CREATE TABLE items" in res.stdout
+    assert sorted(p.name for p in src.iterdir()) == ["app.db"]
+    assert sha256(src / "app.db") == before
+
+
+@pytest.mark.parametrize("args", [("init",), ("repair", "--yes")], ids=["init", "repair"])
+def test_writing_commands_refuse_a_wal_database_on_a_read_only_filesystem_with_77(
+    args: tuple[str, ...], read_only_mount: tuple[Path, Path], tmp_path: Path
+) -> None:
+    src, ro = read_only_mount
+    wal_app_db(src / "app.db")
+    sql = (
+        HOT_ITEMS_SQL + NEW_TABLE_SQL
+        if args[0] == "init"
+        else HOT_ITEMS_SQL.replace("note TEXT", "note BLOB")
+    )
+    write_schema(tmp_path / "schemas", {"001.sql": sql})
+    before = sha256(src / "app.db")
+    res = dbinit(tmp_path, *args, "-d", str(ro / "app.db"), "--format", "json")
+    assert res.code == 77, res.explain()
+    no_traceback(res)
+    error = res.json()["error"]
+    assert error["error_code"] == "DB_003"
+    assert "read-only filesystem" in error["message"]
+    assert sorted(p.name for p in src.iterdir()) == ["app.db"]
+    assert sha256(src / "app.db") == before
+
+
+def test_a_wal_left_by_a_crashed_app_on_a_read_only_filesystem(
+    read_only_mount: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Committed changes still in the WAL: read through the `-shm` when it is
+    there (never ignored, as an immutable open would); without it, a clear 69
+    naming the log."""
+    src, ro = read_only_mount
+    db = wal_app_db(src / "app.db")
+    app = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3, sys, time\n"
+            "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+            "c.execute('PRAGMA wal_autocheckpoint = 0')\n"
+            f"c.execute({NEW_TABLE_SQL.strip()!r})\n"
+            "print('ready', flush=True)\n"
+            "time.sleep(3600)\n",
+            str(db),
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=child_env(),
+    )
+    assert app.stdout is not None
+    ready = app.stdout.readline().strip()
+    os.kill(app.pid, signal.SIGKILL)
+    app.communicate(timeout=CHILD_TIMEOUT)
+    assert ready == "ready"
+    assert Path(f"{db}-wal").stat().st_size > 0
+    write_schema(tmp_path / "schemas", {"001.sql": HOT_ITEMS_SQL + NEW_TABLE_SQL})
+    res = dbinit(tmp_path, "check", "-d", str(ro / "app.db"), "--format", "json")
+    assert res.code == 0, res.explain()  # deploy_marker, committed in the WAL, is seen
+
+    Path(f"{db}-shm").unlink()
+    res = dbinit(tmp_path, "check", "-d", str(ro / "app.db"), "--format", "json")
+    assert res.code == 69, res.explain()
+    no_traceback(res)
+    assert res.json()["error"]["error_code"] == "DB_001"
+    assert "app.db-wal" in res.json()["error"]["message"]
