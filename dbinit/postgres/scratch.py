@@ -280,15 +280,15 @@ def _file_error(exc: psycopg.Error, st: Statement) -> DbInitError:
 
 _FOREIGN = """
 SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.xmin::text::bigint = pg_current_xact_id()::text::bigint % 4294967296
+WHERE c.xmin::text::bigint = pg_current_xact_id()::text::bigint %% 4294967296
   AND n.nspname <> %(schema)s AND n.nspname NOT LIKE 'pg\\_toast%%'
 UNION ALL
 SELECT n.nspname, t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-WHERE t.xmin::text::bigint = pg_current_xact_id()::text::bigint % 4294967296
+WHERE t.xmin::text::bigint = pg_current_xact_id()::text::bigint %% 4294967296
   AND n.nspname <> %(schema)s AND n.nspname NOT LIKE 'pg\\_toast%%' AND t.typrelid = 0
 UNION ALL
 SELECT n.nspname, p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-WHERE p.xmin::text::bigint = pg_current_xact_id()::text::bigint % 4294967296
+WHERE p.xmin::text::bigint = pg_current_xact_id()::text::bigint %% 4294967296
   AND n.nspname <> %(schema)s
 """
 
