@@ -42,10 +42,13 @@ from dbinit.postgres.model import (
 )
 
 # A catalog row that belongs to an extension (deptype e) or is part of another
-# object (deptype i), for the catalog `cls` and the object id `objid`.
+# object (deptype i), for the catalog `cls` and the object id `objid`. (A
+# partitioned table depends internally on its own key columns: not "part of
+# another object".)
 _OWNED = (
     "EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.classid = '{cls}'::regclass "
-    "AND dep.objid = {objid} AND dep.deptype IN ('e', 'i'))"
+    "AND dep.objid = {objid} AND dep.deptype IN ('e', 'i') "
+    "AND NOT (dep.refclassid = dep.classid AND dep.refobjid = dep.objid))"
 )
 
 _SETUP = """
