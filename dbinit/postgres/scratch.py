@@ -18,7 +18,10 @@ each new throw-away database): a database named `dbinit_scratch_<pid>_…` is
 abandoned when no server process `<pid>` exists any more (its creator's
 maintenance session has ended) and no session is connected to it. Such
 databases are dropped, without FORCE, so a database another session entered
-meanwhile is kept. A live run's scratch is never dropped: its `<pid>` is alive
+meanwhile is kept. (The scratch session sets `client_connection_check_interval`,
+PostgreSQL 14+, so a backend busy in a long statement when its client dies
+ends within a second; on 13 it ends with the statement or `statement_timeout`,
+the time limit.) A live run's scratch is never dropped: its `<pid>` is alive
 from before `CREATE DATABASE` until after `DROP DATABASE`. A recycled pid only
 delays the clean-up to a later run.
 
@@ -233,6 +236,10 @@ def _run(
     *,
     drop_public: bool,
 ) -> Schema:
+    if conn.info.server_version >= 140000:
+        # A backend whose client was killed mid-statement notices within a second
+        # and ends, so the run's scratch database can be cleaned up.
+        conn.execute("SET client_connection_check_interval = '1s'")
     with conn.transaction(force_rollback=True):
         ident = sql.Identifier(schema)
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(ident))
