@@ -11,6 +11,8 @@ Error mapping (postgres.md "Errors"):
 * disk full (53100): `IOFailure` (74);
 * lock not available, deadlock, serialization failure (55P03, 40P01, 40001):
   retryable (`with_retry`), then `DatabaseLocked` (75) with `retry_after`;
+* a connection option libpq rejects (a port that is not a number, …):
+  `ConfigError` (78);
 * the connection lost mid-run (terminated backend, failover; 57P01, 08006, …):
   `ConnectionFailed` (69).
 
@@ -65,6 +67,18 @@ _STARTING_TEXT = (
     "too many connections",
     "remaining connection slots are reserved",
 )
+# libpq's words for a connection string it cannot use: a configuration error.
+_CONFIG_TEXT = (
+    "invalid integer value",
+    "invalid connection option",
+    "invalid uri query parameter",
+    "invalid percent-encoded token",
+    "invalid sslmode value",
+    "invalid value for parameter",
+    "invalid port number",
+    'missing "=" after',
+    "unterminated quoted string in connection info",
+)
 _DEFAULT_CONNECT_TIMEOUT = 10
 _NO_ROLE = re.compile(r'FATAL:\s+role ".*" does not exist')
 _NO_DATABASE = re.compile(r'FATAL:\s+database ".*" does not exist')
@@ -108,6 +122,8 @@ def map_error(exc: BaseException, *, url: str = "", during: str = "") -> DbInitE
         return PermissionDenied(
             f"Authentication refused by{target or ' the server'}", details=details
         )
+    if not state and any(t in low for t in _CONFIG_TEXT):
+        return ConfigError(f"Invalid PostgreSQL connection settings: {first_line}", details=details)
     if state == "42501":
         return PermissionDenied(f"Permission denied{where}: {first_line}", details=details)
     if state == "3D000" or (not state and _NO_DATABASE.search(text)):
@@ -186,6 +202,9 @@ def connect(
         raise ConfigError(
             f"Invalid PostgreSQL URL {mask_url(url)}", details=_describe(exc)
         ) from None
+    ports = str(params.get("port") or "").split(",")
+    if not all(p.strip().isdigit() for p in ports if p.strip()):
+        raise ConfigError(f"Invalid port in PostgreSQL URL {mask_url(url)}")
     kwargs: dict[str, Any] = {"autocommit": autocommit}
     if dbname is not None:
         kwargs["dbname"] = dbname
