@@ -1,0 +1,348 @@
+"""Connections to PostgreSQL (psycopg 3), the mapping of its errors to dbinit's
+error family, the advisory lock that serialises dbinit runs, and `lock_timeout`.
+
+Error mapping (postgres.md "Errors"):
+
+* server unreachable, DNS failure, timeout, starting up, too many connections
+  (08*, 57P03, 53300): retried, then `ConnectionFailed` (69) with `retry_after`;
+* authentication failure, a role that may not log in (28*): `PermissionDenied`
+  (77), no retry; a missing privilege (42501): `PermissionDenied` (77);
+* database does not exist (3D000): `ConnectionFailed` (69) naming it, no retry;
+* disk full (53100): `IOFailure` (74);
+* lock not available, deadlock, serialization failure (55P03, 40P01, 40001):
+  retryable (`with_retry`), then `DatabaseLocked` (75) with `retry_after`;
+* a connection option libpq rejects (a port that is not a number, …):
+  `ConfigError` (78);
+* the connection lost mid-run (terminated backend, failover; 57P01, 08006, …):
+  `ConnectionFailed` (69).
+
+libpq reports a failed connection as text without a SQLSTATE, so connection
+failures are classified by the server's (English) message; anything not
+recognised is treated as the server being unreachable. Messages never carry a
+password: URLs are masked and libpq does not echo secrets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from typing import Any, TypeVar
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
+
+from dbinit.errors import (
+    ConfigError,
+    ConnectionFailed,
+    DatabaseLocked,
+    DbInitError,
+    IOFailure,
+    PermissionDenied,
+    mask_url,
+)
+
+T = TypeVar("T")
+
+RETRYABLE_SQLSTATES = frozenset({"55P03", "40P01", "40001"})
+_UNAVAILABLE_SQLSTATES = frozenset({"57P03", "53300", "57P01", "57P02", "57P05"})
+_AUTH_TEXT = (
+    "password authentication failed",
+    "is not permitted to log in",
+    "no pg_hba.conf entry",
+    "authentication failed",
+    "permission denied for database",
+    "must be superuser",
+    "pg_hba.conf rejects",
+)
+_STARTING_TEXT = (
+    "the database system is starting up",
+    "the database system is shutting down",
+    "the database system is in recovery mode",
+    "the database system is not yet accepting connections",
+    "too many connections",
+    "remaining connection slots are reserved",
+)
+# libpq's words for a connection string it cannot use: a configuration error.
+_CONFIG_TEXT = (
+    "invalid integer value",
+    "invalid connection option",
+    "invalid uri query parameter",
+    "invalid percent-encoded token",
+    "invalid sslmode value",
+    "invalid value for parameter",
+    "invalid port number",
+    'missing "=" after',
+    "unterminated quoted string in connection info",
+)
+_DEFAULT_CONNECT_TIMEOUT = 10
+_NO_ROLE = re.compile(r'FATAL:\s+role ".*" does not exist')
+_NO_DATABASE = re.compile(r'FATAL:\s+database ".*" does not exist')
+
+
+def _describe(exc: BaseException) -> str:
+    text = mask_url(str(exc).strip().replace("\n", " "))
+    return f"{type(exc).__module__}.{type(exc).__qualname__}: {text}"
+
+
+def _database_name(url: str) -> str:
+    try:
+        return str(conninfo_to_dict(url).get("dbname") or "")
+    except psycopg.Error:
+        return ""
+
+
+def sqlstate(exc: BaseException) -> str | None:
+    return getattr(exc, "sqlstate", None) if isinstance(exc, psycopg.Error) else None
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """A lock timeout, deadlock or serialization failure: worth running again."""
+    return sqlstate(exc) in RETRYABLE_SQLSTATES
+
+
+def map_error(exc: BaseException, *, url: str = "", during: str = "") -> DbInitError:
+    """The dbinit error for a psycopg error met on `url` (masked in messages)."""
+    if isinstance(exc, DbInitError):
+        return exc
+    state = sqlstate(exc) or ""
+    text = str(exc)
+    low = text.lower()
+    details = _describe(exc)
+    where = f" during {during}" if during else ""
+    target = f" {mask_url(url)}" if url else ""
+    first_line = mask_url(text.strip().splitlines()[0] if text.strip() else type(exc).__name__)
+    if state.startswith("28") or (
+        not state and (any(t in low for t in _AUTH_TEXT) or _NO_ROLE.search(text))
+    ):
+        return PermissionDenied(
+            f"Authentication refused by{target or ' the server'}", details=details
+        )
+    if not state and any(t in low for t in _CONFIG_TEXT):
+        return ConfigError(f"Invalid PostgreSQL connection settings: {first_line}", details=details)
+    if state == "42501":
+        return PermissionDenied(f"Permission denied{where}: {first_line}", details=details)
+    if state == "3D000" or (not state and _NO_DATABASE.search(text)):
+        name = _database_name(url) if url else ""
+        label = f'"{name}"' if name else ""
+        return ConnectionFailed(
+            f"Database {label or 'named in the URL'} does not exist on{target or ' the server'}",
+            details=details,
+        )
+    if state == "53100":
+        return IOFailure(f"Disk full on the database server{where}; rolled back", details=details)
+    if state.startswith("58") or state == "53000":
+        return IOFailure(f"I/O error on the database server{where}: {first_line}", details=details)
+    if state in RETRYABLE_SQLSTATES:
+        what = {"55P03": "A lock was not granted in time", "40P01": "Deadlock detected"}.get(
+            state, "Serialization failure"
+        )
+        return DatabaseLocked(f"{what}{where}", details=details, retry_after=5)
+    if state == "57014":
+        return DatabaseLocked(
+            f"Statement cancelled (time limit){where}", details=details, retry_after=5
+        )
+    lost = isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError)
+    if (lost and not state) or state.startswith("08"):
+        return ConnectionFailed(
+            f"Cannot reach the database server{target}{where}: {first_line}",
+            details=details,
+            retry_after=5,
+        )
+    if state in _UNAVAILABLE_SQLSTATES:
+        return ConnectionFailed(
+            f"The database server is unavailable{where}: {first_line}",
+            details=details,
+            retry_after=5,
+        )
+    return ConnectionFailed(f"Database error{where}: {first_line}", details=details)
+
+
+def is_transient_connect_error(exc: BaseException) -> bool:
+    """A failed connection worth trying again (unreachable, waking up, full)."""
+    if not isinstance(exc, psycopg.OperationalError):
+        return False
+    state = sqlstate(exc) or ""
+    if state:
+        return state in _UNAVAILABLE_SQLSTATES or state.startswith("08")
+    low = str(exc).lower()
+    if any(t in low for t in _STARTING_TEXT):
+        return True
+    mapped = map_error(exc)
+    return type(mapped) is ConnectionFailed and mapped.retry_after is not None
+
+
+def connect(
+    url: str,
+    *,
+    attempts: int = 3,
+    delay: float = 1.0,
+    deadline: float | None = None,
+    autocommit: bool = True,
+    dbname: str | None = None,
+    application_name: str = "dbinit",
+    sleep: Callable[[float], None] = time.sleep,
+) -> psycopg.Connection[Any]:
+    """Open a connection to `url` (or its server's database `dbname`).
+
+    A transient failure (unreachable, DNS, timeout, starting up, too many
+    connections) is retried with a doubling delay, at most `attempts` more times
+    and never past `deadline` (time.monotonic); then `ConnectionFailed` (69)
+    with `retry_after`. Authentication (77), an unknown database (69) and a
+    malformed URL (78) fail at once. `connect_timeout` defaults to the time left
+    (at most 10 s) unless the URL sets it.
+    """
+    try:
+        params = conninfo_to_dict(url)
+    except psycopg.Error as exc:
+        raise ConfigError(
+            f"Invalid PostgreSQL URL {mask_url(url)}", details=_describe(exc)
+        ) from None
+    ports = str(params.get("port") or "").split(",")
+    if not all(p.strip().isdigit() for p in ports if p.strip()):
+        raise ConfigError(f"Invalid port in PostgreSQL URL {mask_url(url)}")
+    kwargs: dict[str, Any] = {"autocommit": autocommit}
+    if dbname is not None:
+        kwargs["dbname"] = dbname
+    if "application_name" not in params:
+        kwargs["application_name"] = application_name
+    tries = 0
+    started = time.monotonic()
+    while True:
+        if "connect_timeout" not in params:
+            left = _DEFAULT_CONNECT_TIMEOUT
+            if deadline is not None:
+                left = min(left, max(2, math.ceil(deadline - time.monotonic())))
+            kwargs["connect_timeout"] = left
+        try:
+            return psycopg.connect(url, **kwargs)
+        except psycopg.Error as exc:
+            target = url if dbname is None else f"{url} (database {dbname})"
+            if not is_transient_connect_error(exc):
+                raise _named(map_error(exc, url=url), dbname, target) from None
+            wait = delay * 2**tries
+            out_of_time = deadline is not None and time.monotonic() + wait > deadline
+            if tries >= attempts or out_of_time:
+                elapsed = time.monotonic() - started
+                raise ConnectionFailed(
+                    f"Cannot reach the database server {mask_url(url)}",
+                    details=f"{_describe(exc)} (after {tries + 1} attempts over {elapsed:.1f} s)",
+                    retry_after=max(1, math.ceil(wait)),
+                ) from None
+            tries += 1
+            sleep(wait)
+
+
+def _named(err: DbInitError, dbname: str | None, target: str) -> DbInitError:
+    if dbname is not None and isinstance(err, ConnectionFailed) and "does not exist" in err.message:
+        return ConnectionFailed(
+            f'Database "{dbname}" does not exist on {mask_url(target)}', details=err.details
+        )
+    return err
+
+
+def with_retry(
+    fn: Callable[[], T],
+    *,
+    attempts: int = 3,
+    delay: float = 1.0,
+    deadline: float | None = None,
+    what: str = "",
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """Run `fn()`, running it again after a lock timeout, deadlock or
+    serialization failure (with a doubling delay, within `attempts` and
+    `deadline`); then `DatabaseLocked` (75) with `retry_after`. Other psycopg
+    errors are mapped with `map_error`. `fn` must roll back its own work."""
+    tries = 0
+    started = time.monotonic()
+    while True:
+        try:
+            return fn()
+        except psycopg.Error as exc:
+            if not is_retryable(exc):
+                raise map_error(exc, during=what) from None
+            wait = delay * 2**tries
+            out_of_time = deadline is not None and time.monotonic() + wait > deadline
+            if tries >= attempts or out_of_time:
+                mapped = map_error(exc, during=what)
+                elapsed = time.monotonic() - started
+                raise DatabaseLocked(
+                    mapped.message,
+                    details=f"{_describe(exc)} (after {tries + 1} attempts over {elapsed:.1f} s)",
+                    retry_after=max(1, math.ceil(wait)),
+                ) from None
+            tries += 1
+            sleep(wait)
+
+
+def set_lock_timeout(conn: psycopg.Connection[Any], seconds: float, *, local: bool = False) -> None:
+    """`SET [LOCAL] lock_timeout` in milliseconds (at least 1: 0 would mean no limit)."""
+    ms = max(1, int(seconds * 1000))
+    conn.execute(
+        sql.SQL("SET {} lock_timeout = {}").format(
+            sql.SQL("LOCAL") if local else sql.SQL("SESSION"), sql.Literal(f"{ms}ms")
+        )
+    )
+
+
+def advisory_key(database: str, schema: str) -> int:
+    """The advisory lock key of dbinit runs on one database and managed schema: a
+    stable signed 64-bit hash (first 8 bytes of SHA-256), the same in every process
+    and version."""
+    digest = hashlib.sha256(f"dbinit\x00{database}\x00{schema}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def current_database(conn: psycopg.Connection[Any]) -> str:
+    row = conn.execute("SELECT current_database()").fetchone()
+    return str(row[0]) if row else ""
+
+
+def try_advisory_lock(conn: psycopg.Connection[Any], key: int) -> bool:
+    """Take the session-level advisory lock `key` if free; True when taken."""
+    row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+    return bool(row and row[0])
+
+
+def advisory_unlock(conn: psycopg.Connection[Any], key: int) -> None:
+    conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+
+
+@contextmanager
+def advisory_lock(
+    conn: psycopg.Connection[Any],
+    key: int,
+    *,
+    deadline: float,
+    poll: float = 0.05,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[None]:
+    """Hold the session-level advisory lock `key` for the block.
+
+    Polls `pg_try_advisory_lock` (a waiting `pg_advisory_lock` would sit in the
+    lock queue, where `lock_timeout` applies but cancelling is clumsy) until
+    `deadline` (time.monotonic), then `DatabaseLocked` (75) with `retry_after`.
+    The server releases the lock when the session ends, so a killed run never
+    leaves it held.
+    """
+    pause = poll
+    while not try_advisory_lock(conn, key):
+        if time.monotonic() + pause > deadline:
+            raise DatabaseLocked(
+                "Another dbinit run holds the lock on this database and schema",
+                details=f"pg_try_advisory_lock({key}) kept failing until the time limit",
+                retry_after=5,
+            )
+        sleep(pause)
+        pause = min(pause * 2, 1.0)
+    try:
+        yield
+    finally:
+        if not conn.closed:
+            with suppress(psycopg.Error):  # the session is gone, and with it the lock
+                advisory_unlock(conn, key)

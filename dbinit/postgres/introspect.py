@@ -1,0 +1,519 @@
+"""Read one PostgreSQL schema into the model, in a fixed number of catalog queries.
+
+`introspect(conn, schema)` sends `QUERY_COUNT` statements whatever the number of
+objects (one per object kind, never one per table), inside one transaction (a
+savepoint when the caller has one open) with `search_path` set locally to the
+managed schema, so the server prints names of that schema unqualified and
+every other name qualified, the same way for the live database and the scratch.
+
+Left out of the model: `_dbinit_history` and every `_dbinit_*` object (dbinit's
+own; an index of that name is returned in `Schema.leftovers` for the planner to
+drop), objects that belong to an extension, internal objects (the triggers of a
+foreign key, a range type's constructors). Objects of kinds dbinit does not
+manage are listed in `Schema.unmanaged`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import psycopg
+
+from dbinit.postgres.model import (
+    Column,
+    Comment,
+    Constraint,
+    Domain,
+    DomainCheck,
+    EnumType,
+    Extension,
+    Function,
+    Index,
+    MaterializedView,
+    Schema,
+    Sequence,
+    SequenceOptions,
+    Table,
+    Trigger,
+    Unmanaged,
+    View,
+    is_internal,
+)
+
+# A catalog row that belongs to an extension (deptype e) or is part of another
+# object (deptype i), for the catalog `cls` and the object id `objid`. (A
+# partitioned table depends internally on its own key columns: not "part of
+# another object".)
+_OWNED = (
+    "EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.classid = '{cls}'::regclass "
+    "AND dep.objid = {objid} AND dep.deptype IN ('e', 'i') "
+    "AND NOT (dep.refclassid = dep.classid AND dep.refobjid = dep.objid))"
+)
+
+_SETUP = """
+SELECT set_config('search_path', quote_ident(%(schema)s), true),
+       (SELECT oid FROM pg_namespace WHERE nspname = %(schema)s)
+"""
+
+_RELATIONS = f"""
+SELECT c.oid, c.relname, c.relkind::text, c.relispartition, c.relrowsecurity,
+       c.relacl IS NOT NULL, coalesce(c.reloptions, '{{}}')::text[],
+       CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END,
+       c.relispopulated
+FROM pg_class c
+WHERE c.relnamespace = %(ns)s::oid AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c', 'S')
+  AND NOT {_OWNED.format(cls="pg_class", objid="c.oid")}
+"""
+
+_COLUMNS = """
+SELECT a.attrelid, a.attname, a.attnum, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+       pg_get_expr(ad.adbin, ad.adrelid), a.attidentity::text, a.attgenerated::text,
+       CASE WHEN a.attcollation <> t.typcollation THEN a.attcollation::regcollation::text END
+FROM pg_attribute a
+JOIN pg_class c ON c.oid = a.attrelid
+JOIN pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+WHERE c.relnamespace = %(ns)s::oid AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attrelid, a.attnum
+"""
+
+_CONSTRAINTS = """
+SELECT con.oid, con.conname, con.conrelid, con.contypid, con.contype::text,
+       pg_get_constraintdef(con.oid), con.condeferrable, con.condeferred, con.convalidated,
+       (SELECT relname FROM pg_class WHERE oid = con.conindid),
+       (SELECT array_agg(a.attname::text ORDER BY k.ord)
+          FROM unnest(con.conkey) WITH ORDINALITY k(num, ord)
+          JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num),
+       CASE WHEN con.confrelid <> 0 THEN
+         (SELECT CASE WHEN relnamespace = %(ns)s::oid THEN relname::text
+                      ELSE confrelid::regclass::text END
+            FROM pg_class WHERE oid = con.confrelid) END,
+       (SELECT array_agg(a.attname::text ORDER BY k.ord)
+          FROM unnest(con.confkey) WITH ORDINALITY k(num, ord)
+          JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num),
+       con.confupdtype::text, con.confdeltype::text, con.confmatchtype::text
+FROM pg_constraint con
+WHERE con.connamespace = %(ns)s::oid AND con.contype IN ('p', 'u', 'c', 'f', 'x')
+ORDER BY con.conname
+"""
+
+_INDEXES = """
+SELECT i.indexrelid, ic.relname, i.indrelid, i.indisunique, i.indisvalid,
+       pg_get_indexdef(i.indexrelid), am.amname, pg_get_expr(i.indpred, i.indrelid),
+       quote_ident(ic.relname),
+       EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid
+               AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x'))
+FROM pg_index i
+JOIN pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_am am ON am.oid = ic.relam
+WHERE ic.relnamespace = %(ns)s::oid
+ORDER BY ic.relname
+"""
+
+_SEQUENCES = """
+SELECT s.seqrelid, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin,
+       s.seqmax, s.seqcache, s.seqcycle, d.deptype::text, d.refobjid,
+       (SELECT attname FROM pg_attribute WHERE attrelid = d.refobjid AND attnum = d.refobjsubid)
+FROM pg_sequence s
+JOIN pg_class c ON c.oid = s.seqrelid
+LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.seqrelid
+     AND d.refclassid = 'pg_class'::regclass AND d.refobjsubid > 0 AND d.deptype IN ('a', 'i')
+WHERE c.relnamespace = %(ns)s::oid
+"""
+
+_TYPES = f"""
+SELECT t.oid, t.typname, t.typtype::text,
+       CASE WHEN t.typtype = 'e' THEN
+         (SELECT array_agg(enumlabel::text ORDER BY enumsortorder)
+            FROM pg_enum WHERE enumtypid = t.oid) END,
+       CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod) END,
+       t.typnotnull, pg_get_expr(t.typdefaultbin, 0),
+       CASE WHEN t.typtype = 'd' AND t.typcollation <> bt.typcollation
+            THEN t.typcollation::regcollation::text END,
+       t.typrelid
+FROM pg_type t
+LEFT JOIN pg_type bt ON bt.oid = t.typbasetype
+WHERE t.typnamespace = %(ns)s::oid
+  AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.typarray = t.oid)
+  AND (t.typrelid = 0 OR (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c')
+  AND NOT {_OWNED.format(cls="pg_type", objid="t.oid")}
+"""
+
+_FUNCTIONS = f"""
+SELECT p.oid, p.proname, p.prokind::text, pg_get_function_identity_arguments(p.oid),
+       CASE WHEN p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid) END
+FROM pg_proc p
+WHERE p.pronamespace = %(ns)s::oid AND NOT {_OWNED.format(cls="pg_proc", objid="p.oid")}
+ORDER BY p.proname
+"""
+
+_TRIGGERS = """
+SELECT tg.oid, tg.tgname, tg.tgrelid, pg_get_triggerdef(tg.oid, true), tg.tgenabled::text
+FROM pg_trigger tg
+JOIN pg_class c ON c.oid = tg.tgrelid
+WHERE c.relnamespace = %(ns)s::oid AND NOT tg.tgisinternal
+"""
+
+_EXTENSIONS = """
+SELECT e.oid, e.extname, e.extversion, n.nspname, e.extnamespace = %(ns)s::oid
+FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+WHERE e.extname <> 'plpgsql'
+"""
+
+# User objects only (oid >= FirstNormalObjectId): the built-ins have thousands
+# of comments, and pg_identify_object is not free.
+_COMMENTS = """
+SELECT d.classoid::regclass::text, d.objoid, d.objsubid, o.type, o.identity, d.description
+FROM pg_description d, pg_identify_object(d.classoid, d.objoid, d.objsubid) o
+WHERE d.objoid >= 16384 AND d.classoid IN ('pg_class'::regclass, 'pg_type'::regclass,
+      'pg_proc'::regclass, 'pg_constraint'::regclass, 'pg_trigger'::regclass)
+"""
+
+_OTHER = f"""
+SELECT 'policy', pol.polname::text, c.relname::text
+  FROM pg_policy pol JOIN pg_class c ON c.oid = pol.polrelid
+  WHERE c.relnamespace = %(ns)s::oid
+UNION ALL
+SELECT 'rule', r.rulename::text, c.relname::text
+  FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class
+  WHERE c.relnamespace = %(ns)s::oid AND r.rulename <> '_RETURN'
+UNION ALL
+SELECT 'publication', pubname::text, '' FROM pg_publication
+UNION ALL
+SELECT 'event_trigger', evtname::text, '' FROM pg_event_trigger
+UNION ALL
+SELECT 'statistics', stxname::text, '' FROM pg_statistic_ext s
+  WHERE stxnamespace = %(ns)s::oid AND NOT {_OWNED.format(cls="pg_statistic_ext", objid="s.oid")}
+UNION ALL
+SELECT 'collation', collname::text, '' FROM pg_collation co
+  WHERE collnamespace = %(ns)s::oid AND NOT {_OWNED.format(cls="pg_collation", objid="co.oid")}
+UNION ALL
+SELECT 'operator', oprname::text, '' FROM pg_operator o
+  WHERE oprnamespace = %(ns)s::oid AND NOT {_OWNED.format(cls="pg_operator", objid="o.oid")}
+UNION ALL
+SELECT 'text_search_configuration', cfgname::text, '' FROM pg_ts_config ts
+  WHERE cfgnamespace = %(ns)s::oid AND NOT {_OWNED.format(cls="pg_ts_config", objid="ts.oid")}
+"""
+
+QUERIES = (
+    _SETUP,
+    _RELATIONS,
+    _COLUMNS,
+    _CONSTRAINTS,
+    _INDEXES,
+    _SEQUENCES,
+    _TYPES,
+    _FUNCTIONS,
+    _TRIGGERS,
+    _EXTENSIONS,
+    _COMMENTS,
+    _OTHER,
+)
+QUERY_COUNT = len(QUERIES)  # statements sent by introspect() when the schema exists
+
+_ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
+_MATCH = {"s": "SIMPLE", "f": "FULL", "p": "PARTIAL"}
+_IDENTITY = {"a": "ALWAYS", "d": "BY DEFAULT"}
+_NOT_VALID = " NOT VALID"
+
+
+def introspect(conn: psycopg.Connection[Any], schema: str) -> Schema:
+    """The managed objects of `schema` in the database `conn` is connected to.
+
+    A schema that does not exist reads as an empty model (everything missing).
+    """
+    with conn.transaction():
+        row = conn.execute(_SETUP, {"schema": schema}).fetchone()
+        ns = row[1] if row else None
+        if ns is None:
+            return Schema(schema=schema)
+        return _Reader(conn, schema, int(ns)).read()
+
+
+class _Reader:
+    def __init__(self, conn: psycopg.Connection[Any], schema: str, ns: int) -> None:
+        self.conn = conn
+        self.schema = schema
+        self.params = {"ns": ns}
+        self.unmanaged: list[Unmanaged] = []
+        self.rel_names: dict[int, str] = {}  # oid → name of every relation in the schema
+        self.managed: set[tuple[str, int]] = set()  # (catalog, oid) of modelled objects
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        return self.conn.execute(sql, self.params).fetchall()
+
+    def read(self) -> Schema:
+        tables, views, matviews = self._relations()
+        self._columns_and_constraints(tables)
+        types = self._types(tables)
+        indexes, leftovers = self._indexes(tables, matviews)
+        sequences = self._sequences(tables)
+        functions = self._functions()
+        triggers = self._triggers(tables, views, matviews)
+        extensions = self._extensions()
+        comments = self._comments(tables)
+        for kind, name, detail in self.rows(_OTHER):
+            self.unmanaged.append(Unmanaged(kind, name, detail))
+        return Schema(
+            schema=self.schema,
+            tables={name: t.build() for name, t in sorted(tables.items())},
+            indexes=indexes,
+            sequences=sequences,
+            types=types,
+            views=views,
+            materialized_views=matviews,
+            functions=functions,
+            triggers=triggers,
+            extensions=extensions,
+            comments=comments,
+            unmanaged=tuple(sorted(self.unmanaged, key=lambda u: (u.kind, u.name, u.detail))),
+            leftovers=leftovers,
+        )
+
+    def _relations(
+        self,
+    ) -> tuple[dict[str, _TableParts], dict[str, View], dict[str, MaterializedView]]:
+        tables: dict[str, _TableParts] = {}
+        views: dict[str, View] = {}
+        matviews: dict[str, MaterializedView] = {}
+        for oid, name, kind, partition, rls, acl, options, viewdef, populated in self.rows(
+            _RELATIONS
+        ):
+            self.rel_names[oid] = name
+            if is_internal(name):
+                continue
+            opts = tuple(sorted(options))
+            if kind == "r" and partition:
+                self.unmanaged.append(Unmanaged("partition", name))
+                continue
+            if kind == "p":
+                self.unmanaged.append(Unmanaged("partitioned_table", name))
+                continue
+            if kind == "f":
+                self.unmanaged.append(Unmanaged("foreign_table", name))
+                continue
+            if kind == "c":
+                continue  # a composite type: listed with the types
+            if acl:
+                self.unmanaged.append(Unmanaged("grant", name, "privileges granted"))
+            if rls:
+                self.unmanaged.append(Unmanaged("row_security", name, "row level security"))
+            if kind == "S":
+                continue  # sequences are read with their options below
+            self.managed.add(("pg_class", oid))
+            if kind == "r":
+                tables[name] = _TableParts(name, oid, opts)
+            elif kind == "v":
+                views[name] = View(name, viewdef or "", opts, oid)
+            elif kind == "m":
+                matviews[name] = MaterializedView(name, viewdef or "", opts, bool(populated), oid)
+        return tables, dict(sorted(views.items())), dict(sorted(matviews.items()))
+
+    def _columns_and_constraints(self, tables: dict[str, _TableParts]) -> None:
+        by_oid = {t.oid: t for t in tables.values()}
+        for rel, name, num, typ, notnull, default, identity, generated, coll in self.rows(_COLUMNS):
+            parts = by_oid.get(rel)
+            if parts is None:
+                continue
+            parts.columns.append(
+                Column(
+                    name=name,
+                    type=typ,
+                    notnull=bool(notnull),
+                    default=default if not generated and not identity else None,
+                    identity=_IDENTITY.get(identity or ""),
+                    generated=default if generated == "s" else None,
+                    collation=coll,
+                    position=num,
+                )
+            )
+        self.domain_checks: dict[int, list[DomainCheck]] = defaultdict(list)
+        for row in self.rows(_CONSTRAINTS):
+            oid, name, rel, typ_oid, kind, definition, deferrable, deferred, valid = row[:9]
+            index, cols, ref_table, ref_cols, upd, dele, match = row[9:]
+            text = _strip_not_valid(definition, valid)
+            if typ_oid:
+                self.domain_checks[typ_oid].append(DomainCheck(name, text, bool(valid)))
+                self.managed.add(("pg_constraint", oid))
+                continue
+            parts = by_oid.get(rel)
+            if parts is None:
+                continue
+            self.managed.add(("pg_constraint", oid))
+            is_fk = kind == "f"
+            parts.constraints.append(
+                Constraint(
+                    name=name,
+                    table=parts.name,
+                    type=kind,
+                    definition=text,
+                    deferrable=bool(deferrable),
+                    deferred=bool(deferred),
+                    columns=tuple(cols or ()),
+                    ref_table=ref_table if is_fk else None,
+                    ref_columns=tuple(ref_cols or ()) if is_fk else (),
+                    on_update=_ACTIONS.get(upd) if is_fk else None,
+                    on_delete=_ACTIONS.get(dele) if is_fk else None,
+                    match=_MATCH.get(match) if is_fk else None,
+                    validated=bool(valid),
+                    index=index,
+                )
+            )
+
+    def _types(self, tables: dict[str, _TableParts]) -> dict[str, EnumType | Domain]:
+        types: dict[str, EnumType | Domain] = {}
+        for oid, name, kind, labels, base, notnull, default, coll, _rel in self.rows(_TYPES):
+            if is_internal(name):
+                continue
+            if kind == "e":
+                types[name] = EnumType(name, tuple(labels or ()), oid)
+            elif kind == "d":
+                checks = sorted(self.domain_checks.get(oid, []), key=lambda c: c.name)
+                types[name] = Domain(
+                    name, base or "", bool(notnull), default, coll, tuple(checks), oid
+                )
+            else:
+                what = {"c": "composite_type", "r": "range_type", "m": "multirange_type"}
+                self.unmanaged.append(Unmanaged(what.get(kind, "type"), name))
+                continue
+            self.managed.add(("pg_type", oid))
+        return dict(sorted(types.items()))
+
+    def _indexes(
+        self, tables: dict[str, _TableParts], matviews: dict[str, MaterializedView]
+    ) -> tuple[dict[str, Index], tuple[Index, ...]]:
+        on = {t.oid: t.name for t in tables.values()}
+        on.update({m.oid: m.name for m in matviews.values()})
+        indexes: dict[str, Index] = {}
+        leftovers: list[Index] = []
+        for row in self.rows(_INDEXES):
+            oid, name, rel, unique, valid, definition, method, pred, quoted, of_con = row
+            table = on.get(rel)
+            internal = is_internal(name)
+            if of_con or (table is None and not (internal and rel in self.rel_names)):
+                continue  # behind a constraint, or on an unmanaged or internal relation
+            table = table or self.rel_names[rel]
+            prefix = f"CREATE {'UNIQUE ' if unique else ''}INDEX {quoted} "
+            spec = definition[len(prefix) :] if definition.startswith(prefix) else definition
+            index = Index(
+                name=name,
+                table=table,
+                unique=bool(unique),
+                spec=spec,
+                definition=definition,
+                method=method,
+                predicate=pred,
+                valid=bool(valid),
+                oid=oid,
+            )
+            if internal:
+                if not is_internal(table):
+                    leftovers.append(index)
+                continue
+            indexes[name] = index
+            self.managed.add(("pg_class", oid))
+        return indexes, tuple(leftovers)
+
+    def _sequences(self, tables: dict[str, _TableParts]) -> dict[str, Sequence]:
+        by_oid = {t.oid: t for t in tables.values()}
+        sequences: dict[str, Sequence] = {}
+        for row in self.rows(_SEQUENCES):
+            oid, typ, start, inc, lo, hi, cache, cycle, deptype, ref, column = row
+            name = self.rel_names.get(oid, "")
+            opts = SequenceOptions(typ, start, inc, lo, hi, cache, bool(cycle))
+            ref_name = self.rel_names.get(ref) if ref is not None else None
+            if deptype == "i":  # an identity column's sequence: part of the column
+                parts = by_oid.get(ref)
+                if parts is not None:
+                    parts.identity[column] = opts
+                continue
+            if not name or is_internal(name) or (ref_name is not None and is_internal(ref_name)):
+                continue
+            owned = (ref_name, column) if ref_name is not None and column else None
+            sequences[name] = Sequence(name, opts, owned, oid)
+            self.managed.add(("pg_class", oid))
+        return dict(sorted(sequences.items()))
+
+    def _functions(self) -> dict[str, Function]:
+        functions: dict[str, Function] = {}
+        for oid, name, kind, args, definition in self.rows(_FUNCTIONS):
+            if kind not in ("f", "p"):
+                what = "aggregate" if kind == "a" else "window_function"
+                self.unmanaged.append(Unmanaged(what, f"{name}({args})"))
+                continue
+            if is_internal(name):
+                continue
+            fn = Function(name, args, "procedure" if kind == "p" else "function", definition, oid)
+            functions[fn.key] = fn
+            self.managed.add(("pg_proc", oid))
+        return dict(sorted(functions.items()))
+
+    def _triggers(
+        self,
+        tables: dict[str, _TableParts],
+        views: dict[str, View],
+        matviews: dict[str, MaterializedView],
+    ) -> dict[tuple[str, str], Trigger]:
+        on = {t.oid: t.name for t in tables.values()}
+        on.update({v.oid: v.name for v in views.values()})
+        triggers: dict[tuple[str, str], Trigger] = {}
+        for oid, name, rel, definition, enabled in self.rows(_TRIGGERS):
+            table = on.get(rel)
+            if table is None or is_internal(name):
+                continue
+            triggers[(table, name)] = Trigger(name, table, definition, enabled, oid)
+            self.managed.add(("pg_trigger", oid))
+        return dict(sorted(triggers.items()))
+
+    def _extensions(self) -> dict[str, Extension]:
+        extensions: dict[str, Extension] = {}
+        for oid, name, version, schema, here in self.rows(_EXTENSIONS):
+            if here:
+                extensions[name] = Extension(name, schema, version, oid)
+            else:
+                self.unmanaged.append(Unmanaged("extension", name, f"in schema {schema}"))
+        return dict(sorted(extensions.items()))
+
+    def _comments(self, tables: dict[str, _TableParts]) -> dict[tuple[str, str], Comment]:
+        comments: dict[tuple[str, str], Comment] = {}
+        for catalog, oid, _sub, typ, identity, text in self.rows(_COMMENTS):
+            if (catalog, oid) in self.managed:
+                comments[(typ, identity)] = Comment(typ, identity, text)
+        return dict(sorted(comments.items()))
+
+
+class _TableParts:
+    """A table being assembled from the column, constraint and sequence queries."""
+
+    def __init__(self, name: str, oid: int, options: tuple[str, ...]) -> None:
+        self.name = name
+        self.oid = oid
+        self.options = options
+        self.columns: list[Column] = []
+        self.constraints: list[Constraint] = []
+        self.identity: dict[str, SequenceOptions] = {}
+
+    def build(self) -> Table:
+        columns = tuple(
+            Column(
+                name=c.name,
+                type=c.type,
+                notnull=c.notnull,
+                default=c.default,
+                identity=c.identity,
+                generated=c.generated,
+                collation=c.collation,
+                identity_sequence=self.identity.get(c.name) if c.identity else None,
+                position=c.position,
+            )
+            for c in self.columns
+        )
+        constraints = tuple(sorted(self.constraints, key=lambda c: c.name))
+        return Table(self.name, columns, constraints, self.options, self.oid)
+
+
+def _strip_not_valid(definition: str, validated: bool) -> str:
+    if not validated and definition.endswith(_NOT_VALID):
+        return definition[: -len(_NOT_VALID)]
+    return definition

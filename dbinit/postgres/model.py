@@ -1,0 +1,303 @@
+"""The PostgreSQL schema model: one managed schema, read back from the catalogs.
+
+Frozen dataclasses. Fields that say *what an object means* take part in
+equality, in the canonical spelling the server prints (`format_type`,
+`pg_get_expr`, `pg_get_constraintdef`, `pg_get_indexdef`, `pg_get_viewdef`,
+`pg_get_functiondef`, `pg_get_triggerdef`), so two spellings of one
+definition compare equal. Provenance and state (file and line, oids, validity
+of an index or constraint, an extension's version) are `compare=False`.
+
+Names are exact, as PostgreSQL stores them (an unquoted name was folded to lower
+case by the server already). Every SQL fragment here is as the server prints it
+with `search_path` set to the managed schema only: objects of the managed
+schema unqualified, others qualified.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+HISTORY_TABLE = "_dbinit_history"
+# Names dbinit keeps for itself in the managed schema: the history table and the
+# temporary objects of an online plan (an index built under a temporary name).
+INTERNAL_PREFIX = "_dbinit_"
+
+
+def is_internal(name: str) -> bool:
+    return name.startswith(INTERNAL_PREFIX)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLoc:
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True, slots=True)
+class SequenceOptions:
+    data_type: str  # format_type: "bigint", "integer", "smallint"
+    start: int
+    increment: int
+    minvalue: int
+    maxvalue: int
+    cache: int
+    cycle: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    type: str  # format_type(atttypid, atttypmod): "character varying(10)", "integer[]"
+    notnull: bool
+    default: str | None  # pg_get_expr of the default; None for none, identity, generated
+    identity: str | None  # "ALWAYS", "BY DEFAULT" or None
+    generated: str | None  # expression of a STORED generated column
+    collation: str | None  # set only when it differs from the type's default collation
+    identity_sequence: SequenceOptions | None = None  # the identity's sequence options
+    position: int = field(default=0, compare=False)  # attnum
+
+
+@dataclass(frozen=True, slots=True)
+class Constraint:
+    """PRIMARY KEY (p), UNIQUE (u), CHECK (c), FOREIGN KEY (f), EXCLUDE (x)."""
+
+    name: str
+    table: str
+    type: str  # one of "p", "u", "c", "f", "x"
+    definition: str  # pg_get_constraintdef, without a trailing NOT VALID
+    deferrable: bool
+    deferred: bool  # INITIALLY DEFERRED
+    columns: tuple[str, ...] = field(default=(), compare=False)
+    ref_table: str | None = field(default=None, compare=False)  # FOREIGN KEY only
+    ref_columns: tuple[str, ...] = field(default=(), compare=False)
+    on_update: str | None = field(default=None, compare=False)  # "NO ACTION", "CASCADE", …
+    on_delete: str | None = field(default=None, compare=False)
+    match: str | None = field(default=None, compare=False)  # "SIMPLE", "FULL", "PARTIAL"
+    validated: bool = field(default=True, compare=False)  # False: NOT VALID
+    index: str | None = field(default=None, compare=False)  # the index behind p/u/x
+
+    @property
+    def kind(self) -> str:
+        return {"p": "PRIMARY KEY", "u": "UNIQUE", "c": "CHECK", "f": "FOREIGN KEY"}.get(
+            self.type, "EXCLUDE"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]  # in attnum order
+    constraints: tuple[Constraint, ...]  # sorted by name
+    options: tuple[str, ...] = ()  # reloptions, e.g. "fillfactor=70"
+    oid: int = field(default=0, compare=False)
+    loc: SourceLoc | None = field(default=None, compare=False)
+
+    def column(self, name: str) -> Column | None:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        return None
+
+    def constraint(self, name: str) -> Constraint | None:
+        for con in self.constraints:
+            if con.name == name:
+                return con
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    """An index not behind a constraint (those belong to their `Constraint`)."""
+
+    name: str
+    table: str  # the table or materialized view it is on
+    unique: bool
+    spec: str  # pg_get_indexdef from " ON " on: table, method, keys, INCLUDE, WHERE
+    definition: str = field(compare=False)  # the full pg_get_indexdef
+    method: str = field(default="btree", compare=False)
+    predicate: str | None = field(default=None, compare=False)  # a partial index's WHERE
+    valid: bool = field(default=True, compare=False)  # pg_index.indisvalid
+    oid: int = field(default=0, compare=False)
+    loc: SourceLoc | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Sequence:
+    """A sequence of its own or owned by a column (serial); not an identity's."""
+
+    name: str
+    options: SequenceOptions
+    owned_by: tuple[str, str] | None  # (table, column) of OWNED BY
+    oid: int = field(default=0, compare=False)
+    loc: SourceLoc | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class EnumType:
+    name: str
+    labels: tuple[str, ...]  # in sort order
+    oid: int = field(default=0, compare=False)
+    loc: SourceLoc | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class DomainCheck:
+    name: str
+    definition: str  # pg_get_constraintdef, without NOT VALID
+    validated: bool = field(default=True, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Domain:
+    name: str
+    base_type: str  # format_type(typbasetype, typtypmod)
+    notnull: bool
+    default: str | None
+    collation: str | None
+    checks: tuple[DomainCheck, ...]  # sorted by name
+    oid: int = field(default=0, compare=False)
+    loc: SourceLoc | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    name: str
+    definition: str  # pg_get_viewdef(oid, true)
+    options: tuple[str, ...] = ()  # reloptions: check_option, security_barrier, …
+    oid: int = field(default=0, compare=False)
+    loc: SourceLoc | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class MaterializedView:
+    name: str
+    definition: str  # pg_get_viewdef(oid, true)
+    options: tuple[str, ...] = ()
+    populated: bool = field(default=True, compare=False)
+    oid: int = field(default=0, compare=False)
+    loc: SourceLoc | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    """A function or procedure, keyed by `name(identity arguments)`."""
+
+    name: str
+    arguments: str  # pg_get_function_identity_arguments
+    kind: str  # "function" or "procedure"
+    definition: str  # pg_get_functiondef: the whole CREATE OR REPLACE statement
+    oid: int = field(default=0, compare=False)
+    loc: SourceLoc | None = field(default=None, compare=False)
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}({self.arguments})"
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    name: str
+    table: str
+    definition: str  # pg_get_triggerdef(oid, true)
+    enabled: str = "O"  # tgenabled: O origin, D disabled, R replica, A always
+    oid: int = field(default=0, compare=False)
+    loc: SourceLoc | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Extension:
+    name: str
+    schema: str  # the schema its objects live in
+    version: str = field(compare=False)  # upgrading an extension is not schema drift
+    oid: int = field(default=0, compare=False)
+    loc: SourceLoc | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """COMMENT ON <object_type> <identity> IS <text> (pg_identify_object's terms)."""
+
+    object_type: str  # "table", "table column", "index", "function", "type", …
+    identity: str  # e.g. "public.users.email"
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unmanaged:
+    """An object outside the managed kinds: listed, never diffed or touched."""
+
+    kind: str  # policy, grant, partition, partitioned_table, publication, rule, …
+    name: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Schema:
+    """Every managed object of one PostgreSQL schema, keyed by name.
+
+    Keys: tables, indexes, sequences, types (enums and domains share PostgreSQL's
+    type namespace), views, materialized views: the name; functions:
+    `name(identity arguments)`; triggers: `(table, name)`; extensions: the name;
+    comments: `(object_type, identity)`.
+    """
+
+    schema: str = field(compare=False)
+    tables: dict[str, Table] = field(default_factory=dict)
+    indexes: dict[str, Index] = field(default_factory=dict)
+    sequences: dict[str, Sequence] = field(default_factory=dict)
+    types: dict[str, EnumType | Domain] = field(default_factory=dict)
+    views: dict[str, View] = field(default_factory=dict)
+    materialized_views: dict[str, MaterializedView] = field(default_factory=dict)
+    functions: dict[str, Function] = field(default_factory=dict)
+    triggers: dict[tuple[str, str], Trigger] = field(default_factory=dict)
+    extensions: dict[str, Extension] = field(default_factory=dict)
+    comments: dict[tuple[str, str], Comment] = field(default_factory=dict)
+    unmanaged: tuple[Unmanaged, ...] = field(default=(), compare=False)
+    # dbinit's own temporary objects found in the schema (e.g. an index an online
+    # step built under a `_dbinit_` name and a killed run left behind): never
+    # part of the diff, for the planner to drop.
+    leftovers: tuple[Index, ...] = field(default=(), compare=False)
+
+    def constraints(self) -> Iterator[Constraint]:
+        for table in self.tables.values():
+            yield from table.constraints
+
+    @property
+    def invalid_indexes(self) -> tuple[Index, ...]:
+        """Indexes with pg_index.indisvalid false (a failed or killed concurrent build)."""
+        return tuple(i for i in self.indexes.values() if not i.valid)
+
+    @property
+    def not_valid_constraints(self) -> tuple[Constraint, ...]:
+        """Constraints added NOT VALID and not validated since (table and domain)."""
+        return tuple(c for c in self.constraints() if not c.validated)
+
+    @property
+    def not_valid_domain_checks(self) -> tuple[tuple[str, DomainCheck], ...]:
+        return tuple(
+            (t.name, c)
+            for t in self.types.values()
+            if isinstance(t, Domain)
+            for c in t.checks
+            if not c.validated
+        )
+
+    def is_empty(self) -> bool:
+        return self.object_count() == 0
+
+    def object_count(self) -> int:
+        return (
+            len(self.tables)
+            + len(self.indexes)
+            + len(self.sequences)
+            + len(self.types)
+            + len(self.views)
+            + len(self.materialized_views)
+            + len(self.functions)
+            + len(self.triggers)
+            + len(self.extensions)
+        )

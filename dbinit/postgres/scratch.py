@@ -1,0 +1,345 @@
+"""The desired state: the schema files executed by PostgreSQL in a scratch space
+the target never sees, then read back by the same introspector as the target.
+
+Scratch space, one of:
+
+* a throw-away database on the target's server (the default):
+  `CREATE DATABASE dbinit_scratch_<pid>_<random> TEMPLATE template0` with the
+  target's encoding and locale, where `<pid>` is the server process id of the
+  run's maintenance connection, which stays open until the run has dropped the
+  database (`DROP DATABASE … WITH (FORCE)` at the end, success or not);
+* a user-given disposable database (`dev_url`, like Atlas's dev database): the
+  files run in one transaction that is always rolled back, so nothing stays
+  even when the run is killed (the server aborts the transaction of a lost
+  session). Its managed schema must hold no objects.
+
+Clean-up rule for runs killed at any moment (`cleanup_scratch`, run before
+each new throw-away database): a database named `dbinit_scratch_<pid>_…` is
+abandoned when no server process `<pid>` exists any more (its creator's
+maintenance session has ended) and no session is connected to it. Such
+databases are dropped, without FORCE, so a database another session entered
+meanwhile is kept. (The scratch session sets `client_connection_check_interval`,
+PostgreSQL 14+, so a backend busy in a long statement when its client dies
+ends within a second; on 13 it ends with the statement or `statement_timeout`,
+the time limit.) A live run's scratch is never dropped: its `<pid>` is alive
+from before `CREATE DATABASE` until after `DROP DATABASE`. A recycled pid only
+delays the clean-up to a later run.
+
+File errors are `SchemaError` (65) naming `file:line`: the line of
+PostgreSQL's error position in the statement, else of the statement's start.
+The files run statement by statement (see `sqlsplit` for why), in one
+transaction, with `search_path` set to the managed schema; a name qualified
+with another schema is a file error, and objects that still end up in another
+schema are caught after the last statement.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, replace
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from dbinit.errors import (
+    ConfigError,
+    DbInitError,
+    PermissionDenied,
+    SchemaError,
+    mask_url,
+)
+from dbinit.logs import log
+from dbinit.postgres.connect import connect, map_error, sqlstate
+from dbinit.postgres.introspect import introspect
+from dbinit.postgres.model import INTERNAL_PREFIX, Schema, SourceLoc
+from dbinit.postgres.sqlsplit import Head, Statement, head, split
+
+SCRATCH_PREFIX = "dbinit_scratch_"
+
+
+@dataclass(frozen=True, slots=True)
+class Desired:
+    schema: Schema
+    statements: tuple[Statement, ...]
+    scratch: str  # where the files ran: "database dbinit_scratch_…" or "dev database …"
+
+
+def parse_files(files: Sequence[tuple[str, str]], schema: str) -> list[tuple[Statement, Head]]:
+    """Split the files and check each statement's head (no server needed):
+    allowed statement kinds, no other schema, no `_dbinit_` name, no CONCURRENTLY."""
+    out: list[tuple[Statement, Head]] = []
+    for path, text in files:
+        for st in split(path, text):
+            h = head(st)
+            if h.qualifier is not None and h.qualifier != schema:
+                raise SchemaError(
+                    f"{st.loc}: {h.qualifier}.{h.name} is outside the managed schema "
+                    f"{schema!r}; qualify names with {schema!r} or leave them unqualified"
+                )
+            if h.name is not None and h.name.startswith(INTERNAL_PREFIX):
+                raise SchemaError(f"{st.loc}: the name {h.name!r} is reserved for dbinit")
+            if h.concurrently:
+                raise SchemaError(
+                    f"{st.loc}: write CREATE INDEX without CONCURRENTLY in schema files; "
+                    "dbinit builds indexes concurrently where the table is in use"
+                )
+            out.append((st, h))
+    return out
+
+
+def build_desired(
+    url: str,
+    files: Sequence[tuple[str, str]],
+    *,
+    schema: str = "public",
+    dev_url: str | None = None,
+    deadline: float | None = None,
+    attempts: int = 3,
+    delay: float = 1.0,
+) -> Desired:
+    """Run `files` ((path, SQL text) pairs, in order) in a scratch space and read
+    the result with `introspect`. `url` is the target; only its server is used
+    (for the throw-away database), never its database's contents. With
+    `dev_url`, that database is the scratch space instead."""
+    parsed = parse_files(files, schema)
+    statements = tuple(st for st, _ in parsed)
+    if dev_url is not None:
+        conn = connect(dev_url, attempts=attempts, delay=delay, deadline=deadline)
+        with conn:
+            _require_empty(conn, schema, dev_url)
+            model = _run(conn, parsed, schema, deadline, drop_public=False)
+        return Desired(model, statements, f"dev database {mask_url(dev_url)}")
+    with scratch_database(url, attempts=attempts, delay=delay, deadline=deadline) as name:
+        conn = connect(url, dbname=name, attempts=attempts, delay=delay, deadline=deadline)
+        with conn:
+            model = _run(conn, parsed, schema, deadline, drop_public=schema != "public")
+        return Desired(model, statements, f"database {name}")
+
+
+@contextmanager
+def scratch_database(
+    url: str, *, attempts: int = 3, delay: float = 1.0, deadline: float | None = None
+) -> Iterator[str]:
+    """Create a throw-away database on `url`'s server, yield its name, drop it.
+
+    Abandoned scratch databases of earlier runs are dropped first. A role that
+    may not create databases is a `ConfigError` naming both ways out.
+    """
+    admin = connect(url, attempts=attempts, delay=delay, deadline=deadline)
+    with admin:
+        cleanup_scratch(admin)
+        row = admin.execute(
+            "SELECT r.rolname, r.rolcreatedb OR r.rolsuper, pg_encoding_to_char(d.encoding),"
+            " d.datcollate, d.datctype FROM pg_roles r, pg_database d"
+            " WHERE r.rolname = current_user AND d.datname = current_database()"
+        ).fetchone()
+        if row is None:  # pragma: no cover - the session's role and database exist
+            raise ConfigError("Cannot read the current role and database")
+        role, may_create, encoding, collate, ctype = row
+        if not may_create:
+            raise _no_createdb(role)
+        name = f"{SCRATCH_PREFIX}{admin.info.backend_pid}_{secrets.token_hex(6)}"
+        create = sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name))
+        locale = sql.SQL(" ENCODING {} LC_COLLATE {} LC_CTYPE {}").format(
+            sql.Literal(encoding), sql.Literal(collate), sql.Literal(ctype)
+        )
+        try:
+            try:
+                admin.execute(create + locale)
+            except psycopg.errors.InvalidParameterValue:
+                admin.execute(create)  # a locale template0 cannot take: the server's default
+        except psycopg.errors.InsufficientPrivilege:
+            raise _no_createdb(role) from None
+        except psycopg.Error as exc:
+            raise map_error(exc, url=url, during="creating the scratch database") from None
+        log.debug("scratch.created", database=name)
+        try:
+            yield name
+        finally:
+            _drop(admin, name)
+
+
+def _drop(admin: psycopg.Connection[Any], name: str) -> None:
+    try:
+        admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        log.debug("scratch.dropped", database=name)
+    except psycopg.Error as exc:  # the next run cleans it up
+        log.warning("scratch.drop_failed", database=name, error=str(exc).strip())
+
+
+def _no_createdb(role: str) -> ConfigError:
+    return ConfigError(
+        f"Role {role!r} may not create databases, and dbinit needs a scratch space to "
+        "run the schema files in: grant it (ALTER ROLE … CREATEDB) or set DBINIT_DEV_URL "
+        "(--dev-url) to a disposable database"
+    )
+
+
+def cleanup_scratch(admin: psycopg.Connection[Any]) -> list[str]:
+    """Drop the scratch databases of runs that are gone (rule in the module doc);
+    returns their names. Failures (another role's database, a session that just
+    connected) are skipped: a later run tries again."""
+    rows = admin.execute(
+        "SELECT d.datname FROM pg_database d WHERE d.datname LIKE %s"
+        " AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)",
+        (SCRATCH_PREFIX.replace("_", r"\_") + "%",),
+    ).fetchall()
+    alive = {int(r[0]) for r in admin.execute("SELECT pid FROM pg_stat_activity").fetchall()}
+    dropped: list[str] = []
+    for (name,) in rows:
+        pid = _creator_pid(name)
+        if pid is None or pid in alive:
+            continue
+        try:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        except psycopg.Error as exc:
+            log.debug("scratch.cleanup_skipped", database=name, error=str(exc).strip())
+            continue
+        dropped.append(name)
+        log.info("scratch.cleaned_up", database=name)
+    return dropped
+
+
+def _creator_pid(name: str) -> int | None:
+    parts = name[len(SCRATCH_PREFIX) :].split("_")
+    if len(parts) != 2 or not parts[0].isdigit():
+        return None
+    return int(parts[0])
+
+
+def _require_empty(conn: psycopg.Connection[Any], schema: str, url: str) -> None:
+    row = conn.execute(
+        "SELECT (SELECT count(*) FROM pg_class WHERE relnamespace = n.oid)"
+        " + (SELECT count(*) FROM pg_proc WHERE pronamespace = n.oid)"
+        " + (SELECT count(*) FROM pg_type WHERE typnamespace = n.oid)"
+        " FROM pg_namespace n WHERE n.nspname = %s",
+        (schema,),
+    ).fetchone()
+    if row is not None and row[0]:
+        raise ConfigError(
+            f"The dev database {mask_url(url)} is not empty: schema {schema!r} holds "
+            f"{row[0]} objects; point DBINIT_DEV_URL at a disposable, empty database"
+        )
+
+
+def _run(
+    conn: psycopg.Connection[Any],
+    parsed: Sequence[tuple[Statement, Head]],
+    schema: str,
+    deadline: float | None,
+    *,
+    drop_public: bool,
+) -> Schema:
+    if conn.info.server_version >= 140000:
+        # A backend whose client was killed mid-statement notices within a second
+        # and ends, so the run's scratch database can be cleaned up.
+        conn.execute("SET client_connection_check_interval = '1s'")
+    with conn.transaction(force_rollback=True):
+        ident = sql.Identifier(schema)
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(ident))
+        if drop_public:  # so that `public.x` fails with a position; only where we own it
+            with suppress(psycopg.Error), conn.transaction():
+                conn.execute("DROP SCHEMA IF EXISTS public")
+        conn.execute(sql.SQL("SET LOCAL search_path = {}").format(ident))
+        for st, _ in parsed:
+            if deadline is not None:
+                left = int((deadline - time.monotonic()) * 1000)
+                if left <= 0:
+                    raise SchemaError(
+                        f"{st.loc}: the schema files did not finish within the time limit "
+                        "(--timeout)"
+                    )
+                conn.execute(sql.SQL("SET LOCAL statement_timeout = {}").format(left))
+            try:
+                conn.execute(st.sql.encode(conn.info.encoding))
+            except psycopg.Error as exc:
+                raise _file_error(exc, st) from None
+        _check_other_schemas(conn, schema, parsed)
+        model = introspect(conn, schema)
+    return _with_locations(model, parsed)
+
+
+def _file_error(exc: psycopg.Error, st: Statement) -> DbInitError:
+    state = sqlstate(exc) or ""
+    if not state or state.startswith(("08", "57P")):
+        return map_error(exc, during="running the schema files")
+    diag = exc.diag
+    position = int(diag.statement_position or 0)
+    loc = f"{st.file}:{st.line_at(position)}"
+    text = (diag.message_primary or str(exc)).strip()
+    if diag.message_hint:
+        text += f" (hint: {diag.message_hint.strip()})"
+    details = f"psycopg.errors.{type(exc).__name__} [{state}]: {text}"
+    if state == "57014":
+        return SchemaError(
+            f"{loc}: statement did not finish within the time limit (--timeout)", details=details
+        )
+    if state == "42501":
+        return PermissionDenied(f"{loc}: {text}", details=details)
+    return SchemaError(f"{loc}: {text}", details=details)
+
+
+_FOREIGN = """
+SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.xmin::text::bigint = pg_current_xact_id()::text::bigint %% 4294967296
+  AND n.nspname <> %(schema)s AND n.nspname NOT LIKE 'pg\\_toast%%'
+UNION ALL
+SELECT n.nspname, t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+WHERE t.xmin::text::bigint = pg_current_xact_id()::text::bigint %% 4294967296
+  AND n.nspname <> %(schema)s AND n.nspname NOT LIKE 'pg\\_toast%%' AND t.typrelid = 0
+UNION ALL
+SELECT n.nspname, p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE p.xmin::text::bigint = pg_current_xact_id()::text::bigint %% 4294967296
+  AND n.nspname <> %(schema)s
+"""
+
+
+def _check_other_schemas(
+    conn: psycopg.Connection[Any], schema: str, parsed: Sequence[tuple[Statement, Head]]
+) -> None:
+    """Objects this transaction created outside the managed schema: a file error
+    at the statement that names the object (else the first one naming its schema)."""
+    row = conn.execute(_FOREIGN, {"schema": schema}).fetchone()
+    if row is None:
+        return
+    other, name = row
+    st = next((s for s, h in parsed if h.name == name), None)
+    if st is None:
+        st = next((s for s, _ in parsed if other.lower() in s.sql.lower()), parsed[0][0])
+    raise SchemaError(
+        f"{st.loc}: {other}.{name} is outside the managed schema {schema!r}; "
+        f"qualify names with {schema!r} or leave them unqualified"
+    )
+
+
+def _with_locations(model: Schema, parsed: Sequence[tuple[Statement, Head]]) -> Schema:
+    """Attach to each object the `file:line` of the statement that created it."""
+    locs: dict[tuple[str, str], SourceLoc] = {}
+    for st, h in parsed:
+        if h.verb == "create" and h.kind is not None and h.name is not None:
+            locs.setdefault((h.kind, h.name), SourceLoc(st.file, st.line))
+
+    def loc(kind: str, name: str) -> SourceLoc | None:
+        return locs.get((kind, name))
+
+    return replace(
+        model,
+        tables={k: replace(v, loc=loc("table", k)) for k, v in model.tables.items()},
+        indexes={k: replace(v, loc=loc("index", k)) for k, v in model.indexes.items()},
+        sequences={k: replace(v, loc=loc("sequence", k)) for k, v in model.sequences.items()},
+        types={k: replace(v, loc=loc("type", k)) for k, v in model.types.items()},
+        views={k: replace(v, loc=loc("view", k)) for k, v in model.views.items()},
+        materialized_views={
+            k: replace(v, loc=loc("materialized_view", k))
+            for k, v in model.materialized_views.items()
+        },
+        functions={k: replace(v, loc=loc("function", v.name)) for k, v in model.functions.items()},
+        triggers={k: replace(v, loc=loc("trigger", v.name)) for k, v in model.triggers.items()},
+        extensions={k: replace(v, loc=loc("extension", k)) for k, v in model.extensions.items()},
+    )

@@ -1,0 +1,97 @@
+"""The statement splitter and statement heads (no server needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from dbinit.errors import SchemaError
+from dbinit.postgres.sqlsplit import head, split
+
+
+def test_split_respects_quotes_dollar_quotes_and_comments() -> None:
+    text = (
+        "-- leading comment; with a semicolon\n"
+        "CREATE TABLE a (x text DEFAULT 'a;b''c');\n"
+        "/* block ; /* nested ; */ still comment; */\n"
+        "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $body$\n"
+        "BEGIN\n  RETURN 1; -- ;\nEND;\n$body$;\n"
+        "CREATE TABLE \"odd;name\" (y text DEFAULT E'it\\'s;');\n"
+        "CREATE VIEW v AS SELECT $$;$$ AS s\n"
+    )
+    sts = split("f.sql", text)
+    assert [s.line for s in sts] == [2, 4, 9, 10]
+    assert sts[0].sql == "CREATE TABLE a (x text DEFAULT 'a;b''c')"
+    assert sts[1].sql.endswith("$body$")
+    assert sts[2].tokens[2].kind == "quoted" and sts[2].tokens[2].text == "odd;name"
+    assert sts[3].sql == "CREATE VIEW v AS SELECT $$;$$ AS s"
+
+
+def test_split_keeps_begin_atomic_bodies_whole_as_psql_does() -> None:
+    text = (
+        "CREATE FUNCTION g(a int) RETURNS int LANGUAGE sql\n"
+        "BEGIN ATOMIC\n  SELECT CASE WHEN a > 0 THEN 1 ELSE 0 END;\n  SELECT 2;\nEND;\n"
+        'CREATE TABLE t (begin_at int, "end" int);\n'
+    )
+    sts = split("f.sql", text)
+    assert len(sts) == 2
+    assert sts[0].sql.endswith("END")
+    assert sts[1].line == 6
+
+
+def test_line_at_maps_a_character_position_to_its_line() -> None:
+    (st,) = split("f.sql", "\n\nCREATE TABLE t (\n  a int,\n  b nope\n)")
+    assert st.line == 3
+    assert st.line_at(st.sql.index("nope") + 1) == 5
+    assert st.line_at(0) == 3
+
+
+@pytest.mark.parametrize(
+    ("sql", "kind", "name", "qualifier"),
+    [
+        ("CREATE TABLE IF NOT EXISTS Users (a int)", "table", "users", None),
+        ('CREATE TABLE app."Users" (a int)', "table", "Users", "app"),
+        ("create unique index ix on t (a)", "index", "ix", None),
+        ("CREATE INDEX ON t (a)", "index", None, None),
+        ("CREATE OR REPLACE VIEW v AS SELECT 1", "view", "v", None),
+        ("CREATE MATERIALIZED VIEW m AS SELECT 1", "materialized_view", "m", None),
+        (
+            "CREATE OR REPLACE FUNCTION public.f() RETURNS int AS 'select 1' LANGUAGE sql",
+            "function",
+            "f",
+            "public",
+        ),
+        (
+            "CREATE CONSTRAINT TRIGGER tr AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION f()",
+            "trigger",
+            "tr",
+            None,
+        ),
+        ("CREATE DOMAIN d AS int", "type", "d", None),
+        ("CREATE EXTENSION IF NOT EXISTS citext", "extension", "citext", None),
+    ],
+)
+def test_head_names_what_a_statement_creates(
+    sql: str, kind: str, name: str | None, qualifier: str | None
+) -> None:
+    (st,) = split("f.sql", sql)
+    h = head(st)
+    assert (h.verb, h.kind, h.name, h.qualifier) == ("create", kind, name, qualifier)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "INSERT INTO t VALUES (1)",
+        "DROP TABLE t",
+        "CREATE SCHEMA s",
+        "SET search_path = x",
+        "BEGIN",
+        "CREATE TEMP TABLE t (a int)",
+        "GRANT SELECT ON t TO PUBLIC",
+        "CREATE POLICY p ON t",
+    ],
+)
+def test_other_statements_are_schema_errors_naming_file_and_line(sql: str) -> None:
+    (st,) = split("dir/f.sql", "\n" + sql)
+    with pytest.raises(SchemaError, match=r"^dir/f\.sql:2: statement not allowed"):
+        head(st)
