@@ -121,6 +121,16 @@ def begin_immediate(conn: sqlite3.Connection, until: float) -> None:
         pause = min(pause * 1.5, 0.005)
 
 
+def file_uri(path: Path, mode: str) -> str:
+    """The `file:` URI of exactly this path (open it with `uri=True`).
+
+    Handed a plain name, SQLite reads `:memory:` as an in-memory database and
+    `file:…?mode=memory` as a URI: a path is always opened through this, so it
+    is always the file it names. `mode` is `ro` or `rwc`.
+    """
+    return "file://" + urllib.parse.quote(os.fsencode(path.absolute())) + "?mode=" + mode
+
+
 def _check_path(path: Path) -> bool:
     """Whether the database file exists; errors for paths that cannot be one."""
     try:
@@ -142,7 +152,7 @@ def open_read(path: Path, until: float) -> sqlite3.Connection | None:
         return None
     if not os.access(path, os.R_OK):
         raise PermissionDenied(f"Permission denied: cannot read {path}")
-    uri = "file:" + urllib.parse.quote(os.fsencode(path.absolute())) + "?mode=ro"
+    uri = file_uri(path, "ro")
     try:
         conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
         conn.execute(f"PRAGMA busy_timeout = {Retry.ms_until(until)}")
@@ -167,7 +177,9 @@ def open_write(path: Path) -> tuple[sqlite3.Connection, bool]:
     if not existed and not os.access(parent, os.W_OK):
         raise PermissionDenied(f"Cannot create database {path}: folder {parent} is read-only")
     try:
-        conn = sqlite3.connect(os.fspath(path), isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(
+            file_uri(path, "rwc"), uri=True, isolation_level=None, check_same_thread=False
+        )
     except sqlite3.Error as exc:
         raise from_sqlite(exc, path) from None
     return conn, not existed
@@ -209,11 +221,11 @@ def backup(path: Path, folder: Path | None, progress: Progress | None = None) ->
     for stale in target_dir.glob(f"{glob.escape(path.name)}.*.bak.partial*"):
         stale.unlink(missing_ok=True)
     partial = dest.with_name(dest.name + ".partial")
-    uri = "file:" + urllib.parse.quote(os.fsencode(path.absolute())) + "?mode=ro"
+    uri = file_uri(path, "ro")
     t0 = time.perf_counter()
     try:
         src = sqlite3.connect(uri, uri=True)
-        dst = sqlite3.connect(partial)
+        dst = sqlite3.connect(file_uri(partial, "rwc"), uri=True)
         try:
             src.backup(
                 dst,

@@ -54,6 +54,7 @@ from dbinit.settings import (
     parse_database,
     railway_refusal,
     railway_warnings,
+    unknown_variables,
 )
 from dbinit.sqlfiles import load
 
@@ -96,6 +97,9 @@ def execute(command: str, settings: Settings, action: Callable[[Run, Report], No
         with bound_contextvars(command=command, database=target.url):
             for warning in railway_warnings(target.path):
                 log.warning("railway.ephemeral_database", message=warning)
+                report.notes.append(warning)
+            for warning in unknown_variables():
+                log.warning("settings.unknown_variable", message=warning)
                 report.notes.append(warning)
             action(run, report)
     except DbInitError as exc:
