@@ -83,8 +83,12 @@ def _sql_files(folder: Path, display: str) -> list[Path]:
         raise PermissionDenied(f"Cannot read schema folder {shown.rstrip('/.')}: {exc.strerror}")
 
     found: list[Path] = []
+    # Each real folder is visited once (by the first path that reaches it): links
+    # back to `.` or a parent would otherwise make the walk exponential.
+    seen = {_identity(folder)}
     for root, dirs, names in os.walk(folder, onerror=refuse, followlinks=True):
         dirs.sort()
+        dirs[:] = [d for d in dirs if _first_visit(Path(root) / d, seen)]
         for name in names:
             if not name.endswith(".sql"):
                 continue
@@ -99,6 +103,24 @@ def _sql_files(folder: Path, display: str) -> list[Path]:
             elif not stat.S_ISDIR(mode):
                 raise SchemaError(f"{shown}: not a regular file")
     return found
+
+
+def _identity(folder: Path) -> tuple[int, int]:
+    st = folder.stat()
+    return st.st_dev, st.st_ino
+
+
+def _first_visit(folder: Path, seen: set[tuple[int, int]]) -> bool:
+    """Whether this real folder is new (then it is marked seen); a folder that
+    cannot be inspected is kept, so the walk reports it as unreadable."""
+    try:
+        key = _identity(folder)
+    except OSError:
+        return True
+    if key in seen:
+        return False
+    seen.add(key)
+    return True
 
 
 def decode(data: bytes, shown: str) -> str:
