@@ -25,7 +25,8 @@ _GROUPS = (
 
 def render(report: Report, fmt: str, *, quiet: bool = False, show_sql: bool = False) -> None:
     if fmt == "json":
-        sys.stdout.write(json.dumps(report.to_dict()) + "\n")
+        json.dump(report.to_dict(), sys.stdout)  # streamed: no second copy of every SQL text
+        sys.stdout.write("\n")
         sys.stdout.flush()
         return
     from rich.console import Console

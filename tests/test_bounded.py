@@ -81,3 +81,77 @@ def test_a_linked_folder_outside_is_still_read(tmp_path: Path) -> None:
     code, report, err = dbinit(tmp_path, "init")
     assert code == 0, (report, err)
     assert table_names(tmp_path / "app.db") == {"a", "s"}
+
+
+# --- memory stays linear in the size of the schema files -----------------------
+
+
+def literal_schema(folder: Path, size: int) -> int:
+    """Schema files whose bulk is string literals and quoted names, in every
+    place the lexer and the desired model look: a DEFAULT, a CHECK, a view, a
+    trigger, a quoted identifier and a comment. Returns their size in bytes."""
+    n = size // 8
+    quotes = "''" * (n // 2)
+    text = (
+        f"CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT DEFAULT '{'x' * n}',\n"
+        f"  w TEXT CHECK (w <> 'it''s {'y' * n}'), \"{'q' * n}\" TEXT);\n"
+        f"CREATE VIEW v AS SELECT '{'a' * n}' AS s, '{quotes}' AS quotes;\n"
+        f"CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT '{'b' * n}'; END;\n"
+        f"/* {'c' * n} */\n-- {'d' * n}\n"
+    )
+    write_schema(folder, {"001_big.sql": text})
+    return len(text.encode())
+
+
+def test_string_literals_cost_linear_memory(cli, tmp_path: Path) -> None:
+    """Python-side peak (tracemalloc) of `init` (the library call: no report is
+    printed) and of `check` through the CLI, at most 10x the schema files. It was
+    ~240 bytes per byte of literal: the lexer's regexes backtracked per character."""
+    import tracemalloc
+
+    from dbinit import ensure_database_ready
+
+    literal_schema(tmp_path / "warm", 1024)  # imports and caches before measuring
+    ensure_database_ready(database="warm.db", schema_dir="warm")
+    cli("check", "--database", "warm.db", "--schema-dir", "warm")
+
+    size = literal_schema(tmp_path / "schemas", 4 * 1024 * 1024)
+    tracemalloc.start()
+    try:
+        report = ensure_database_ready(database="app.db", schema_dir="schemas")
+        init_peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.reset_peak()
+        res = cli("check", "--format", "json", "--log-level", "error")
+        check_peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert report.exit_code == 0
+    assert res.exit_code == 0, (res.stdout[:2000], res.stderr[:2000])
+    assert init_peak <= 10 * size, f"init: peak {init_peak / size:.1f}x the schema files"
+    assert check_peak <= 10 * size, f"check: peak {check_peak / size:.1f}x the schema files"
+    assert "t" in table_names(tmp_path / "app.db")
+
+
+def test_long_trigger_body_is_split_in_linear_time(tmp_path: Path) -> None:
+    """Each `;` inside a trigger body re-checked the whole statement so far with
+    sqlite3.complete_statement: quadratic (a 1 MB body took 80 s)."""
+    body = "".join(
+        f"  UPDATE t SET a = CASE WHEN a > {i} THEN 1 END; -- ; END\n" for i in range(40_000)
+    )
+    write_schema(
+        tmp_path / "schemas",
+        {
+            "a.sql": "CREATE TABLE t (a INTEGER);\n"
+            f"CREATE TRIGGER tr AFTER INSERT ON t BEGIN\n{body}END;\n"
+            "CREATE TABLE after_the_trigger (b INTEGER);\n"
+        },
+    )
+    code, report, err = dbinit(tmp_path, "init")
+    assert code == 0, (report, err)
+    assert table_names(tmp_path / "app.db") == {"t", "after_the_trigger"}
+    conn = sqlite3.connect(tmp_path / "app.db")
+    try:
+        (sql,) = conn.execute("SELECT sql FROM sqlite_schema WHERE name = 'tr'").fetchone()
+    finally:
+        conn.close()
+    assert sql.count("UPDATE t SET") == 40_000
