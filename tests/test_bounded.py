@@ -8,7 +8,6 @@ Hang guards are far above any honest run; no test asserts a duration.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -155,3 +154,73 @@ def test_long_trigger_body_is_split_in_linear_time(tmp_path: Path) -> None:
     finally:
         conn.close()
     assert sql.count("UPDATE t SET") == 40_000
+
+
+# --- inspect --output-dir: short unique file names, all or nothing -------------
+
+
+def test_inspect_shortens_names_too_long_for_the_filesystem(cli, tmp_path: Path) -> None:
+    long_a = "a" * 300
+    long_b = "a" * 299 + "b"  # the same first 255 characters
+    make_db(
+        tmp_path / "live.db",
+        f'CREATE TABLE "{long_a}" (id INTEGER PRIMARY KEY);\n'
+        f'CREATE TABLE "{long_b}" (id INTEGER PRIMARY KEY);\n'
+        'CREATE TABLE "prices[/]" (id INTEGER);\n'
+        'CREATE VIEW "v" AS SELECT 1 AS one;\n',
+    )
+    before = digest(tmp_path / "live.db")
+    res = cli("inspect", "--output-dir", "out", "-d", "live.db", "--format", "json")
+    assert res.exit_code == 0, (res.stdout, res.stderr)
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert len(names) == 4 and len(set(names)) == 4, names
+    assert all(len(n.encode()) <= 100 for n in names), names
+    assert digest(tmp_path / "live.db") == before
+    # What it wrote is the schema: check against it reports nothing.
+    res = cli("check", "--schema-dir", "out", "-d", "live.db", "--format", "json")
+    assert res.exit_code == 0, (res.stdout, res.stderr)
+    assert res.json()["changes"] == []
+    # No temporary folder is left beside the output.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["live.db", "out"]
+
+
+def test_inspect_that_fails_midway_leaves_no_folder(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write that fails after the first file (a full disk) leaves nothing
+    behind, so the re-run is not refused for a half-written folder."""
+    make_db(
+        tmp_path / "live.db",
+        "CREATE TABLE a (id INTEGER); CREATE TABLE b (id INTEGER); CREATE TABLE c (id INTEGER);",
+    )
+    real_write = Path.write_text
+    written: list[Path] = []
+
+    def write_text(self: Path, data: str, *args: object, **kwargs: object) -> int:
+        if self.suffix == ".sql" and len(written) == 1:
+            raise OSError(28, "No space left on device", str(self))
+        written.append(self)
+        return real_write(self, data, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "write_text", write_text)
+    res = cli("inspect", "--output-dir", "out/schemas", "-d", "live.db", "--format", "json")
+    assert res.exit_code == 74, (res.stdout, res.stderr)
+    assert "Cannot open database" not in res.json()["error"]["message"]
+    assert len(written) == 1
+    assert not (tmp_path / "out" / "schemas").exists()
+    assert [p.name for p in (tmp_path / "out").iterdir()] == []  # no temporary folder left
+
+    monkeypatch.setattr(Path, "write_text", real_write)
+    res = cli("inspect", "--output-dir", "out/schemas", "-d", "live.db", "--format", "json")
+    assert res.exit_code == 0, (res.stdout, res.stderr)
+    assert len(list((tmp_path / "out" / "schemas").glob("*.sql"))) == 3
+
+
+def test_inspect_into_an_existing_folder_keeps_its_other_files(cli, tmp_path: Path) -> None:
+    make_db(tmp_path / "live.db", "CREATE TABLE a (id INTEGER);")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "README.md").write_text("keep me\n")
+    res = cli("inspect", "--output-dir", "out", "-d", "live.db", "--format", "json")
+    assert res.exit_code == 0, (res.stdout, res.stderr)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["001_a.sql", "README.md"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["live.db", "out"]
