@@ -152,6 +152,16 @@ def commit(conn: sqlite3.Connection, deadline: float) -> None:
         pause = min(pause * 1.5, 0.005)
 
 
+def file_uri(path: Path, mode: str) -> str:
+    """The `file:` URI of exactly this path (open it with `uri=True`).
+
+    Handed a plain name, SQLite reads `:memory:` as an in-memory database and
+    `file:…?mode=memory` as a URI: a path is always opened through this, so it
+    is always the file it names. `mode` is `ro` or `rwc`.
+    """
+    return "file://" + urllib.parse.quote(os.fsencode(path.absolute())) + "?mode=" + mode
+
+
 def _check_path(path: Path) -> bool:
     """Whether the database file exists; errors for paths that cannot be one."""
     try:
@@ -220,7 +230,7 @@ def _open_immutable(path: Path, until: float) -> sqlite3.Connection:
 
 def _connect(path: Path, mode: str, until: float) -> sqlite3.Connection:
     """A connection by URI (`mode=ro` or `rw`: never creates the file)."""
-    uri = "file:" + urllib.parse.quote(os.fsencode(path.absolute())) + f"?mode={mode}"
+    uri = file_uri(path, mode)
     try:
         conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
         conn.execute(f"PRAGMA busy_timeout = {Retry.ms_until(until)}")
@@ -280,7 +290,9 @@ def open_write(path: Path) -> tuple[sqlite3.Connection, FileId | None]:
         raise PermissionDenied(f"Cannot create database {path}: folder {parent} is read-only")
     created = None if existed else _create(path)
     try:
-        conn = sqlite3.connect(os.fspath(path), isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(
+            file_uri(path, "rwc"), uri=True, isolation_level=None, check_same_thread=False
+        )
     except sqlite3.Error as exc:
         raise from_sqlite(exc, path) from None
     return conn, created
@@ -353,7 +365,7 @@ def backup(
         for stale in target_dir.iterdir():
             if leftover.fullmatch(stale.name):
                 stale.unlink(missing_ok=True)
-    uri = "file:" + urllib.parse.quote(os.fsencode(path.absolute())) + "?mode=ro"
+    uri = file_uri(path, "ro")
     t0 = time.perf_counter()
     partial = dest = None
 
@@ -368,7 +380,7 @@ def backup(
         final = dest.absolute()
         src = sqlite3.connect(uri, uri=True)
         try:
-            dst = sqlite3.connect(partial)
+            dst = sqlite3.connect(file_uri(partial, "rwc"), uri=True)
             try:
                 src.backup(dst, pages=1024, progress=step)
             finally:

@@ -60,6 +60,7 @@ from dbinit.settings import (
     parse_database,
     railway_refusal,
     railway_warnings,
+    unknown_variables,
 )
 from dbinit.sqlfiles import load
 from dbinit.sqltext import fold, quote_ident
@@ -116,6 +117,9 @@ def execute(
         with bound_contextvars(command=command, database=target.url):
             for warning in railway_warnings(target.path) if touches_database else []:
                 log.warning("railway.ephemeral_database", message=warning)
+                report.notes.append(warning)
+            for warning in unknown_variables():
+                log.warning("settings.unknown_variable", message=warning)
                 report.notes.append(warning)
             action(run, report)
     except DbInitError as exc:

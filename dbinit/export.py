@@ -7,10 +7,15 @@ reports nothing. This module never writes to a database.
 
 from __future__ import annotations
 
+import errno
+import hashlib
+import os
 import re
+import shutil
+import tempfile
 from pathlib import Path
 
-from dbinit.errors import Refused, from_os
+from dbinit.errors import DbInitError, IOFailure, Refused, from_os
 from dbinit.model import Schema
 
 Files = dict[str, list[tuple[str, str]]]  # file name -> [(object name, SQL)]
@@ -33,8 +38,14 @@ def schema_files_for(schema: Schema) -> Files:
     return files
 
 
+_STEM_MAX = 60  # far below any filesystem's limit on a file name (255 bytes)
+
+
 def _file_name(n: int, width: int, name: str, used: set[str]) -> str:
     stem = re.sub(r"[^A-Za-z0-9_-]+", "_", name).strip("_") or "table"
+    if len(stem) > _STEM_MAX:  # shortened, and told apart by a hash of the whole name
+        digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+        stem = f"{stem[:_STEM_MAX]}_{digest}"
     candidate = f"{n:0{width}d}_{stem}.sql"
     used.add(candidate)
     return candidate
@@ -51,17 +62,42 @@ def render_sql(statements: list[str]) -> str:
 
 
 def write_schema_files(folder: Path, files: Files) -> None:
+    """Write every file into a temporary folder beside `folder`, then move it
+    into place: a failure leaves no half-written folder behind."""
     if folder.exists() and any(folder.rglob("*.sql")):
         raise Refused(
             f"Output folder {folder} already holds .sql files; choose a new or empty folder",
             details="nothing was written",
         )
+    parent = folder.absolute().parent
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".dbinit-inspect-", dir=parent))
     except OSError as exc:
-        raise from_os(exc, folder, creating_parent=True) from None
-    for name, items in files.items():
+        raise from_os(exc, folder, creating_parent=True, what="output") from None
+    try:
+        for name, items in files.items():
+            target = staging / name
+            try:
+                target.write_text(render_sql([s for _, s in items]), encoding="utf-8")
+            except OSError as exc:
+                raise _output_error(exc, folder / name) from None
         try:
-            (folder / name).write_text(render_sql([s for _, s in items]), encoding="utf-8")
+            if folder.exists():  # an empty folder, or one without .sql files: keep the rest
+                for path in sorted(staging.iterdir()):
+                    os.replace(path, folder / path.name)
+            else:
+                os.rename(staging, folder)
         except OSError as exc:
-            raise from_os(exc, folder / name) from None
+            raise _output_error(exc, folder) from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _output_error(exc: OSError, path: Path) -> DbInitError:
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return from_os(exc, path)  # permission denied, 77
+    return IOFailure(
+        f"Cannot write {path}: {exc.strerror or exc}; nothing was written",
+        details=f"{type(exc).__name__}: errno {exc.errno}",
+    )

@@ -43,7 +43,8 @@ def render(
     """`quiet`: only the verdict, the drift and errors. `show_changes` False: the
     change table was already shown (by the repair prompt)."""
     if fmt == "json":
-        sys.stdout.write(json.dumps(report.to_dict()) + "\n")
+        json.dump(report.to_dict(), sys.stdout)  # streamed: no second copy of every SQL text
+        sys.stdout.write("\n")
         sys.stdout.flush()
         return
     from rich.console import Console

@@ -8,6 +8,8 @@ This module does not open databases or read schema files.
 
 from __future__ import annotations
 
+import difflib
+import io
 import os
 import re
 from dataclasses import dataclass
@@ -165,6 +167,12 @@ def parse_database(value: str) -> Target:
     text = value.strip()
     if "\0" in text:
         raise ConfigError("database: the path contains a NUL character")
+    if _in_memory(text):
+        raise ConfigError(
+            f"database: {mask_url(text)!r} is an in-memory database: nothing would persist; "
+            "name a file (sqlite:///relative.db, sqlite:////absolute.db, or a path such as "
+            "./:memory: for a file of that name)"
+        )
     if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", text) and not re.match(r"^[A-Za-z]:[\\/]", text):
         scheme, rest = text.split(":", 1)
         if not _is_sqlite_url(text):
@@ -189,9 +197,27 @@ def parse_database(value: str) -> Target:
     return Target(path, mask_url(f"sqlite:///{path_text}"))
 
 
+def _in_memory(text: str) -> bool:
+    """`:memory:`, `sqlite://`, `sqlite:///:memory:` or a URL asking `mode=memory`
+    (a bare path such as `./:memory:` is a file, never one of these)."""
+    if text == ":memory:":
+        return True
+    match = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*):(.*)\Z", text, re.DOTALL)
+    if not match or re.match(r"^[A-Za-z]:[\\/]", text):
+        return False
+    scheme, rest = match.group(1).lower(), match.group(2)
+    if scheme not in ("file", "sqlite") and not scheme.startswith("sqlite+"):
+        return False
+    path, _, query = rest.partition("?")
+    if scheme != "file" and path in ("", "//", "///", "///:memory:"):
+        return True
+    return any(part.lower().replace(" ", "") == "mode=memory" for part in re.split("[&;]", query))
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Settings from every source; `overrides` are the options the user gave."""
     given = {k: v for k, v in overrides.items() if v is not None}
+    _check_dotenv(Path(".env"))
     try:
         settings = Settings(**given)
     except ValidationError as exc:
@@ -204,6 +230,58 @@ def load_settings(**overrides: Any) -> Settings:
         if mount:
             settings = settings.model_copy(update={"database_url": str(Path(mount) / "app.db")})
     return settings
+
+
+def _check_dotenv(path: Path) -> None:
+    """A `.env` that does not parse is an error naming its line: python-dotenv
+    would skip the statement (and all it swallowed) and fall back to defaults."""
+    from dotenv.parser import parse_stream
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return  # missing; or unreadable, which reading the settings reports
+    for binding in parse_stream(io.StringIO(text)):
+        if not binding.error:
+            continue
+        # Only the variable's name is shown: its value may be a secret.
+        start = re.match(
+            r"""\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(['"])?""",
+            binding.original.string,
+        )
+        if start and start.group(2):
+            why = (
+                f"the {start.group(2)} quote opening the value of {start.group(1)} is never closed"
+            )
+        elif start:
+            why = f"the value of {start.group(1)} is not a valid .env value"
+        else:
+            why = "expected NAME=value"
+        raise ConfigError(
+            f"{path}:{binding.original.line}: cannot parse this line of {path} ({why}); "
+            "fix it: no setting is read from a .env file that does not parse"
+        )
+
+
+def unknown_variables() -> list[str]:
+    """Warnings for `DBINIT_*` environment variables that name no setting."""
+    known = sorted(f"DBINIT_{name.upper()}" for name in Settings.model_fields)
+    out = []
+    for name in sorted(os.environ):
+        if not name.upper().startswith("DBINIT_") or name.upper() in known:
+            continue
+        close = difflib.get_close_matches(name.upper(), known, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]}?" if close else f"settings: {', '.join(known)}"
+        out.append(f"environment variable {name} is not a dbinit setting and is ignored; {hint}")
+    return out
+
+
+def _closest_setting(name: str) -> str:
+    """' (did you mean …?)' naming the setting closest to an unknown one, or ''."""
+    close = difflib.get_close_matches(name.lower(), list(Settings.model_fields), n=1, cutoff=0.6)
+    if not close:
+        return ""
+    return f"; did you mean {close[0]} (DBINIT_{close[0].upper()})?"
 
 
 def _unreadable_file() -> str:
@@ -232,7 +310,10 @@ def _describe_validation(exc: ValidationError) -> str:
         loc = err["loc"][0] if err["loc"] else ""
         name = str(loc)
         if err["type"] == "extra_forbidden":
-            parts.append(f"unknown setting {name!r} (check the spelling in .env or [tool.dbinit])")
+            parts.append(
+                f"unknown setting {name!r} (DBINIT_{name.upper()} in .env or {name} in "
+                f"[tool.dbinit]){_closest_setting(name)}"
+            )
             continue
         label = ENV_NAMES.get(name, name)
         option = OPTION_NAMES.get(name)

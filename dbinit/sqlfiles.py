@@ -66,8 +66,13 @@ def load(folder: Path, display: str) -> SchemaFiles:
             raise PermissionDenied(f"Cannot read schema file {shown}: {exc.strerror}") from exc
         except OSError as exc:
             raise SchemaError(f"{shown}: cannot read: {exc.strerror or exc}") from exc
-        digest.update(rel.encode("utf-8", "surrogateescape") + b"\0" + data + b"\0")
-        statements.extend(split(decode(data, shown), shown))
+        digest.update(rel.encode("utf-8", "surrogateescape") + b"\0")
+        digest.update(data)  # not concatenated: that would copy the file once more
+        digest.update(b"\0")
+        text = decode(data, shown)
+        del data
+        statements.extend(split(text, shown))
+        del text
     return SchemaFiles(display, tuple(names), tuple(statements), digest.hexdigest())
 
 
@@ -83,8 +88,12 @@ def _sql_files(folder: Path, display: str) -> list[Path]:
         raise PermissionDenied(f"Cannot read schema folder {shown.rstrip('/.')}: {exc.strerror}")
 
     found: list[Path] = []
+    # Each real folder is visited once (by the first path that reaches it): links
+    # back to `.` or a parent would otherwise make the walk exponential.
+    seen = {_identity(folder)}
     for root, dirs, names in os.walk(folder, onerror=refuse, followlinks=True):
         dirs.sort()
+        dirs[:] = [d for d in dirs if _first_visit(Path(root) / d, seen)]
         for name in names:
             if not name.endswith(".sql"):
                 continue
@@ -99,6 +108,24 @@ def _sql_files(folder: Path, display: str) -> list[Path]:
             elif not stat.S_ISDIR(mode):
                 raise SchemaError(f"{shown}: not a regular file")
     return found
+
+
+def _identity(folder: Path) -> tuple[int, int]:
+    st = folder.stat()
+    return st.st_dev, st.st_ino
+
+
+def _first_visit(folder: Path, seen: set[tuple[int, int]]) -> bool:
+    """Whether this real folder is new (then it is marked seen); a folder that
+    cannot be inspected is kept, so the walk reports it as unreadable."""
+    try:
+        key = _identity(folder)
+    except OSError:
+        return True
+    if key in seen:
+        return False
+    seen.add(key)
+    return True
 
 
 def decode(data: bytes, shown: str) -> str:
@@ -117,7 +144,7 @@ def decode(data: bytes, shown: str) -> str:
 
 # What can hide a `;`: strings, quoted identifiers, comments; and the `;` itself.
 _BOUNDARY = re.compile(
-    r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\]|--[^\n]*|/\*.*?\*/"""
+    r"""'(?:[^']|'')*+'|"(?:[^"]|"")*+"|`(?:[^`]|``)*+`|\[[^\]]*\]|--[^\n]*|/\*.*?\*/"""
     r"""|(?P<end>;)|(?P<bad>/\*|['"`\[])""",
     re.DOTALL,
 )
@@ -132,13 +159,23 @@ def split(text: str, shown: str) -> list[Statement]:
     out: list[Statement] = []
     lines = _Lines(text)
     start = 0
+    # In a trigger body (a `;` SQLite did not accept as the end) only `; END ;`
+    # can end the statement: SQLite is asked again only there, so a long body
+    # is not re-read at every `;` (that was quadratic).
+    in_trigger, quoted, previous = False, False, 0
     for m in _BOUNDARY.finditer(text):
         if m.lastgroup == "bad":
             raise SchemaError(f"{shown}:{lines.at(m.start())}: {_unterminated(m.group())}")
         if m.lastgroup != "end":
+            quoted = quoted or m.group()[0] in "'\"`["
+            continue
+        segment, quoted, previous = (previous, m.start(), quoted), False, m.end()
+        if in_trigger and not _just_end(text, segment):
             continue
         if not sqlite3.complete_statement(text[start : m.end()]):
+            in_trigger = True
             continue  # a `;` inside a trigger body
+        in_trigger = False
         statement = _statement(text, start, m.start(), lines, shown)
         if statement is not None:
             out.append(statement)
@@ -147,6 +184,16 @@ def split(text: str, shown: str) -> list[Statement]:
     if statement is not None:
         out.append(statement)
     return out
+
+
+_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
+
+
+def _just_end(text: str, segment: tuple[int, int, bool]) -> bool:
+    """Whether the text between two `;` (no string or quoted name in it) is the
+    keyword END, comments aside."""
+    begin, end, quoted = segment
+    return not quoted and _COMMENT.sub(" ", text[begin:end]).strip().upper() == "END"
 
 
 def _unterminated(opening: str) -> str:
@@ -199,7 +246,9 @@ def _statement(text: str, start: int, end: int, lines: _Lines, shown: str) -> St
             "declare its columns"
         )
     hint = _table_hint(head, first) if kind == "table" else None
-    return Statement(kind, name, text[first.start : end].rstrip(), loc, hint)
+    while end > first.start and text[end - 1].isspace():
+        end -= 1  # rather than .rstrip(), which copies the statement a second time
+    return Statement(kind, name, text[first.start : end], loc, hint)
 
 
 def _table_hint(tokens: list[Token], create: Token) -> str | None:

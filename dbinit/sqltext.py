@@ -15,7 +15,7 @@ from dataclasses import dataclass
 _PUNCT = frozenset("(),.;+-*/%<>=!~|&?:^")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _BARE = re.compile(r"[A-Za-z_\x80-\U0010ffff][A-Za-z0-9_$\x80-\U0010ffff]*\Z")
-HINT = re.compile(r"dbinit:\s*renamed-from\s*=\s*(\"(?:[^\"]|\"\")+\"|[^\s*]+)")
+HINT = re.compile(r"dbinit:\s*renamed-from\s*=\s*(\"(?:[^\"]|\"\")++\"|[^\s*]+)")
 
 
 class LexError(ValueError):
@@ -64,8 +64,8 @@ _TOKEN = re.compile(
     r"""(?P<space>\s+)
     |(?P<comment>--[^\n]*|/\*.*?\*/)
     |(?P<bad_comment>/\*)
-    |(?P<string>'(?:[^']|'')*')
-    |(?P<ident>"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\])
+    |(?P<string>'(?:[^']|'')*+')
+    |(?P<ident>"(?:[^"]|"")*+"|`(?:[^`]|``)*+`|\[[^\]]*\])
     |(?P<punct>[(),.;+\-*/%<>=!~|&?:^])
     |(?P<word>[^\s(),.;+\-*/%<>=!~|&?:^'"`\[]+)
     |(?P<bad>['"`\[])""",
@@ -316,14 +316,14 @@ def table_body(tokens: list[Token]) -> tuple[int, int] | None:
 # Strings, quoted identifiers and comments are skipped whole; parentheses and
 # commas are what give a CREATE TABLE body its shape.
 _SHAPE = re.compile(
-    r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\]|--[^\n]*|/\*.*?\*/|(?P<p>[(),])""",
+    r"""'(?:[^']|'')*+'|"(?:[^"]|"")*+"|`(?:[^`]|``)*+`|\[[^\]]*\]|--[^\n]*|/\*.*?\*/|(?P<p>[(),])""",
     re.DOTALL,
 )
 # A column clause needs a full look only when it may hold one of these.
 _DETAILED = re.compile(r"COLLATE|REFERENCES|\bAS\b|--|/\*", re.IGNORECASE)
 
 
-_TRIVIA = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.DOTALL)
+_TRIVIA = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*+", re.DOTALL)
 
 
 def _first_token(sql: str, start: int, end: int, line: int) -> Token | None:

@@ -421,3 +421,148 @@ def test_database_url_environment_with_driver(
     res = cli("init", "--format", "json")
     assert res.exit_code == 0, (res.stdout, res.stderr)
     assert (tmp_path / "async.db").exists()
+
+
+# --- a path is a path; an in-memory target is refused --------------------------
+
+# (id, --database value, the file it names relative to the working folder)
+PATHS_THAT_LOOK_LIKE_URIS = [
+    ("dot-memory", "./:memory:", ":memory:"),
+    ("dot-file-uri", "./file:x.db?mode=memory", "file:x.db?mode=memory"),
+    ("dot-file-uri-plain", "./file:y.db", "file:y.db"),
+    ("sqlite-file-prefix", "sqlite:///file:{abs}/abs.db", "file:{abs}/abs.db"),
+    ("percent-and-hash", "./a%20b#c.db", "a%20b#c.db"),
+]
+
+
+@pytest.mark.parametrize(
+    ("url", "where"),
+    [c[1:] for c in PATHS_THAT_LOOK_LIKE_URIS],
+    ids=[c[0] for c in PATHS_THAT_LOOK_LIKE_URIS],
+)
+def test_path_that_looks_like_a_uri_is_a_file(
+    cli, shipped_schemas: Path, tmp_path: Path, url: str, where: str
+) -> None:
+    """SQLite reads `:memory:` and `file:…` names as special; dbinit opens the
+    file the path names, for writing, reading and the backup alike."""
+    outside = tmp_path / "outside"
+    url, where = url.format(abs=outside), where.format(abs=outside)
+    expected = tmp_path / where
+
+    res = cli("init", "--format", "json", "--database", url)
+    assert res.exit_code == 0, (res.stdout, res.stderr)
+    # The oracle: the sqlite3 module opening the absolute path (never a URI).
+    assert {"users", "portfolio_snapshots"} <= tables(expected)
+    assert not outside.exists()  # `file:/abs` is not read as the absolute /abs
+
+    res = cli("check", "--format", "json", "--database", url)
+    assert res.exit_code == 0, (res.stdout, res.stderr)
+    assert res.json()["changes"] == []
+
+    # The backup is opened by path too, also under a relative --backup-dir.
+    (shipped_schemas / "999_extra.sql").write_text("CREATE TABLE extra (id INTEGER);\n")
+    res = cli("repair", "--yes", "--format", "json", "--database", url, "--backup-dir", ".")
+    assert res.exit_code == 0, (res.stdout, res.stderr)
+    backup = Path(res.json()["backup"])
+    assert backup.parent == tmp_path
+    assert {"users", "portfolio_snapshots"} <= tables(backup)
+    assert "extra" not in tables(backup)
+    assert "extra" in tables(expected)
+
+
+IN_MEMORY = [
+    ("memory", ":memory:"),
+    ("sqlite-empty", "sqlite://"),
+    ("sqlite-driver-empty", "sqlite+pysqlite://"),
+    ("sqlite-memory", "sqlite:///:memory:"),
+    ("sqlite-mode-memory", "sqlite:///x.db?mode=memory"),
+    ("sqlite-mode-memory-upper", "sqlite:///x.db?cache=shared&MODE=Memory"),
+    ("file-uri-mode-memory", "file:x.db?mode=memory"),
+]
+
+
+@pytest.mark.parametrize("url", [c[1] for c in IN_MEMORY], ids=[c[0] for c in IN_MEMORY])
+@pytest.mark.parametrize("command", ["init", "check"])
+def test_in_memory_database_is_refused(
+    cli, shipped_schemas: Path, tmp_path: Path, url: str, command: str
+) -> None:
+    before = sorted(p.name for p in tmp_path.iterdir())
+    res = cli(command, "--format", "json", "--database", url)
+    assert res.exit_code == 78, (res.stdout, res.stderr)
+    err = res.json()["error"]
+    assert err["error_code"] == "DB_008"
+    assert "in-memory" in err["message"] and "persist" in err["message"], err
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+# --- typos never fall back silently to the default database --------------------
+
+
+def test_unknown_dbinit_variable_warns_naming_the_closest(
+    cli, shipped_schemas: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DBINIT_DATABASE", "sqlite:///typo.db")
+    monkeypatch.setenv("DBINIT_SCHEMADIR", "schemas")
+    res = cli("check", "--log-format", "json")
+    assert res.exit_code == 1, (res.stdout, res.stderr)
+    warnings = [
+        json.loads(line)
+        for line in res.stderr.splitlines()
+        if '"settings.unknown_variable"' in line
+    ]
+    messages = sorted(w["message"] for w in warnings)
+    assert len(messages) == 2, res.stderr
+    assert "DBINIT_DATABASE " in messages[0] and "DBINIT_DATABASE_URL" in messages[0]
+    assert "DBINIT_SCHEMADIR" in messages[1] and "DBINIT_SCHEMA_DIR" in messages[1]
+    assert all(w["level"] == "warning" for w in warnings)
+    assert "typo.db" not in res.stderr  # the value is not repeated (it may be a secret)
+    assert "DBINIT_DATABASE_URL" in res.stdout  # the text report says it too
+
+
+def test_known_dbinit_variables_do_not_warn(
+    cli, shipped_schemas: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DBINIT_LOG_LEVEL", "info")
+    monkeypatch.setenv("dbinit_schema_dir", "schemas")  # names are not case-sensitive
+    res = cli("check", "--log-format", "json")
+    assert res.exit_code == 1, (res.stdout, res.stderr)
+    assert "settings.unknown_variable" not in res.stderr
+
+
+def test_unknown_dbinit_variable_in_dotenv_names_the_closest(
+    cli, shipped_schemas: Path, tmp_path: Path
+) -> None:
+    write_dotenv(tmp_path, "DBINIT_DATABSE_URL=sqlite:///typo.db")
+    res = cli("init", "--format", "json")
+    assert res.exit_code == 78, (res.stdout, res.stderr)
+    message = res.json()["error"]["message"]
+    assert "DBINIT_DATABSE_URL" in message and "DBINIT_DATABASE_URL" in message, message
+    assert not (tmp_path / "app.db").exists()
+    assert not (tmp_path / "typo.db").exists()
+
+
+# (id, dotenv lines after the host app's, line of the statement that does not parse)
+BAD_DOTENV = [
+    ("unterminated-double", ['DBINIT_DATABASE_URL="sqlite:///x.db', "OTHER=1"]),
+    ("unterminated-single", ["DBINIT_DATABASE_URL='sqlite:///x.db"]),
+    ("not-key-value", ["this is not a setting"]),
+]
+
+
+@pytest.mark.parametrize("lines", [c[1] for c in BAD_DOTENV], ids=[c[0] for c in BAD_DOTENV])
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_unparsable_dotenv_is_a_config_error(
+    cli, shipped_schemas: Path, tmp_path: Path, lines: list[str], fmt: str
+) -> None:
+    write_dotenv(tmp_path, *lines)
+    bad_line = HOST_APP_DOTENV.count("\n") + 1
+    before = sorted(p.name for p in tmp_path.iterdir())
+
+    res = cli("init", "--format", fmt)
+
+    assert res.exit_code == 78, (res.stdout, res.stderr)
+    assert "Traceback" not in res.stdout + res.stderr
+    message = res.json()["error"]["message"] if fmt == "json" else res.stdout
+    assert f".env:{bad_line}" in message, message
+    assert "sqlite:///x.db" not in res.stdout + res.stderr  # values are not repeated
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
