@@ -22,8 +22,8 @@ from typer.core import TyperCommand, TyperGroup
 from dbinit.errors import Signalled
 
 if TYPE_CHECKING:
-    from dbinit.engine import Run
     from dbinit.report import Report
+    from dbinit.run import Run
 
 FORMATS = ("text", "json")
 

@@ -1,67 +1,21 @@
-"""Live schema → schema files (`dbinit inspect`): one file per table with its
-indexes and triggers, views (and triggers on views) in a file of their own.
+"""Writing `inspect --output-dir`: the engine's schema files, all or nothing.
 
-The SQL is SQLite's own stored text, so `check` against the written folder
-reports nothing. This module never writes to a database.
+Engine-neutral: the engine renders the files (`Backend.export`); this module
+only puts them on disk, through a temporary folder moved into place.
 """
 
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
-import re
 import shutil
 import tempfile
 from pathlib import Path
 
 from dbinit.errors import DbInitError, IOFailure, Refused, from_os
-from dbinit.model import Schema
-
-Files = dict[str, list[tuple[str, str]]]  # file name -> [(object name, SQL)]
 
 
-def schema_files_for(schema: Schema) -> Files:
-    files: Files = {}
-    tables = sorted(schema.tables.values(), key=lambda t: t.key)
-    width = max(3, len(str(len(tables) + 1)))
-    used: set[str] = set()
-    for n, table in enumerate(tables, start=1):
-        items = [(table.name, table.sql)]
-        items += [(i.name, i.sql) for i in schema.indexes.values() if i.table == table.key]
-        items += [(t.name, t.sql) for t in schema.triggers.values() if t.table == table.key]
-        files[_file_name(n, width, table.name, used)] = items
-    view_items = [(v.name, v.sql) for v in schema.views.values()]
-    view_items += [(t.name, t.sql) for t in schema.triggers.values() if t.table in schema.views]
-    if view_items:
-        files[_file_name(len(tables) + 1, width, "views", used)] = view_items
-    return files
-
-
-_STEM_MAX = 60  # far below any filesystem's limit on a file name (255 bytes)
-
-
-def _file_name(n: int, width: int, name: str, used: set[str]) -> str:
-    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", name).strip("_") or "table"
-    if len(stem) > _STEM_MAX:  # shortened, and told apart by a hash of the whole name
-        digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:10]
-        stem = f"{stem[:_STEM_MAX]}_{digest}"
-    candidate = f"{n:0{width}d}_{stem}.sql"
-    used.add(candidate)
-    return candidate
-
-
-def render_sql(statements: list[str]) -> str:
-    from sqlite_utils.create_table_parser import sql_ends_in_line_comment
-
-    parts = []
-    for sql in statements:
-        end = "\n;" if sql_ends_in_line_comment(sql) else ";"
-        parts.append(sql.strip() + end)
-    return "\n\n".join(parts) + "\n"
-
-
-def write_schema_files(folder: Path, files: Files) -> None:
+def write_schema_files(folder: Path, files: dict[str, str]) -> None:
     """Write every file into a temporary folder beside `folder`, then move it
     into place: a failure leaves no half-written folder behind."""
     if folder.exists() and any(folder.rglob("*.sql")):
@@ -76,10 +30,10 @@ def write_schema_files(folder: Path, files: Files) -> None:
     except OSError as exc:
         raise from_os(exc, folder, creating_parent=True, what="output") from None
     try:
-        for name, items in files.items():
+        for name, text in files.items():
             target = staging / name
             try:
-                target.write_text(render_sql([s for _, s in items]), encoding="utf-8")
+                target.write_text(text, encoding="utf-8")
             except OSError as exc:
                 raise _output_error(exc, folder / name) from None
         try:

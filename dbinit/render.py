@@ -10,7 +10,7 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from dbinit.diff import Change, Safety
+from dbinit.changes import Change, Safety
 from dbinit.errors import printable
 from dbinit.report import APPLIED, DRIFT, IN_SYNC, PLANNED, Report
 

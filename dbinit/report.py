@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from dbinit.diff import Change, Safety
+from dbinit.changes import Change, Safety
 from dbinit.errors import DbInitError
 
 IN_SYNC, DRIFT, PLANNED, APPLIED, REFUSED, ERROR = (

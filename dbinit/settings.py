@@ -156,10 +156,16 @@ class Settings(BaseSettings):
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """Where the database is: its file path and the URL shown in reports."""
+    """Where the database is: its engine, its file (SQLite) and the URL shown in reports."""
 
-    path: Path
+    path: Path | None  # the database file (None for a server)
     url: str
+    engine: str = "sqlite"
+
+    @property
+    def label(self) -> str:
+        """How messages name the database: its file, else its (masked) URL."""
+        return str(self.path) if self.path is not None else self.url
 
 
 def parse_database(value: str) -> Target:

@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from dbinit.desired import build
-from dbinit.diff import Change, diff
-from dbinit.introspect import introspect
-from dbinit.plan import Mode, Policy, make_plan
-from dbinit.sqlfiles import load
+from dbinit.changes import Change
+from dbinit.plan import Mode, Policy
+from dbinit.sqlite.desired import build
+from dbinit.sqlite.diff import diff
+from dbinit.sqlite.introspect import introspect
+from dbinit.sqlite.plan import make_plan
+from dbinit.sqlite.sqlfiles import load
 from tests.conftest import make_db, write_schema
 
 

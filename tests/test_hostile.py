@@ -31,11 +31,12 @@ from typer.testing import CliRunner
 
 from dbinit import DbInitError
 from dbinit.cli import app
-from dbinit.desired import build
-from dbinit.diff import diff
-from dbinit.model import Schema
-from dbinit.plan import Mode, Policy, make_plan
-from dbinit.sqlfiles import load
+from dbinit.plan import Mode, Policy
+from dbinit.sqlite.desired import build
+from dbinit.sqlite.diff import diff
+from dbinit.sqlite.model import Schema
+from dbinit.sqlite.plan import make_plan
+from dbinit.sqlite.sqlfiles import load
 from tests.conftest import SHIPPED_SCHEMAS, Result, digest, make_db, write_schema
 
 ERROR_NAMES = {

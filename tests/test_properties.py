@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import dbinit
-from dbinit.desired import build
-from dbinit.diff import diff
-from dbinit.introspect import introspect
-from dbinit.sqlfiles import load, split
+from dbinit.sqlite.desired import build
+from dbinit.sqlite.diff import diff
+from dbinit.sqlite.introspect import introspect
+from dbinit.sqlite.sqlfiles import load, split
 
 NAME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_ é\"'"
 TYPES = ["INTEGER", "TEXT", "REAL", "BLOB", "NUMERIC", "VARCHAR(20)", "DECIMAL(10, 2)", ""]

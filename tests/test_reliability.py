@@ -1391,7 +1391,7 @@ def test_init_that_loses_the_race_to_create_the_file_never_deletes_it(
     between init's look for the file and its open: init then fails on the lock
     (75), and must not remove a file it did not create."""
     import dbinit as library
-    from dbinit import apply
+    from dbinit.sqlite import apply
 
     db = tmp_path / "app.db"
     folder = write_schema(tmp_path / "schemas", {"001.sql": NEW_TABLE_SQL})

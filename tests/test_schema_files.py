@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from dbinit.desired import build
 from dbinit.errors import SchemaError, SchemaMissing
-from dbinit.sqlfiles import load, split
+from dbinit.sqlite.desired import build
+from dbinit.sqlite.sqlfiles import load, split
 from tests.conftest import write_schema
 
 

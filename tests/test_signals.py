@@ -313,7 +313,8 @@ def test_a_signal_during_the_backup_removes_the_partial_copy(
 def test_the_library_installs_no_signal_handler_and_a_ctrl_c_rolls_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from dbinit import apply, ensure_database_ready
+    from dbinit import ensure_database_ready
+    from dbinit.sqlite import apply
 
     handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     db = make_db(tmp_path / "app.db", "CREATE TABLE whoami (name TEXT NOT NULL);")

@@ -26,6 +26,7 @@ from rich.console import Console
 from dbinit.errors import mask_url
 from dbinit.plan import Statement
 from dbinit.progress import RichProgress
+from dbinit.sqlite.plan import bound
 from tests.conftest import USERS_ONLY, child_env, make_db, write_schema
 
 DBINIT = str(Path(sys.executable).parent / "dbinit")
@@ -202,7 +203,7 @@ def test_progress_shows_table_names_literally() -> None:
 
 
 def test_statement_display_substitutes_only_real_placeholders() -> None:
-    st = Statement(
+    st = bound(
         "SELECT \"a?\", 'b?', [c?], `d?` /* ? */ FROM t WHERE x IN (?, ?) -- ?\nAND y = ?",
         ("q?'s", 7, "z"),
     )

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dbinit.errors import PermissionDenied, SchemaError, SchemaMissing
-from dbinit.model import SourceLoc
-from dbinit.sqltext import HINT, LexError, Token, create_head, lex, significant, unquote
+from dbinit.sqlite.model import SourceLoc
+from dbinit.sqlite.sqltext import HINT, LexError, Token, create_head, lex, significant, unquote
 
 ALLOWED = "CREATE TABLE, CREATE [UNIQUE] INDEX, CREATE VIEW, CREATE TRIGGER or CREATE VIRTUAL TABLE"
 

@@ -13,10 +13,10 @@ import time
 from dataclasses import dataclass, replace
 
 from dbinit.errors import SchemaError
-from dbinit.introspect import introspect, is_internal
-from dbinit.model import Schema, SourceLoc, Trigger
-from dbinit.sqlfiles import SchemaFiles
-from dbinit.sqltext import create_head, fold, lex, quote_ident, significant
+from dbinit.sqlite.introspect import introspect, is_internal
+from dbinit.sqlite.model import Schema, SourceLoc, Trigger
+from dbinit.sqlite.sqlfiles import SchemaFiles
+from dbinit.sqlite.sqltext import create_head, fold, lex, quote_ident, significant
 
 RESERVED_PREFIX = "_dbinit_"  # dbinit's own tables: history, rebuild copies
 
@@ -80,6 +80,14 @@ class Desired:
     schema: Schema
     files: SchemaFiles
     lint: tuple[LintIssue, ...]
+
+    @property
+    def folder(self) -> str:
+        return self.files.folder
+
+    @property
+    def file_count(self) -> int:
+        return len(self.files.files)
 
 
 def build(

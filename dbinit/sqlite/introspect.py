@@ -16,7 +16,7 @@ import sqlite3
 from collections import defaultdict
 from dataclasses import replace
 
-from dbinit.model import (
+from dbinit.sqlite.model import (
     Check,
     Column,
     ForeignKey,
@@ -27,7 +27,7 @@ from dbinit.model import (
     Trigger,
     View,
 )
-from dbinit.sqltext import (
+from dbinit.sqlite.sqltext import (
     ColumnClause,
     column_clauses,
     fold,

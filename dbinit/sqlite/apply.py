@@ -25,8 +25,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
+from dbinit.backend import Progress
 from dbinit.errors import (
     ConnectionFailed,
     DatabaseLocked,
@@ -35,13 +36,14 @@ from dbinit.errors import (
     PermissionDenied,
     Refused,
     from_os,
-    from_sqlite,
-    is_busy,
 )
-from dbinit.introspect import HISTORY_TABLE
 from dbinit.logs import log
-from dbinit.plan import REBUILD_PREFIX, Plan, Statement, Step
-from dbinit.sqltext import fold, quote_ident
+from dbinit.plan import Plan, Statement, Step
+from dbinit.run import Retry
+from dbinit.sqlite.errors import from_sqlite, is_busy
+from dbinit.sqlite.introspect import HISTORY_TABLE
+from dbinit.sqlite.plan import REBUILD_PREFIX
+from dbinit.sqlite.sqltext import fold, quote_ident
 
 T = TypeVar("T")
 
@@ -56,20 +58,6 @@ HISTORY_SQL = f"""CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} (
     outcome TEXT NOT NULL,
     duration_ms REAL NOT NULL
 )"""
-
-
-@dataclass(frozen=True, slots=True)
-class Retry:
-    attempts: int
-    delay: float
-    deadline: float  # time.monotonic() value
-
-    def remaining(self) -> float:
-        return self.deadline - time.monotonic()
-
-    @staticmethod
-    def ms_until(moment: float) -> int:
-        return max(0, int((moment - time.monotonic()) * 1000))
 
 
 def with_retry(fn: Callable[[float], T], retry: Retry, what: str) -> T:
@@ -313,18 +301,6 @@ def _create(path: Path) -> FileId | None:
     finally:
         os.close(fd)
     return st.st_dev, st.st_ino
-
-
-class Progress(Protocol):
-    """What the CLI shows while a repair runs (a rich bar on a TTY)."""
-
-    def backup(self, remaining: int, total: int) -> None: ...
-
-    def copy_started(self, table: str, rows: int) -> None: ...
-
-    def copy_tick(self) -> None: ...
-
-    def copy_finished(self) -> None: ...
 
 
 def backup(

@@ -8,13 +8,13 @@ nothing is read from a database.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from enum import StrEnum
+from dataclasses import replace
 from typing import Any
 
-from dbinit.introspect import HISTORY_TABLE
-from dbinit.model import Column, ForeignKey, Index, Schema, Table, Trigger, View
-from dbinit.sqltext import (
+from dbinit.changes import Change, Kind, Safety
+from dbinit.sqlite.introspect import HISTORY_TABLE
+from dbinit.sqlite.model import Column, ForeignKey, Index, Schema, Table, Trigger, View
+from dbinit.sqlite.sqltext import (
     clause_expr,
     fold,
     is_constant_default,
@@ -22,60 +22,6 @@ from dbinit.sqltext import (
     readable,
     readable_default,
 )
-
-
-class Safety(StrEnum):
-    SAFE = "safe"
-    REBUILD = "rebuild"
-    DESTRUCTIVE = "destructive"
-
-
-class Kind(StrEnum):
-    MISSING_TABLE = "missing_table"
-    EXTRA_TABLE = "extra_table"
-    MISSING_COLUMN = "missing_column"
-    EXTRA_COLUMN = "extra_column"
-    COLUMN_CHANGED = "column_changed"
-    TABLE_CHANGED = "table_changed"
-    MISSING_INDEX = "missing_index"
-    EXTRA_INDEX = "extra_index"
-    INDEX_CHANGED = "index_changed"
-    MISSING_VIEW = "missing_view"
-    EXTRA_VIEW = "extra_view"
-    VIEW_CHANGED = "view_changed"
-    MISSING_TRIGGER = "missing_trigger"
-    EXTRA_TRIGGER = "extra_trigger"
-    TRIGGER_CHANGED = "trigger_changed"
-    TABLE_RENAMED = "table_renamed"
-    COLUMN_RENAMED = "column_renamed"
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """One difference, with both sides (`before` live, `after` declared)."""
-
-    kind: Kind
-    object: str  # table, virtual_table, column, index, view, trigger
-    name: str
-    table: str
-    safety: Safety
-    detail: str
-    column: str | None = None
-    before: str | None = None
-    after: str | None = None
-    sql: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind.value,
-            "object": self.object,
-            "name": self.name,
-            "table": self.table,
-            "column": self.column,
-            "safety": self.safety.value,
-            "detail": self.detail,
-            "sql": list(self.sql),
-        }
 
 
 def _declared(loc: object) -> str:

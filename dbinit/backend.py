@@ -1,0 +1,168 @@
+"""The engine seam: what each database engine provides to the neutral command flow.
+
+`engine.py` runs every command (`check`, `init`, `validate`, `repair`,
+`inspect`, `history`) through a `Backend` and never asks which engine it
+has. Each engine is one package (`dbinit/sqlite/`, `dbinit/postgres/`) whose
+`backend` module exports `BACKEND`; the engine is chosen by the database URL
+(`Target.engine`) and imported only when a command needs it, so the driver of
+an engine nobody uses is never loaded.
+
+A backend owns everything engine-specific: connecting and locking, building
+the desired state from the schema files, introspection, diffing (what can
+change in place), rendering steps to SQL, pre-commit checks, backup, the
+history table. It never prints, parses options or configures logging.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
+
+from dbinit.errors import ConfigError
+
+if TYPE_CHECKING:
+    from dbinit.plan import Plan, Policy
+    from dbinit.report import Report
+    from dbinit.run import Run
+    from dbinit.settings import Target
+
+# engine name (Target.engine) -> module exporting BACKEND
+ENGINES = {
+    "sqlite": "dbinit.sqlite.backend",
+}
+
+
+class SchemaLike(Protocol):
+    def is_empty(self) -> bool: ...
+
+    def object_count(self) -> int: ...
+
+
+class DesiredLike(Protocol):
+    """The declared schema, built by the engine itself from the files."""
+
+    @property
+    def schema(self) -> SchemaLike: ...
+
+    @property
+    def lint(self) -> Sequence[object]: ...  # str() of each is a `file:line: message`
+
+    @property
+    def folder(self) -> str: ...
+
+    @property
+    def file_count(self) -> int: ...
+
+
+class SnapshotLike(Protocol):
+    """The live schema as read at one moment."""
+
+    @property
+    def schema(self) -> SchemaLike: ...
+
+    @property
+    def exists(self) -> bool: ...  # False: no database yet (everything is missing)
+
+
+class Progress(Protocol):
+    """What the CLI shows while a repair runs (a rich bar on a TTY)."""
+
+    def backup(self, remaining: int, total: int) -> None: ...
+
+    def copy_started(self, table: str, rows: int) -> None: ...
+
+    def copy_tick(self) -> None: ...
+
+    def copy_finished(self) -> None: ...
+
+
+class Written(NamedTuple):
+    plan: Plan  # the plan recomputed under the lock
+    statements: tuple[str, ...]  # what ran, as shown and recorded (empty: nothing did)
+
+
+D = TypeVar("D", bound=DesiredLike)
+S = TypeVar("S", bound=SnapshotLike)
+
+
+class Backend(Protocol[D, S]):
+    def notes(self, run: Run) -> list[str]:
+        """Warnings about where the database lives (e.g. an ephemeral Railway disk)."""
+        ...
+
+    def desired(self, run: Run) -> D:
+        """Build the declared schema from the schema files (the engine parses them)."""
+        ...
+
+    def read(self, run: Run) -> S:
+        """The live schema, read-only; never creates anything."""
+        ...
+
+    def read_checked(self, run: Run, report: Report, integrity: str) -> tuple[S, Exception | None]:
+        """The live schema plus `validate`'s checks on the same snapshot (fills
+        `report.checks`); the failure found, if any."""
+        ...
+
+    def plan(self, desired: D, live: S, policy: Policy) -> Plan:
+        """Diff declared against live and order the changes into a plan."""
+        ...
+
+    def may_write(self, run: Run) -> None:
+        """Refuse a writing command before anything is read or written (a path
+        that cannot be created, a volume that is not mounted)."""
+        ...
+
+    def conflicts(self, desired: D, live: S) -> None:
+        """Refuse what the plan must not resolve (an object of another kind in
+        the way of a declared one)."""
+        ...
+
+    def write(
+        self,
+        run: Run,
+        desired: D,
+        policy: Policy,
+        *,
+        prior: tuple[S, Plan],
+        before_write: Callable[[Plan], None] | None = None,
+        progress: Progress | None = None,
+    ) -> Written:
+        """Take the lock, recompute the plan (a blocked one raises its refusal),
+        call `before_write`, apply it in one transaction, check, record history,
+        commit. Nothing applied (another run did it): empty `statements`."""
+        ...
+
+    def verify(self, run: Run, desired: D, policy: Policy) -> None:
+        """After the commit: what the run was to apply must be gone."""
+        ...
+
+    def backup(
+        self,
+        run: Run,
+        folder: Path | None,
+        progress: Progress | None,
+        written: Callable[[Path], None],
+    ) -> Path | None:
+        """A copy of the database taken before a repair writes (None when there
+        is nothing to copy)."""
+        ...
+
+    def export(self, live: S) -> dict[str, tuple[list[str], str]]:
+        """`inspect`: file name -> (object names, SQL text) that round-trips."""
+        ...
+
+    def history(self, run: Run, limit: int | None) -> list[dict[str, Any]]:
+        """Rows of the history table, newest first."""
+        ...
+
+
+def backend_for(target: Target) -> Backend[Any, Any]:
+    """The backend of the target's engine, imported on first use."""
+    try:
+        module = ENGINES[target.engine]
+    except KeyError:
+        raise ConfigError(f"database: no engine for {target.engine!r} URLs") from None
+    backend: Backend[Any, Any] = importlib.import_module(module).BACKEND
+    return backend

@@ -1,0 +1,103 @@
+"""Typed changes: what differs between the declared and the live schema.
+
+Engine-neutral: every engine's differ produces these, the planner turns them
+into steps, the report and the renderer show them. A change carries both
+sides, its safety class and the hazards of applying it; it never carries
+engine objects, and nothing here reads a database or builds SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Hazard:
+    """Something applying a change does to a running application: `type` is one
+    of `lock`, `rewrite`, `index_build`, `validation_scan`, `data_loss`."""
+
+    type: str
+    detail: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"type": self.type, "detail": self.detail}
+
+
+class Safety(StrEnum):
+    SAFE = "safe"
+    REBUILD = "rebuild"
+    DESTRUCTIVE = "destructive"
+
+
+class Kind(StrEnum):
+    MISSING_TABLE = "missing_table"
+    EXTRA_TABLE = "extra_table"
+    MISSING_COLUMN = "missing_column"
+    EXTRA_COLUMN = "extra_column"
+    COLUMN_CHANGED = "column_changed"
+    TABLE_CHANGED = "table_changed"
+    MISSING_INDEX = "missing_index"
+    EXTRA_INDEX = "extra_index"
+    INDEX_CHANGED = "index_changed"
+    MISSING_VIEW = "missing_view"
+    EXTRA_VIEW = "extra_view"
+    VIEW_CHANGED = "view_changed"
+    MISSING_TRIGGER = "missing_trigger"
+    EXTRA_TRIGGER = "extra_trigger"
+    TRIGGER_CHANGED = "trigger_changed"
+    TABLE_RENAMED = "table_renamed"
+    COLUMN_RENAMED = "column_renamed"
+    # Kinds only PostgreSQL has (postgres.md): missing_<kind>, extra_<kind>, <kind>_changed.
+    MISSING_CONSTRAINT = "missing_constraint"
+    EXTRA_CONSTRAINT = "extra_constraint"
+    CONSTRAINT_CHANGED = "constraint_changed"
+    MISSING_TYPE = "missing_type"
+    EXTRA_TYPE = "extra_type"
+    TYPE_CHANGED = "type_changed"
+    MISSING_SEQUENCE = "missing_sequence"
+    EXTRA_SEQUENCE = "extra_sequence"
+    SEQUENCE_CHANGED = "sequence_changed"
+    MISSING_FUNCTION = "missing_function"
+    EXTRA_FUNCTION = "extra_function"
+    FUNCTION_CHANGED = "function_changed"
+    MISSING_EXTENSION = "missing_extension"
+    EXTRA_EXTENSION = "extra_extension"
+    EXTENSION_CHANGED = "extension_changed"
+    MISSING_MATERIALIZED_VIEW = "missing_materialized_view"
+    EXTRA_MATERIALIZED_VIEW = "extra_materialized_view"
+    MATERIALIZED_VIEW_CHANGED = "materialized_view_changed"
+    MISSING_COMMENT = "missing_comment"
+    EXTRA_COMMENT = "extra_comment"
+    COMMENT_CHANGED = "comment_changed"
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One difference, with both sides (`before` live, `after` declared)."""
+
+    kind: Kind
+    object: str  # table, virtual_table, column, index, view, trigger
+    name: str
+    table: str
+    safety: Safety
+    detail: str
+    column: str | None = None
+    before: str | None = None
+    after: str | None = None
+    sql: tuple[str, ...] = ()
+    hazards: tuple[Hazard, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind.value,
+            "object": self.object,
+            "name": self.name,
+            "table": self.table,
+            "column": self.column,
+            "safety": self.safety.value,
+            "detail": self.detail,
+            "sql": list(self.sql),
+            "hazards": [h.to_dict() for h in self.hazards],
+        }

@@ -1,0 +1,41 @@
+"""One command's context: its settings, its database, its engine and its time budget.
+
+Engine-neutral. The engine (`backend`) is chosen from the database URL by
+`dbinit.backend.backend_for`; nothing here opens a database.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dbinit.backend import Backend
+    from dbinit.settings import Settings, Target
+
+
+@dataclass(frozen=True, slots=True)
+class Retry:
+    attempts: int
+    delay: float
+    deadline: float  # time.monotonic() value
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    @staticmethod
+    def ms_until(moment: float) -> int:
+        return max(0, int((moment - time.monotonic()) * 1000))
+
+
+@dataclass
+class Run:
+    """One command's context: its settings, where the database is, its time budget."""
+
+    command: str
+    settings: Settings
+    target: Target
+    retry: Retry
+    started: float
+    backend: Backend[Any, Any]
