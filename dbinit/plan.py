@@ -35,6 +35,9 @@ class Statement:
     params: tuple[str | int, ...] = ()
     copies: str | None = None  # the live table an INSERT … SELECT copies rows from
     shown: str | None = None  # the statement with its parameters inlined (engine-rendered)
+    # Runs outside the plan's transaction, after it commits, each on its own
+    # (PostgreSQL's CREATE INDEX CONCURRENTLY, VALIDATE CONSTRAINT, ...).
+    online: bool = False
 
     def display(self) -> str:
         """The statement as it runs, parameters inlined: what is shown and recorded."""
@@ -49,6 +52,9 @@ class Step:
     rebuild: str | None = None  # the table a 12-step rebuild step rebuilds
     columns: tuple[tuple[str, str], ...] = ()  # rebuild: (new column, live column) copied
     loses: str = ""  # rebuild: why rows or values cannot be carried over ("" when none are lost)
+    # Looked at before anything is applied: (what is checked, a query counting the
+    # rows that would break it, a query finding them); a count > 0 refuses the plan.
+    prechecks: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
