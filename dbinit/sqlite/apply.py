@@ -99,10 +99,16 @@ def begin_immediate(conn: sqlite3.Connection, until: float) -> None:
     a fine poll with jitter finds them.
     """
     conn.execute("PRAGMA busy_timeout = 0")
+    _poll(conn, "BEGIN IMMEDIATE", until)
+
+
+def _poll(conn: sqlite3.Connection, sql: str, until: float) -> None:
+    """Run `sql`, retrying a busy error every few milliseconds (with jitter)
+    until `until`; then the busy error is raised."""
     pause = 0.0005
     while True:
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(sql)
             return
         except sqlite3.OperationalError as exc:
             if not is_busy(exc) or time.monotonic() + pause >= until:
@@ -127,17 +133,7 @@ def commit(conn: sqlite3.Connection, deadline: float) -> None:
     deadline) with the busy error, the caller rolls back (letting the readers
     in) and retries. In WAL mode COMMIT never waits for readers.
     """
-    give_up = min(deadline, time.monotonic() + READER_WINDOW)
-    pause = 0.0005
-    while True:
-        try:
-            conn.execute("COMMIT")
-            return
-        except sqlite3.OperationalError as exc:
-            if not is_busy(exc) or time.monotonic() + pause >= give_up:
-                raise
-        time.sleep(pause * random.uniform(0.5, 1.5))
-        pause = min(pause * 1.5, 0.005)
+    _poll(conn, "COMMIT", min(deadline, time.monotonic() + READER_WINDOW))
 
 
 def file_uri(path: Path, mode: str) -> str:
