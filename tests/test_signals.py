@@ -400,7 +400,6 @@ def test_answering_yes_at_the_prompt_applies(tmp_path: Path) -> None:
     assert one_document(out)["status"] == "applied"
 
 
-
 SLOW_LIVE = """
 CREATE TABLE slow (id INTEGER PRIMARY KEY, a INTEGER);
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40000)
