@@ -201,7 +201,7 @@ _KEYWORDS = frozenset(
         "xmltable",
     ]
 )
-_PLAIN = re.compile(r"[a-z_][a-z0-9_$]*\Z")
+_PLAIN = re.compile(r"[a-z_][a-z0-9_]*\Z")
 _ENABLE = {"D": "DISABLE TRIGGER", "R": "ENABLE REPLICA TRIGGER", "A": "ENABLE ALWAYS TRIGGER"}
 _STEM_MAX = 60
 
