@@ -212,6 +212,8 @@ def test_file_layout_and_names(pg_db: str) -> None:
     assert stems[-1] == "views"
     assert stems[-2] == "foreign_keys"  # the alpha <-> omega cycle
     by_stem = dict(zip(stems, files.values(), strict=True))
+    # enums first, then domains, a domain after its base domain; one name per type
+    assert by_stem["types"][0] == ["mood", "code", "posint", "small_posint"]
     # a table's file holds its indexes and triggers; a referenced table comes first
     assert by_stem["bookings"][0] == [
         "bookings",
@@ -232,12 +234,35 @@ def test_file_layout_and_names(pg_db: str) -> None:
     assert "touch()" in by_stem["functions"][0]  # a trigger needs it before the tables
 
 
+def test_round_trip_in_another_schema(pg_url: str, pg_db: str) -> None:
+    """The managed schema is not `public`: names it prints qualified round-trip."""
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA app; SET search_path = app")
+        conn.execute(TABLES)
+        conn.execute(
+            "CREATE FUNCTION app.first_user() RETURNS text LANGUAGE sql"
+            " BEGIN ATOMIC SELECT min(email) FROM app.users; END;"
+            " CREATE VIEW app.emails AS SELECT email, app.first_user() AS first FROM app.users;"
+            " COMMENT ON FUNCTION app.first_user() IS 'first';"
+            " CREATE TABLE public.elsewhere (id int)"
+        )
+        live = introspect(conn, "app")
+    assert set(live.tables) == {"users", "rooms", "bookings"}
+    files = export(live)
+    assert not any("elsewhere" in text for _, text in files.values())
+    desired = build_desired(
+        pg_url, [(name, text) for name, (_, text) in files.items()], schema="app"
+    ).schema
+    assert desired == live
+
+
 def test_empty_schema_exports_nothing(pg_db: str) -> None:
     assert export(live_schema(pg_db)) == {}
 
 
 def test_quote_ident_matches_the_server(pg_conn: psycopg.Connection[Any]) -> None:
     names = ["users", "User", "order", "int", "left", "a b", 'q"t', "_x1$", "1abc", "über"]
+    names += [r[0] for r in pg_conn.execute("SELECT word FROM pg_get_keywords()").fetchall()]
     for name in names:
         row = pg_conn.execute("SELECT quote_ident(%s)", (name,)).fetchone()
         assert row is not None
