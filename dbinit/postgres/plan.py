@@ -250,6 +250,7 @@ _PHASES = (
     "cleanup",  # dbinit's own leftovers
     "drop_dependants",  # comments, triggers, views, constraints
     "drop_rows",  # tables, columns
+    "drop_routines",  # functions and procedures (a new one may take the name)
     "base",  # extensions, types, sequences, functions
     "enum_values",
     "tables",
@@ -258,6 +259,7 @@ _PHASES = (
     "constraints",
     "indexes",
     "views",
+    "view_indexes",  # indexes on materialized views the plan creates
     "triggers",
     "comments",
     "drop_base",  # functions, sequences, types, extensions
@@ -297,6 +299,7 @@ class _Builder:
             c.name for c in changes if c.kind in (Kind.VIEW_CHANGED, Kind.MATERIALIZED_VIEW_CHANGED)
         }
         self.recreated = recreate
+        self._dependent_views(changes)
         handlers: dict[Kind, Callable[[Change], None]] = {
             Kind.MISSING_EXTENSION: self._extension,
             Kind.EXTENSION_CHANGED: self._extension,
@@ -343,6 +346,29 @@ class _Builder:
         for phase in _PHASES:
             out += [step for _, step in sorted(self.phases[phase], key=lambda p: p[0])]
         return out
+
+    def _dependent_views(self, changes: list[Change]) -> None:
+        """Declared views and materialized views that may read a view the plan
+        drops and creates again (created after it, by oid): they are dropped and
+        created again too, as part of that change (a view's dependants block
+        DROP VIEW)."""
+        for c in list(changes):
+            if c.kind not in (Kind.VIEW_CHANGED, Kind.MATERIALIZED_VIEW_CHANGED):
+                continue
+            pool = self.live.views if c.object == "view" else self.live.materialized_views
+            oid = pool[c.name].oid
+            for obj, live_pool, want in (
+                ("view", self.live.views, self.desired.views),
+                (
+                    "materialized_view",
+                    self.live.materialized_views,
+                    self.desired.materialized_views,
+                ),
+            ):
+                for name, v in live_pool.items():
+                    if v.oid > oid and name in want and name not in self.recreated:
+                        self.recreated.add(name)
+                        self._recreate(obj, name, c)
 
     # -- dbinit's own leftovers
 
@@ -526,7 +552,7 @@ class _Builder:
         else:
             sql = f"DROP EXTENSION {qi(c.name)}"
         self.add(
-            "drop_base",
+            "drop_routines" if c.kind is Kind.EXTRA_FUNCTION else "drop_base",
             f"drop {c.object} {c.name}",
             [Statement(sql)],
             (c,),
@@ -810,7 +836,8 @@ class _Builder:
             *self.live.materialized_views,
         ):
             sql = f"CREATE {unique}INDEX {qi(ix.name)} {ix.spec}"
-            self.add("indexes", f"create index {ix.name}", [Statement(sql)], (c,))
+            phase = "indexes" if ix.table in self.desired.tables else "view_indexes"
+            self.add(phase, f"create index {ix.name}", [Statement(sql)], (c,))
             return
         if c.kind is Kind.MISSING_INDEX:
             sql = f"CREATE {unique}INDEX CONCURRENTLY {qi(ix.name)} {ix.spec}"
@@ -836,25 +863,35 @@ class _Builder:
     # -- views, materialized views, triggers
 
     def _view(self, c: Change) -> None:
-        mat = c.object == "materialized_view"
-        pool = self.desired.materialized_views if mat else self.desired.views
-        v = pool[c.name]
-        what = "MATERIALIZED VIEW" if mat else "VIEW"
         if c.kind in (Kind.VIEW_CHANGED, Kind.MATERIALIZED_VIEW_CHANGED):
-            self.add(
-                "drop_dependants",
-                f"drop {what.lower()} {v.name} to create it again",
-                [Statement(f"DROP {what} {self.q(v.name)}")],
-                (c,),
-                order=-v.oid,
-            )
+            self._recreate(c.object, c.name, c)
+        else:
+            self._create_view(c.object, c.name, c, recreated=False)
+
+    def _recreate(self, obj: str, name: str, c: Change) -> None:
+        """Drop view `name` (or materialized view) and create it again, with the
+        indexes and triggers on it, as part of change `c`."""
+        live = self.live.materialized_views if obj == "materialized_view" else self.live.views
+        what = "MATERIALIZED VIEW" if obj == "materialized_view" else "VIEW"
+        self.add(
+            "drop_dependants",
+            f"drop {what.lower()} {name} to create it again",
+            [Statement(f"DROP {what} {self.q(name)}")],
+            (c,),
+            order=-live[name].oid,
+        )
+        self._create_view(obj, name, c, recreated=True)
+
+    def _create_view(self, obj: str, name: str, c: Change, *, recreated: bool) -> None:
+        mat = obj == "materialized_view"
+        v = (self.desired.materialized_views if mat else self.desired.views)[name]
+        what = "MATERIALIZED VIEW" if mat else "VIEW"
         body = _strip_semicolon(v.definition)
         stmts = [Statement(f"CREATE {what} {self.q(v.name)}{_with(v.options)} AS {body}")]
-        if c.kind is Kind.MATERIALIZED_VIEW_CHANGED:
+        if recreated:
             for ix in self._indexes_on(v.name):
                 unique = "UNIQUE " if ix.unique else ""
                 stmts.append(Statement(f"CREATE {unique}INDEX {qi(ix.name)} {ix.spec}"))
-        if c.kind is Kind.VIEW_CHANGED:
             for tg in self._triggers_on(v.name):
                 stmts += self._create_trigger(tg)
         self.add("views", f"create {what.lower()} {v.name}", stmts, (c,), order=v.oid)

@@ -495,3 +495,330 @@ def test_the_diff_is_deterministic(db: Db) -> None:
         "extra_table",
         "missing_index",
     ]
+
+
+# ---------------------------------------------------------------- the other kinds
+
+EVERY_KIND = """
+CREATE EXTENSION IF NOT EXISTS citext;
+CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+CREATE DOMAIN posint AS integer DEFAULT 1 CONSTRAINT posint_positive CHECK (VALUE > 0);
+CREATE SEQUENCE counter START 10 INCREMENT 5 CACHE 2;
+CREATE TABLE people (
+    id serial PRIMARY KEY,
+    email citext NOT NULL UNIQUE,
+    feeling mood DEFAULT 'ok',
+    visits posint,
+    note text
+);
+COMMENT ON TABLE people IS 'people';
+COMMENT ON COLUMN people.email IS 'login';
+CREATE INDEX people_note ON people (lower(note) DESC NULLS LAST) WHERE note IS NOT NULL;
+COMMENT ON INDEX people_note IS 'search';
+CREATE VIEW happy AS SELECT id, email FROM people WHERE feeling = 'happy';
+CREATE VIEW happy_ids AS SELECT id FROM happy;
+CREATE MATERIALIZED VIEW people_count AS SELECT count(*) AS n FROM people;
+CREATE UNIQUE INDEX people_count_n ON people_count (n);
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.note := coalesce(NEW.note, 'none');
+    RETURN NEW;
+END;
+$$;
+CREATE FUNCTION n_people() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM people';
+CREATE PROCEDURE noop(a int) LANGUAGE sql BEGIN ATOMIC SELECT a; END;
+CREATE TRIGGER people_touch BEFORE INSERT ON people FOR EACH ROW EXECUTE FUNCTION touch();
+COMMENT ON FUNCTION touch() IS 'fills note';
+"""
+
+CATALOG = """
+SELECT 'rel', relname || ':' || relkind::text FROM pg_class
+ WHERE relnamespace = 'public'::regnamespace
+UNION ALL SELECT 'type', typname || ':' || typtype::text FROM pg_type
+ WHERE typnamespace = 'public'::regnamespace AND typtype IN ('e', 'd')
+UNION ALL SELECT 'proc', proname || ':' || prokind::text FROM pg_proc
+ WHERE pronamespace = 'public'::regnamespace
+UNION ALL SELECT 'trigger', tgname || ':' || tgenabled::text FROM pg_trigger WHERE NOT tgisinternal
+UNION ALL SELECT 'extension', extname FROM pg_extension
+UNION ALL SELECT 'comment', description FROM pg_description WHERE objoid >= 16384
+UNION ALL SELECT 'enum', string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum
+ORDER BY 1, 2
+"""
+
+
+def test_every_kind_is_created_from_nothing_in_dependency_order(db: Db, pg_conn: Any) -> None:
+    changes, plan = db.converge(EVERY_KIND)
+    assert set(kinds(changes)) == {
+        "missing_extension",
+        "missing_type",
+        "missing_sequence",
+        "missing_function",
+        "missing_table",
+        "missing_index",
+        "missing_view",
+        "missing_materialized_view",
+        "missing_trigger",
+        "missing_comment",
+    }
+    assert all(c.safety is Safety.SAFE for c in changes) and not plan.blocked
+    assert all(c.sql for c in plan.changes), "every change shows its SQL"
+    # Independent oracle: the same files run directly give the same catalog.
+    ours = db.all(CATALOG)
+    direct = Db(db.url, pg_conn)
+    direct.run("DROP SCHEMA public CASCADE; CREATE SCHEMA public; SET search_path = public")
+    direct.run(EVERY_KIND)
+    assert ours == direct.all(CATALOG)
+
+
+def test_enum_values_are_added_each_in_its_own_step(db: Db) -> None:
+    db.run(
+        "CREATE TYPE mood AS ENUM ('sad', 'happy'); CREATE TABLE t (m mood);"
+        "INSERT INTO t VALUES ('sad')"
+    )
+    schema = "CREATE TYPE mood AS ENUM ('meh', 'sad', 'ok', 'happy', 'ecstatic'); CREATE TABLE t (m mood)"
+    changes, plan = db.converge(schema)
+    c = only(changes, Kind.TYPE_CHANGED)
+    assert c.safety is Safety.SAFE and c.table == "mood"
+    assert [s.statements[0].sql for s in plan.steps] == [
+        """ALTER TYPE "public"."mood" ADD VALUE 'meh' BEFORE 'sad'""",
+        """ALTER TYPE "public"."mood" ADD VALUE 'ok' AFTER 'sad'""",
+        """ALTER TYPE "public"."mood" ADD VALUE 'ecstatic' AFTER 'happy'""",
+    ]
+    assert all(len(s.statements) == 1 for s in plan.steps)
+    assert db.one("SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum") == (
+        "meh,sad,ok,happy,ecstatic"
+    )
+
+
+def test_enum_values_removed_need_allow_data_loss_and_convert_the_columns(db: Db) -> None:
+    db.run(
+        "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');"
+        "CREATE TABLE t (m mood DEFAULT 'ok', ms mood[]); INSERT INTO t VALUES ('happy', '{sad}')"
+    )
+    schema = (
+        "CREATE TYPE mood AS ENUM ('happy', 'sad', 'ok2');"
+        "CREATE TABLE t (m mood DEFAULT 'happy', ms mood[])"
+    )
+    changes, plan, _ = db.plan(schema, REPAIR)
+    assert only(changes, Kind.TYPE_CHANGED).safety is Safety.DESTRUCTIVE
+    assert plan.blocked_reason == LOSS_REASON
+    _, plan, _ = db.plan(schema, INIT)
+    assert plan.blocked_reason == INIT_REASON
+    db.converge(schema, Policy(Mode.REPAIR, allow_data_loss=True))
+    assert db.all("SELECT m::text, ms::text FROM t") == [("happy", "{sad}")]
+    assert db.one("SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum") == (
+        "happy,sad,ok2"
+    )
+    assert db.one("SELECT count(*) FROM pg_type WHERE starts_with(typname, '_dbinit_')") == 0
+
+
+def test_domain_changes(db: Db) -> None:
+    db.run(
+        "CREATE DOMAIN posint AS int CONSTRAINT a CHECK (VALUE > 0) CONSTRAINT b CHECK (VALUE < 9);"
+        "CREATE TABLE t (x posint); INSERT INTO t VALUES (5)"
+    )
+    schema = (
+        "CREATE DOMAIN posint AS int DEFAULT 3 CONSTRAINT a CHECK (VALUE >= 0) "
+        "CONSTRAINT c CHECK (VALUE < 100); CREATE TABLE t (x posint)"
+    )
+    changes, plan = db.converge(schema)
+    assert only(changes, Kind.TYPE_CHANGED).safety is Safety.SAFE
+    assert any("VALIDATE CONSTRAINT" in s for s in online(plan))
+    assert db.all(
+        "SELECT conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint "
+        "WHERE contypid = 'posint'::regtype ORDER BY 1"
+    ) == [
+        ("a", "CHECK ((VALUE >= 0))", True),
+        ("c", "CHECK ((VALUE < 100))", True),
+    ]
+    assert (
+        db.one("SELECT pg_get_expr(typdefaultbin, 0) FROM pg_type WHERE typname = 'posint'") == "3"
+    )
+    with_nn = schema.replace("DEFAULT 3", "DEFAULT 3 NOT NULL")
+    changes, plan, _ = db.plan(with_nn)
+    assert only(changes, Kind.TYPE_CHANGED).safety is Safety.REBUILD
+    db.converge(with_nn, REPAIR)
+    assert db.one("SELECT typnotnull FROM pg_type WHERE typname = 'posint'") is True
+    rebased = with_nn.replace("AS int", "AS bigint")
+    _, plan, _ = db.plan(rebased, REPAIR)
+    assert plan.blocked and "cannot make this change in place" in plan.blocked_reason
+
+
+def test_a_not_valid_domain_check_is_validated(db: Db) -> None:
+    db.run("CREATE DOMAIN d AS int; ALTER DOMAIN d ADD CONSTRAINT pos CHECK (VALUE > 0) NOT VALID")
+    changes, plan = db.converge("CREATE DOMAIN d AS int CONSTRAINT pos CHECK (VALUE > 0)")
+    assert kinds(changes) == ["type_changed"]
+    assert online(plan) == ['ALTER DOMAIN "public"."d" VALIDATE CONSTRAINT "pos"']
+    assert db.one("SELECT convalidated FROM pg_constraint WHERE conname = 'pos'") is True
+
+
+def test_sequences_created_changed_owned_and_dropped(db: Db) -> None:
+    db.run("CREATE SEQUENCE s INCREMENT 1; CREATE SEQUENCE old; CREATE TABLE t (id int)")
+    schema = (
+        "CREATE SEQUENCE s AS integer INCREMENT 3 MAXVALUE 1000 CYCLE; "
+        "CREATE SEQUENCE fresh START 5; CREATE TABLE t (id int);"
+        "ALTER SEQUENCE s OWNED BY t.id"
+    )
+    changes, _plan = db.converge(schema, Policy(Mode.REPAIR, prune=True))
+    assert sorted(kinds(changes)) == ["extra_sequence", "missing_sequence", "sequence_changed"]
+    assert db.all(
+        "SELECT seqrelid::regclass::text, format_type(seqtypid, NULL), seqincrement, "
+        "seqmax, seqcycle, seqstart FROM pg_sequence ORDER BY 1"
+    ) == [
+        ("fresh", "bigint", 1, 9223372036854775807, False, 5),
+        ("s", "integer", 3, 1000, True, 1),
+    ]
+    assert (
+        db.one(
+            "SELECT refobjid::regclass::text FROM pg_depend WHERE objid = 's'::regclass "
+            "AND deptype = 'a'"
+        )
+        == "t"
+    )
+
+
+def test_serial_columns_of_a_new_table(db: Db) -> None:
+    db.run("CREATE TABLE other (x int)")
+    db.converge("CREATE TABLE other (x int); CREATE TABLE t (id serial PRIMARY KEY, n bigserial)")
+    db.run("INSERT INTO t DEFAULT VALUES")
+    assert db.all("SELECT id, n FROM t") == [(1, 1)]
+
+
+def test_functions_procedures_changed_and_dropped(db: Db) -> None:
+    db.run(
+        "CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS 'SELECT a + 1';"
+        "CREATE FUNCTION gone() RETURNS int LANGUAGE sql AS 'SELECT 1';"
+        "CREATE FUNCTION p(a int) RETURNS int LANGUAGE sql AS 'SELECT a'"
+    )
+    schema = (
+        "CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS 'SELECT a + 2';"
+        "CREATE PROCEDURE p(a int) LANGUAGE sql AS 'SELECT a';"
+        "CREATE TABLE t (x int DEFAULT f(1));"
+        "CREATE FUNCTION uses_table() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM t'"
+    )
+    changes, _ = db.converge(schema, Policy(Mode.REPAIR, prune=True))
+    assert sorted(kinds(changes)) == [
+        "extra_function",
+        "extra_function",
+        "function_changed",
+        "missing_function",
+        "missing_function",
+        "missing_table",
+    ]
+    assert db.one("SELECT f(1)") == 3
+    assert db.all(
+        "SELECT proname, prokind::text FROM pg_proc WHERE pronamespace = "
+        "'public'::regnamespace ORDER BY 1"
+    ) == [
+        ("f", "f"),
+        ("p", "p"),
+        ("uses_table", "f"),
+    ]
+
+
+def test_views_and_materialized_views_changed_with_their_indexes_and_triggers(db: Db) -> None:
+    db.run(
+        "CREATE TABLE t (a int, b int); INSERT INTO t VALUES (1, 2);"
+        "CREATE VIEW v AS SELECT a FROM t; CREATE VIEW gone AS SELECT 1 AS x;"
+        "CREATE MATERIALIZED VIEW m AS SELECT a FROM t; CREATE UNIQUE INDEX m_a ON m (a)"
+    )
+    schema = """
+    CREATE TABLE t (a int, b int);
+    CREATE VIEW v WITH (security_barrier = true) AS SELECT a, b FROM t;
+    CREATE VIEW w AS SELECT b FROM v;
+    CREATE MATERIALIZED VIEW m AS SELECT a, b FROM t;
+    CREATE UNIQUE INDEX m_a ON m (a);
+    CREATE FUNCTION ins() RETURNS trigger LANGUAGE plpgsql AS
+      $$BEGIN INSERT INTO t VALUES (NEW.a, NEW.b); RETURN NEW; END$$;
+    CREATE TRIGGER v_ins INSTEAD OF INSERT ON v FOR EACH ROW EXECUTE FUNCTION ins();
+    """
+    changes, _ = db.converge(schema, Policy(Mode.REPAIR, prune=True))
+    assert sorted(kinds(changes)) == [
+        "extra_view",
+        "materialized_view_changed",
+        "missing_function",
+        "missing_trigger",
+        "missing_view",
+        "view_changed",
+    ]
+    assert db.all("SELECT * FROM m") == [(1, 2)]
+    assert db.one("SELECT indisvalid FROM pg_index WHERE indexrelid = 'm_a'::regclass")
+    assert db.one("SELECT reloptions FROM pg_class WHERE relname = 'v'") == [
+        "security_barrier=true"
+    ]
+    db.run("INSERT INTO v VALUES (3, 4)")
+    assert db.one("SELECT count(*) FROM w") == 2
+    changed = schema.replace(
+        "SELECT a, b FROM t;\n    CREATE VIEW w", "SELECT a, b, 1 AS c FROM t;\n    CREATE VIEW w"
+    )
+    changes, _ = db.converge(changed)
+    assert kinds(changes) == ["view_changed"]
+    assert db.one("SELECT count(*) FROM pg_trigger WHERE tgname = 'v_ins'") == 1
+
+
+def test_triggers_changed_disabled_and_dropped(db: Db) -> None:
+    db.run(
+        "CREATE TABLE t (a int);"
+        "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;"
+        "CREATE TRIGGER t1 BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();"
+        "CREATE TRIGGER t2 BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();"
+        "CREATE TRIGGER t3 BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f()"
+    )
+    schema = (
+        "CREATE TABLE t (a int);"
+        "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;"
+        "CREATE TRIGGER t1 BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION f();"
+        "CREATE TRIGGER t2 BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();"
+        "ALTER TABLE t DISABLE TRIGGER t2"
+    )
+    changes, _ = db.converge(schema, Policy(Mode.REPAIR, prune=True))
+    assert kinds(changes) == ["trigger_changed", "trigger_changed", "extra_trigger"]
+    assert db.all("SELECT tgname, tgenabled::text, tgtype FROM pg_trigger ORDER BY 1") == [
+        ("t1", "O", 19),
+        ("t2", "D", 7),
+    ]
+
+
+def test_extensions_and_comments(db: Db) -> None:
+    db.run(
+        "CREATE EXTENSION hstore; CREATE TABLE t (a int, CONSTRAINT pos CHECK (a > 0));"
+        "COMMENT ON TABLE t IS 'old'; COMMENT ON COLUMN t.a IS 'gone'"
+    )
+    schema = (
+        "CREATE EXTENSION citext; CREATE TABLE t (a int, CONSTRAINT pos CHECK (a > 0));"
+        "COMMENT ON TABLE t IS 'it''s new'; COMMENT ON CONSTRAINT pos ON t IS 'positive'"
+    )
+    changes, _plan, _ = db.plan(schema)
+    assert sorted(kinds(changes)) == [
+        "comment_changed",
+        "extra_comment",
+        "extra_extension",
+        "missing_comment",
+        "missing_extension",
+    ]
+    assert all(c.safety is Safety.SAFE for c in changes if c.kind.value.endswith("comment"))
+    db.converge(schema, Policy(Mode.REPAIR, prune=True))
+    assert db.all("SELECT extname FROM pg_extension ORDER BY 1") == [("citext",), ("plpgsql",)]
+    assert db.all(
+        "SELECT description FROM pg_description WHERE objoid >= 16384 "
+        "AND classoid <> 'pg_extension'::regclass ORDER BY 1"
+    ) == [
+        ("it's new",),
+        ("positive",),
+    ]
+
+
+def test_unmanaged_objects_are_listed_once_and_never_planned(db: Db) -> None:
+    db.run(
+        "CREATE TABLE t (a int); CREATE POLICY p ON t USING (a > 0);"
+        "CREATE TYPE pair AS (x int, y int)"
+    )
+    schema = "CREATE TABLE t (a int); CREATE TYPE pair AS (x int, y int)"
+    changes, plan, _ = db.plan(schema, PRUNE_ALL)
+    un = [c for c in changes if is_unmanaged(c)]
+    assert [(c.kind.value, c.name, c.safety) for c in un] == [
+        ("unmanaged_composite_type", "pair", Safety.SAFE),
+        ("unmanaged_policy", "p", Safety.SAFE),
+    ]
+    assert plan.is_empty() and not plan.skipped and not plan.blocked
+    assert all(c.sql == () for c in plan.changes)
