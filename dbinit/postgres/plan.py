@@ -595,7 +595,11 @@ class _Builder:
             sql = f"DROP TABLE {self.q(c.name)}"
         else:
             sql = f"ALTER TABLE {self.q(c.table)} DROP COLUMN {qi(c.column or c.name)}"
-        self.add("drop_rows", f"drop {c.object} {c.table}.{c.name}", [Statement(sql)], (c,))
+        # Later tables first: a table created after another may reference it.
+        order = -self.live.tables[c.table].oid
+        self.add(
+            "drop_rows", f"drop {c.object} {c.table}.{c.name}", [Statement(sql)], (c,), order=order
+        )
 
     def _add_column(self, c: Change) -> None:
         t = self.desired.tables[c.table]
