@@ -43,7 +43,7 @@ def worst(*safeties: Safety) -> Safety:
 
 
 def lock(level: str, table: str, how: str = "briefly") -> Hazard:
-    return Hazard("lock", f"takes a {level} lock on {table} {how}")
+    return Hazard("lock", f"{level} lock on {table}, held {how}")
 
 
 def rewrite(table: str) -> Hazard:
@@ -361,7 +361,7 @@ def diff(desired: Schema, live: Schema) -> list[Change]:
         desired.functions,
         live.functions,
         lambda d, lv: [(Safety.SAFE, (), "definition differs")],
-        table_of=lambda f: f.key,
+        table_of=lambda f: f.name,
         name_of=lambda f: f.key,
     )
     for name, dt in desired.tables.items():
