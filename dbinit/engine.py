@@ -31,7 +31,9 @@ from dbinit.errors import (
     Refused,
     SchemaError,
     SchemaMissing,
+    Signalled,
     mask_url,
+    received_signals,
 )
 from dbinit.export import write_schema_files
 from dbinit.logs import log
@@ -91,16 +93,22 @@ def execute(
             raise
         report.fail(interrupted(exc, report))
     except Exception as exc:  # a bug: the only place a traceback is logged
-        log.error(
-            "internal.error",
-            command=command,
-            error=mask_url(f"{type(exc).__name__}: {exc}"),
-            traceback=mask_url(traceback.format_exc()),
-        )
-        report.fail(InternalError(f"Internal error: {type(exc).__name__}: {mask_url(str(exc))}"))
+        if report_interrupts and received_signals:  # the interrupt, wrapped by Python
+            report.fail(interrupted(Signalled(received_signals[0]), report))
+        else:
+            log.error(
+                "internal.error",
+                command=command,
+                error=mask_url(f"{type(exc).__name__}: {exc}"),
+                traceback=mask_url(traceback.format_exc()),
+            )
+            report.fail(
+                InternalError(f"Internal error: {type(exc).__name__}: {mask_url(str(exc))}")
+            )
     report.duration_ms = (time.monotonic() - started) * 1000
+    # Drift (1) is a verdict the report shows, not a warning to repeat above it.
     level = (
-        "info" if report.exit_code == 0 else "warning" if report.exit_code in (1, 3) else "error"
+        "info" if report.exit_code in (0, 1) else "warning" if report.exit_code == 3 else "error"
     )
     getattr(log, level)(
         "command.done",

@@ -6,6 +6,7 @@ does not decide exit codes.
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
 from typing import TYPE_CHECKING
@@ -51,6 +52,7 @@ def render(
 
     width = None if sys.stdout.isatty() else 120
     console = Console(file=sys.stdout, highlight=False, soft_wrap=False, width=width)
+    setattr(console, "on_broken_pipe", _broken_pipe)  # noqa: B010
     if report.rows is not None and report.error is None:
         # The listing is the report itself: --quiet drops only the remarks.
         (_history if report.command == "history" else _inspect)(console, report, quiet)
@@ -75,6 +77,12 @@ def render(
         _error_panel(console, report)
     else:
         console.print(verdict(report))
+
+
+def _broken_pipe() -> None:
+    """rich exits 1 (the drift code) on a closed pipe: raise it as the I/O error
+    it is, so that the caller reports 74."""
+    raise BrokenPipeError(errno.EPIPE, "Broken pipe")
 
 
 def tables(console: Console, changes: list[Change]) -> None:

@@ -35,14 +35,12 @@ from dbinit.errors import (
     DbInitError,
     PermissionDenied,
     Refused,
-    Signalled,
     from_os,
-    received_signals,
 )
 from dbinit.logs import log
 from dbinit.plan import Plan, Statement, Step
 from dbinit.run import Retry
-from dbinit.sqlite.errors import from_sqlite, is_busy, sqlite_error_name
+from dbinit.sqlite.errors import from_sqlite, is_busy, sqlite_error_name, stopped
 from dbinit.sqlite.introspect import HISTORY_TABLE
 from dbinit.sqlite.plan import REBUILD_PREFIX
 from dbinit.sqlite.sqltext import fold, quote_ident
@@ -533,7 +531,7 @@ def _go_on() -> int:
 def _stopped() -> KeyboardInterrupt:
     """The interrupt that stopped a statement: the CLI's signal, else Ctrl-C in
     an application that kept Python's own SIGINT handler."""
-    return Signalled(received_signals[0]) if received_signals else KeyboardInterrupt()
+    return stopped()
 
 
 def roll_back(conn: sqlite3.Connection) -> None:
