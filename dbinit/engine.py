@@ -38,7 +38,7 @@ from dbinit.errors import (
 from dbinit.export import write_schema_files
 from dbinit.logs import log
 from dbinit.plan import Mode, Plan, Policy, refusal
-from dbinit.report import APPLIED, DRIFT, IN_SYNC, PLANNED, Report
+from dbinit.report import APPLIED, DRIFT, IN_SYNC, PLANNED, WROTE, Report
 from dbinit.run import Retry, Run
 from dbinit.settings import Settings, parse_database, unknown_variables
 
@@ -213,7 +213,7 @@ def init(run: Run, report: Report, *, dry_run: bool = False) -> None:
     policy = Policy(Mode.INIT)
     plan = compute(run, desired, live, policy)
     report.changes = list(plan.changes)
-    if plan.blocked:
+    if plan.blocked or plan.refused:
         raise refusal(plan, "init")
     if plan.is_empty():
         report.status, report.exit_code = IN_SYNC, 0
@@ -299,6 +299,8 @@ def repair(run: Run, report: Report, options: RepairOptions) -> None:
     policy = Policy(Mode.REPAIR, options.allow_data_loss, options.prune)
     plan = compute(run, desired, live, policy)
     report.changes = list(plan.changes)
+    if plan.refused:
+        raise refusal(plan, "repair")
     if plan.blocked:
         if options.dry_run:  # show what the flags would allow
             report.plan = [s.display() for s in plan.statements]
@@ -371,12 +373,15 @@ def inspect(run: Run, report: Report, *, output_dir: str | None = None) -> None:
     if not live.exists:
         raise ConnectionFailed(f"Database {run.target.label} does not exist; nothing to inspect")
     files = run.backend.export(live)
+    for note in getattr(live, "notes", ()):  # what the export had to leave out
+        log.warning("inspect.left_out", message=note)
+        report.notes.append(note)
     report.rows = [
         {"file": name, "objects": objects, "sql": sql} for name, (objects, sql) in files.items()
     ]
     if output_dir is not None:
         write_schema_files(Path(output_dir), {name: sql for name, (_, sql) in files.items()})
-        report.notes.append(f"wrote {len(files)} file(s) to {output_dir}")
+        report.notes.append(f"{WROTE}{len(files)} file(s) to {output_dir}")
     report.status, report.exit_code = IN_SYNC, 0
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from dbinit.changes import Change, Safety
 from dbinit.errors import printable
-from dbinit.report import APPLIED, DRIFT, IN_SYNC, PLANNED, Report
+from dbinit.report import APPLIED, DRIFT, IN_SYNC, PLANNED, WROTE, Report
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -166,9 +166,13 @@ def _error_panel(console: Console, report: Report) -> None:
 
 
 def _inspect(console: Console, report: Report, quiet: bool) -> None:
-    if report.notes:
+    written = [n for n in report.notes if n.startswith(WROTE)]
+    warnings = [n for n in report.notes if not n.startswith(WROTE)]
+    for note in warnings:  # SQL comments: the printed schema stays valid SQL
+        console.out(f"-- warning: {printable(note)}", highlight=False)
+    if written:
         if not quiet:
-            for note in report.notes:
+            for note in written:
                 console.print(f"[green]✓[/] {shown(note)}")
         return
     for row in report.rows or []:
