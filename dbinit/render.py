@@ -33,6 +33,11 @@ def shown(text: object) -> str:
     return escape(printable(str(text)))
 
 
+def cell(text: object) -> str:
+    """`shown(text)` on one line: a newline or a tab in a name would break the row."""
+    return shown(str(text).replace("\t", "\\t").replace("\r", "\\r").replace("\n", "\\n"))
+
+
 def render(
     report: Report,
     fmt: str,
@@ -101,7 +106,7 @@ def tables(console: Console, changes: list[Change]) -> None:
         table.add_column("detail", overflow="fold")
         for c in group:
             obj = f"{c.table}.{c.column}" if c.column else c.name
-            table.add_row(c.kind.value, shown(f"{c.object} {obj}"), shown(c.detail))
+            table.add_row(c.kind.value, cell(f"{c.object} {obj}"), shown(c.detail))
         console.print(table)
 
 
@@ -177,7 +182,11 @@ def _inspect(console: Console, report: Report, quiet: bool) -> None:
         return
     for row in report.rows or []:
         console.print(f"-- file: {shown(row['file'])}", style="dim")
-        console.out(printable(row["sql"]), highlight=False)
+        if sys.stdout.isatty():
+            console.out(printable(row["sql"]), highlight=False)
+        else:  # a pipe or a file gets the exact SQL (rich would drop control characters)
+            sys.stdout.write(row["sql"] + "\n")
+            sys.stdout.flush()
 
 
 def _history(console: Console, report: Report, quiet: bool) -> None:
