@@ -40,7 +40,12 @@ from dbinit.logs import log
 from dbinit.plan import Mode, Plan, Policy, refusal
 from dbinit.report import APPLIED, DRIFT, IN_SYNC, PLANNED, WROTE, Report
 from dbinit.run import Retry, Run
-from dbinit.settings import Settings, parse_database, unknown_variables
+from dbinit.settings import (
+    Settings,
+    ignored_database_url,
+    parse_database,
+    unknown_variables,
+)
 
 EVERYTHING = Policy(Mode.REPAIR, allow_data_loss=True, prune=True)
 
@@ -84,6 +89,9 @@ def execute(
                 report.notes.append(warning)
             for warning in unknown_variables():
                 log.warning("settings.unknown_variable", message=warning)
+                report.notes.append(warning)
+            for warning in ignored_database_url():
+                log.warning("settings.database_url_ignored", message=warning)
                 report.notes.append(warning)
             action(run, report)
     except DbInitError as exc:

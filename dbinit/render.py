@@ -135,8 +135,8 @@ def verdict(report: Report) -> str:
         if not report.drift:
             return (
                 f"[red]✗[/] {extras} object(s) in {database} are not declared in "
-                f"{schema_dir}: declare them, drop them with `dbinit repair "
-                "--allow-data-loss --prune`, or pass --allow-extra"
+                f"{schema_dir}: declare them (`dbinit inspect` prints their SQL), drop them "
+                "with `dbinit repair --allow-data-loss --prune`, or pass --allow-extra"
             )
         hint = "run `dbinit repair`" if rebuild else "run `dbinit init`"
         return (

@@ -282,6 +282,31 @@ def unknown_variables() -> list[str]:
     return out
 
 
+def ignored_database_url() -> list[str]:
+    """A warning when `DATABASE_URL` (environment or `.env`) is set but ignored:
+    neither a sqlite: nor a PostgreSQL URL. The URL itself is never shown."""
+    values = [("the environment", os.environ.get("DATABASE_URL"))]
+    try:
+        from dotenv import dotenv_values
+
+        dotenv = {k.upper(): v for k, v in dotenv_values(".env").items()}
+        values.append(("the .env file", dotenv.get("DATABASE_URL")))
+    except (OSError, UnicodeDecodeError):
+        pass
+    for where, url in values:
+        if not url or _is_sqlite_url(url):
+            continue
+        scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+        if scheme.split("+", 1)[0] in ("postgres", "postgresql"):
+            continue
+        kind = f"a {scheme}: URL" if scheme.isascii() and scheme.isalnum() else "not a URL"
+        return [
+            f"DATABASE_URL in {where} was ignored: it is {kind}, neither a sqlite: nor a "
+            "PostgreSQL URL (set DBINIT_DATABASE_URL or --database to choose the database)"
+        ]
+    return []
+
+
 def _closest_setting(name: str) -> str:
     """' (did you mean …?)' naming the setting closest to an unknown one, or ''."""
     close = difflib.get_close_matches(name.lower(), list(Settings.model_fields), n=1, cutoff=0.6)
