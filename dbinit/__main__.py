@@ -1,3 +1,3 @@
-from dbinit.cli import main
+from dbinit.entry import main
 
 main()

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from dbinit.errors import Signalled, received_signals
+from dbinit import entry
+from dbinit.errors import received_signals
 
 if TYPE_CHECKING:
     from dbinit.report import Report
@@ -36,6 +37,10 @@ class _Command(TyperCommand):
         if option is not None:
             option.metavar = ""
         return option
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _stdout_open()
+        super().format_help(ctx, formatter)
 
 
 class _Group(TyperGroup):
@@ -58,6 +63,9 @@ class _Group(TyperGroup):
         except typer._click.exceptions.UsageError as exc:
             _usage_error(exc, self._argv)
             raise
+        except BaseException as exc:
+            _outside_a_command(exc)
+            raise
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -65,6 +73,35 @@ class _Group(TyperGroup):
         except typer._click.exceptions.UsageError as exc:
             _usage_error(exc, self._argv)
             raise
+        except BaseException as exc:
+            _outside_a_command(exc)
+            raise
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _stdout_open()
+        super().format_help(ctx, formatter)
+
+
+def _stdout_open() -> None:
+    if sys.stdout is None:  # fd 1 was closed when the process started
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
+def _outside_a_command(exc: BaseException) -> None:
+    """Failures that no command's report covers (`--help`, `--version`, a signal
+    before a command started). A signal: the interrupt (128 + its number). Output
+    that cannot be written: 74, never Typer's 1 (a closed pipe) or a traceback.
+    rich reports a closed pipe as SystemExit(1); nothing else here exits 1 that way.
+    """
+    if isinstance(exc, KeyboardInterrupt) or (received_signals and isinstance(exc, Exception)):
+        entry.stop(exc)  # the latter: a signal met while a module loaded, re-raised wrapped
+    if isinstance(exc, OSError) or (isinstance(exc, SystemExit) and exc.code == 1):
+        from dbinit.logs import discard
+
+        discard(sys.stdout)
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "broken pipe"
+        entry.say(f"dbinit: cannot write to standard output: {reason}\n")
+        raise SystemExit(74) from None
 
 
 def _usage_error(exc: Exception, argv: tuple[str, ...]) -> None:
@@ -76,7 +113,8 @@ def _usage_error(exc: Exception, argv: tuple[str, ...]) -> None:
     if fmt is None or fmt.strip().lower() not in FORMATS:
         fmt = os.environ.get("DBINIT_FORMAT")
     if (fmt or "").strip().lower() != "json":
-        return
+        _show_usage(exc)
+        raise typer.Exit(2)
     from dbinit.errors import ConfigError, mask_url
     from dbinit.render import render
     from dbinit.report import Report
@@ -87,8 +125,33 @@ def _usage_error(exc: Exception, argv: tuple[str, ...]) -> None:
     report = Report(command, mask_url(database), schema_dir)
     message = exc.format_message() if isinstance(exc, typer._click.ClickException) else str(exc)
     report.fail(ConfigError(f"usage: {message}", exit_code=2))
-    render(report, "json")
+    entry.reported = True
+    try:
+        _stdout_open()
+        render(report, "json")
+    except OSError:  # still a usage error: its code says so
+        from dbinit.logs import discard
+
+        discard(sys.stdout)
     raise typer.Exit(2)
+
+
+def _show_usage(exc: Exception) -> None:
+    """Typer's usage message on stderr; one that cannot be written (stderr closed
+    or full) leaves the exit code a usage error's, 2."""
+    from typer import core
+
+    try:
+        if core.HAS_RICH:
+            from typer import rich_utils
+
+            rich_utils.rich_format_error(exc)  # type: ignore[arg-type]
+        elif isinstance(exc, typer._click.ClickException):
+            exc.show()
+    except (OSError, SystemExit):
+        from dbinit.logs import discard
+
+        discard(sys.stderr)
 
 
 def _option_value(argv: tuple[str, ...], long: str, short: str) -> str | None:
@@ -274,7 +337,9 @@ def _version(value: bool) -> None:
     if value:
         from dbinit import __version__
 
-        typer.echo(f"dbinit {__version__}")
+        _stdout_open()
+        sys.stdout.write(f"dbinit {__version__}\n")
+        sys.stdout.flush()
         raise typer.Exit(0)
 
 
@@ -378,9 +443,9 @@ def _emit(
     from dbinit import logs
     from dbinit.render import render
 
+    entry.reported = True
     try:
-        if sys.stdout is None:  # fd 1 was closed when the process started
-            raise OSError(errno.EBADF, "standard output is closed")
+        _stdout_open()
         render(report, fmt, quiet=quiet, show_sql=show_sql, show_changes=show_changes)
     except OSError as exc:
         logs.discard(sys.stdout)
@@ -636,32 +701,25 @@ def history(
     _run("history", given, partial(engine.history, limit=limit))
 
 
-def _on_signal(signum: int, _frame: object) -> None:
-    """SIGINT and SIGTERM unwind the run like Ctrl-C (the engine rolls back and
-    reports it); a second signal while that clean-up runs is ignored."""
-    if received_signals:
-        return
-    received_signals.append(signum)
-    raise Signalled(signum)
-
-
 def main() -> None:
     """Console-script entry point; a bug still exits 70, never with a bare traceback.
 
     Only the CLI handles SIGTERM and SIGINT: the library never installs a
-    signal handler in its host application.
+    signal handler in its host application (`dbinit.entry` installs them
+    before this module is even imported).
     """
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, _on_signal)
+    entry.install()
     try:
         app()
-    except SystemExit:
+    except SystemExit as exc:
+        if received_signals and exc.code == 130:  # Typer's own code for Ctrl-C
+            entry.stop(KeyboardInterrupt())
         raise
     except KeyboardInterrupt as exc:  # outside a command's run: nothing to roll back
-        code = 128 + int(getattr(exc, "signum", signal.SIGINT))
-        _say(f"dbinit: interrupted by {signal.Signals(code - 128).name}\n")
-        sys.exit(code)
+        entry.stop(exc)
     except Exception as exc:  # pragma: no cover - defensive edge
+        if received_signals:  # a signal's interrupt, wrapped (e.g. by __set_name__)
+            entry.stop(exc)
         import traceback
 
         from dbinit.errors import mask_url
@@ -673,12 +731,4 @@ def main() -> None:
 
 def _say(text: str) -> None:
     """A last word on stderr, if stderr can still take it."""
-    from dbinit.logs import discard
-
-    if sys.stderr is None:
-        return
-    try:
-        sys.stderr.write(text)
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        discard(sys.stderr)
+    entry.say(text)

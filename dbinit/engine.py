@@ -31,14 +31,21 @@ from dbinit.errors import (
     Refused,
     SchemaError,
     SchemaMissing,
+    Signalled,
     mask_url,
+    received_signals,
 )
 from dbinit.export import write_schema_files
 from dbinit.logs import log
 from dbinit.plan import Mode, Plan, Policy, refusal
-from dbinit.report import APPLIED, DRIFT, IN_SYNC, PLANNED, Report
+from dbinit.report import APPLIED, DRIFT, IN_SYNC, PLANNED, WROTE, Report
 from dbinit.run import Retry, Run
-from dbinit.settings import Settings, parse_database, unknown_variables
+from dbinit.settings import (
+    Settings,
+    ignored_database_url,
+    parse_database,
+    unknown_variables,
+)
 
 EVERYTHING = Policy(Mode.REPAIR, allow_data_loss=True, prune=True)
 
@@ -83,6 +90,9 @@ def execute(
             for warning in unknown_variables():
                 log.warning("settings.unknown_variable", message=warning)
                 report.notes.append(warning)
+            for warning in ignored_database_url():
+                log.warning("settings.database_url_ignored", message=warning)
+                report.notes.append(warning)
             action(run, report)
     except DbInitError as exc:
         report.fail(exc)
@@ -91,16 +101,22 @@ def execute(
             raise
         report.fail(interrupted(exc, report))
     except Exception as exc:  # a bug: the only place a traceback is logged
-        log.error(
-            "internal.error",
-            command=command,
-            error=mask_url(f"{type(exc).__name__}: {exc}"),
-            traceback=mask_url(traceback.format_exc()),
-        )
-        report.fail(InternalError(f"Internal error: {type(exc).__name__}: {mask_url(str(exc))}"))
+        if report_interrupts and received_signals:  # the interrupt, wrapped by Python
+            report.fail(interrupted(Signalled(received_signals[0]), report))
+        else:
+            log.error(
+                "internal.error",
+                command=command,
+                error=mask_url(f"{type(exc).__name__}: {exc}"),
+                traceback=mask_url(traceback.format_exc()),
+            )
+            report.fail(
+                InternalError(f"Internal error: {type(exc).__name__}: {mask_url(str(exc))}")
+            )
     report.duration_ms = (time.monotonic() - started) * 1000
+    # Drift (1) is a verdict the report shows, not a warning to repeat above it.
     level = (
-        "info" if report.exit_code == 0 else "warning" if report.exit_code in (1, 3) else "error"
+        "info" if report.exit_code in (0, 1) else "warning" if report.exit_code == 3 else "error"
     )
     getattr(log, level)(
         "command.done",
@@ -205,7 +221,7 @@ def init(run: Run, report: Report, *, dry_run: bool = False) -> None:
     policy = Policy(Mode.INIT)
     plan = compute(run, desired, live, policy)
     report.changes = list(plan.changes)
-    if plan.blocked:
+    if plan.blocked or plan.refused:
         raise refusal(plan, "init")
     if plan.is_empty():
         report.status, report.exit_code = IN_SYNC, 0
@@ -291,6 +307,8 @@ def repair(run: Run, report: Report, options: RepairOptions) -> None:
     policy = Policy(Mode.REPAIR, options.allow_data_loss, options.prune)
     plan = compute(run, desired, live, policy)
     report.changes = list(plan.changes)
+    if plan.refused:
+        raise refusal(plan, "repair")
     if plan.blocked:
         if options.dry_run:  # show what the flags would allow
             report.plan = [s.display() for s in plan.statements]
@@ -363,12 +381,15 @@ def inspect(run: Run, report: Report, *, output_dir: str | None = None) -> None:
     if not live.exists:
         raise ConnectionFailed(f"Database {run.target.label} does not exist; nothing to inspect")
     files = run.backend.export(live)
+    for note in getattr(live, "notes", ()):  # what the export had to leave out
+        log.warning("inspect.left_out", message=note)
+        report.notes.append(note)
     report.rows = [
         {"file": name, "objects": objects, "sql": sql} for name, (objects, sql) in files.items()
     ]
     if output_dir is not None:
         write_schema_files(Path(output_dir), {name: sql for name, (_, sql) in files.items()})
-        report.notes.append(f"wrote {len(files)} file(s) to {output_dir}")
+        report.notes.append(f"{WROTE}{len(files)} file(s) to {output_dir}")
     report.status, report.exit_code = IN_SYNC, 0
 
 

@@ -65,6 +65,7 @@ class Plan:
     blocked_reason: str = ""
     changes: tuple[Change, ...] = field(default=())  # every change, with its SQL
     checked: tuple[str, ...] = ()  # tables whose foreign keys the plan can affect
+    refused: str = ""  # why this plan cannot be applied whatever the flags ("" when it can)
 
     @property
     def statements(self) -> list[Statement]:
@@ -85,6 +86,8 @@ def change_label(c: Change) -> str:
 
 def refusal(plan: Plan, command: str) -> Refused:
     """The refusal of a blocked plan, naming every blocked change and why."""
+    if plan.refused:
+        return Refused(plan.refused, details="nothing was changed")
     names = ", ".join(change_label(c) for c in plan.blocked)
     if command == "init":
         more = "; ".join(r for r in plan.blocked_reason.split("; ") if r and r != INIT_REASON)

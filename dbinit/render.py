@@ -6,13 +6,14 @@ does not decide exit codes.
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
 from typing import TYPE_CHECKING
 
 from dbinit.changes import Change, Safety
 from dbinit.errors import printable
-from dbinit.report import APPLIED, DRIFT, IN_SYNC, PLANNED, Report
+from dbinit.report import APPLIED, DRIFT, IN_SYNC, PLANNED, WROTE, Report
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -30,6 +31,11 @@ def shown(text: object) -> str:
     from rich.markup import escape
 
     return escape(printable(str(text)))
+
+
+def cell(text: object) -> str:
+    """`shown(text)` on one line: a newline or a tab in a name would break the row."""
+    return shown(str(text).replace("\t", "\\t").replace("\r", "\\r").replace("\n", "\\n"))
 
 
 def render(
@@ -51,6 +57,7 @@ def render(
 
     width = None if sys.stdout.isatty() else 120
     console = Console(file=sys.stdout, highlight=False, soft_wrap=False, width=width)
+    setattr(console, "on_broken_pipe", _broken_pipe)  # noqa: B010
     if report.rows is not None and report.error is None:
         # The listing is the report itself: --quiet drops only the remarks.
         (_history if report.command == "history" else _inspect)(console, report, quiet)
@@ -77,6 +84,12 @@ def render(
         console.print(verdict(report))
 
 
+def _broken_pipe() -> None:
+    """rich exits 1 (the drift code) on a closed pipe: raise it as the I/O error
+    it is, so that the caller reports 74."""
+    raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+
 def tables(console: Console, changes: list[Change]) -> None:
     """The changes as rich tables, one per safety class."""
     from rich.table import Table
@@ -93,7 +106,7 @@ def tables(console: Console, changes: list[Change]) -> None:
         table.add_column("detail", overflow="fold")
         for c in group:
             obj = f"{c.table}.{c.column}" if c.column else c.name
-            table.add_row(c.kind.value, shown(f"{c.object} {obj}"), shown(c.detail))
+            table.add_row(c.kind.value, cell(f"{c.object} {obj}"), shown(c.detail))
         console.print(table)
 
 
@@ -122,8 +135,8 @@ def verdict(report: Report) -> str:
         if not report.drift:
             return (
                 f"[red]✗[/] {extras} object(s) in {database} are not declared in "
-                f"{schema_dir}: declare them, drop them with `dbinit repair "
-                "--allow-data-loss --prune`, or pass --allow-extra"
+                f"{schema_dir}: declare them (`dbinit inspect` prints their SQL), drop them "
+                "with `dbinit repair --allow-data-loss --prune`, or pass --allow-extra"
             )
         hint = "run `dbinit repair`" if rebuild else "run `dbinit init`"
         return (
@@ -158,14 +171,22 @@ def _error_panel(console: Console, report: Report) -> None:
 
 
 def _inspect(console: Console, report: Report, quiet: bool) -> None:
-    if report.notes:
+    written = [n for n in report.notes if n.startswith(WROTE)]
+    warnings = [n for n in report.notes if not n.startswith(WROTE)]
+    for note in warnings:  # SQL comments: the printed schema stays valid SQL
+        console.out(f"-- warning: {printable(note)}", highlight=False)
+    if written:
         if not quiet:
-            for note in report.notes:
+            for note in written:
                 console.print(f"[green]✓[/] {shown(note)}")
         return
     for row in report.rows or []:
         console.print(f"-- file: {shown(row['file'])}", style="dim")
-        console.out(printable(row["sql"]), highlight=False)
+        if sys.stdout.isatty():
+            console.out(printable(row["sql"]), highlight=False)
+        else:  # a pipe or a file gets the exact SQL (rich would drop control characters)
+            sys.stdout.write(row["sql"] + "\n")
+            sys.stdout.flush()
 
 
 def _history(console: Console, report: Report, quiet: bool) -> None:

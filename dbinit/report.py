@@ -17,6 +17,8 @@ IN_SYNC, DRIFT, PLANNED, APPLIED, REFUSED, ERROR = (
     "error",
 )
 
+WROTE = "wrote "  # the start of `inspect --output-dir`'s note: the SQL went to files
+
 
 @dataclass
 class Report:

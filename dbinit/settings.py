@@ -227,7 +227,7 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         settings = Settings(**given)
     except ValidationError as exc:
-        raise ConfigError(_describe_validation(exc)) from None
+        raise ConfigError(_describe_validation(exc, given)) from None
     except Exception as exc:  # unreadable .env or pyproject.toml
         reason = mask_url(str(exc)).splitlines()[0] if str(exc) else type(exc).__name__
         raise ConfigError(f"cannot read settings from {_unreadable_file()}: {reason}") from None
@@ -282,6 +282,31 @@ def unknown_variables() -> list[str]:
     return out
 
 
+def ignored_database_url() -> list[str]:
+    """A warning when `DATABASE_URL` (environment or `.env`) is set but ignored:
+    neither a sqlite: nor a PostgreSQL URL. The URL itself is never shown."""
+    values = [("the environment", os.environ.get("DATABASE_URL"))]
+    try:
+        from dotenv import dotenv_values
+
+        dotenv = {k.upper(): v for k, v in dotenv_values(".env").items()}
+        values.append(("the .env file", dotenv.get("DATABASE_URL")))
+    except (OSError, UnicodeDecodeError):
+        pass
+    for where, url in values:
+        if not url or _is_sqlite_url(url):
+            continue
+        scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+        if scheme.split("+", 1)[0] in ("postgres", "postgresql"):
+            continue
+        kind = f"a {scheme}: URL" if scheme.isascii() and scheme.isalnum() else "not a URL"
+        return [
+            f"DATABASE_URL in {where} was ignored: it is {kind}, neither a sqlite: nor a "
+            "PostgreSQL URL (set DBINIT_DATABASE_URL or --database to choose the database)"
+        ]
+    return []
+
+
 def _closest_setting(name: str) -> str:
     """' (did you mean …?)' naming the setting closest to an unknown one, or ''."""
     close = difflib.get_close_matches(name.lower(), list(Settings.model_fields), n=1, cutoff=0.6)
@@ -310,7 +335,30 @@ def _unreadable_file() -> str:
     return ".env or pyproject.toml"
 
 
-def _describe_validation(exc: ValidationError) -> str:
+def _source(name: str, given: dict[str, Any]) -> str:
+    """Where the value of setting `name` came from, in the order sources win."""
+    if name in given:
+        return "the command line (or the library call)"
+    env = ENV_NAMES.get(name, f"DBINIT_{name.upper()}")
+    upper = {k.upper() for k in os.environ}
+    if env in upper:
+        return f"the environment variable {env}"
+    if name == "database_url" and "DATABASE_URL" in os.environ:
+        return "the environment variable DATABASE_URL"
+    try:
+        from dotenv import dotenv_values
+
+        dotenv = {k.upper() for k in dotenv_values(".env")}
+    except (OSError, UnicodeDecodeError):
+        dotenv = set()
+    if env in dotenv:
+        return f"{env} in the .env file"
+    if name == "database_url" and "DATABASE_URL" in dotenv:
+        return "DATABASE_URL in the .env file"
+    return f"{name} in [tool.dbinit] of pyproject.toml"
+
+
+def _describe_validation(exc: ValidationError, given: dict[str, Any] | None = None) -> str:
     parts = []
     for err in exc.errors():
         loc = err["loc"][0] if err["loc"] else ""
@@ -324,7 +372,7 @@ def _describe_validation(exc: ValidationError) -> str:
         label = ENV_NAMES.get(name, name)
         option = OPTION_NAMES.get(name)
         label = f"{name} ({label}{', ' + option if option else ''})"
-        parts.append(f"invalid value for {label}: {err['msg']}")
+        parts.append(f"invalid value for {label} from {_source(name, given or {})}: {err['msg']}")
     return "; ".join(parts)
 
 

@@ -251,7 +251,7 @@ def nobody_dbinit() -> Iterator[list[str]]:
             f"#!{python} -s\n"
             "import sys\n"
             f"sys.path.insert(0, {str(site)!r})\n"
-            "from dbinit.cli import main\n"
+            "from dbinit.entry import main\n"
             "sys.exit(main())\n",
             encoding="utf-8",
         )

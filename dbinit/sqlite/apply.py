@@ -35,15 +35,13 @@ from dbinit.errors import (
     DbInitError,
     PermissionDenied,
     Refused,
-    Signalled,
     from_os,
-    received_signals,
 )
 from dbinit.logs import log
 from dbinit.plan import Plan, Statement, Step
 from dbinit.run import Retry
-from dbinit.sqlite.errors import from_sqlite, is_busy, sqlite_error_name
-from dbinit.sqlite.introspect import HISTORY_TABLE
+from dbinit.sqlite.errors import from_sqlite, is_busy, sqlite_error_name, stopped
+from dbinit.sqlite.introspect import HISTORY_TABLE, history_problem
 from dbinit.sqlite.plan import REBUILD_PREFIX
 from dbinit.sqlite.sqltext import fold, quote_ident
 
@@ -533,7 +531,7 @@ def _go_on() -> int:
 def _stopped() -> KeyboardInterrupt:
     """The interrupt that stopped a statement: the CLI's signal, else Ctrl-C in
     an application that kept Python's own SIGINT handler."""
-    return Signalled(received_signals[0]) if received_signals else KeyboardInterrupt()
+    return stopped()
 
 
 def roll_back(conn: sqlite3.Connection) -> None:
@@ -726,6 +724,9 @@ def _record(
         if fold(tbl_name if otype == "trigger" else name) == HISTORY_TABLE
         and otype in ("trigger", "view", "index")
     ]
+    problem = history_problem(conn)
+    if problem:
+        raise Refused(problem, details="nothing was changed")
     if blockers:
         names = ", ".join(f"{otype} {name}" for otype, name in blockers)
         drops = "; ".join(f"DROP {otype.upper()} {quote_ident(name)}" for otype, name in blockers)

@@ -62,6 +62,22 @@ class Snapshot:
     schema: Schema
     exists: bool
 
+    @property
+    def notes(self) -> list[str]:
+        """What `inspect` cannot print as schema: user objects on dbinit's history table."""
+        on_history = [
+            f"{kind} {obj.name}"
+            for kind, objects in (("index", self.schema.indexes), ("trigger", self.schema.triggers))
+            for obj in objects.values()
+            if obj.table == HISTORY_TABLE
+        ]
+        if not on_history:
+            return []
+        return [
+            f"left out: {', '.join(on_history)} on dbinit's history table {HISTORY_TABLE}; "
+            "schema files cannot declare objects on it; `dbinit repair --prune` drops them"
+        ]
+
 
 def _path(run: Run) -> Path:
     path = run.target.path
@@ -547,8 +563,8 @@ _MAX_LIMIT = 2**63 - 1  # SQLite's largest integer
 def _tampered(what: str) -> DataError:
     return DataError(
         f"{HISTORY_TABLE} is not the history table dbinit writes: {what}. It was changed "
-        "outside dbinit: rename or drop it (the next init or repair that applies "
-        "something records a new one)",
+        "outside dbinit: rename or drop it; once it is gone, the next init or repair "
+        "that applies something records a new one",
         exit_code=65,
     )
 

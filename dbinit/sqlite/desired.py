@@ -12,7 +12,8 @@ import sqlite3
 import time
 from dataclasses import dataclass, replace
 
-from dbinit.errors import SchemaError
+from dbinit.errors import SchemaError, received_signals
+from dbinit.sqlite.errors import sqlite_error_name, stopped
 from dbinit.sqlite.introspect import introspect, is_internal
 from dbinit.sqlite.model import Schema, SourceLoc, Trigger
 from dbinit.sqlite.sqlfiles import SchemaFiles
@@ -109,6 +110,7 @@ def build(
             try:
                 conn.execute(st.sql)
             except (sqlite3.Error, sqlite3.Warning) as exc:
+                _raise_if_signalled(exc, deadline)
                 if deadline is not None and time.monotonic() > deadline:
                     raise SchemaError(
                         f"{st.loc}: statement did not finish within the time limit (--timeout)"
@@ -121,15 +123,26 @@ def build(
         try:
             schema = introspect(conn)
         except sqlite3.Error as exc:
+            _raise_if_signalled(exc, deadline)
             raise SchemaError(f"{files.folder}: cannot read the declared schema: {exc}") from exc
         schema = _attach_provenance(schema, files)
         try:
             issues = _lint(conn, schema, files)
         except sqlite3.Error as exc:  # e.g. interrupted at the time limit
+            _raise_if_signalled(exc, deadline)
             raise SchemaError(f"{files.folder}: cannot lint the declared schema: {exc}") from exc
     finally:
         conn.close()
     return Desired(schema, files, tuple(issues))
+
+
+def _raise_if_signalled(exc: BaseException, deadline: float | None) -> None:
+    """SQLite stopped by the progress handler: a signal's handler raised in it
+    (the run's interrupt, 130/143), unless it was the time limit (a schema error)."""
+    if sqlite_error_name(exc) != "SQLITE_INTERRUPT":
+        return
+    if received_signals or deadline is None or time.monotonic() <= deadline:
+        raise stopped() from None
 
 
 def _attach_provenance(schema: Schema, files: SchemaFiles) -> Schema:

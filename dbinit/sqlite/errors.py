@@ -16,7 +16,9 @@ from dbinit.errors import (
     DbInitError,
     IOFailure,
     PermissionDenied,
+    Signalled,
     describe,
+    received_signals,
 )
 
 
@@ -24,6 +26,13 @@ def sqlite_error_name(exc: BaseException) -> str:
     """The SQLite primary result code name (``SQLITE_BUSY``, …) of an error, or ``""``."""
     name = str(getattr(exc, "sqlite_errorname", "") or "")
     return "_".join(name.split("_")[:2])
+
+
+def stopped() -> KeyboardInterrupt:
+    """The interrupt that stopped a statement (SQLITE_INTERRUPT from a progress
+    handler): the CLI's signal, else Ctrl-C in an application that kept
+    Python's own SIGINT handler."""
+    return Signalled(received_signals[0]) if received_signals else KeyboardInterrupt()
 
 
 def is_busy(exc: BaseException) -> bool:

@@ -41,6 +41,17 @@ from dbinit.sqlite.sqltext import (
 )
 
 HISTORY_TABLE = "_dbinit_history"
+# The columns dbinit writes a run into (besides its INTEGER PRIMARY KEY `id`).
+HISTORY_WRITTEN = (
+    "applied_at",
+    "command",
+    "dbinit_version",
+    "schema_checksum",
+    "statements",
+    "changes",
+    "outcome",
+    "duration_ms",
+)
 
 _OBJECTS = """
 SELECT type, name, tbl_name, sql FROM sqlite_schema
@@ -87,6 +98,43 @@ def is_own(otype: str, name: str, sql: str | None, *, shadow: bool = False) -> b
     return sql is None or (otype == "table" and is_internal(name, shadow=shadow))
 
 
+def history_problem(conn: sqlite3.Connection) -> str | None:
+    """Why dbinit could not record a run in an existing history table made by
+    someone else (None: absent, or a table of the shape dbinit writes)."""
+    row = conn.execute(
+        "SELECT type, sql FROM sqlite_schema WHERE name = ? COLLATE NOCASE AND type = 'table'",
+        (HISTORY_TABLE,),
+    ).fetchone()
+    if row is None:
+        return None
+    if str(row[1] or "").upper().startswith("CREATE VIRTUAL"):
+        what = "it is a virtual table"
+    else:
+        columns = {
+            str(name).lower(): (bool(notnull), dflt is not None or pk)
+            for name, notnull, dflt, pk in conn.execute(
+                f'SELECT name, "notnull", dflt_value, pk FROM pragma_table_xinfo("{HISTORY_TABLE}")'
+            )
+        }
+        missing = [c for c in ("id", *HISTORY_WRITTEN) if c not in columns]
+        required = [
+            c
+            for c, (notnull, filled) in columns.items()
+            if notnull and not filled and c not in HISTORY_WRITTEN
+        ]
+        if missing:
+            what = f"column{'s' if len(missing) > 1 else ''} {', '.join(missing)} missing"
+        elif required:
+            what = f"column{'s' if len(required) > 1 else ''} {', '.join(required)} NOT NULL"
+        else:
+            return None
+    return (
+        f"{HISTORY_TABLE} (dbinit's history table) was changed outside dbinit and cannot "
+        f"record this run: {what}; rename it (ALTER TABLE {HISTORY_TABLE} RENAME TO "
+        f"old_history) or drop it, then run again: dbinit creates a new one"
+    )
+
+
 def introspect(conn: sqlite3.Connection) -> Schema:
     """Read every user object of the `main` schema of `conn`, from one snapshot."""
     if conn.in_transaction:
@@ -106,7 +154,7 @@ def _introspect(conn: sqlite3.Connection) -> Schema:
     }
     plain: dict[str, tuple[str, str, bool, bool]] = {}  # key -> (name, sql, wr, strict)
     virtual: dict[str, tuple[str, str]] = {}
-    schema = Schema(version=version)
+    schema = Schema(version=version, history=history_problem(conn))
     for otype, name, _tbl, sql in rows:
         if otype == "table":
             ltype, wr, strict = table_list.get(name, ("table", 0, 0))

@@ -156,6 +156,7 @@ class Schema:
     views: dict[str, View] = field(default_factory=dict)
     triggers: dict[str, Trigger] = field(default_factory=dict)
     version: int | None = None  # PRAGMA schema_version when read: equal means unchanged
+    history: str | None = None  # why dbinit cannot record runs in its history table, if so
 
     def is_empty(self) -> bool:
         return not (self.tables or self.indexes or self.views or self.triggers)

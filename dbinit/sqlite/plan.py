@@ -100,7 +100,8 @@ def make_plan(changes: list[Change], desired: Schema, live: Schema, policy: Poli
         if on_history:
             blocked += on_history
             reason = "; ".join(r for r in (reason, ON_HISTORY) if r)
-        return Plan(steps, skipped, blocked, reason, annotated, _fk_tables(steps, desired))
+        refused = (live.history or "") if steps else ""
+        return Plan(steps, skipped, blocked, reason, annotated, _fk_tables(steps, desired), refused)
     original = {id(a): c for a, c in zip(annotated, changes, strict=True)}
     pruned = [
         c for c in annotated if policy.prune and c.kind in (Kind.EXTRA_TABLE, Kind.EXTRA_COLUMN)
@@ -141,6 +142,7 @@ def make_plan(changes: list[Change], desired: Schema, live: Schema, policy: Poli
         "; ".join(reasons),
         annotated,
         _fk_tables(full, desired),
+        (live.history or "") if full else "",
     )
 
 
