@@ -240,6 +240,27 @@ def _run(
         # A backend whose client was killed mid-statement notices within a second
         # and ends, so the run's scratch database can be cleaned up.
         conn.execute("SET client_connection_check_interval = '1s'")
+    try:
+        # Fast path: every statement sent in one pipeline, no round trip each.
+        return _run_once(conn, parsed, schema, deadline, drop_public=drop_public, fast=True)
+    except _PipelineFailed:
+        # A statement failed: run them one by one to say which, with its file:line.
+        return _run_once(conn, parsed, schema, deadline, drop_public=drop_public, fast=False)
+
+
+class _PipelineFailed(Exception):
+    """A statement of the pipeline failed; which one is not known yet."""
+
+
+def _run_once(
+    conn: psycopg.Connection[Any],
+    parsed: Sequence[tuple[Statement, Head]],
+    schema: str,
+    deadline: float | None,
+    *,
+    drop_public: bool,
+    fast: bool,
+) -> Schema:
     with conn.transaction(force_rollback=True):
         ident = sql.Identifier(schema)
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(ident))
@@ -247,22 +268,39 @@ def _run(
             with suppress(psycopg.Error), conn.transaction():
                 conn.execute("DROP SCHEMA IF EXISTS public")
         conn.execute(sql.SQL("SET LOCAL search_path = {}").format(ident))
-        for st, _ in parsed:
-            if deadline is not None:
-                left = int((deadline - time.monotonic()) * 1000)
-                if left <= 0:
-                    raise SchemaError(
-                        f"{st.loc}: the schema files did not finish within the time limit "
-                        "(--timeout)"
-                    )
-                conn.execute(sql.SQL("SET LOCAL statement_timeout = {}").format(left))
+        if fast:
+            _time_limit(conn, parsed[0][0] if parsed else None, deadline)
             try:
-                conn.execute(st.sql.encode(conn.info.encoding))
-            except psycopg.Error as exc:
-                raise _file_error(exc, st) from None
+                with conn.pipeline():
+                    for st, _ in parsed:
+                        conn.execute(st.sql.encode(conn.info.encoding))
+            except psycopg.Error:
+                raise _PipelineFailed from None
+        else:
+            for st, _ in parsed:
+                _time_limit(conn, st, deadline)
+                try:
+                    conn.execute(st.sql.encode(conn.info.encoding))
+                except psycopg.Error as exc:
+                    raise _file_error(exc, st) from None
         _check_other_schemas(conn, schema, parsed)
         model = introspect(conn, schema)
     return _with_locations(model, parsed)
+
+
+def _time_limit(
+    conn: psycopg.Connection[Any], st: Statement | None, deadline: float | None
+) -> None:
+    """What is left of the overall time limit bounds the statements that follow."""
+    if deadline is None:
+        return
+    left = int((deadline - time.monotonic()) * 1000)
+    if left <= 0:
+        where = f"{st.loc}: " if st is not None else ""
+        raise SchemaError(
+            f"{where}the schema files did not finish within the time limit (--timeout)"
+        )
+    conn.execute(sql.SQL("SET LOCAL statement_timeout = {}").format(left))
 
 
 def _file_error(exc: psycopg.Error, st: Statement) -> DbInitError:
