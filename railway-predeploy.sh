@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# The one entry point for Railway deploys (see README.md, "Railway").
+# The one entry point for Railway deploys (see README.md, "Railway"): a thin wrapper
+# of `dbinit deploy`, which ships with the package (an installed dbinit needs no script).
 #
-#   ./railway-predeploy.sh --schema-only   preDeployCommand: check the schema files only;
-#                                          touches no database (volumes are not mounted there)
-#   ./railway-predeploy.sh                 start command, before the app: `dbinit init`, then
-#                                          `dbinit validate`, JSON logs; exits with the first
-#                                          non-zero exit code unchanged
+#   ./railway-predeploy.sh --schema-only   preDeployCommand: `dbinit deploy --pre-deploy`
+#                                          (SQLite: checks the schema files only, touching
+#                                          no database, as volumes are not mounted there;
+#                                          PostgreSQL: `init`, then `validate`)
+#   ./railway-predeploy.sh                 start command, before the app: `dbinit deploy`
+#                                          (`init`, then `validate`), JSON logs; exits
+#                                          with the first non-zero exit code unchanged
 #
 # Runs the dbinit found on PATH. Settings come from the environment (DBINIT_*,
 # DATABASE_URL, RAILWAY_VOLUME_MOUNT_PATH), never from this script.
@@ -17,24 +20,14 @@ usage() {
 }
 
 case "$#:${1-}" in
-    0:) mode=full ;;
-    1:--schema-only) mode=schema ;;
+    0:) args=() ;;
+    1:--schema-only) args=(--pre-deploy) ;;
     *) usage ;;
 esac
 
 if ! command -v dbinit >/dev/null 2>&1; then
-    echo "$0: dbinit not found on PATH (install it with: pip install .)" >&2
+    echo "$0: dbinit not found on PATH (install the dbinit package in this environment)" >&2
     exit 127
 fi
 
-if [ "$mode" = schema ]; then
-    exec dbinit validate --schema-only
-fi
-
-status=0
-dbinit init --log-format json || status=$?
-if [ "$status" -ne 0 ]; then
-    exit "$status"
-fi
-dbinit validate --log-format json || status=$?
-exit "$status"
+exec dbinit deploy "${args[@]}"

@@ -23,10 +23,16 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 from dbinit.errors import ConfigError
 
 if TYPE_CHECKING:
+    from dbinit.entities import Entities
     from dbinit.plan import Plan, Policy
     from dbinit.report import Report
     from dbinit.run import Run
     from dbinit.settings import Target
+
+# Where an engine's database step (`init`, then `validate`) belongs in a deploy
+# (`dbinit deploy`): in the start command (a SQLite file on a volume, mounted only
+# there) or in the pre-deploy command (a server reached over the network).
+START, PRE_DEPLOY = "start", "pre-deploy"
 
 # engine name (Target.engine) -> module exporting BACKEND
 ENGINES = {
@@ -88,6 +94,11 @@ S = TypeVar("S", bound=SnapshotLike)
 
 
 class Backend(Protocol[D, S]):
+    @property
+    def database_step(self) -> str:
+        """`START` or `PRE_DEPLOY`: where `dbinit deploy` runs `init` and `validate`."""
+        ...
+
     def notes(self, run: Run) -> list[str]:
         """Warnings about where the database lives (e.g. an ephemeral Railway disk)."""
         ...
@@ -155,6 +166,11 @@ class Backend(Protocol[D, S]):
 
     def history(self, run: Run, limit: int | None) -> list[dict[str, Any]]:
         """Rows of the history table, newest first."""
+        ...
+
+    def entities(self, state: D | S) -> Entities:
+        """Tables, columns, keys and foreign keys of the declared or live schema,
+        for the engine-neutral diagram (`--format mermaid`)."""
         ...
 
 

@@ -25,8 +25,14 @@ from dbinit.errors import received_signals
 if TYPE_CHECKING:
     from dbinit.report import Report
     from dbinit.run import Run
+    from dbinit.settings import Settings
 
 FORMATS = ("text", "json")
+MERMAID = "mermaid"  # a diagram: `inspect` and `validate --schema-only` only
+NO_DIAGRAM = (
+    "mermaid draws a schema: use it with `dbinit inspect` (the database) or "
+    "`dbinit validate --schema-only` (the schema files)"
+)
 
 
 class _Command(TyperCommand):
@@ -110,7 +116,7 @@ def _usage_error(exc: Exception, argv: tuple[str, ...]) -> None:
     if isinstance(exc, typer._click.exceptions.NoArgsIsHelpError):
         return
     fmt = _option_value(argv, "--format", "-f")
-    if fmt is None or fmt.strip().lower() not in FORMATS:
+    if fmt is None or fmt.strip().lower() not in (*FORMATS, MERMAID):
         fmt = os.environ.get("DBINIT_FORMAT")
     if (fmt or "").strip().lower() != "json":
         _show_usage(exc)
@@ -222,10 +228,11 @@ Format = Annotated[
     typer.Option(
         "--format",
         "-f",
-        metavar="text|json",
-        parser=_choice(*FORMATS),
+        metavar="text|json|mermaid",
+        parser=_choice(*FORMATS, MERMAID),
         show_default="text",
-        help="Report format on stdout.",
+        help="Report format on stdout (mermaid: an erDiagram, for inspect and "
+        "validate --schema-only).",
     ),
 ]
 LogFormat = Annotated[
@@ -378,19 +385,30 @@ def root(
 def _run(
     command: str,
     given: dict[str, Any],
-    action: Callable[[Run, Report], None],
+    action: Callable[[Run, Report], None] | None,
     *,
     show_sql: bool = False,
     touches_database: bool = True,
     shown: dict[str, bool] | None = None,
+    no_diagram: str | None = NO_DIAGRAM,
+    runner: Callable[[Settings], Report] | None = None,
+    report_type: type[Report] | None = None,
 ) -> None:
     """`shown` is filled while the command runs (the repair prompt notes that it
-    showed the change table, so the report does not show it again)."""
+    showed the change table, so the report does not show it again). `no_diagram`:
+    why `--format mermaid` is refused here (None: the command draws it). `runner`: a
+    command of several steps (`deploy`) that runs them itself, reporting as
+    `report_type`."""
     from dbinit import engine, logs
     from dbinit.errors import ConfigError, mask_url
     from dbinit.report import Report
     from dbinit.settings import load_settings
 
+    mermaid = given.get("format") == MERMAID
+    if mermaid:
+        if no_diagram is not None:
+            raise typer.BadParameter(no_diagram, param_hint="'--format'")
+        del given["format"]
     quiet = bool(given.pop("quiet", False))
     try:
         settings = load_settings(**given)
@@ -407,7 +425,7 @@ def _run(
             "critical" if quiet else None,
         )
         logs.log.error("settings.invalid", command=command, message=exc.message)
-        report = Report(
+        report = (report_type or Report)(
             command, mask_url(str(given.get("database_url", ""))), str(given.get("schema_dir", ""))
         )
         report.fail(exc)
@@ -425,13 +443,16 @@ def _run(
         retry_attempts=settings.retry_attempts,
         retry_delay_s=settings.retry_delay,
     )
-    report = engine.execute(
-        command, settings, action, touches_database=touches_database, report_interrupts=True
-    )
+    if runner is not None:
+        report = runner(settings)
+    else:
+        assert action is not None, "a command runs either an action or a runner"
+        report = engine.execute(
+            command, settings, action, touches_database=touches_database, report_interrupts=True
+        )
     show_changes = not (shown or {}).get("changes")
-    raise typer.Exit(
-        _emit(report, settings.format, quiet=quiet, show_sql=show_sql, show_changes=show_changes)
-    )
+    fmt = MERMAID if mermaid else settings.format
+    raise typer.Exit(_emit(report, fmt, quiet=quiet, show_sql=show_sql, show_changes=show_changes))
 
 
 def _emit(
@@ -540,9 +561,14 @@ def validate(
     from dbinit import engine
 
     action = partial(
-        engine.validate, schema_only=schema_only, allow_extra=allow_extra, integrity=integrity
+        engine.validate,
+        schema_only=schema_only,
+        allow_extra=allow_extra,
+        integrity=integrity,
+        diagram=given.get("format") == MERMAID,
     )
-    _run("validate", given, action, touches_database=not schema_only)
+    no_diagram = None if schema_only else NO_DIAGRAM
+    _run("validate", given, action, touches_database=not schema_only, no_diagram=no_diagram)
 
 
 @command
@@ -674,13 +700,16 @@ def inspect(
 
     With --output-dir, writes one file per table (with its indexes and
     triggers) and one for views; `dbinit check` against that folder then
-    reports no changes. Never writes to the database.
+    reports no changes. With --format mermaid, prints a Mermaid erDiagram of
+    the tables, their keys and foreign keys instead. Never writes to the database.
     """
     from functools import partial
 
     from dbinit import engine
 
-    _run("inspect", given, partial(engine.inspect, output_dir=output_dir))
+    diagram = given.get("format") == MERMAID
+    action = partial(engine.inspect, output_dir=output_dir, diagram=diagram)
+    _run("inspect", given, action, no_diagram=None)
 
 
 @command
@@ -699,6 +728,40 @@ def history(
     from dbinit import engine
 
     _run("history", given, partial(engine.history, limit=limit))
+
+
+@command
+def deploy(
+    given: dict[str, Any],
+    pre_deploy: Annotated[
+        bool,
+        typer.Option(
+            "--pre-deploy",
+            metavar="",
+            help="Run as the platform's pre-deploy command (Railway's preDeployCommand); "
+            "without it, as the start command before the app.",
+        ),
+    ] = False,
+) -> None:
+    """The deploy steps for where this runs, with JSON logs; one report of every step.
+
+    SQLite (a file on a volume, mounted only in the start command): the start
+    command runs init, then validate; --pre-deploy only checks the schema files
+    (validate --schema-only) and touches no database. PostgreSQL: init, then
+    validate, in the pre-deploy command (and again, harmlessly, in the start
+    command). Stops at the first failing step and exits with its code, so the
+    app never starts on a database that is not ready. Logs are JSON lines unless
+    --log-format or DBINIT_LOG_FORMAT says otherwise.
+    """
+    from functools import partial
+
+    from dbinit import engine
+    from dbinit.report import Deploy
+
+    if "log_format" not in given and not os.environ.get("DBINIT_LOG_FORMAT"):
+        given["log_format"] = "json"
+    runner = partial(engine.deploy, pre_deploy=pre_deploy, report_interrupts=True)
+    _run("deploy", given, None, runner=runner, report_type=Deploy)
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ from typing import Any
 
 from structlog.contextvars import bound_contextvars
 
-from dbinit.backend import Progress, backend_for
+from dbinit.backend import PRE_DEPLOY, START, Progress, backend_for
 from dbinit.changes import Safety
 from dbinit.errors import (
     ConnectionFailed,
@@ -38,7 +38,7 @@ from dbinit.errors import (
 from dbinit.export import write_schema_files
 from dbinit.logs import log
 from dbinit.plan import Mode, Plan, Policy, refusal
-from dbinit.report import APPLIED, DRIFT, IN_SYNC, PLANNED, WROTE, Report
+from dbinit.report import APPLIED, DRIFT, IN_SYNC, PLANNED, WROTE, Deploy, Report
 from dbinit.run import Retry, Run
 from dbinit.settings import (
     Settings,
@@ -267,11 +267,14 @@ def validate(
     schema_only: bool = False,
     allow_extra: bool | None = None,  # None: the `allow_extra` setting
     integrity: str = "quick",
+    diagram: bool = False,  # with schema_only: describe the declared schema's entities
 ) -> None:
     desired = load_desired(run)
     if allow_extra is None:
         allow_extra = run.settings.allow_extra
     if schema_only:
+        if diagram:
+            report.entities = run.backend.entities(desired)
         report.status, report.exit_code = IN_SYNC, 0
         return
     live, failure = run.backend.read_checked(run, report, integrity)
@@ -375,11 +378,16 @@ def repair(run: Run, report: Report, options: RepairOptions) -> None:
 # --- inspect and history -----------------------------------------------------
 
 
-def inspect(run: Run, report: Report, *, output_dir: str | None = None) -> None:
-    """The live schema as SQL, ready to become `schemas/`."""
+def inspect(
+    run: Run, report: Report, *, output_dir: str | None = None, diagram: bool = False
+) -> None:
+    """The live schema as SQL, ready to become `schemas/`; with `diagram`, also
+    its entities (`--format mermaid`)."""
     live = run.backend.read(run)
     if not live.exists:
         raise ConnectionFailed(f"Database {run.target.label} does not exist; nothing to inspect")
+    if diagram:
+        report.entities = run.backend.entities(live)
     files = run.backend.export(live)
     for note in getattr(live, "notes", ()):  # what the export had to leave out
         log.warning("inspect.left_out", message=note)
@@ -397,3 +405,55 @@ def history(run: Run, report: Report, *, limit: int | None = None) -> None:
     """Rows of the history table, newest first (no schema is read)."""
     report.rows = run.backend.history(run, limit)
     report.status, report.exit_code = IN_SYNC, 0
+
+
+# --- deploy ------------------------------------------------------------------
+
+
+def deploy(settings: Settings, *, pre_deploy: bool, report_interrupts: bool = False) -> Deploy:
+    """The deploy steps for where this runs (`pre_deploy`: the platform's
+    pre-deploy command, else the start command, before the app).
+
+    The engine says where its database step (`init`, then `validate`) belongs
+    (`Backend.database_step`); there it runs, and it runs in the start command
+    whatever the engine (a second `init` finds nothing to do). A pre-deploy
+    command of an engine whose step belongs in the start command only lints the
+    schema files (`validate --schema-only`): volumes are not mounted there.
+    Steps stop at the first failure, whose exit code becomes the deploy's.
+    """
+    started = time.monotonic()
+    try:
+        where = backend_for(parse_database(settings.database_url)).database_step
+    except Exception:  # the first step reports the same failure
+        where = START
+    result = Deploy(
+        "deploy",
+        mask_url(settings.database_url),
+        settings.schema_dir,
+        phase=PRE_DEPLOY if pre_deploy else START,
+        database_step=where,
+    )
+    steps: list[tuple[str, Callable[[Run, Report], None], bool]] = [
+        ("init", init, True),
+        ("validate", validate, True),
+    ]
+    if pre_deploy and where != PRE_DEPLOY:
+        steps = [("validate", _lint, False)]
+    for command, action, touches_database in steps:
+        log.info("deploy.step", command=command, phase=result.phase)
+        report = execute(
+            command,
+            settings,
+            action,
+            touches_database=touches_database,
+            report_interrupts=report_interrupts,
+        )
+        result.steps.append(report)
+        if report.exit_code != 0:
+            break
+    result.duration_ms = (time.monotonic() - started) * 1000
+    return result.finish()
+
+
+def _lint(run: Run, report: Report) -> None:
+    validate(run, report, schema_only=True)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from dbinit.changes import Change, Safety
 from dbinit.errors import printable
-from dbinit.report import APPLIED, DRIFT, IN_SYNC, PLANNED, WROTE, Report
+from dbinit.report import APPLIED, DRIFT, IN_SYNC, PLANNED, WROTE, Deploy, Report
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -53,6 +53,16 @@ def render(
         sys.stdout.write("\n")
         sys.stdout.flush()
         return
+    if fmt == "mermaid" and report.entities is not None and report.error is None:
+        from dbinit.entities import mermaid
+
+        sys.stdout.write(mermaid(report.entities))
+        sys.stdout.flush()
+        return
+    if isinstance(report, Deploy) and report.steps:
+        for step in report.steps:  # each step's own report under its command line
+            _deploy_step(step, quiet=quiet)
+        return
     from rich.console import Console
 
     width = None if sys.stdout.isatty() else 120
@@ -82,6 +92,16 @@ def render(
         _error_panel(console, report)
     else:
         console.print(verdict(report))
+
+
+def _deploy_step(step: Report, *, quiet: bool) -> None:
+    from rich.console import Console
+
+    width = None if sys.stdout.isatty() else 120
+    console = Console(file=sys.stdout, highlight=False, soft_wrap=False, width=width)
+    setattr(console, "on_broken_pipe", _broken_pipe)  # noqa: B010
+    console.print(f"[bold]dbinit {shown(step.command)}[/]")
+    render(step, "text", quiet=quiet)
 
 
 def _broken_pipe() -> None:

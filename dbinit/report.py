@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dbinit.changes import Change, Safety
 from dbinit.errors import DbInitError
+
+if TYPE_CHECKING:
+    from dbinit.entities import Entities
 
 IN_SYNC, DRIFT, PLANNED, APPLIED, REFUSED, ERROR = (
     "in_sync",
@@ -38,6 +41,7 @@ class Report:
     notes: list[str] = field(default_factory=list)  # text-mode remarks (warnings)
     rows: list[dict[str, Any]] | None = None  # `history` and `inspect` payloads
     plan: list[str] = field(default_factory=list)  # ordered SQL of the plan (text view)
+    entities: Entities | None = None  # what `--format mermaid` draws
 
     @property
     def drift(self) -> list[Change]:
@@ -70,3 +74,41 @@ class Report:
         if self.rows is not None:
             doc[self.command if self.command == "history" else "objects"] = self.rows
         return doc
+
+
+@dataclass
+class Deploy(Report):
+    """`dbinit deploy`: one report per step it ran, in order; the first failing
+    step's exit code, status and error are the deploy's (`finish`)."""
+
+    phase: str = ""  # "start" or "pre-deploy": where this run was called from
+    database_step: str = ""  # where the engine's database step belongs
+    steps: list[Report] = field(default_factory=list)
+
+    def finish(self) -> Deploy:
+        failed = next((s for s in self.steps if s.exit_code != 0), None)
+        if self.steps:
+            self.database = self.steps[0].database
+        if failed is not None:
+            self.status, self.exit_code, self.error = failed.status, failed.exit_code, failed.error
+        else:
+            applied = any(s.status == APPLIED for s in self.steps)
+            self.status, self.exit_code = (APPLIED if applied else IN_SYNC), 0
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        from dbinit import __version__
+
+        return {
+            "dbinit_version": __version__,
+            "command": self.command,
+            "phase": self.phase,
+            "database_step": self.database_step,
+            "database": self.database,
+            "schema_dir": self.schema_dir,
+            "status": self.status,
+            "exit_code": self.exit_code,
+            "error": self.error.to_dict() if self.error else None,
+            "steps": [s.to_dict() for s in self.steps],
+            "duration_ms": round(self.duration_ms, 3),
+        }

@@ -290,3 +290,20 @@ def test_init_refuses_when_the_volume_is_not_mounted(
     assert doc["error"] is None
     assert {c["name"] for c in doc["changes"]} >= {"users", "portfolio_snapshots"}
     assert files_in(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"), [((), "deploy"), (("--schema-only",), "deploy --pre-deploy")]
+)
+def test_script_is_a_thin_wrapper_of_dbinit_deploy(
+    tmp_path: Path, args: tuple[str, ...], expected: str
+) -> None:
+    """The script only maps its flag onto `dbinit deploy` and keeps its exit code."""
+    fake_bin = tmp_path / "fake-bin"
+    fake_bin.mkdir()
+    fake = fake_bin / "dbinit"
+    fake.write_text('#!/bin/sh\necho "$*" > called.txt\nexit 42\n', encoding="utf-8")
+    fake.chmod(0o755)
+    res = run_script(*args, path=f"{fake_bin}{os.pathsep}/usr/bin:/bin")
+    assert res.returncode == 42, (res.stdout, res.stderr)
+    assert (tmp_path / "called.txt").read_text(encoding="utf-8").strip() == expected

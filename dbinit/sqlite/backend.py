@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dbinit.backend import Progress, Written
+from dbinit.backend import START, Progress, Written
 from dbinit.changes import Kind, Safety
+from dbinit.entities import Entities
 from dbinit.errors import (
     DataError,
     DbInitError,
@@ -46,6 +47,7 @@ from dbinit.sqlite.apply import (
 )
 from dbinit.sqlite.desired import AppNames, Desired, build, register_stand_ins
 from dbinit.sqlite.diff import diff
+from dbinit.sqlite.entities import entities
 from dbinit.sqlite.errors import from_sqlite, is_busy
 from dbinit.sqlite.export import render_sql, schema_files_for
 from dbinit.sqlite.introspect import HISTORY_TABLE, introspect
@@ -91,6 +93,9 @@ def _plan(desired: Schema, live: Schema, policy: Policy) -> Plan:
 
 class SqliteBackend:
     """SQLite through the standard library and sqlite-utils' parsers."""
+
+    # The file lives on a volume mounted only in the start command.
+    database_step = START
 
     def notes(self, run: Run) -> list[str]:
         return railway_warnings(_path(run))
@@ -168,6 +173,9 @@ class SqliteBackend:
 
     def history(self, run: Run, limit: int | None) -> list[dict[str, Any]]:
         return _history(run, limit)
+
+    def entities(self, state: Desired | Snapshot) -> Entities:
+        return entities(state.schema)
 
 
 BACKEND = SqliteBackend()
