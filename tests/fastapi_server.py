@@ -28,25 +28,29 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, folder: Path, app: str, env: dict[str, str]) -> None:
+    def __init__(
+        self, folder: Path, app: str, env: dict[str, str], *, shell: str | None = None
+    ) -> None:
+        """`uvicorn app` on a free port; or, with `shell`, that command run by `sh -c`
+        with `PORT` set and this interpreter's scripts first on `PATH`."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.lines: list[str] = []
         self._cond = threading.Condition()
+        argv = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1"]
+        argv += ["--port", str(self.port), "--no-access-log"]
+        if shell is not None:
+            argv = ["sh", "-c", shell]
+        bin_dir = str(Path(sys.executable).parent)
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                app,
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--no-access-log",
-            ],
+            argv,
             cwd=folder,
-            env={**env, "PYTHONPATH": os.pathsep.join(sys.path)},
+            env={
+                **env,
+                "PYTHONPATH": os.pathsep.join(sys.path),
+                "PORT": str(self.port),
+                "PATH": bin_dir + os.pathsep + env.get("PATH", os.defpath),
+            },
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
