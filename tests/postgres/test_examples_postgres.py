@@ -14,6 +14,7 @@ import psycopg
 import pytest
 
 from dbinit.backend import ENGINES
+from tests.postgres.test_fastapi_postgres import database_url
 from tests.test_examples import EXAMPLES, dbinit_steps, railway, sh, workflow
 
 SCHEMAS = EXAMPLES / "postgres-railway" / "schemas"
@@ -47,6 +48,7 @@ def test_postgres_example_schemas_apply_on_the_server(pg_conn: psycopg.Connectio
 def test_postgres_example_predeploy_runs_dbinit_init_then_validate(
     tmp_path: Path, pg_db: str
 ) -> None:
+    pg_db = database_url(pg_db)
     app = tmp_path / "app"
     shutil.copytree(EXAMPLES / "postgres-railway", app)
     for command in railway("postgres-railway")["preDeployCommand"]:
@@ -59,6 +61,7 @@ def test_postgres_example_predeploy_runs_dbinit_init_then_validate(
 
 @needs_engine
 def test_workflow_dbinit_steps_pass_on_the_server(tmp_path: Path, pg_db: str) -> None:
+    pg_db = database_url(pg_db)
     doc = workflow()
     shutil.copytree(SCHEMAS, tmp_path / "schemas")
     env = {k: str(v) for k, v in doc["jobs"]["schema"]["env"].items()}

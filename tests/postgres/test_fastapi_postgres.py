@@ -14,6 +14,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from psycopg.conninfo import conninfo_to_dict
 
 from dbinit.backend import ENGINES
 from tests.conftest import child_env
@@ -28,11 +29,24 @@ needs_engine = pytest.mark.skipif(
 )
 
 
+def database_url(conninfo: str) -> str:
+    """The `postgresql://` URL of a conninfo (what dbinit's settings accept)."""
+    from urllib.parse import quote
+
+    params = conninfo_to_dict(conninfo)
+    user = quote(str(params.get("user", "")), safe="")
+    password = params.get("password")
+    auth = f"{user}:{quote(str(password), safe='')}@" if password else (f"{user}@" if user else "")
+    host = params.get("host", "127.0.0.1")
+    port = f":{params['port']}" if params.get("port") else ""
+    return f"postgresql://{auth}{host}{port}/{quote(str(params['dbname']), safe='')}"
+
+
 @pytest.fixture
 def server_db(pg_url: str, pg_admin: psycopg.Connection[Any]) -> Iterator[tuple[str, str]]:
     name = create_database(pg_admin)
     try:
-        yield name, url_for(pg_url, name)
+        yield name, database_url(url_for(pg_url, name))
     finally:
         drop_database(pg_admin, name)
 
