@@ -1,0 +1,196 @@
+"""FastAPI integration (the optional extra `dbinit[fastapi]`): readiness for a running app.
+
+    from fastapi import FastAPI
+    from dbinit.fastapi import health_router, ready_lifespan
+
+    app = FastAPI(lifespan=ready_lifespan())
+    app.include_router(health_router())
+
+`ready_lifespan()` runs `ensure_database_ready` (the `init` use case) in a
+worker thread before the app serves: uvicorn listens only once the database
+is ready, and a failure stops the app. `health_router()` answers
+`GET /health/db`: 200 while the database is in sync with the schema files,
+503 with the error shape of `DbInitError.to_dict()` otherwise. Its verdict is
+a read-only `check` (never creates or changes anything), run at most once per
+`cache_seconds`; requests in between are answered from the cache.
+
+Both read dbinit's settings like the CLI (`DBINIT_*`, `DATABASE_URL`, `.env`,
+`[tool.dbinit]`); keyword overrides win: `database`, `schema_dir`, `timeout`
+and the other library settings by name. Neither configures logging: dbinit's
+events go to structlog when the app configured it, else to the standard
+library logger `dbinit`. Only this module imports fastapi; `import dbinit` never does.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+
+import anyio
+import anyio.to_thread
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+
+from dbinit.errors import DbInitError, SchemaError
+
+__all__ = ["health_router", "ready_lifespan"]
+
+# Keyword overrides -> settings fields. The CLI-only settings (format, logs) are not offered.
+_ALIASES = {"database": "database_url", "timeout": "initialization_timeout"}
+_FIELDS = frozenset(
+    {
+        "database_url",
+        "schema_dir",
+        "retry_attempts",
+        "retry_delay",
+        "initialization_timeout",
+        "allow_extra",
+        "app_functions",
+        "app_collations",
+    }
+)
+
+
+def _settings_overrides(where: str, overrides: dict[str, Any]) -> dict[str, Any]:
+    """Overrides as settings fields; an unknown name is a TypeError at once."""
+    out: dict[str, Any] = {}
+    for name, value in overrides.items():
+        field = _ALIASES.get(name, name)
+        if field not in _FIELDS:
+            known = ", ".join(sorted({*_ALIASES, *_FIELDS} - {"database_url"}))
+            raise TypeError(f"{where}() got an unexpected keyword argument {name!r} ({known})")
+        if isinstance(value, os.PathLike):
+            value = os.fspath(value)
+        out[field] = value
+    return out
+
+
+def _run(command: str, overrides: dict[str, Any]) -> Any:
+    """One engine command with the settings the CLI would read, plus `overrides`."""
+    from dbinit import engine
+    from dbinit.settings import load_settings
+
+    action = engine.init if command == "init" else engine.check
+    return engine.execute(command, load_settings(**overrides), action)
+
+
+def ready_lifespan(
+    **overrides: Any,
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """A lifespan that makes the database ready (`ensure_database_ready`) before
+    the app serves. It runs off the event loop; on failure the `DbInitError` is
+    raised, so the app does not start (uvicorn exits with code 3).
+
+    To combine it with the app's own lifespan, enter it first:
+    `async with ready_lifespan()(app): ...`.
+    """
+    given = _settings_overrides("ready_lifespan", overrides)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        report = await anyio.to_thread.run_sync(partial(_run, "init", given))
+        if report.error is not None:
+            raise report.error
+        yield
+
+    return lifespan
+
+
+class _Health:
+    """The last verdict and when it was reached; one check at a time."""
+
+    def __init__(self, cache_seconds: float, overrides: dict[str, Any]) -> None:
+        self.cache_seconds = cache_seconds
+        self.overrides = overrides
+        self.verdict: tuple[float, int, dict[str, Any]] | None = None  # (monotonic, status, body)
+        self.lock: anyio.Lock | None = None
+
+    def fresh(self) -> tuple[int, dict[str, Any]] | None:
+        if self.verdict is None:
+            return None
+        at, status, body = self.verdict
+        return (status, body) if time.monotonic() - at < self.cache_seconds else None
+
+    async def get(self) -> tuple[int, dict[str, Any]]:
+        cached = self.fresh()
+        if cached is not None:
+            return cached
+        if self.lock is None:
+            self.lock = anyio.Lock()
+        if self.lock.locked() and self.verdict is not None:
+            return self.verdict[1], self.verdict[2]  # a check is running: the last verdict
+        async with self.lock:
+            cached = self.fresh()
+            if cached is None:
+                status, body = await anyio.to_thread.run_sync(self.check)
+                self.verdict = (time.monotonic(), status, body)
+                cached = status, body
+        return cached
+
+    def check(self) -> tuple[int, dict[str, Any]]:
+        from dbinit import __version__
+
+        checked_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        try:
+            report = _run("check", self.overrides)
+            error = report.error
+        except DbInitError as exc:  # settings that do not load
+            error = exc
+        if error is None and report.exit_code == 0:
+            body = {
+                "status": "ok",
+                "database": report.database,
+                "checked_at": checked_at,
+                "dbinit_version": __version__,
+            }
+            return 200, body
+        if error is None:  # drift: the seed's "schema errors" (missing tables, structure)
+            pending = report.drift
+            error = SchemaError(
+                f"Database {report.database} is not in sync with the schema files: "
+                f"{len(pending)} change(s) pending (run `dbinit init`, or `dbinit check` "
+                "to see them)",
+                details="; ".join(f"{c.kind} {c.object} {c.name}" for c in pending[:20]),
+            )
+        body = error.to_dict()
+        if body["retry_after"] is None:
+            body["retry_after"] = max(1, math.ceil(self.cache_seconds))
+        return 503, body
+
+
+def health_router(
+    *, cache_seconds: float = 5.0, path: str = "/health/db", **overrides: Any
+) -> APIRouter:
+    """An APIRouter with `GET /health/db` (or `path`).
+
+    200 `{"status": "ok", "database", "checked_at", "dbinit_version"}` when the
+    database is in sync with the schema files; else 503 with
+    `{"error", "message", "details", "retry_after", "error_code"}` and a
+    `Retry-After` header. The verdict comes from a read-only `check`, run at
+    most once every `cache_seconds` (0: every request); while one runs, other
+    requests get the previous verdict. The database's URL is always masked.
+    """
+    if not cache_seconds >= 0:
+        raise ValueError("cache_seconds must be a number >= 0")
+    health = _Health(cache_seconds, _settings_overrides("health_router", overrides))
+    router = APIRouter()
+
+    @router.get(
+        path,
+        summary="Database readiness",
+        responses={503: {"description": "The database is not ready or not in sync"}},
+    )
+    async def database_health() -> JSONResponse:
+        status, body = await health.get()
+        headers = {"Cache-Control": "no-store"}
+        if status != 200:
+            headers["Retry-After"] = str(body["retry_after"])
+        return JSONResponse(body, status_code=status, headers=headers)
+
+    return router
