@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 # engine name (Target.engine) -> module exporting BACKEND
 ENGINES = {
     "sqlite": "dbinit.sqlite.backend",
+    "postgresql": "dbinit.postgres.backend",
 }
 
 
