@@ -102,12 +102,21 @@ def _url(run: Run) -> str:
 
 
 def _connect(run: Run) -> Conn:
-    return connect(
+    """A session whose every statement runs under `lock_timeout` and the time left
+    (reading the catalogs waits for locks too: `pg_get_indexdef` behind an ACCESS
+    EXCLUSIVE lock)."""
+    conn = connect(
         _url(run),
         attempts=run.retry.attempts,
         delay=run.retry.delay,
         deadline=run.retry.deadline,
     )
+    try:
+        _timeouts(run, conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def _timeouts(run: Run, conn: Conn, *, local: bool = False) -> None:
@@ -461,7 +470,10 @@ def _write(
     schema = run.settings.pg_schema
     conn = _connect(run)
     try:
-        _timeouts(run, conn)
+        if conn.info.server_version >= 140000:
+            # A backend whose client died (killed mid-statement) ends within a
+            # second, instead of finishing a statement nobody will commit.
+            conn.execute("SET client_connection_check_interval = '1s'")
         key = advisory_key(current_database(conn), schema)
         with advisory_lock(conn, key, deadline=run.retry.deadline):
             log.info("lock.acquired", key=key)
@@ -537,17 +549,16 @@ def _apply(run: Run, conn: Conn, desired: Desired, plan: Plan) -> tuple[str, ...
             try:
                 _timeouts(run, conn)
                 _run_sql(conn, st)
-            except psycopg.Error:
+            except psycopg.Error as exc:
                 _undo_online(conn, schema, plan)
+                better = _data_error(exc, st.display(), ran)
+                if better is not None:
+                    raise better from None
                 raise
 
         t1 = time.perf_counter()
         try:
-            try:
-                _retry(run, one, "online step")
-            except psycopg.Error as exc:
-                better = _data_error(exc, st.display(), ran)
-                raise (better or map_error(exc, url=_url(run), during="online step")) from None
+            _retry(run, one, "online step")
         except DbInitError as exc:
             _finish(conn, schema, history_id, ran, "failed")
             if ran and "applied before it" not in exc.message:

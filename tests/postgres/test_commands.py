@@ -289,3 +289,145 @@ def test_inspect_writes_files_that_rebuild_the_same_schema(
         assert fingerprint(copy) == fingerprint(db)
     finally:
         drop_database(pg_admin, other)
+
+
+# --- the write path, with a hand-made plan ------------------------------------------------
+# These pin the backend's apply machinery (advisory lock, prechecks, the transaction,
+# the online phase, history, lock_timeout) independently of the planner: the plan is
+# given, and is empty once the table `marker` exists.
+
+
+def _hand_plan(
+    monkeypatch: pytest.MonkeyPatch,
+    statements: list[str],
+    online: list[str] = (),  # type: ignore[assignment]
+    prechecks: tuple[tuple[str, str, str], ...] = (),
+    indexes: tuple[str, ...] = (),
+) -> None:
+    from dbinit.changes import Change, Kind, Safety
+    from dbinit.plan import Plan, Statement, Step
+    from dbinit.postgres import backend
+
+    def plan(desired: Any, live: Any, policy: Any) -> Plan:
+        if "marker" in live.tables:
+            return Plan()
+        change = Change(Kind.MISSING_TABLE, "table", "marker", "marker", Safety.SAFE, "missing")
+        more = tuple(
+            Change(Kind.MISSING_INDEX, "index", i, "users", Safety.SAFE, "missing") for i in indexes
+        )
+        sts = [Statement("CREATE TABLE marker (id int)"), *(Statement(s) for s in statements)]
+        sts += [Statement(s, online=True) for s in online]
+        step = Step("create marker", tuple(sts), (change, *more), prechecks=prechecks)
+        return Plan(steps=(step,), changes=(change, *more))
+
+    monkeypatch.setattr(backend, "_plan", plan)
+
+
+def _users_db(db: str, tmp_path: Path) -> None:
+    execute(db, USERS)
+    write_schema(tmp_path / "schemas", {"001.sql": "CREATE TABLE marker (id int);\n"})
+
+
+def test_precheck_violation_is_3_db_005_and_nothing_is_applied(
+    cli: Any, monkeypatch: pytest.MonkeyPatch, db: str, tmp_path: Path
+) -> None:
+    _users_db(db, tmp_path)
+    find = "SELECT * FROM users WHERE length(password_hash) < 5"
+    count = "SELECT count(*) FROM users WHERE length(password_hash) < 5"
+    _hand_plan(
+        monkeypatch,
+        ["ALTER TABLE users ADD CONSTRAINT pw_len CHECK (length(password_hash) >= 5) NOT VALID"],
+        prechecks=(("CHECK pw_len on users", count, find),),
+    )
+    before = fingerprint(db)
+    res = cli("init", "--database", db, "--format", "json")
+    assert res.exit_code == 3, res.stdout + res.stderr
+    err = res.json()["error"]
+    assert err["error_code"] == "DB_005"
+    assert "pw_len" in err["message"] and "users" in err["message"]
+    assert "2 row(s)" in err["message"]
+    assert find in err["details"]
+    assert fingerprint(db) == before
+
+
+def test_transaction_then_online_statements_recorded_in_history(
+    cli: Any, monkeypatch: pytest.MonkeyPatch, db: str, tmp_path: Path
+) -> None:
+    _users_db(db, tmp_path)
+    _hand_plan(
+        monkeypatch,
+        ["ALTER TABLE users ADD CONSTRAINT pw_len CHECK (length(password_hash) >= 1) NOT VALID"],
+        online=[
+            "CREATE INDEX CONCURRENTLY users_pw ON users (password_hash)",
+            "ALTER TABLE users VALIDATE CONSTRAINT pw_len",
+        ],
+    )
+    res = cli("init", "--database", db, "--format", "json")
+    assert res.exit_code == 0, res.stdout + res.stderr
+    doc = res.json()
+    assert doc["status"] == "applied"
+    assert doc["applied"][-2:] == [
+        "CREATE INDEX CONCURRENTLY users_pw ON users (password_hash)",
+        "ALTER TABLE users VALIDATE CONSTRAINT pw_len",
+    ]
+    state = fingerprint(db)
+    assert ("users_pw", "i", True) in state
+    assert ("pw_len", True) in state
+    res = cli("history", "--database", db, "--format", "json")
+    (row,) = res.json()["history"]
+    assert row["outcome"] == "applied"
+    assert row["statements"] == doc["applied"]
+    assert row["command"] == "init"
+    # Under the lock the plan is read again: nothing left, nothing applied twice.
+    res = cli("init", "--database", db, "--format", "json")
+    assert (res.exit_code, res.json()["status"]) == (0, "in_sync")
+
+
+def test_failed_online_index_is_dropped_and_reported(
+    cli: Any, monkeypatch: pytest.MonkeyPatch, db: str, tmp_path: Path
+) -> None:
+    _users_db(db, tmp_path)
+    execute(db, "UPDATE users SET password_hash = 'same'")
+    _hand_plan(
+        monkeypatch,
+        [],
+        online=["CREATE UNIQUE INDEX CONCURRENTLY users_pw ON users (password_hash)"],
+        indexes=("users_pw",),
+    )
+    res = cli("init", "--database", db, "--format", "json")
+    assert res.exit_code == 3, res.stdout + res.stderr
+    err = res.json()["error"]
+    assert err["error_code"] == "DB_005"
+    assert "users_pw" in err["message"]
+    assert "CREATE TABLE marker (id int)" in err["message"]  # what was applied before it
+    names = [r[0] for r in fingerprint(db)]
+    assert "users_pw" not in names  # the invalid index was dropped again
+    assert "marker" in names
+    (row,) = cli("history", "--database", db, "--format", "json").json()["history"]
+    assert row["outcome"] == "failed"
+
+
+@pytest.mark.parametrize("holder", ["table lock", "advisory lock"])
+def test_lock_held_past_the_limit_is_75_with_retry_after(
+    cli: Any, monkeypatch: pytest.MonkeyPatch, db: str, tmp_path: Path, holder: str
+) -> None:
+    from dbinit.postgres.connect import advisory_key
+
+    _users_db(db, tmp_path)
+    _hand_plan(monkeypatch, ["ALTER TABLE users ADD COLUMN nickname text"])
+    before = fingerprint(db)
+    with psycopg.connect(db) as other:  # a transaction held open past the limit
+        if holder == "table lock":
+            other.execute("LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
+        else:
+            name = conninfo_to_dict(db)["dbname"] or ""
+            other.execute("SELECT pg_advisory_lock(%s)", (advisory_key(name, "public"),))
+        res = cli(
+            "init", "--database", db, "--format", "json", "--lock-timeout", "0.2", "--timeout", "3"
+        )
+        other.rollback()
+    assert res.exit_code == 75, res.stdout + res.stderr
+    err = res.json()["error"]
+    assert err["error_code"] == "DB_002"
+    assert err["retry_after"] and err["retry_after"] >= 1
+    assert fingerprint(db) == before
