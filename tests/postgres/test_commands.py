@@ -708,3 +708,44 @@ def test_railway_predeploy_runs_init_then_validate_on_postgres(db: str, tmp_path
     assert done.returncode == 0, done.stdout + done.stderr
     assert "portfolio_snapshots" in {r[0] for r in fingerprint(db)}
     assert len(dbinit(db, "history").json()["history"]) == 1
+
+
+def test_role_without_create_privilege_is_77_and_nothing_is_applied(
+    pg_url: str, db: str, pg_admin: psycopg.Connection[Any], pg_role: Any, tmp_path: Path
+) -> None:
+    seed_schemas(tmp_path)
+    role = pg_role("LOGIN CREATEDB")
+    url = _url(pg_url, conninfo_to_dict(db)["dbname"] or "", user=role)
+    before = fingerprint(db)
+    res = dbinit(url, "init")
+    assert res.exit_code == 77, res.stdout + res.stderr
+    assert res.json()["error"]["error_code"] == "DB_003"
+    assert fingerprint(db) == before
+
+
+def test_a_role_owning_only_its_schema_can_init(
+    pg_url: str, db: str, pg_role: Any, tmp_path: Path
+) -> None:
+    """An application role with CREATE on the schema but not on the database."""
+    seed_schemas(tmp_path)
+    role = pg_role("LOGIN CREATEDB")
+    execute(db, f'GRANT CREATE, USAGE ON SCHEMA public TO "{role}"')
+    url = _url(pg_url, conninfo_to_dict(db)["dbname"] or "", user=role)
+    try:
+        res = dbinit(url, "init")
+        assert (res.exit_code, res.json()["status"]) == (0, "applied"), res.stdout + res.stderr
+    finally:
+        execute(db, f'DROP OWNED BY "{role}"')
+
+
+def test_ensure_database_ready_on_postgres(db: str, tmp_path: Path) -> None:
+    from dbinit import ensure_database_ready
+    from dbinit.errors import DbInitError
+
+    execute(db, USERS)
+    schemas = seed_schemas(tmp_path)
+    assert ensure_database_ready(db, schemas).status == "applied"
+    assert ensure_database_ready(db, schemas).status == "in_sync"
+    with pytest.raises(DbInitError) as caught:
+        ensure_database_ready(_url(db, "dbinit_no_such_db"), schemas)
+    assert caught.value.exit_code == 69
