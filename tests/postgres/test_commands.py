@@ -749,3 +749,19 @@ def test_ensure_database_ready_on_postgres(db: str, tmp_path: Path) -> None:
     with pytest.raises(DbInitError) as caught:
         ensure_database_ready(_url(db, "dbinit_no_such_db"), schemas)
     assert caught.value.exit_code == 69
+
+
+def test_hazards_are_shown_in_the_text_and_json_reports(db: str, tmp_path: Path) -> None:
+    execute(db, USERS)
+    write_schema(
+        tmp_path / "schemas",
+        {"001.sql": USERS.split("INSERT")[0] + "CREATE INDEX users_pw ON users (password_hash);\n"},
+    )
+    doc = dbinit(db, "check").json()
+    (change,) = doc["changes"]
+    assert change["kind"] == "missing_index"
+    assert change["hazards"], change
+    res = run("check", "--database", db, "--format", "text", env={"COLUMNS": "200"})
+    assert res.exit_code == 1
+    for hazard in change["hazards"]:
+        assert f"hazard {hazard['type']}" in res.stdout
