@@ -203,6 +203,23 @@ def parse_database(value: str) -> Target:
         from dbinit.postgres import require_driver
 
         require_driver()
+        from psycopg.conninfo import conninfo_to_dict
+
+        rest = re.split(r"[?#]", text.split("://", 1)[1], maxsplit=1)[0]
+        ats = [i for i, ch in enumerate(rest) if ch == "@"]
+        slash = rest.find("/")
+        # An unencoded `@` or `/` in a password would make libpq read part of it as
+        # the host or port and quote it in its errors: refused before connecting.
+        bad = len(ats) > 1 or (ats and slash != -1 and ats[0] > slash)
+        try:
+            if bad:
+                raise ValueError(text)
+            conninfo_to_dict(text)
+        except Exception:  # libpq's message may quote the URL's password: not shown
+            raise ConfigError(
+                f"database: {mask_url(text)!r} is not a valid PostgreSQL URL; "
+                "percent-encode spaces and special characters in its parts (%20, %40, …)"
+            ) from None
         return Target(None, mask_url(text), engine="postgresql")
     if _in_memory(text):
         raise ConfigError(

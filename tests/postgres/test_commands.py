@@ -765,3 +765,18 @@ def test_hazards_are_shown_in_the_text_and_json_reports(db: str, tmp_path: Path)
     assert res.exit_code == 1
     for hazard in change["hazards"]:
         assert f"hazard {hazard['type']}" in res.stdout
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgres://admin:p@hunter2@db.example/app",
+        "postgres://admin:hunter2/x@db.example/app",
+        "postgres://admin:pass hunter2@db.example/app",
+    ],
+)
+def test_password_not_percent_encoded_is_78_without_echoing_it(cli: Any, url: str) -> None:
+    res = cli("check", "--database", url, "--format", "json", "--log-level", "debug")
+    assert res.exit_code == 78, res.stdout
+    assert "percent-encode" in res.json()["error"]["message"]
+    assert "hunter2" not in res.stdout + res.stderr
