@@ -167,6 +167,12 @@ def _plan(desired: Schema, live: Schema, policy: Policy) -> Plan:
 class PostgresBackend:
     """PostgreSQL 13+ through psycopg 3."""
 
+    @property
+    def database_step(self) -> str:
+        """Where a deploy runs `init` then `validate`: the pre-deploy command (the
+        server is reached over the network; main's `dbinit.backend.PRE_DEPLOY`)."""
+        return "pre-deploy"
+
     def notes(self, run: Run) -> list[str]:
         return []
 
