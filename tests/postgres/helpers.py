@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import psycopg
+import pytest
 from psycopg.conninfo import conninfo_to_dict
 
 from tests.conftest import Result, child_env
@@ -130,3 +132,16 @@ def build_database(admin: psycopg.Connection[Any], base: str, sql: str) -> str:
     url = url_of(base, name)
     execute(url, sql)
     return url
+
+
+@pytest.fixture
+def pg_db_url(pg_url: str, pg_admin: psycopg.Connection[Any]) -> Iterator[str]:
+    """A fresh database's postgresql:// URL (dropped afterwards). Import it into
+    a test module to use it."""
+    from tests.postgres.conftest import create_database, drop_database
+
+    name = create_database(pg_admin)
+    try:
+        yield url_of(pg_url, name)
+    finally:
+        drop_database(pg_admin, name)
