@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -145,3 +146,37 @@ def pg_db_url(pg_url: str, pg_admin: psycopg.Connection[Any]) -> Iterator[str]:
         yield url_of(pg_url, name)
     finally:
         drop_database(pg_admin, name)
+
+
+def wait_for(what: str, ready: Callable[[], Any], *, guard: float = HANG_GUARD) -> Any:
+    """Poll `ready()` until it returns something truthy (hang guard only)."""
+    t0 = time.monotonic()
+    while True:
+        got = ready()
+        if got:
+            return got
+        assert time.monotonic() - t0 < guard, f"hang guard: still waiting for {what}"
+        time.sleep(0.01)
+
+
+def dbinit_backends(admin: psycopg.Connection[Any], dbname: str, where: str = "true") -> list[int]:
+    """pids of dbinit's sessions on database `dbname` (found by application_name,
+    which dbinit/postgres/connect.py sets to "dbinit") matching the SQL `where`
+    on pg_stat_activity."""
+    rows = admin.execute(
+        "SELECT pid FROM pg_stat_activity WHERE datname = %s AND application_name = 'dbinit'"
+        " AND pid <> pg_backend_pid() AND (" + where + ")",
+        (dbname,),
+    ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+# An expression whose every evaluation sleeps: an index on it builds slowly,
+# long enough to be interrupted (about 1 ms a row).
+SLOW_FUNCTION = """
+CREATE FUNCTION slow_key(i integer) RETURNS integer LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    PERFORM pg_sleep(0.001);
+    RETURN i;
+END $$;
+"""
