@@ -535,7 +535,12 @@ def _apply(run: Run, conn: Conn, desired: Desired, plan: Plan) -> tuple[str, ...
         try:
             with conn.transaction():
                 _timeouts(run, conn, local=True)
-                conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(ident))
+                # CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when
+                # the schema exists, which an application's role often lacks.
+                if not conn.execute(
+                    "SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)
+                ).fetchone():
+                    conn.execute(sql.SQL("CREATE SCHEMA {}").format(ident))
                 conn.execute(sql.SQL("SET LOCAL search_path = {}").format(ident))
                 for st in transactional:
                     _run_sql(conn, st)

@@ -545,18 +545,18 @@ def test_no_secret_in_any_output(db: str, tmp_path: Path) -> None:
     secret = "Sup3rSecretPw"
     p = conninfo_to_dict(db)
     url = f"postgresql://postgres:{secret}@{p['host']}:{p['port']}/{p['dbname']}?application_name={secret}x"
-    for args in (
-        ["check"],
-        ["init", "--dry-run"],
-        ["init"],
-        ["validate"],
-        ["repair", "--yes"],
-        ["inspect"],
-        ["history"],
+    for args, code in (
+        (["check"], 1),
+        (["init", "--dry-run"], 0),
+        (["init"], 0),
+        (["validate"], 0),
+        (["repair", "--yes"], 0),
+        (["inspect"], 0),
+        (["history"], 0),
     ):
         for fmt in ("json", "text"):
             res = run(*args, "--database", url, "--format", fmt, "--log-level", "debug")
-            assert res.exit_code == 0, (args, res.stdout + res.stderr)
+            assert res.exit_code == code, (args, res.stdout + res.stderr)
             assert secret not in res.stdout + res.stderr, args
     (row,) = dbinit(db, "history").json()["history"]
     assert secret not in json.dumps(row)
@@ -664,10 +664,10 @@ def test_sigkill_during_concurrent_index_build_is_repaired_by_the_next_run(
         stderr=subprocess.PIPE,
         text=True,
     )
-    # An open transaction with a snapshot makes CREATE INDEX CONCURRENTLY wait
-    # after it has created the (still invalid) index.
+    # An open transaction that may write to the table makes CREATE INDEX
+    # CONCURRENTLY wait after it has created the (still invalid) index.
     with psycopg.connect(db) as snapshot:
-        snapshot.execute("SELECT count(*) FROM users")
+        snapshot.execute("LOCK TABLE users IN ROW EXCLUSIVE MODE")
         pid = _backend_of_dbinit(db, waiting=True)
         proc.send_signal(signal.SIGKILL)
         proc.communicate(timeout=HANG_GUARD)
@@ -708,3 +708,60 @@ def test_railway_predeploy_runs_init_then_validate_on_postgres(db: str, tmp_path
     assert done.returncode == 0, done.stdout + done.stderr
     assert "portfolio_snapshots" in {r[0] for r in fingerprint(db)}
     assert len(dbinit(db, "history").json()["history"]) == 1
+
+
+def test_role_without_create_privilege_is_77_and_nothing_is_applied(
+    pg_url: str, db: str, pg_admin: psycopg.Connection[Any], pg_role: Any, tmp_path: Path
+) -> None:
+    seed_schemas(tmp_path)
+    role = pg_role("LOGIN CREATEDB")
+    url = _url(pg_url, conninfo_to_dict(db)["dbname"] or "", user=role)
+    before = fingerprint(db)
+    res = dbinit(url, "init")
+    assert res.exit_code == 77, res.stdout + res.stderr
+    assert res.json()["error"]["error_code"] == "DB_003"
+    assert fingerprint(db) == before
+
+
+def test_a_role_owning_only_its_schema_can_init(
+    pg_url: str, db: str, pg_role: Any, tmp_path: Path
+) -> None:
+    """An application role with CREATE on the schema but not on the database."""
+    seed_schemas(tmp_path)
+    role = pg_role("LOGIN CREATEDB")
+    execute(db, f'GRANT CREATE, USAGE ON SCHEMA public TO "{role}"')
+    url = _url(pg_url, conninfo_to_dict(db)["dbname"] or "", user=role)
+    try:
+        res = dbinit(url, "init")
+        assert (res.exit_code, res.json()["status"]) == (0, "applied"), res.stdout + res.stderr
+    finally:
+        execute(db, f'DROP OWNED BY "{role}"')
+
+
+def test_ensure_database_ready_on_postgres(db: str, tmp_path: Path) -> None:
+    from dbinit import ensure_database_ready
+    from dbinit.errors import DbInitError
+
+    execute(db, USERS)
+    schemas = seed_schemas(tmp_path)
+    assert ensure_database_ready(db, schemas).status == "applied"
+    assert ensure_database_ready(db, schemas).status == "in_sync"
+    with pytest.raises(DbInitError) as caught:
+        ensure_database_ready(_url(db, "dbinit_no_such_db"), schemas)
+    assert caught.value.exit_code == 69
+
+
+def test_hazards_are_shown_in_the_text_and_json_reports(db: str, tmp_path: Path) -> None:
+    execute(db, USERS)
+    write_schema(
+        tmp_path / "schemas",
+        {"001.sql": USERS.split("INSERT")[0] + "CREATE INDEX users_pw ON users (password_hash);\n"},
+    )
+    doc = dbinit(db, "check").json()
+    (change,) = doc["changes"]
+    assert change["kind"] == "missing_index"
+    assert change["hazards"], change
+    res = run("check", "--database", db, "--format", "text", env={"COLUMNS": "200"})
+    assert res.exit_code == 1
+    for hazard in change["hazards"]:
+        assert f"hazard {hazard['type']}" in res.stdout
