@@ -71,6 +71,28 @@ class Kind(StrEnum):
     MISSING_COMMENT = "missing_comment"
     EXTRA_COMMENT = "extra_comment"
     COMMENT_CHANGED = "comment_changed"
+    # Objects outside the managed list (postgres.md): listed once, safety safe, never planned.
+    UNMANAGED_POLICY = "unmanaged_policy"
+    UNMANAGED_RULE = "unmanaged_rule"
+    UNMANAGED_PUBLICATION = "unmanaged_publication"
+    UNMANAGED_EVENT_TRIGGER = "unmanaged_event_trigger"
+    UNMANAGED_STATISTICS = "unmanaged_statistics"
+    UNMANAGED_COLLATION = "unmanaged_collation"
+    UNMANAGED_OPERATOR = "unmanaged_operator"
+    UNMANAGED_TEXT_SEARCH_CONFIGURATION = "unmanaged_text_search_configuration"
+    UNMANAGED_PARTITION = "unmanaged_partition"
+    UNMANAGED_PARTITIONED_TABLE = "unmanaged_partitioned_table"
+    UNMANAGED_FOREIGN_TABLE = "unmanaged_foreign_table"
+    UNMANAGED_GRANT = "unmanaged_grant"
+    UNMANAGED_ROW_SECURITY = "unmanaged_row_security"
+    UNMANAGED_COMPOSITE_TYPE = "unmanaged_composite_type"
+    UNMANAGED_RANGE_TYPE = "unmanaged_range_type"
+    UNMANAGED_MULTIRANGE_TYPE = "unmanaged_multirange_type"
+    UNMANAGED_TYPE = "unmanaged_type"
+    UNMANAGED_AGGREGATE = "unmanaged_aggregate"
+    UNMANAGED_WINDOW_FUNCTION = "unmanaged_window_function"
+    UNMANAGED_EXTENSION = "unmanaged_extension"
+    UNMANAGED_OBJECT = "unmanaged_object"
 
 
 @dataclass(frozen=True, slots=True)

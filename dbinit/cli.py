@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from dbinit.errors import Signalled
+from dbinit.errors import Signalled, received_signals
 
 if TYPE_CHECKING:
     from dbinit.report import Report
@@ -631,7 +631,7 @@ def _ask(question: str) -> bool:
     except KeyboardInterrupt as exc:
         if getattr(exc, "signum", signal.SIGINT) != signal.SIGINT:
             raise
-        _signals_received.clear()  # answered: the next Ctrl-C stops the run again
+        received_signals.clear()  # answered: the next Ctrl-C stops the run again
         answer = ""
     if not answer.endswith("\n"):
         sys.stderr.write("\n")
@@ -688,15 +688,12 @@ def history(
     _run("history", given, partial(engine.history, limit=limit))
 
 
-_signals_received: list[int] = []
-
-
 def _on_signal(signum: int, _frame: object) -> None:
     """SIGINT and SIGTERM unwind the run like Ctrl-C (the engine rolls back and
     reports it); a second signal while that clean-up runs is ignored."""
-    if _signals_received:
+    if received_signals:
         return
-    _signals_received.append(signum)
+    received_signals.append(signum)
     raise Signalled(signum)
 
 

@@ -220,6 +220,12 @@ class Interrupted(DbInitError):
     default_exit_code = 130
 
 
+# The signals the CLI's handler received, in order. Code that SQLite runs (a
+# progress handler) cannot raise through SQLite: when SQLite reports that it was
+# interrupted, this says which signal stopped it.
+received_signals: list[int] = []
+
+
 class Signalled(KeyboardInterrupt):
     """Raised by the CLI's handler for SIGTERM (and SIGINT), so that a stop
     unwinds like Ctrl-C: every clean-up for KeyboardInterrupt runs."""

@@ -398,3 +398,46 @@ def test_answering_yes_at_the_prompt_applies(tmp_path: Path) -> None:
     code, out, shown = prompt_answer(tmp_path, b"y\r")
     assert code == 0, shown
     assert one_document(out)["status"] == "applied"
+
+
+SLOW_LIVE = """
+CREATE TABLE slow (id INTEGER PRIMARY KEY, a INTEGER);
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40000)
+INSERT INTO slow (a) SELECT i FROM n;
+"""
+# A CHECK that costs a few milliseconds a row: copying 40,000 rows takes minutes,
+# far longer than the hang guard of `finish`.
+SLOW_DECLARED = {
+    "001.sql": "CREATE TABLE slow (id INTEGER PRIMARY KEY,"
+    " a INTEGER CHECK (length(printf('%.*c', 1000000 + a % 2, 'x')) > 0));\n"
+}
+
+
+@pytest.mark.parametrize(("signum", "expected"), SIGNALS)
+def test_a_signal_stops_a_long_statement_without_waiting_for_its_end(
+    tmp_path: Path, signum: int, expected: int
+) -> None:
+    """A SIGTERM (what `docker stop` sends, with SIGKILL ten seconds later) stops a
+    rebuild's copy while SQLite is still inside it: a copy that would take minutes
+    is interrupted and rolled back, within the hang guard of `finish` (on the old
+    code the signal waited for the statement's end, long past the guard)."""
+    db = make_db(tmp_path / "app.db", SLOW_LIVE)
+    write_schema(tmp_path / "schemas", SLOW_DECLARED)
+    before = digest(db)
+    proc = start(tmp_path, "repair", "--yes", "--no-backup", "-f", "json")
+    assert proc.stderr is not None
+    head = []
+    for line in proc.stderr:
+        head.append(line)
+        if '"event": "diff.revalidated"' in line:
+            # The plan is confirmed under the lock; the copy starts within
+            # milliseconds and lasts minutes: a moment later it is running.
+            time.sleep(0.5)
+            proc.send_signal(signum)
+            break
+    else:
+        pytest.fail("".join(head)[-2000:])
+    code, out, err = finish(proc)
+    assert_interrupted(code, out, err, signum, expected)
+    assert digest(db) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.db", "schemas"]

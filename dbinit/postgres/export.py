@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from dbinit.postgres.model import (
@@ -46,162 +46,22 @@ Files = dict[str, tuple[list[str], str]]  # file name -> (object names, SQL text
 
 # Keywords PostgreSQL does not take as a bare name (pg_get_keywords(): every
 # category but "unreserved"), so that names are quoted as `quote_ident` does.
-_KEYWORDS = frozenset(
-    [
-        "all",
-        "analyse",
-        "analyze",
-        "and",
-        "any",
-        "array",
-        "as",
-        "asc",
-        "asymmetric",
-        "authorization",
-        "between",
-        "bigint",
-        "binary",
-        "bit",
-        "boolean",
-        "both",
-        "case",
-        "cast",
-        "char",
-        "character",
-        "check",
-        "coalesce",
-        "collate",
-        "collation",
-        "column",
-        "concurrently",
-        "constraint",
-        "create",
-        "cross",
-        "current_catalog",
-        "current_date",
-        "current_role",
-        "current_schema",
-        "current_time",
-        "current_timestamp",
-        "current_user",
-        "dec",
-        "decimal",
-        "default",
-        "deferrable",
-        "desc",
-        "distinct",
-        "do",
-        "else",
-        "end",
-        "except",
-        "exists",
-        "extract",
-        "false",
-        "fetch",
-        "float",
-        "for",
-        "foreign",
-        "freeze",
-        "from",
-        "full",
-        "grant",
-        "greatest",
-        "group",
-        "grouping",
-        "having",
-        "ilike",
-        "in",
-        "initially",
-        "inner",
-        "inout",
-        "int",
-        "integer",
-        "intersect",
-        "interval",
-        "into",
-        "is",
-        "isnull",
-        "join",
-        "lateral",
-        "leading",
-        "least",
-        "left",
-        "like",
-        "limit",
-        "localtime",
-        "localtimestamp",
-        "national",
-        "natural",
-        "nchar",
-        "none",
-        "normalize",
-        "not",
-        "notnull",
-        "null",
-        "nullif",
-        "numeric",
-        "offset",
-        "on",
-        "only",
-        "or",
-        "order",
-        "out",
-        "outer",
-        "overlaps",
-        "overlay",
-        "placing",
-        "position",
-        "precision",
-        "primary",
-        "real",
-        "references",
-        "returning",
-        "right",
-        "row",
-        "select",
-        "session_user",
-        "setof",
-        "similar",
-        "smallint",
-        "some",
-        "substring",
-        "symmetric",
-        "table",
-        "tablesample",
-        "then",
-        "time",
-        "timestamp",
-        "to",
-        "trailing",
-        "treat",
-        "trim",
-        "true",
-        "union",
-        "unique",
-        "user",
-        "using",
-        "values",
-        "varchar",
-        "variadic",
-        "verbose",
-        "when",
-        "where",
-        "window",
-        "with",
-        "xmlattributes",
-        "xmlconcat",
-        "xmlelement",
-        "xmlexists",
-        "xmlforest",
-        "xmlnamespaces",
-        "xmlparse",
-        "xmlpi",
-        "xmlroot",
-        "xmlserialize",
-        "xmltable",
-    ]
-)
-_PLAIN = re.compile(r"[a-z_][a-z0-9_$]*\Z")
+_KEYWORD_TEXT = """
+all analyse analyze and any array as asc asymmetric authorization between bigint binary bit
+boolean both case cast char character check coalesce collate collation column concurrently
+constraint create cross current_catalog current_date current_role current_schema current_time
+current_timestamp current_user dec decimal default deferrable desc distinct do else end except
+exists extract false fetch float for foreign freeze from full grant greatest group grouping
+having ilike in initially inner inout int integer intersect interval into is isnull join lateral
+leading least left like limit localtime localtimestamp national natural nchar none normalize not
+notnull null nullif numeric offset on only or order out outer overlaps overlay placing position
+precision primary real references returning right row select session_user setof similar smallint
+some substring symmetric table tablesample then time timestamp to trailing treat trim true union
+unique user using values varchar variadic verbose when where window with xmlattributes xmlconcat
+xmlelement xmlexists xmlforest xmlnamespaces xmlparse xmlpi xmlroot xmlserialize xmltable
+"""
+_KEYWORDS = frozenset(_KEYWORD_TEXT.split())
+_PLAIN = re.compile(r"[a-z_][a-z0-9_]*\Z")
 _ENABLE = {"D": "DISABLE TRIGGER", "R": "ENABLE REPLICA TRIGGER", "A": "ENABLE ALWAYS TRIGGER"}
 _STEM_MAX = 60
 
@@ -290,7 +150,10 @@ class _Exporter:
                             f"{quote_ident(c.name)} {c.definition} NOT VALID",
                         )
                     )
-        index = self._part("types", _unique_names(items))
+        index = self._part("types", items)
+        if index is not None:  # one name per type, though a type may take two statements
+            stem, names, statements = self.parts[index]
+            self.parts[index] = (stem, list(dict.fromkeys(names)), statements)
         if index is not None:
             for t in _vals(self.s.types):
                 self.comment_home[("type", t.name)] = index
@@ -330,12 +193,12 @@ class _Exporter:
         late: list[Function] = []
         for fn in _vals(s.functions):
             needed = _mentions(table_text, fn.name)
-            reads = any(_mentions(_body(fn), r) for r in relations)
+            reads = any(_mentions(fn.definition, r) for r in relations)
             (late if reads and not needed else early).append(fn)
         return early, late
 
     def _functions(self, stem: str, functions: list[Function]) -> None:
-        ordered = _topo(functions, lambda f: f.name, _body)
+        ordered = _topo(functions, lambda f: f.name, lambda f: f.definition)
         index = self._part(stem, [(f.key, f.definition) for f in ordered])
         if index is not None:
             for f in ordered:
@@ -433,7 +296,7 @@ class _Exporter:
         ordered = _topo(
             nodes,
             lambda n: n.name,
-            lambda n: _body(n) if isinstance(n, Function) else n.definition,
+            lambda n: n.definition,
         )
         items: list[tuple[str, str]] = []
         names: list[str] = []
@@ -665,15 +528,6 @@ def _domain_text(d: Domain | EnumType) -> str:
     if isinstance(d, EnumType):
         return ""
     return "\n".join([d.base_type, d.default or "", *(c.definition for c in d.checks)])
-
-
-def _body(obj: Function | View | MaterializedView) -> str:
-    """A function's definition without its own name (a self-reference is no dependency)."""
-    return obj.definition
-
-
-def _unique_names(items: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-    return list(items)
 
 
 def _stem(name: str) -> str:

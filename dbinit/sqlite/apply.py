@@ -35,12 +35,14 @@ from dbinit.errors import (
     DbInitError,
     PermissionDenied,
     Refused,
+    Signalled,
     from_os,
+    received_signals,
 )
 from dbinit.logs import log
 from dbinit.plan import Plan, Statement, Step
 from dbinit.run import Retry
-from dbinit.sqlite.errors import from_sqlite, is_busy
+from dbinit.sqlite.errors import from_sqlite, is_busy, sqlite_error_name
 from dbinit.sqlite.introspect import HISTORY_TABLE
 from dbinit.sqlite.plan import REBUILD_PREFIX
 from dbinit.sqlite.sqltext import fold, quote_ident
@@ -99,10 +101,16 @@ def begin_immediate(conn: sqlite3.Connection, until: float) -> None:
     a fine poll with jitter finds them.
     """
     conn.execute("PRAGMA busy_timeout = 0")
+    _poll(conn, "BEGIN IMMEDIATE", until)
+
+
+def _poll(conn: sqlite3.Connection, sql: str, until: float) -> None:
+    """Run `sql`, retrying a busy error every few milliseconds (with jitter)
+    until `until`; then the busy error is raised."""
     pause = 0.0005
     while True:
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(sql)
             return
         except sqlite3.OperationalError as exc:
             if not is_busy(exc) or time.monotonic() + pause >= until:
@@ -127,17 +135,7 @@ def commit(conn: sqlite3.Connection, deadline: float) -> None:
     deadline) with the busy error, the caller rolls back (letting the readers
     in) and retries. In WAL mode COMMIT never waits for readers.
     """
-    give_up = min(deadline, time.monotonic() + READER_WINDOW)
-    pause = 0.0005
-    while True:
-        try:
-            conn.execute("COMMIT")
-            return
-        except sqlite3.OperationalError as exc:
-            if not is_busy(exc) or time.monotonic() + pause >= give_up:
-                raise
-        time.sleep(pause * random.uniform(0.5, 1.5))
-        pause = min(pause * 1.5, 0.005)
+    _poll(conn, "COMMIT", min(deadline, time.monotonic() + READER_WINDOW))
 
 
 def file_uri(path: Path, mode: str) -> str:
@@ -495,19 +493,47 @@ def _run(
     timings: list[tuple[str, float]],
 ) -> tuple[str, ...]:
     """Execute the plan; `timings` collects (SQL, ms) to be logged once the lock
-    is released, so logging never lengthens the time other writers wait."""
-    for step in plan.steps:
-        for st in step.statements:
-            t0 = time.perf_counter()
-            try:
-                if st.copies and progress is not None:
-                    _copy_with_progress(conn, st, progress)
-                else:
-                    conn.execute(st.sql, st.params)
-            except sqlite3.IntegrityError as exc:
-                raise explain_violation(conn, step, st, exc) from None
-            timings.append((st.display(), _ms(t0)))
+    is released, so logging never lengthens the time other writers wait.
+
+    While a statement runs inside SQLite, a signal's Python handler cannot run;
+    the progress handler gives it a chance every few thousand SQLite steps, and
+    SQLite then stops the statement: the stop becomes the signal's interrupt,
+    so a SIGTERM does not wait for a long copy to end (everything rolls back)."""
+    conn.set_progress_handler(_go_on, _STEPS)
+    try:
+        for step in plan.steps:
+            for st in step.statements:
+                t0 = time.perf_counter()
+                try:
+                    if st.copies and progress is not None:
+                        _copy_with_progress(conn, st, progress)
+                    else:
+                        conn.execute(st.sql, st.params)
+                except sqlite3.IntegrityError as exc:
+                    raise explain_violation(conn, step, st, exc) from None
+                except sqlite3.OperationalError as exc:
+                    if sqlite_error_name(exc) == "SQLITE_INTERRUPT":
+                        raise _stopped() from None
+                    raise
+                timings.append((st.display(), _ms(t0)))
+    finally:
+        conn.set_progress_handler(None, 0)
     return tuple(sql for sql, _ in timings)
+
+
+_STEPS = 10_000  # SQLite virtual-machine steps between two looks at pending signals
+
+
+def _go_on() -> int:
+    # Entering this frame runs pending signal handlers; one that raises makes
+    # SQLite interrupt the statement (the exception itself stays in SQLite).
+    return 0
+
+
+def _stopped() -> KeyboardInterrupt:
+    """The interrupt that stopped a statement: the CLI's signal, else Ctrl-C in
+    an application that kept Python's own SIGINT handler."""
+    return Signalled(received_signals[0]) if received_signals else KeyboardInterrupt()
 
 
 def roll_back(conn: sqlite3.Connection) -> None:
@@ -538,11 +564,11 @@ def _copy_with_progress(conn: sqlite3.Connection, st: Statement, progress: Progr
         progress.copy_tick()
         return 0
 
-    conn.set_progress_handler(tick, 100_000)
+    conn.set_progress_handler(tick, 100_000)  # also a look at pending signals
     try:
         conn.execute(st.sql, st.params)
     finally:
-        conn.set_progress_handler(None, 0)
+        conn.set_progress_handler(_go_on, _STEPS)
         progress.copy_finished()
 
 

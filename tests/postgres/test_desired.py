@@ -130,7 +130,9 @@ def test_every_managed_kind_matches_the_same_files_run_directly(
 ) -> None:
     before = scratch_databases(pg_admin)
     want = desired(pg_url, {"001_all.sql": EVERY_KIND}).schema
-    assert scratch_databases(pg_admin) == before  # the scratch database is gone
+    assert (
+        scratch_databases(pg_admin) <= before
+    )  # the scratch database is gone (stale ones may be cleaned)
     pg_conn.execute(EVERY_KIND)
     live = introspect(pg_conn, "public")
     assert live == want
@@ -203,7 +205,7 @@ def test_syntax_error_in_the_middle_of_a_file_names_its_line(
     assert info.value.message.startswith("002_bad.sql:6: ")
     assert 'type "txet" does not exist' in info.value.message
     assert info.value.exit_code == 65
-    assert scratch_databases(pg_admin) == before  # dropped after a failure too
+    assert scratch_databases(pg_admin) <= before  # dropped after a failure too
 
 
 def test_error_without_a_position_names_the_statement_start(pg_url: str) -> None:

@@ -1,0 +1,793 @@
+"""Pure diff of two PostgreSQL schema models into typed changes, per object kind.
+
+only desired → missing, only live → extra, both → compare the model's
+fields (the server's canonical spellings). Safety is judged as if every table
+had rows (postgres.md "Change classes"): `safe` changes neither rewrite a table
+nor hold a long lock with the online techniques the planner uses, `rebuild`
+ones do, `destructive` ones drop or narrow. Every change carries its hazards.
+Drift that is state rather than definition is a change too: an invalid index
+(a failed concurrent build) is `index_changed`, a NOT VALID constraint is
+`constraint_changed`. No SQL is built here (see `plan.py`); nothing reads a
+database. dbinit's own `_dbinit_*` objects never appear.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from dbinit.changes import Change, Hazard, Kind, Safety
+from dbinit.postgres.model import (
+    Column,
+    Comment,
+    Constraint,
+    Domain,
+    EnumType,
+    Schema,
+    Sequence,
+    Table,
+    is_internal,
+)
+
+ACCESS_EXCLUSIVE = "ACCESS EXCLUSIVE"
+SHARE_UPDATE_EXCLUSIVE = "SHARE UPDATE EXCLUSIVE"
+SHARE_ROW_EXCLUSIVE = "SHARE ROW EXCLUSIVE"
+
+_RANK = {Safety.SAFE: 0, Safety.REBUILD: 1, Safety.DESTRUCTIVE: 2}
+
+
+def worst(*safeties: Safety) -> Safety:
+    return max(safeties, key=lambda s: _RANK[s], default=Safety.SAFE)
+
+
+def lock(level: str, table: str, how: str = "briefly") -> Hazard:
+    return Hazard("lock", f"{level} lock on {table}, held {how}")
+
+
+def rewrite(table: str) -> Hazard:
+    return Hazard("rewrite", f"rewrites {table} and its indexes")
+
+
+def index_build(index: str, table: str) -> Hazard:
+    return Hazard("index_build", f"builds index {index} on {table} concurrently (writes continue)")
+
+
+def validation_scan(table: str, what: str) -> Hazard:
+    return Hazard(
+        "validation_scan",
+        f"scans {table} to validate {what} under a {SHARE_UPDATE_EXCLUSIVE} lock "
+        "(reads and writes continue)",
+    )
+
+
+def data_loss(what: str) -> Hazard:
+    return Hazard("data_loss", what)
+
+
+# ---------------------------------------------------------------- columns
+
+
+@dataclass(frozen=True, slots=True)
+class Facet:
+    """One aspect of a column that differs, with what changing it costs."""
+
+    aspect: str  # "type", "collation", "notnull", "default", "identity", "generated"
+    safety: Safety
+    hazards: tuple[Hazard, ...]
+    detail: str
+
+
+# Defaults whose value PostgreSQL computes once when a column is added (no
+# rewrite): literals as pg_get_expr prints them, and the stable functions below.
+_LITERAL = re.compile(
+    r"""^(?:
+        \(?-?\d+(?:\.\d+)?(?:e[+-]?\d+)?\)?(?:::[a-z ]+)?  # 42, (-1), 0.5::numeric
+      | '(?:[^']|'')*'(?:::[^'()]+(?:\(\d+(?:,\s*\d+)?\))?(?:\[\])*)?  # 'x'::text
+      | true | false
+      | NULL(?:::.+)?
+    )$""",
+    re.X,
+)
+_STABLE = frozenset(
+    {
+        "now()",
+        "CURRENT_TIMESTAMP",
+        "CURRENT_DATE",
+        "CURRENT_TIME",
+        "LOCALTIMESTAMP",
+        "LOCALTIME",
+        "transaction_timestamp()",
+        "CURRENT_USER",
+        "CURRENT_ROLE",
+        "SESSION_USER",
+    }
+)
+
+
+def is_constant_default(expr: str | None) -> bool:
+    """Whether adding a column with this default leaves the table unrewritten
+    (a literal or a stable function, evaluated once: PostgreSQL 11's fast default)."""
+    return expr is None or expr in _STABLE or bool(_LITERAL.match(expr.strip()))
+
+
+_MODS = re.compile(r"^(?P<base>[^()\[\]]+?)(?:\((?P<mods>[\d, ]+)\))?(?P<rest>(?:\[\])*)$")
+_VARLEN = ("character varying", "bit varying")
+_INT_WIDTH = {"smallint": 2, "integer": 4, "bigint": 8}
+_FLOAT_WIDTH = {"real": 4, "double precision": 8}
+
+
+def _parse_type(t: str) -> tuple[str, tuple[int, ...], str]:
+    m = _MODS.match(t)
+    if not m:
+        return t, (), ""
+    mods = tuple(int(x) for x in m["mods"].split(",")) if m["mods"] else ()
+    return m["base"].strip(), mods, m["rest"]
+
+
+def type_change(before: str, after: str) -> str:
+    """How changing a column's type from `before` to `after` (format_type
+    spellings) is carried out: "coercible" (no rewrite, catalog only),
+    "narrowing" (values may not fit: checked or rewritten), "rewrite"."""
+    b_base, b_mods, b_arr = _parse_type(before)
+    a_base, a_mods, a_arr = _parse_type(after)
+    if b_arr != a_arr:
+        return "rewrite"
+    if b_base in _VARLEN and a_base == b_base:
+        if not a_mods or (b_mods and a_mods[0] >= b_mods[0]):
+            return "coercible"
+        return "narrowing"
+    if b_base in ("character varying", "text") and a_base == "text":
+        return "coercible"
+    if b_base == "text" and a_base == "character varying":
+        return "coercible" if not a_mods else "narrowing"
+    if b_base == "numeric" and a_base == "numeric":
+        if not a_mods:
+            return "coercible"
+        if not b_mods:
+            return "narrowing"
+        b_scale = b_mods[1] if len(b_mods) > 1 else 0
+        a_scale = a_mods[1] if len(a_mods) > 1 else 0
+        if a_scale == b_scale and a_mods[0] >= b_mods[0]:
+            return "coercible"
+        return "narrowing" if a_mods[0] - a_scale < b_mods[0] - b_scale else "rewrite"
+    if b_base in _INT_WIDTH and a_base in _INT_WIDTH:
+        return "narrowing" if _INT_WIDTH[a_base] < _INT_WIDTH[b_base] else "rewrite"
+    if b_base in _FLOAT_WIDTH and a_base in _FLOAT_WIDTH:
+        return "narrowing" if _FLOAT_WIDTH[a_base] < _FLOAT_WIDTH[b_base] else "rewrite"
+    if b_base == a_base and b_mods != a_mods:
+        return "narrowing" if a_mods and (not b_mods or a_mods[0] < b_mods[0]) else "rewrite"
+    return "rewrite"
+
+
+def column_facets(table: str, dc: Column, lc: Column) -> list[Facet]:
+    """What differs between the declared column `dc` and the live `lc`."""
+    where = f"{table}.{dc.name}"
+    out: list[Facet] = []
+    if dc.generated != lc.generated:
+        loss: tuple[Hazard, ...]
+        if lc.generated is None:  # stored values would be replaced by computed ones
+            safety, loss = Safety.DESTRUCTIVE, (data_loss(f"the values of {where} are replaced"),)
+        else:
+            safety, loss = Safety.REBUILD, ()
+        out.append(
+            Facet(
+                "generated",
+                safety,
+                (lock(ACCESS_EXCLUSIVE, table, "while it is rewritten"), rewrite(table), *loss),
+                f"generated {lc.generated or 'no'} → {dc.generated or 'no'}",
+            )
+        )
+        return out  # the column is dropped and added again: nothing else to change
+    if dc.type != lc.type:
+        how = type_change(lc.type, dc.type)
+        if how == "coercible":
+            out.append(
+                Facet(
+                    "type",
+                    Safety.SAFE,
+                    (lock(ACCESS_EXCLUSIVE, table),),
+                    f"type {lc.type} → {dc.type} (binary-coercible, no rewrite)",
+                )
+            )
+        else:
+            hazards = [lock(ACCESS_EXCLUSIVE, table, "while it is rewritten"), rewrite(table)]
+            safety = Safety.REBUILD
+            if how == "narrowing":
+                safety = Safety.DESTRUCTIVE
+                hazards.append(data_loss(f"values of {where} that do not fit {dc.type} fail"))
+            out.append(Facet("type", safety, tuple(hazards), f"type {lc.type} → {dc.type}"))
+    if dc.collation != lc.collation:
+        out.append(
+            Facet(
+                "collation",
+                Safety.REBUILD,
+                (lock(ACCESS_EXCLUSIVE, table, "while its indexes are rebuilt"),),
+                f"collation {lc.collation or 'default'} → {dc.collation or 'default'}",
+            )
+        )
+    if dc.identity != lc.identity or (dc.identity and dc.identity_sequence != lc.identity_sequence):
+        if lc.identity is None:
+            out.append(
+                Facet(
+                    "identity",
+                    Safety.REBUILD,
+                    (lock(ACCESS_EXCLUSIVE, table),),
+                    f"becomes an identity column ({dc.identity}); its sequence starts "
+                    "as declared whatever values the rows hold",
+                )
+            )
+        elif dc.identity is None:
+            out.append(
+                Facet(
+                    "identity",
+                    Safety.DESTRUCTIVE,
+                    (lock(ACCESS_EXCLUSIVE, table), data_loss(f"the identity sequence of {where}")),
+                    f"identity {lc.identity} dropped",
+                )
+            )
+        else:
+            out.append(
+                Facet(
+                    "identity",
+                    Safety.SAFE,
+                    (lock(ACCESS_EXCLUSIVE, table),),
+                    f"identity {lc.identity} → {dc.identity} (or its sequence options)",
+                )
+            )
+    if dc.notnull != lc.notnull:
+        if dc.notnull:
+            out.append(
+                Facet(
+                    "notnull",
+                    Safety.SAFE,
+                    (
+                        validation_scan(table, f"{dc.name} IS NOT NULL"),
+                        lock(ACCESS_EXCLUSIVE, table),
+                    ),
+                    "NOT NULL added (through a validated CHECK)",
+                )
+            )
+        else:
+            out.append(
+                Facet("notnull", Safety.SAFE, (lock(ACCESS_EXCLUSIVE, table),), "NOT NULL dropped")
+            )
+    if dc.default != lc.default and not (dc.identity or (lc.identity and not dc.default)):
+        out.append(
+            Facet(
+                "default",
+                Safety.SAFE,
+                (lock(ACCESS_EXCLUSIVE, table),),
+                f"default {lc.default or 'none'} → {dc.default or 'none'}",
+            )
+        )
+    return out
+
+
+def _added_column(table: str, dc: Column) -> tuple[Safety, tuple[Hazard, ...], str]:
+    if dc.generated or dc.identity or not is_constant_default(dc.default):
+        what = (
+            "a stored generated column"
+            if dc.generated
+            else "an identity column"
+            if dc.identity
+            else f"a column with the volatile default {dc.default}"
+        )
+        return (
+            Safety.REBUILD,
+            (lock(ACCESS_EXCLUSIVE, table, "while it is rewritten"), rewrite(table)),
+            f"adding {what} rewrites the table",
+        )
+    if dc.notnull and dc.default is None:
+        return (
+            Safety.SAFE,
+            (lock(ACCESS_EXCLUSIVE, table),),
+            "NOT NULL without a default: only an empty table takes it",
+        )
+    return Safety.SAFE, (lock(ACCESS_EXCLUSIVE, table),), "no rewrite"
+
+
+# ---------------------------------------------------------------- constraints
+
+
+def constraint_cost(con: Constraint, *, new_table: bool) -> tuple[Safety, tuple[Hazard, ...]]:
+    """What adding `con` costs (on a table created in the same plan: nothing)."""
+    t = con.table
+    if new_table:
+        return Safety.SAFE, ()
+    if con.type in ("c", "f"):
+        hz: list[Hazard] = [
+            lock(ACCESS_EXCLUSIVE if con.type == "c" else SHARE_ROW_EXCLUSIVE, t),
+            validation_scan(t, con.name),
+        ]
+        if con.type == "f" and con.ref_table:
+            hz.insert(1, lock(SHARE_ROW_EXCLUSIVE, con.ref_table))
+        return Safety.SAFE, tuple(hz)
+    if con.type in ("u", "p"):
+        return Safety.SAFE, (
+            index_build(con.name, t),
+            lock(ACCESS_EXCLUSIVE, t, "to attach the index"),
+        )
+    return Safety.REBUILD, (lock(ACCESS_EXCLUSIVE, t, "while its index is built"),)
+
+
+# ---------------------------------------------------------------- the diff
+
+
+def _declared(obj: object) -> str:
+    loc = getattr(obj, "loc", None)
+    return f"declared in {loc}" if loc else "declared"
+
+
+_ABSENT = "absent from the database"
+_EXTRA = "in the database, declared in no schema file"
+
+
+def diff(desired: Schema, live: Schema) -> list[Change]:
+    """Every difference between the declared and the live schema, in a stable
+    order: extensions, types, sequences, functions, tables (columns,
+    constraints), indexes, views, materialized views, triggers, comments,
+    then the objects dbinit does not manage."""
+    gone = {n for n in live.tables if n not in desired.tables}
+    gone_views = {n for n in live.views if n not in desired.views}
+    gone_mv = {n for n in live.materialized_views if n not in desired.materialized_views}
+    out: list[Change] = []
+    out += _named(
+        "extension",
+        desired.extensions,
+        live.extensions,
+        lambda d, lv: [(Safety.SAFE, (), f"schema {lv.schema} → {d.schema}")],
+        table_of=lambda e: e.name,
+    )
+    out += _named(
+        "type",
+        desired.types,
+        live.types,
+        _type_changed,
+        table_of=lambda t: t.name,
+        stale=lambda t: isinstance(t, Domain) and any(not k.validated for k in t.checks),
+    )
+    out += _named(
+        "sequence",
+        desired.sequences,
+        live.sequences,
+        _sequence_changed,
+        table_of=lambda s: s.name,
+        skip_extra=lambda s: s.owned_by is not None and s.owned_by[0] in gone,
+    )
+    out += _named(
+        "function",
+        desired.functions,
+        live.functions,
+        lambda d, lv: [(Safety.SAFE, (), "definition differs")],
+        table_of=lambda f: f.name,
+        name_of=lambda f: f.key,
+    )
+    for name, dt in desired.tables.items():
+        lt = live.tables.get(name)
+        if lt is None:
+            out.append(
+                Change(
+                    Kind.MISSING_TABLE,
+                    "table",
+                    name,
+                    name,
+                    Safety.SAFE,
+                    f"{_declared(dt)}, {_ABSENT}",
+                )
+            )
+        else:
+            out += _table(dt, lt)
+    for name in sorted(gone):
+        out.append(
+            Change(
+                Kind.EXTRA_TABLE,
+                "table",
+                name,
+                name,
+                Safety.DESTRUCTIVE,
+                _EXTRA,
+                hazards=(lock(ACCESS_EXCLUSIVE, name), data_loss(f"every row of {name}")),
+            )
+        )
+    out += _indexes(desired, live, gone | gone_mv)
+    out += _named(
+        "view",
+        desired.views,
+        live.views,
+        lambda d, lv: [(Safety.SAFE, (lock(ACCESS_EXCLUSIVE, d.name),), "definition differs")],
+        table_of=lambda v: v.name,
+    )
+    out += _named(
+        "materialized_view",
+        desired.materialized_views,
+        live.materialized_views,
+        lambda d, lv: [
+            (
+                Safety.SAFE,
+                (lock(ACCESS_EXCLUSIVE, d.name, "while it is built again"),),
+                "definition differs",
+            )
+        ],
+        table_of=lambda v: v.name,
+    )
+    out += _named(
+        "trigger",
+        desired.triggers,
+        live.triggers,
+        lambda d, lv: [(Safety.SAFE, (lock(SHARE_ROW_EXCLUSIVE, d.table),), "definition differs")],
+        table_of=lambda t: t.table,
+        skip_extra=lambda t: t.table in gone or t.table in gone_views,
+    )
+    out += _comments(desired, live)
+    out += _unmanaged(desired, live)
+    return out
+
+
+def _named(
+    what: str,
+    desired: dict[Any, Any],
+    live: dict[Any, Any],
+    changed: Callable[[Any, Any], list[tuple[Safety, tuple[Hazard, ...], str]]],
+    *,
+    table_of: Callable[[Any], str],
+    name_of: Callable[[Any], str] = lambda o: str(o.name),
+    skip_extra: Callable[[Any], bool] = lambda o: False,
+    stale: Callable[[Any], bool] = lambda o: False,
+) -> list[Change]:
+    missing_kind = Kind(f"missing_{what}")
+    extra_kind = Kind(f"extra_{what}")
+    changed_kind = Kind(f"{what}_changed")
+    out: list[Change] = []
+    for key, d in desired.items():
+        lv = live.get(key)
+        if lv is None:
+            out.append(
+                Change(
+                    missing_kind,
+                    what,
+                    name_of(d),
+                    table_of(d),
+                    Safety.SAFE,
+                    f"{_declared(d)}, {_ABSENT}",
+                )
+            )
+        elif lv != d or stale(lv):
+            facets = changed(d, lv)
+            out.append(
+                Change(
+                    changed_kind,
+                    what,
+                    name_of(d),
+                    table_of(d),
+                    worst(*(s for s, _, _ in facets)),
+                    "; ".join(t for _, _, t in facets) + f" ({_declared(d)})",
+                    hazards=_dedup(h for _, hz, _ in facets for h in hz),
+                )
+            )
+    for key, lv in live.items():
+        if key not in desired and not skip_extra(lv):
+            hazards: tuple[Hazard, ...] = ()
+            if what == "trigger":
+                hazards = (lock(ACCESS_EXCLUSIVE, lv.table),)
+            elif what == "materialized_view":
+                hazards = (lock(ACCESS_EXCLUSIVE, lv.name),)
+            out.append(
+                Change(
+                    extra_kind,
+                    what,
+                    name_of(lv),
+                    table_of(lv),
+                    Safety.DESTRUCTIVE,
+                    _EXTRA,
+                    hazards=hazards,
+                )
+            )
+    return out
+
+
+def _dedup(hazards: Iterable[Hazard]) -> tuple[Hazard, ...]:
+    return tuple(dict.fromkeys(hazards))
+
+
+def enum_additions(d: EnumType, lv: EnumType) -> list[tuple[str, str | None, str | None]]:
+    """The labels to add to `lv` to make it `d`, as (label, before, after) with
+    the neighbour it goes next to; empty when `lv`'s labels are not a
+    subsequence of `d`'s in the same order (then values would go or move)."""
+    it = iter(d.labels)
+    if not all(label in it for label in lv.labels):
+        return []
+    out: list[tuple[str, str | None, str | None]] = []
+    have = set(lv.labels)
+    for i, label in enumerate(d.labels):
+        if label in have:
+            continue
+        after = d.labels[i - 1] if i > 0 else None
+        before = next((x for x in d.labels[i + 1 :] if x in have), None)
+        out.append((label, before if after is None else None, after))
+    return out
+
+
+def _type_changed(
+    d: EnumType | Domain, lv: EnumType | Domain
+) -> list[tuple[Safety, tuple[Hazard, ...], str]]:
+    if isinstance(d, EnumType) and isinstance(lv, EnumType):
+        if enum_additions(d, lv):
+            new = [x for x in d.labels if x not in lv.labels]
+            return [(Safety.SAFE, (), f"enum values added: {', '.join(new)}")]
+        gone = [x for x in lv.labels if x not in d.labels]
+        if gone:
+            return [
+                (
+                    Safety.DESTRUCTIVE,
+                    (data_loss(f"rows holding {', '.join(gone)} cannot be converted"),),
+                    f"enum values removed: {', '.join(gone)}",
+                )
+            ]
+        return [(Safety.REBUILD, (), f"enum values reordered: {', '.join(d.labels)}")]
+    if isinstance(d, Domain) and isinstance(lv, Domain):
+        out: list[tuple[Safety, tuple[Hazard, ...], str]] = []
+        if d.base_type != lv.base_type or d.collation != lv.collation:
+            out.append(
+                (Safety.REBUILD, (), f"base type {lv.base_type} → {d.base_type} or collation")
+            )
+        if d.default != lv.default:
+            out.append((Safety.SAFE, (), f"default {lv.default} → {d.default}"))
+        if d.notnull != lv.notnull:
+            scan = Hazard("validation_scan", f"scans every column of type {d.name}")
+            if d.notnull:
+                out.append((Safety.REBUILD, (scan,), "NOT NULL added"))
+            else:
+                out.append((Safety.SAFE, (), "NOT NULL dropped"))
+        if d.checks != lv.checks or any(not k.validated for k in lv.checks):
+            out.append(
+                (
+                    Safety.SAFE,
+                    (Hazard("validation_scan", f"scans every column of type {d.name}"),),
+                    "checks differ",
+                )
+            )
+        return out or [(Safety.SAFE, (), "definition differs")]
+    return [(Safety.REBUILD, (), f"{type(lv).__name__} → {type(d).__name__}")]
+
+
+def _sequence_changed(d: Sequence, lv: Sequence) -> list[tuple[Safety, tuple[Hazard, ...], str]]:
+    return [(Safety.SAFE, (lock(ACCESS_EXCLUSIVE, d.name),), "options or owner differ")]
+
+
+def _table(dt: Table, lt: Table) -> list[Change]:
+    out: list[Change] = []
+    t = dt.name
+    if dt.options != lt.options:
+        out.append(
+            Change(
+                Kind.TABLE_CHANGED,
+                "table",
+                t,
+                t,
+                Safety.SAFE,
+                f"options {', '.join(lt.options) or 'none'} → {', '.join(dt.options) or 'none'}",
+                hazards=(lock(SHARE_UPDATE_EXCLUSIVE, t),),
+            )
+        )
+    for dc in dt.columns:
+        lc = lt.column(dc.name)
+        if lc is None:
+            safety, hazards, why = _added_column(t, dc)
+            out.append(
+                Change(
+                    Kind.MISSING_COLUMN,
+                    "column",
+                    dc.name,
+                    t,
+                    safety,
+                    f"{_declared(dt)}, {_ABSENT}; {why}",
+                    column=dc.name,
+                    after=dc.type,
+                    hazards=hazards,
+                )
+            )
+        elif dc != lc:
+            facets = column_facets(t, dc, lc)
+            if facets:
+                out.append(
+                    Change(
+                        Kind.COLUMN_CHANGED,
+                        "column",
+                        dc.name,
+                        t,
+                        worst(*(f.safety for f in facets)),
+                        "; ".join(f.detail for f in facets),
+                        column=dc.name,
+                        before=lc.type,
+                        after=dc.type,
+                        hazards=_dedup(h for f in facets for h in f.hazards),
+                    )
+                )
+    for lc in lt.columns:
+        if dt.column(lc.name) is None:
+            out.append(
+                Change(
+                    Kind.EXTRA_COLUMN,
+                    "column",
+                    lc.name,
+                    t,
+                    Safety.DESTRUCTIVE,
+                    _EXTRA,
+                    column=lc.name,
+                    before=lc.type,
+                    hazards=(lock(ACCESS_EXCLUSIVE, t), data_loss(f"the values of {t}.{lc.name}")),
+                )
+            )
+    declared = {c.name: c for c in dt.constraints if not is_internal(c.name)}
+    present = {c.name: c for c in lt.constraints if not is_internal(c.name)}
+    for name, dcon in declared.items():
+        lcon = present.get(name)
+        if lcon is None:
+            safety, hazards = constraint_cost(dcon, new_table=False)
+            out.append(
+                Change(
+                    Kind.MISSING_CONSTRAINT,
+                    "constraint",
+                    name,
+                    t,
+                    safety,
+                    f"{dcon.kind} {dcon.definition}, {_ABSENT}",
+                    after=dcon.definition,
+                    hazards=hazards,
+                )
+            )
+        elif lcon != dcon:
+            safety, hazards = constraint_cost(dcon, new_table=False)
+            out.append(
+                Change(
+                    Kind.CONSTRAINT_CHANGED,
+                    "constraint",
+                    name,
+                    t,
+                    safety,
+                    f"{lcon.definition} → {dcon.definition}",
+                    before=lcon.definition,
+                    after=dcon.definition,
+                    hazards=(lock(ACCESS_EXCLUSIVE, t), *hazards),
+                )
+            )
+        elif not lcon.validated:
+            out.append(
+                Change(
+                    Kind.CONSTRAINT_CHANGED,
+                    "constraint",
+                    name,
+                    t,
+                    Safety.SAFE,
+                    "NOT VALID in the database: validated",
+                    before=f"{lcon.definition} NOT VALID",
+                    after=dcon.definition,
+                    hazards=(validation_scan(t, name),),
+                )
+            )
+    for name, lcon in present.items():
+        if name not in declared:
+            out.append(
+                Change(
+                    Kind.EXTRA_CONSTRAINT,
+                    "constraint",
+                    name,
+                    t,
+                    Safety.DESTRUCTIVE,
+                    f"{lcon.kind} {lcon.definition}, {_EXTRA}",
+                    before=lcon.definition,
+                    hazards=(lock(ACCESS_EXCLUSIVE, t),),
+                )
+            )
+    return out
+
+
+def _indexes(desired: Schema, live: Schema, gone: set[str]) -> list[Change]:
+    out: list[Change] = []
+    for name, d in desired.indexes.items():
+        lv = live.indexes.get(name)
+        existing = d.table in live.tables or d.table in live.materialized_views
+        hz = (index_build(name, d.table),) if existing else ()
+        if lv is None:
+            out.append(
+                Change(
+                    Kind.MISSING_INDEX,
+                    "index",
+                    name,
+                    d.table,
+                    Safety.SAFE,
+                    f"{_declared(d)}, {_ABSENT}",
+                    after=d.definition,
+                    hazards=hz,
+                )
+            )
+        elif lv != d or not lv.valid:
+            why = "definition differs" if lv != d else "invalid in the database (a failed build)"
+            out.append(
+                Change(
+                    Kind.INDEX_CHANGED,
+                    "index",
+                    name,
+                    d.table,
+                    Safety.SAFE,
+                    f"{why}: built again concurrently and swapped",
+                    before=lv.definition,
+                    after=d.definition,
+                    hazards=(*hz, lock(ACCESS_EXCLUSIVE, d.table, "to swap the index")),
+                )
+            )
+    for name, lv in live.indexes.items():
+        if name not in desired.indexes and lv.table not in gone:
+            out.append(
+                Change(
+                    Kind.EXTRA_INDEX,
+                    "index",
+                    name,
+                    lv.table,
+                    Safety.DESTRUCTIVE,
+                    _EXTRA,
+                    before=lv.definition,
+                )
+            )
+    return out
+
+
+def _comments(desired: Schema, live: Schema) -> list[Change]:
+    out: list[Change] = []
+    for key, d in desired.comments.items():
+        lv = live.comments.get(key)
+        if lv is None or lv.text != d.text:
+            out.append(
+                _comment_change(Kind.MISSING_COMMENT if lv is None else Kind.COMMENT_CHANGED, d, lv)
+            )
+    for key, lv in live.comments.items():
+        if key not in desired.comments:
+            out.append(_comment_change(Kind.EXTRA_COMMENT, None, lv))
+    return out
+
+
+def _comment_change(kind: Kind, d: Comment | None, lv: Comment | None) -> Change:
+    c = d or lv
+    assert c is not None
+    return Change(
+        kind,
+        "comment",
+        f"{c.object_type} {c.identity}",
+        c.identity,
+        Safety.SAFE,
+        _ABSENT if lv is None else _EXTRA if d is None else "text differs",
+        before=lv.text if lv else None,
+        after=d.text if d else None,
+    )
+
+
+def _unmanaged(desired: Schema, live: Schema) -> list[Change]:
+    seen: dict[tuple[str, str, str], str] = {}
+    for u in (*live.unmanaged, *desired.unmanaged):
+        seen.setdefault((u.kind, u.name, u.detail), "")
+    out: list[Change] = []
+    for kind, name, detail in sorted(seen):
+        out.append(
+            Change(
+                _unmanaged_kind(kind),
+                kind,
+                name,
+                name,
+                Safety.SAFE,
+                f"not managed by dbinit, never touched{f' ({detail})' if detail else ''}",
+            )
+        )
+    return out
+
+
+def is_unmanaged(c: Change) -> bool:
+    return c.kind.value.startswith("unmanaged_")
+
+
+def _unmanaged_kind(kind: str) -> Kind:
+    try:
+        return Kind(f"unmanaged_{kind}")
+    except ValueError:
+        return Kind.UNMANAGED_OBJECT

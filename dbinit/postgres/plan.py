@@ -1,0 +1,1004 @@
+"""Pure planning for PostgreSQL: typed changes → ordered SQL steps. The plan is data.
+
+Transactional statements run in one transaction, in step order; statements
+marked `online` run after it commits, each on its own, in step order too
+(postgres.md "Applying"). The online techniques:
+
+* a new index on an existing table: `CREATE INDEX CONCURRENTLY`; a changed or
+  invalid index: built concurrently under a `_dbinit_` name, the old one dropped
+  concurrently, the new one renamed;
+* CHECK / FOREIGN KEY on an existing table: `ADD ... NOT VALID` in the
+  transaction, `VALIDATE CONSTRAINT` online; UNIQUE / PRIMARY KEY: a unique
+  index built concurrently, then `ADD CONSTRAINT ... USING INDEX`;
+* `SET NOT NULL` through a validated `CHECK (col IS NOT NULL)`, dropped after;
+* enum `ADD VALUE` in a step of its own.
+
+Order: drops of dependants (comments, triggers, views, constraints) and of
+tables and columns first; then extensions, types, sequences, functions (in
+the order the files created them), tables, columns, sequence owners,
+constraints, indexes, views, triggers, comments; extra functions, sequences,
+types and extensions are dropped last. Statements expect `search_path` set to
+the managed schema (the server printed the definitions that way). Every
+identifier is quoted; nothing here reads SQL text to decide what a change is:
+the models say.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import replace
+
+from dbinit.changes import Change, Kind, Safety
+from dbinit.plan import INIT_REASON, Mode, Plan, Policy, Statement, Step
+from dbinit.postgres.diff import enum_additions, is_unmanaged, type_change
+from dbinit.postgres.model import (
+    INTERNAL_PREFIX,
+    Column,
+    Comment,
+    Constraint,
+    Domain,
+    EnumType,
+    Index,
+    Schema,
+    Sequence,
+    SequenceOptions,
+    Trigger,
+    is_internal,
+)
+
+_EXTRA = frozenset(
+    {
+        Kind.EXTRA_TABLE,
+        Kind.EXTRA_COLUMN,
+        Kind.EXTRA_INDEX,
+        Kind.EXTRA_VIEW,
+        Kind.EXTRA_TRIGGER,
+        Kind.EXTRA_CONSTRAINT,
+        Kind.EXTRA_TYPE,
+        Kind.EXTRA_SEQUENCE,
+        Kind.EXTRA_FUNCTION,
+        Kind.EXTRA_EXTENSION,
+        Kind.EXTRA_MATERIALIZED_VIEW,
+        Kind.EXTRA_COMMENT,
+    }
+)
+# Extras that hold rows: pruning them also needs --allow-data-loss.
+_HOLDS_ROWS = frozenset({Kind.EXTRA_TABLE, Kind.EXTRA_COLUMN})
+
+PRUNE_REASON = (
+    "removing undeclared tables or columns (even empty ones) needs --allow-data-loss "
+    "with --prune; to keep them, leave out --prune or declare them "
+    "(`dbinit inspect` prints their SQL)"
+)
+LOSS_REASON = "changes that drop or narrow values need --allow-data-loss"
+UNSUPPORTED_REASON = "dbinit cannot make this change in place; change it by hand"
+
+
+def qi(name: str) -> str:
+    """A quoted identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def ql(text: str) -> str:
+    """A quoted string literal (standard_conforming_strings)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def temp_name(kind: str, name: str) -> str:
+    """A `_dbinit_` name for a temporary object standing for `name` (≤ 63 bytes)."""
+    digest = hashlib.sha1(f"{kind}:{name}".encode()).hexdigest()[:10]
+    return f"{INTERNAL_PREFIX}{kind}_{digest}"
+
+
+def is_extra(c: Change) -> bool:
+    return c.kind in _EXTRA
+
+
+# ---------------------------------------------------------------- the plan
+
+
+def make_plan(changes: list[Change], desired: Schema, live: Schema, policy: Policy) -> Plan:
+    """Order `changes` into steps; record which ones the policy blocks.
+
+    `init` applies only safe changes (a non-safe one blocks with INIT_REASON)
+    and leaves extra objects alone; `repair` keeps extras unless `--prune`;
+    pruning anything that holds rows (tables, columns) and every destructive
+    change that is not an extra (narrowing, dropping enum values) also needs
+    `--allow-data-loss`. Objects dbinit does not manage are never planned.
+    """
+    prune = policy.prune and policy.mode is Mode.REPAIR
+    builder = _Builder(desired, live)
+    planned = [c for c in changes if not is_unmanaged(c) and (prune or not is_extra(c))]
+    steps = builder.build(planned)
+    by_id: dict[int, list[Statement]] = {}
+    for step in steps:
+        for ch in step.changes:
+            by_id.setdefault(id(ch), []).extend(step.statements)
+    skipped: list[Change] = []
+    blocked: list[Change] = []
+    reasons: list[str] = []
+    annotated: list[Change] = []
+    blocked_ids: set[int] = set()
+
+    def block(c: Change, reason: str) -> None:
+        blocked_ids.add(id(c))
+        if reason not in reasons:
+            reasons.append(reason)
+
+    for c in changes:
+        if is_unmanaged(c):
+            pass
+        elif is_extra(c) and not prune:
+            skipped.append(c)
+        elif id(c) in builder.unsupported:
+            block(c, f"{builder.unsupported[id(c)]}: {UNSUPPORTED_REASON}")
+        elif policy.mode is Mode.INIT and c.safety is not Safety.SAFE:
+            block(c, INIT_REASON)
+        elif policy.mode is Mode.REPAIR and not policy.allow_data_loss:
+            if c.kind in _HOLDS_ROWS:
+                block(c, PRUNE_REASON)
+            elif c.safety is Safety.DESTRUCTIVE and not is_extra(c):
+                block(c, LOSS_REASON)
+    for c in changes:
+        detail = c.detail
+        if is_extra(c) and not prune:
+            detail += "; kept (`--prune` removes it; `dbinit inspect` prints its SQL to declare it)"
+        a = replace(c, sql=tuple(s.display() for s in by_id.get(id(c), ())), detail=detail)
+        annotated.append(a)
+        if id(c) in blocked_ids:
+            blocked.append(a)
+        elif is_extra(c) and not prune:
+            skipped[skipped.index(c)] = a
+    kept_steps = tuple(s for s in steps if not any(id(c) in blocked_ids for c in s.changes))
+    return Plan(
+        kept_steps,
+        tuple(skipped),
+        tuple(blocked),
+        "; ".join(reasons),
+        tuple(annotated),
+        _fk_tables(kept_steps, desired),
+    )
+
+
+def _fk_tables(steps: tuple[Step, ...], desired: Schema) -> tuple[str, ...]:
+    """The declared tables with foreign keys that the steps touch or point at."""
+    touched = {c.table for s in steps for c in s.changes}
+    return tuple(
+        t.name
+        for t in desired.tables.values()
+        if any(
+            k.type == "f" and (t.name in touched or k.ref_table in touched) for k in t.constraints
+        )
+    )
+
+
+# ---------------------------------------------------------------- SQL pieces
+
+
+def seq_options(o: SequenceOptions, *, with_type: bool) -> str:
+    parts = [f"AS {o.data_type}"] if with_type else []
+    parts += [
+        f"INCREMENT BY {o.increment}",
+        f"MINVALUE {o.minvalue}",
+        f"MAXVALUE {o.maxvalue}",
+        f"START WITH {o.start}",
+        f"CACHE {o.cache}",
+        "CYCLE" if o.cycle else "NO CYCLE",
+    ]
+    return " ".join(parts)
+
+
+def column_sql(c: Column) -> str:
+    parts = [qi(c.name), c.type]
+    if c.collation:
+        parts.append(f"COLLATE {c.collation}")
+    if c.generated is not None:
+        parts.append(f"GENERATED ALWAYS AS ({c.generated}) STORED")
+    elif c.identity is not None:
+        opts = (
+            f" ({seq_options(c.identity_sequence, with_type=False)})" if c.identity_sequence else ""
+        )
+        parts.append(f"GENERATED {c.identity} AS IDENTITY{opts}")
+    elif c.default is not None:
+        parts.append(f"DEFAULT {c.default}")
+    if c.notnull:
+        parts.append("NOT NULL")
+    return " ".join(parts)
+
+
+def _strip_semicolon(definition: str) -> str:
+    text = definition.strip()
+    return text[:-1].rstrip() if text.endswith(";") else text
+
+
+def _with(options: tuple[str, ...]) -> str:
+    return f" WITH ({', '.join(options)})" if options else ""
+
+
+_PLAIN = re.compile(r"^[a-z_][a-z0-9_$]*$")
+
+
+def _printed(name: str) -> str:
+    """A name as format_type prints it (quoted only when it must be)."""
+    return name if _PLAIN.match(name) else qi(name)
+
+
+_COMMENT_ON = {
+    "table column": "COLUMN",
+    "materialized view": "MATERIALIZED VIEW",
+    "table constraint": "CONSTRAINT",
+    "domain constraint": "CONSTRAINT",
+}
+
+
+def comment_sql(c: Comment, text: str | None) -> str:
+    target = c.identity
+    if c.object_type in ("table constraint", "domain constraint", "trigger"):
+        name, _, on = c.identity.rpartition(" on ")
+        domain = "DOMAIN " if c.object_type == "domain constraint" else ""
+        target = f"{name} ON {domain}{on}"
+    what = _COMMENT_ON.get(c.object_type, c.object_type.upper())
+    return f"COMMENT ON {what} {target} IS {ql(text) if text is not None else 'NULL'}"
+
+
+# ---------------------------------------------------------------- steps
+
+
+_PHASES = (
+    "cleanup",  # dbinit's own leftovers
+    "drop_dependants",  # comments, triggers, views, constraints
+    "drop_rows",  # tables, columns
+    "drop_routines",  # functions and procedures (a new one may take the name)
+    "base",  # extensions, types, sequences, functions
+    "enum_values",
+    "tables",
+    "columns",
+    "owners",
+    "constraints",
+    "indexes",
+    "views",
+    "view_indexes",  # indexes on materialized views the plan creates
+    "triggers",
+    "comments",
+    "drop_base",  # functions, sequences, types, extensions
+)
+
+
+class _Builder:
+    def __init__(self, desired: Schema, live: Schema) -> None:
+        self.desired = desired
+        self.live = live
+        self.s = desired.schema or live.schema
+        self.phases: dict[str, list[tuple[tuple[int, str], Step]]] = {p: [] for p in _PHASES}
+        self.unsupported: dict[int, str] = {}
+        self.new_tables = {n for n in desired.tables if n not in live.tables}
+        self.recreated: set[str] = set()  # views and matviews dropped and created again
+
+    def q(self, name: str) -> str:
+        return f"{qi(self.s)}.{qi(name)}"
+
+    def add(
+        self,
+        phase: str,
+        description: str,
+        statements: list[Statement],
+        changes: tuple[Change, ...],
+        *,
+        order: int = 0,
+        prechecks: tuple[tuple[str, str, str], ...] = (),
+    ) -> None:
+        if statements:
+            step = Step(description, tuple(statements), changes, prechecks=prechecks)
+            self.phases[phase].append(((order, description), step))
+
+    def build(self, changes: list[Change]) -> list[Step]:
+        self._leftovers()
+        recreate = {
+            c.name for c in changes if c.kind in (Kind.VIEW_CHANGED, Kind.MATERIALIZED_VIEW_CHANGED)
+        }
+        self.recreated = recreate
+        self._dependent_views(changes)
+        handlers: dict[Kind, Callable[[Change], None]] = {
+            Kind.MISSING_EXTENSION: self._extension,
+            Kind.EXTENSION_CHANGED: self._extension,
+            Kind.EXTRA_EXTENSION: self._drop_base,
+            Kind.MISSING_TYPE: self._type,
+            Kind.TYPE_CHANGED: self._type_changed,
+            Kind.EXTRA_TYPE: self._drop_base,
+            Kind.MISSING_SEQUENCE: self._sequence,
+            Kind.SEQUENCE_CHANGED: self._sequence,
+            Kind.EXTRA_SEQUENCE: self._drop_base,
+            Kind.MISSING_FUNCTION: self._function,
+            Kind.FUNCTION_CHANGED: self._function,
+            Kind.EXTRA_FUNCTION: self._drop_base,
+            Kind.MISSING_TABLE: self._table,
+            Kind.TABLE_CHANGED: self._table_options,
+            Kind.EXTRA_TABLE: self._drop_rows,
+            Kind.MISSING_COLUMN: self._add_column,
+            Kind.COLUMN_CHANGED: self._column_changed,
+            Kind.EXTRA_COLUMN: self._drop_rows,
+            Kind.MISSING_CONSTRAINT: self._constraint,
+            Kind.CONSTRAINT_CHANGED: self._constraint,
+            Kind.EXTRA_CONSTRAINT: self._drop_dependant,
+            Kind.MISSING_INDEX: self._index,
+            Kind.INDEX_CHANGED: self._index,
+            Kind.EXTRA_INDEX: self._drop_dependant,
+            Kind.MISSING_VIEW: self._view,
+            Kind.VIEW_CHANGED: self._view,
+            Kind.EXTRA_VIEW: self._drop_dependant,
+            Kind.MISSING_MATERIALIZED_VIEW: self._view,
+            Kind.MATERIALIZED_VIEW_CHANGED: self._view,
+            Kind.EXTRA_MATERIALIZED_VIEW: self._drop_dependant,
+            Kind.MISSING_TRIGGER: self._trigger,
+            Kind.TRIGGER_CHANGED: self._trigger,
+            Kind.EXTRA_TRIGGER: self._drop_dependant,
+            Kind.MISSING_COMMENT: self._comment,
+            Kind.COMMENT_CHANGED: self._comment,
+            Kind.EXTRA_COMMENT: self._comment,
+        }
+        for c in changes:
+            handler = handlers.get(c.kind)
+            if handler is not None:
+                handler(c)
+        out: list[Step] = []
+        for phase in _PHASES:
+            out += [step for _, step in sorted(self.phases[phase], key=lambda p: p[0])]
+        return out
+
+    def _dependent_views(self, changes: list[Change]) -> None:
+        """Declared views and materialized views that may read a view the plan
+        drops and creates again (created after it, by oid): they are dropped and
+        created again too, as part of that change (a view's dependants block
+        DROP VIEW)."""
+        for c in list(changes):
+            if c.kind not in (Kind.VIEW_CHANGED, Kind.MATERIALIZED_VIEW_CHANGED):
+                continue
+            pool = self.live.views if c.object == "view" else self.live.materialized_views
+            oid = pool[c.name].oid
+            for obj, live_pool, want in (
+                ("view", self.live.views, self.desired.views),
+                (
+                    "materialized_view",
+                    self.live.materialized_views,
+                    self.desired.materialized_views,
+                ),
+            ):
+                for name, v in live_pool.items():
+                    if v.oid > oid and name in want and name not in self.recreated:
+                        self.recreated.add(name)
+                        self._recreate(obj, name, c)
+
+    # -- dbinit's own leftovers
+
+    def _leftovers(self) -> None:
+        for ix in self.live.leftovers:
+            self.add(
+                "cleanup",
+                f"drop leftover index {ix.name}",
+                [Statement(f"DROP INDEX CONCURRENTLY IF EXISTS {self.q(ix.name)}", online=True)],
+                (),
+            )
+        for t in self.live.tables.values():
+            for con in t.constraints:
+                if is_internal(con.name):
+                    self.add(
+                        "cleanup",
+                        f"drop leftover constraint {con.name} on {t.name}",
+                        [
+                            Statement(
+                                f"ALTER TABLE {self.q(t.name)} DROP CONSTRAINT IF EXISTS "
+                                f"{qi(con.name)}"
+                            )
+                        ],
+                        (),
+                    )
+
+    # -- extensions, types, sequences, functions
+
+    def _extension(self, c: Change) -> None:
+        e = self.desired.extensions[c.name]
+        if c.kind is Kind.MISSING_EXTENSION:
+            sql = f"CREATE EXTENSION IF NOT EXISTS {qi(e.name)} SCHEMA {qi(e.schema)}"
+        else:
+            sql = f"ALTER EXTENSION {qi(e.name)} SET SCHEMA {qi(e.schema)}"
+        self.add("base", f"extension {e.name}", [Statement(sql)], (c,), order=-1)
+
+    def _type(self, c: Change) -> None:
+        t = self.desired.types[c.name]
+        self.add(
+            "base", f"create type {t.name}", [Statement(self._create_type(t))], (c,), order=t.oid
+        )
+
+    def _create_type(self, t: EnumType | Domain) -> str:
+        if isinstance(t, EnumType):
+            return f"CREATE TYPE {self.q(t.name)} AS ENUM ({', '.join(ql(x) for x in t.labels)})"
+        parts = [f"CREATE DOMAIN {self.q(t.name)} AS {t.base_type}"]
+        if t.collation:
+            parts.append(f"COLLATE {t.collation}")
+        if t.default is not None:
+            parts.append(f"DEFAULT {t.default}")
+        if t.notnull:
+            parts.append("NOT NULL")
+        parts += [f"CONSTRAINT {qi(k.name)} {k.definition}" for k in t.checks]
+        return " ".join(parts)
+
+    def _type_changed(self, c: Change) -> None:
+        d = self.desired.types[c.name]
+        lv = self.live.types[c.name]
+        if isinstance(d, EnumType) and isinstance(lv, EnumType):
+            adds = enum_additions(d, lv)
+            if adds:
+                for i, (label, before, after) in enumerate(adds):
+                    where = (
+                        f" BEFORE {ql(before)}"
+                        if before
+                        else f" AFTER {ql(after)}"
+                        if after
+                        else ""
+                    )
+                    sql = f"ALTER TYPE {self.q(d.name)} ADD VALUE {ql(label)}{where}"
+                    self.add(
+                        "enum_values",
+                        f"add value {label} to enum {d.name}",
+                        [Statement(sql)],
+                        (c,),
+                        order=i,
+                    )
+                return
+            self._replace_enum(c, d)
+            return
+        if isinstance(d, Domain) and isinstance(lv, Domain):
+            if d.base_type != lv.base_type or d.collation != lv.collation:
+                self.unsupported[id(c)] = f"the base type or collation of domain {d.name}"
+                return
+            dom = f"ALTER DOMAIN {self.q(d.name)}"
+            stmts: list[Statement] = []
+            if d.default != lv.default:
+                stmts.append(
+                    Statement(
+                        f"{dom} SET DEFAULT {d.default}" if d.default else f"{dom} DROP DEFAULT"
+                    )
+                )
+            if d.notnull != lv.notnull:
+                stmts.append(Statement(f"{dom} {'SET' if d.notnull else 'DROP'} NOT NULL"))
+            have = {k.name: k for k in lv.checks}
+            want = {k.name: k for k in d.checks}
+            for name, k in have.items():
+                if name not in want or want[name] != k:
+                    stmts.append(Statement(f"{dom} DROP CONSTRAINT {qi(name)}"))
+            for name, k in want.items():
+                if name not in have or have[name] != k:
+                    stmts.append(
+                        Statement(f"{dom} ADD CONSTRAINT {qi(name)} {k.definition} NOT VALID")
+                    )
+                    stmts.append(Statement(f"{dom} VALIDATE CONSTRAINT {qi(name)}", online=True))
+                elif not have[name].validated:
+                    stmts.append(Statement(f"{dom} VALIDATE CONSTRAINT {qi(name)}", online=True))
+            self.add("base", f"alter domain {d.name}", stmts, (c,), order=d.oid)
+            return
+        self.unsupported[id(c)] = f"{c.name} changes from one kind of type to another"
+
+    def _replace_enum(self, c: Change, d: EnumType) -> None:
+        """Values removed or reordered: a new type, every column converted through text."""
+        old = temp_name("old", d.name)
+        stmts = [
+            Statement(f"ALTER TYPE {self.q(d.name)} RENAME TO {qi(old)}"),
+            Statement(self._create_type(d)),
+        ]
+        for t in self.live.tables.values():
+            for col in t.columns:
+                base = col.type.removesuffix("[]")
+                if base != _printed(d.name):
+                    continue
+                dt = self.desired.tables.get(t.name)
+                dc = dt.column(col.name) if dt else None
+                at = f"ALTER TABLE {self.q(t.name)} ALTER COLUMN {qi(col.name)}"
+                if col.default is not None:
+                    stmts.append(Statement(f"{at} DROP DEFAULT"))
+                arr = "[]" if col.type.endswith("[]") else ""
+                new = f"{self.q(d.name)}{arr}"
+                stmts.append(Statement(f"{at} TYPE {new} USING {qi(col.name)}::text{arr}::{new}"))
+                if dc is not None and dc.default is not None and col.default is not None:
+                    stmts.append(Statement(f"{at} SET DEFAULT {dc.default}"))
+        stmts.append(Statement(f"DROP TYPE {self.q(old)}"))
+        self.add("base", f"replace enum {d.name}", stmts, (c,), order=d.oid)
+
+    def _sequence(self, c: Change) -> None:
+        s = self.desired.sequences[c.name]
+        if c.kind is Kind.MISSING_SEQUENCE:
+            sql = f"CREATE SEQUENCE {self.q(s.name)} {seq_options(s.options, with_type=True)}"
+        else:
+            sql = f"ALTER SEQUENCE {self.q(s.name)} {seq_options(s.options, with_type=True)}"
+        self.add("base", f"sequence {s.name}", [Statement(sql)], (c,), order=s.oid)
+        live = self.live.sequences.get(c.name)
+        if live is None or live.owned_by != s.owned_by:
+            self._owner(c, s)
+
+    def _owner(self, c: Change, s: Sequence) -> None:
+        if s.owned_by is None:
+            if c.kind is Kind.MISSING_SEQUENCE:
+                return
+            owner = "NONE"
+        else:
+            owner = f"{self.q(s.owned_by[0])}.{qi(s.owned_by[1])}"
+        self.add(
+            "owners",
+            f"sequence {s.name} owned by {owner}",
+            [Statement(f"ALTER SEQUENCE {self.q(s.name)} OWNED BY {owner}")],
+            (c,),
+        )
+
+    def _function(self, c: Change) -> None:
+        f = self.desired.functions[c.name]
+        stmts = [Statement("SET LOCAL check_function_bodies = off")]
+        lv = self.live.functions.get(c.name)
+        if lv is not None and lv.kind != f.kind:
+            stmts.append(Statement(f"DROP {lv.kind.upper()} {self.q(lv.name)}({lv.arguments})"))
+        stmts.append(Statement(f.definition.strip()))
+        self.add("base", f"function {f.key}", stmts, (c,), order=f.oid)
+
+    def _drop_base(self, c: Change) -> None:
+        order = {Kind.EXTRA_FUNCTION: 0, Kind.EXTRA_SEQUENCE: 1, Kind.EXTRA_TYPE: 2}
+        if c.kind is Kind.EXTRA_FUNCTION:
+            f = self.live.functions[c.name]
+            sql = f"DROP {f.kind.upper()} {self.q(f.name)}({f.arguments})"
+        elif c.kind is Kind.EXTRA_SEQUENCE:
+            sql = f"DROP SEQUENCE {self.q(c.name)}"
+        elif c.kind is Kind.EXTRA_TYPE:
+            t = self.live.types[c.name]
+            sql = f"DROP {'TYPE' if isinstance(t, EnumType) else 'DOMAIN'} {self.q(c.name)}"
+        else:
+            sql = f"DROP EXTENSION {qi(c.name)}"
+        self.add(
+            "drop_routines" if c.kind is Kind.EXTRA_FUNCTION else "drop_base",
+            f"drop {c.object} {c.name}",
+            [Statement(sql)],
+            (c,),
+            order=order.get(c.kind, 3),
+        )
+
+    # -- tables and columns
+
+    def _table(self, c: Change) -> None:
+        t = self.desired.tables[c.name]
+        body = [column_sql(col) for col in t.columns]
+        body += [f"CONSTRAINT {qi(k.name)} {k.definition}" for k in t.constraints if k.type != "f"]
+        sql = f"CREATE TABLE {self.q(t.name)} ({', '.join(body)}){_with(t.options)}"
+        self.add("tables", f"create table {t.name}", [Statement(sql)], (c,), order=t.oid)
+        fks = [
+            Statement(f"ALTER TABLE {self.q(t.name)} ADD CONSTRAINT {qi(k.name)} {k.definition}")
+            for k in t.constraints
+            if k.type == "f"
+        ]
+        self.add("constraints", f"foreign keys of {t.name}", fks, (c,), order=-1)
+
+    def _table_options(self, c: Change) -> None:
+        d = self.desired.tables[c.name]
+        lv = self.live.tables[c.name]
+        at = f"ALTER TABLE {self.q(d.name)}"
+        stmts = []
+        gone = [
+            o.split("=", 1)[0]
+            for o in lv.options
+            if o.split("=", 1)[0] not in {x.split("=", 1)[0] for x in d.options}
+        ]
+        if gone:
+            stmts.append(Statement(f"{at} RESET ({', '.join(gone)})"))
+        if d.options:
+            stmts.append(Statement(f"{at} SET ({', '.join(d.options)})"))
+        self.add("tables", f"options of {d.name}", stmts, (c,), order=d.oid)
+
+    def _drop_rows(self, c: Change) -> None:
+        if c.kind is Kind.EXTRA_TABLE:
+            sql = f"DROP TABLE {self.q(c.name)}"
+        else:
+            sql = f"ALTER TABLE {self.q(c.table)} DROP COLUMN {qi(c.column or c.name)}"
+        # Later tables first: a table created after another may reference it.
+        order = -self.live.tables[c.table].oid
+        self.add(
+            "drop_rows", f"drop {c.object} {c.table}.{c.name}", [Statement(sql)], (c,), order=order
+        )
+
+    def _add_column(self, c: Change) -> None:
+        t = self.desired.tables[c.table]
+        col = t.column(c.column or c.name)
+        assert col is not None
+        sql = f"ALTER TABLE {self.q(t.name)} ADD COLUMN {column_sql(col)}"
+        prechecks: tuple[tuple[str, str, str], ...] = ()
+        if col.notnull and col.default is None and not col.identity and not col.generated:
+            count = f"SELECT count(*) FROM {self.q(t.name)}"
+            find = f"SELECT * FROM {self.q(t.name)} LIMIT 100"
+            prechecks = ((f"NOT NULL {t.name}.{col.name} (rows without a value)", count, find),)
+        self.add(
+            "columns",
+            f"add column {t.name}.{col.name}",
+            [Statement(sql)],
+            (c,),
+            order=col.position,
+            prechecks=prechecks,
+        )
+
+    def _column_changed(self, c: Change) -> None:
+        t = self.desired.tables[c.table]
+        lt = self.live.tables[c.table]
+        dc = t.column(c.column or c.name)
+        lc = lt.column(c.column or c.name)
+        assert dc is not None and lc is not None
+        tbl = self.q(t.name)
+        at = f"ALTER TABLE {tbl} ALTER COLUMN {qi(dc.name)}"
+        stmts: list[Statement] = []
+        prechecks: list[tuple[str, str, str]] = []
+        if dc.generated != lc.generated:
+            stmts.append(Statement(f"ALTER TABLE {tbl} DROP COLUMN {qi(lc.name)}"))
+            stmts.append(Statement(f"ALTER TABLE {tbl} ADD COLUMN {column_sql(dc)}"))
+            self.add(
+                "columns", f"recreate column {t.name}.{dc.name}", stmts, (c,), order=dc.position
+            )
+            return
+        default_set = False
+        if lc.identity and (dc.identity is None):
+            stmts.append(Statement(f"{at} DROP IDENTITY"))
+        if dc.type != lc.type or dc.collation != lc.collation:
+            how = type_change(lc.type, dc.type) if dc.type != lc.type else "coercible"
+            coll = f" COLLATE {dc.collation}" if dc.collation else ""
+            if how == "rewrite":
+                if lc.default is not None:
+                    stmts.append(Statement(f"{at} DROP DEFAULT"))
+                    default_set = True
+                stmts.append(Statement(f"{at} TYPE {dc.type}{coll} USING {qi(dc.name)}::{dc.type}"))
+            else:
+                stmts.append(Statement(f"{at} TYPE {dc.type}{coll}"))
+        if dc.identity is None and (dc.default != lc.default or default_set):
+            if dc.default is not None:
+                stmts.append(Statement(f"{at} SET DEFAULT {dc.default}"))
+            elif not default_set and lc.default is not None:
+                stmts.append(Statement(f"{at} DROP DEFAULT"))
+        if dc.identity and not lc.identity:
+            if lc.default is not None:
+                stmts.append(Statement(f"{at} DROP DEFAULT"))
+            opts = (
+                seq_options(dc.identity_sequence, with_type=False) if dc.identity_sequence else ""
+            )
+            if not lc.notnull:  # ADD GENERATED needs NOT NULL first
+                stmts.append(Statement(f"{at} SET NOT NULL"))
+            stmts.append(Statement(f"{at} ADD GENERATED {dc.identity} AS IDENTITY ({opts})"))
+        elif dc.identity and lc.identity:
+            sets = [f"SET GENERATED {dc.identity}"]
+            if dc.identity_sequence and dc.identity_sequence != lc.identity_sequence:
+                o = dc.identity_sequence
+                sets += [
+                    f"SET INCREMENT BY {o.increment}",
+                    f"SET MINVALUE {o.minvalue}",
+                    f"SET MAXVALUE {o.maxvalue}",
+                    f"SET START WITH {o.start}",
+                    f"SET CACHE {o.cache}",
+                    "SET CYCLE" if o.cycle else "SET NO CYCLE",
+                ]
+            if dc.identity != lc.identity or len(sets) > 1:
+                stmts.append(Statement(f"{at} {' '.join(sets)}"))
+        if dc.notnull and not lc.notnull and not (dc.identity and not lc.identity):
+            check = temp_name("nn", f"{t.name}.{dc.name}")
+            stmts += [
+                Statement(
+                    f"ALTER TABLE {tbl} ADD CONSTRAINT {qi(check)} "
+                    f"CHECK ({qi(dc.name)} IS NOT NULL) NOT VALID"
+                ),
+                Statement(f"ALTER TABLE {tbl} VALIDATE CONSTRAINT {qi(check)}", online=True),
+                Statement(f"{at} SET NOT NULL", online=True),
+                Statement(f"ALTER TABLE {tbl} DROP CONSTRAINT {qi(check)}", online=True),
+            ]
+            prechecks.append(
+                (
+                    f"NOT NULL {t.name}.{dc.name}",
+                    f"SELECT count(*) FROM {tbl} WHERE {qi(dc.name)} IS NULL",
+                    f"SELECT * FROM {tbl} WHERE {qi(dc.name)} IS NULL LIMIT 100",
+                )
+            )
+        elif lc.notnull and not dc.notnull:
+            stmts.append(Statement(f"{at} DROP NOT NULL"))
+        self.add(
+            "columns",
+            f"alter column {t.name}.{dc.name}",
+            stmts,
+            (c,),
+            order=dc.position,
+            prechecks=tuple(prechecks),
+        )
+
+    # -- constraints
+
+    def _constraint(self, c: Change) -> None:
+        t = self.desired.tables[c.table]
+        con = t.constraint(c.name)
+        assert con is not None
+        lcon = self.live.tables[c.table].constraint(c.name)
+        tbl = self.q(t.name)
+        stmts: list[Statement] = []
+        if lcon is not None and lcon == con and not lcon.validated:
+            stmts.append(
+                Statement(f"ALTER TABLE {tbl} VALIDATE CONSTRAINT {qi(con.name)}", online=True)
+            )
+            self.add(
+                "constraints",
+                f"validate constraint {con.name} on {t.name}",
+                stmts,
+                (c,),
+                prechecks=self._precheck(con),
+            )
+            return
+        if lcon is not None:
+            self.add(
+                "drop_dependants",
+                f"drop constraint {con.name} on {t.name} to add it again",
+                [Statement(f"ALTER TABLE {tbl} DROP CONSTRAINT {qi(con.name)}")],
+                (c,),
+                order=0 if lcon.type == "f" else 1,
+            )
+        add = f"ALTER TABLE {tbl} ADD CONSTRAINT {qi(con.name)}"
+        if con.type in ("c", "f"):
+            stmts += [
+                Statement(f"{add} {con.definition} NOT VALID"),
+                Statement(f"ALTER TABLE {tbl} VALIDATE CONSTRAINT {qi(con.name)}", online=True),
+            ]
+        elif con.type in ("u", "p") and con.columns:
+            index = temp_name("key", f"{t.name}.{con.name}")
+            cols = ", ".join(qi(x) for x in con.columns)
+            kind = "PRIMARY KEY" if con.type == "p" else "UNIQUE"
+            defer = (" DEFERRABLE" if con.deferrable else "") + (
+                " INITIALLY DEFERRED" if con.deferred else ""
+            )
+            stmts += [
+                Statement(
+                    f"CREATE UNIQUE INDEX CONCURRENTLY {qi(index)} ON {tbl} ({cols})", online=True
+                ),
+                Statement(f"{add} {kind} USING INDEX {qi(index)}{defer}", online=True),
+            ]
+        else:
+            stmts.append(Statement(f"{add} {con.definition}"))
+        self.add(
+            "constraints",
+            f"add constraint {con.name} on {t.name}",
+            stmts,
+            (c,),
+            order=1 if con.type == "f" else 0,
+            prechecks=self._precheck(con),
+        )
+
+    def _precheck(self, con: Constraint) -> tuple[tuple[str, str, str], ...]:
+        """(label, count query, find query) for a constraint on an existing table,
+        when every column it names exists before the plan runs."""
+        lt = self.live.tables.get(con.table)
+        if lt is None or not con.columns or any(lt.column(x) is None for x in con.columns):
+            return ()
+        tbl = self.q(con.table)
+        cols = [qi(x) for x in con.columns]
+        label = f"{con.kind} {con.name} on {con.table}"
+        if con.type == "c":
+            expr = con.definition
+            if not (expr.startswith("CHECK (") and expr.endswith(")")):
+                return ()
+            cond = f"({expr[len('CHECK ') :]}) IS FALSE"
+            return (
+                (
+                    label,
+                    f"SELECT count(*) FROM {tbl} WHERE {cond}",
+                    f"SELECT * FROM {tbl} WHERE {cond} LIMIT 100",
+                ),
+            )
+        if con.type in ("u", "p"):
+            keys = ", ".join(cols)
+            where = " AND ".join(f"{x} IS NOT NULL" for x in cols)
+            dup = (
+                f"SELECT {keys}, count(*) AS n FROM {tbl} WHERE {where} "
+                f"GROUP BY {keys} HAVING count(*) > 1"
+            )
+            out = [(label, f"SELECT coalesce(sum(n), 0) FROM ({dup}) d", f"{dup} LIMIT 100")]
+            if con.type == "p":
+                nulls = " OR ".join(f"{x} IS NULL" for x in cols)
+                out.append(
+                    (
+                        f"{label} (NULL keys)",
+                        f"SELECT count(*) FROM {tbl} WHERE {nulls}",
+                        f"SELECT * FROM {tbl} WHERE {nulls} LIMIT 100",
+                    )
+                )
+            return tuple(out)
+        if con.type == "f" and con.ref_table and con.ref_columns:
+            all_set = " AND ".join(f"c.{x} IS NOT NULL" for x in cols)
+            cond = all_set
+            rt = self.live.tables.get(con.ref_table)
+            if rt is not None and all(rt.column(x) is not None for x in con.ref_columns):
+                match = " AND ".join(
+                    f"p.{qi(r)} = c.{x}" for r, x in zip(con.ref_columns, cols, strict=True)
+                )
+                cond += f" AND NOT EXISTS (SELECT 1 FROM {self.q(con.ref_table)} p WHERE {match})"
+            elif con.ref_table not in self.new_tables:
+                return ()
+            if con.match == "FULL" and len(cols) > 1:
+                some = " OR ".join(f"c.{x} IS NOT NULL" for x in cols)
+                cond = f"({cond}) OR (({some}) AND NOT ({all_set}))"
+            return (
+                (
+                    label,
+                    f"SELECT count(*) FROM {tbl} c WHERE {cond}",
+                    f"SELECT c.* FROM {tbl} c WHERE {cond} LIMIT 100",
+                ),
+            )
+        return ()
+
+    # -- indexes
+
+    def _index(self, c: Change) -> None:
+        ix = self.desired.indexes[c.name]
+        unique = "UNIQUE " if ix.unique else ""
+        if ix.table in self.recreated:
+            return  # created with its materialized view
+        if ix.table in self.new_tables or ix.table not in (
+            *self.live.tables,
+            *self.live.materialized_views,
+        ):
+            sql = f"CREATE {unique}INDEX {qi(ix.name)} {ix.spec}"
+            phase = "indexes" if ix.table in self.desired.tables else "view_indexes"
+            self.add(phase, f"create index {ix.name}", [Statement(sql)], (c,))
+            return
+        if c.kind is Kind.MISSING_INDEX:
+            sql = f"CREATE {unique}INDEX CONCURRENTLY {qi(ix.name)} {ix.spec}"
+            self.add(
+                "indexes",
+                f"create index {ix.name} concurrently",
+                [Statement(sql, online=True)],
+                (c,),
+            )
+            return
+        tmp = temp_name("ix", ix.name)
+        self.add(
+            "indexes",
+            f"rebuild index {ix.name} concurrently and swap",
+            [
+                Statement(f"CREATE {unique}INDEX CONCURRENTLY {qi(tmp)} {ix.spec}", online=True),
+                Statement(f"DROP INDEX CONCURRENTLY {self.q(ix.name)}", online=True),
+                Statement(f"ALTER INDEX {self.q(tmp)} RENAME TO {qi(ix.name)}", online=True),
+            ],
+            (c,),
+        )
+
+    # -- views, materialized views, triggers
+
+    def _view(self, c: Change) -> None:
+        if c.kind in (Kind.VIEW_CHANGED, Kind.MATERIALIZED_VIEW_CHANGED):
+            self._recreate(c.object, c.name, c)
+        else:
+            self._create_view(c.object, c.name, c, recreated=False)
+
+    def _recreate(self, obj: str, name: str, c: Change) -> None:
+        """Drop view `name` (or materialized view) and create it again, with the
+        indexes and triggers on it, as part of change `c`."""
+        live = self.live.materialized_views if obj == "materialized_view" else self.live.views
+        what = "MATERIALIZED VIEW" if obj == "materialized_view" else "VIEW"
+        self.add(
+            "drop_dependants",
+            f"drop {what.lower()} {name} to create it again",
+            [Statement(f"DROP {what} {self.q(name)}")],
+            (c,),
+            order=-live[name].oid,
+        )
+        self._create_view(obj, name, c, recreated=True)
+
+    def _create_view(self, obj: str, name: str, c: Change, *, recreated: bool) -> None:
+        mat = obj == "materialized_view"
+        v = (self.desired.materialized_views if mat else self.desired.views)[name]
+        what = "MATERIALIZED VIEW" if mat else "VIEW"
+        body = _strip_semicolon(v.definition)
+        stmts = [Statement(f"CREATE {what} {self.q(v.name)}{_with(v.options)} AS {body}")]
+        if recreated:
+            for ix in self._indexes_on(v.name):
+                unique = "UNIQUE " if ix.unique else ""
+                stmts.append(Statement(f"CREATE {unique}INDEX {qi(ix.name)} {ix.spec}"))
+            for tg in self._triggers_on(v.name):
+                stmts += self._create_trigger(tg)
+        self.add("views", f"create {what.lower()} {v.name}", stmts, (c,), order=v.oid)
+
+    def _indexes_on(self, table: str) -> list[Index]:
+        return [i for i in self.desired.indexes.values() if i.table == table]
+
+    def _triggers_on(self, table: str) -> list[Trigger]:
+        return [t for t in self.desired.triggers.values() if t.table == table]
+
+    def _create_trigger(self, tg: Trigger) -> list[Statement]:
+        stmts = [Statement(tg.definition)]
+        state = {"D": "DISABLE", "R": "ENABLE REPLICA", "A": "ENABLE ALWAYS"}.get(tg.enabled)
+        if state:
+            stmts.append(Statement(f"ALTER TABLE {self.q(tg.table)} {state} TRIGGER {qi(tg.name)}"))
+        return stmts
+
+    def _trigger(self, c: Change) -> None:
+        tg = self.desired.triggers[(c.table, c.name)]
+        if tg.table in self.recreated:
+            return  # created with its view
+        lv = self.live.triggers.get((c.table, c.name))
+        if lv is not None:
+            if lv.definition == tg.definition:  # only enabled/disabled differs
+                state = {"D": "DISABLE", "R": "ENABLE REPLICA", "A": "ENABLE ALWAYS"}.get(
+                    tg.enabled, "ENABLE"
+                )
+                sql = f"ALTER TABLE {self.q(tg.table)} {state} TRIGGER {qi(tg.name)}"
+                self.add("triggers", f"{state.lower()} trigger {tg.name}", [Statement(sql)], (c,))
+                return
+            self.add(
+                "drop_dependants",
+                f"drop trigger {tg.name} to create it again",
+                [Statement(f"DROP TRIGGER {qi(lv.name)} ON {self.q(lv.table)}")],
+                (c,),
+            )
+        self.add(
+            "triggers",
+            f"create trigger {tg.name} on {tg.table}",
+            self._create_trigger(tg),
+            (c,),
+            order=tg.oid,
+        )
+
+    # -- drops of dependants
+
+    def _drop_dependant(self, c: Change) -> None:
+        if c.kind is Kind.EXTRA_INDEX:
+            self.add(
+                "drop_dependants",
+                f"drop index {c.name} concurrently",
+                [Statement(f"DROP INDEX CONCURRENTLY {self.q(c.name)}", online=True)],
+                (c,),
+            )
+            return
+        if c.kind is Kind.EXTRA_CONSTRAINT:
+            lcon = self.live.tables[c.table].constraint(c.name)
+            sql = f"ALTER TABLE {self.q(c.table)} DROP CONSTRAINT {qi(c.name)}"
+            order = 0 if lcon is not None and lcon.type == "f" else 1
+            self.add(
+                "drop_dependants",
+                f"drop constraint {c.name} on {c.table}",
+                [Statement(sql)],
+                (c,),
+                order=order,
+            )
+            return
+        if c.kind is Kind.EXTRA_TRIGGER:
+            sql = f"DROP TRIGGER {qi(c.name)} ON {self.q(c.table)}"
+            self.add("drop_dependants", f"drop trigger {c.name}", [Statement(sql)], (c,), order=-2)
+            return
+        mat = c.kind is Kind.EXTRA_MATERIALIZED_VIEW
+        pool = self.live.materialized_views if mat else self.live.views
+        oid = pool[c.name].oid
+        what = "MATERIALIZED VIEW" if mat else "VIEW"
+        self.add(
+            "drop_dependants",
+            f"drop {what.lower()} {c.name}",
+            [Statement(f"DROP {what} {self.q(c.name)}")],
+            (c,),
+            order=-oid,
+        )
+
+    # -- comments
+
+    def _comment(self, c: Change) -> None:
+        key = next(
+            (
+                k
+                for k in (*self.desired.comments, *self.live.comments)
+                if f"{k[0]} {k[1]}" == c.name
+            ),
+            None,
+        )
+        assert key is not None
+        com = self.desired.comments.get(key) or self.live.comments[key]
+        text = com.text if c.kind is not Kind.EXTRA_COMMENT else None
+        online = com.object_type in ("index", "table constraint")
+        phase = "drop_dependants" if text is None else "comments"
+        self.add(
+            phase,
+            f"comment on {c.name}",
+            [Statement(comment_sql(com, text), online=online and text is not None)],
+            (c,),
+            order=-3,
+        )
