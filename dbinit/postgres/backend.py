@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -102,12 +103,21 @@ def _url(run: Run) -> str:
 
 
 def _connect(run: Run) -> Conn:
-    return connect(
+    """A session whose every statement runs under `lock_timeout` and the time left
+    (reading the catalogs waits for locks too: `pg_get_indexdef` behind an ACCESS
+    EXCLUSIVE lock)."""
+    conn = connect(
         _url(run),
         attempts=run.retry.attempts,
         delay=run.retry.delay,
         deadline=run.retry.deadline,
     )
+    try:
+        _timeouts(run, conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def _timeouts(run: Run, conn: Conn, *, local: bool = False) -> None:
@@ -132,6 +142,13 @@ def _retry(run: Run, fn: Callable[[], Any], what: str) -> Any:
     )
 
 
+def _fetch_one(conn: Conn, query: str | sql.Composed) -> tuple[Any, ...] | None:
+    row: tuple[Any, ...] | None = conn.execute(
+        query.encode() if isinstance(query, str) else query
+    ).fetchone()
+    return row
+
+
 def _read(run: Run, conn: Conn) -> Schema:
     t0 = time.perf_counter()
     schema = _retry(run, lambda: introspect(conn, run.settings.pg_schema), "read")
@@ -143,7 +160,8 @@ def _plan(desired: Schema, live: Schema, policy: Policy) -> Plan:
     from dbinit.postgres.diff import diff
     from dbinit.postgres.plan import make_plan
 
-    return make_plan(diff(desired, live), desired, live, policy)
+    plan: Plan = make_plan(diff(desired, live), desired, live, policy)
+    return plan
 
 
 class PostgresBackend:
@@ -386,7 +404,7 @@ def _foreign_key_problem(run: Run, conn: Conn, schema: Schema) -> DbInitError | 
         if len(con.columns) != len(con.ref_columns):
             continue
         query = _foreign_key_query(schema.schema, con, count=True)
-        row = _retry(run, lambda q=query: conn.execute(q).fetchone(), "validate")
+        row = _retry(run, partial(_fetch_one, conn, query), "validate")
         if row and row[0]:
             found.append((con, int(row[0])))
     if not found:
@@ -461,7 +479,10 @@ def _write(
     schema = run.settings.pg_schema
     conn = _connect(run)
     try:
-        _timeouts(run, conn)
+        if conn.info.server_version >= 140000:
+            # A backend whose client died (killed mid-statement) ends within a
+            # second, instead of finishing a statement nobody will commit.
+            conn.execute("SET client_connection_check_interval = '1s'")
         key = advisory_key(current_database(conn), schema)
         with advisory_lock(conn, key, deadline=run.retry.deadline):
             log.info("lock.acquired", key=key)
@@ -485,7 +506,7 @@ def _prechecks(run: Run, conn: Conn, plan: Plan) -> None:
     """Each new constraint's violations, counted before anything is applied."""
     for step in plan.steps:
         for label, count_query, find_query in step.prechecks:
-            row = _retry(run, lambda q=count_query: conn.execute(q).fetchone(), "precheck")
+            row = _retry(run, partial(_fetch_one, conn, count_query), "precheck")
             n = int(row[0]) if row and row[0] is not None else 0
             log.info("precheck.done", check=label, violations=n)
             if n:
@@ -537,17 +558,16 @@ def _apply(run: Run, conn: Conn, desired: Desired, plan: Plan) -> tuple[str, ...
             try:
                 _timeouts(run, conn)
                 _run_sql(conn, st)
-            except psycopg.Error:
+            except psycopg.Error as exc:
                 _undo_online(conn, schema, plan)
+                better = _data_error(exc, st.display(), ran)
+                if better is not None:
+                    raise better from None
                 raise
 
         t1 = time.perf_counter()
         try:
-            try:
-                _retry(run, one, "online step")
-            except psycopg.Error as exc:
-                better = _data_error(exc, st.display(), ran)
-                raise (better or map_error(exc, url=_url(run), during="online step")) from None
+            _retry(run, one, "online step")
         except DbInitError as exc:
             _finish(conn, schema, history_id, ran, "failed")
             if ran and "applied before it" not in exc.message:
@@ -718,7 +738,7 @@ def _pg_dump(run: Run, folder: Path, written: Callable[[Path], None]) -> Path:
     timeout = max(1.0, run.retry.remaining())
     try:
         done = subprocess.run(
-            [exe, "--format=custom", f"--file={path}", f"--dbname={make_conninfo(**params)}"],
+            [exe, "--format=custom", f"--file={path}", f"--dbname={make_conninfo('', **params)}"],
             env=env,
             capture_output=True,
             text=True,

@@ -7,7 +7,11 @@ unchanged fingerprint.
 
 from __future__ import annotations
 
+import json
+import os
+import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -289,3 +293,418 @@ def test_inspect_writes_files_that_rebuild_the_same_schema(
         assert fingerprint(copy) == fingerprint(db)
     finally:
         drop_database(pg_admin, other)
+
+
+# --- the write path, with a hand-made plan ------------------------------------------------
+# These pin the backend's apply machinery (advisory lock, prechecks, the transaction,
+# the online phase, history, lock_timeout) independently of the planner: the plan is
+# given, and is empty once the table `marker` exists.
+
+
+def _hand_plan(
+    monkeypatch: pytest.MonkeyPatch,
+    statements: list[str],
+    online: list[str] = (),  # type: ignore[assignment]
+    prechecks: tuple[tuple[str, str, str], ...] = (),
+    indexes: tuple[str, ...] = (),
+) -> None:
+    from dbinit.changes import Change, Kind, Safety
+    from dbinit.plan import Plan, Statement, Step
+    from dbinit.postgres import backend
+
+    def plan(desired: Any, live: Any, policy: Any) -> Plan:
+        if "marker" in live.tables:
+            return Plan()
+        change = Change(Kind.MISSING_TABLE, "table", "marker", "marker", Safety.SAFE, "missing")
+        more = tuple(
+            Change(Kind.MISSING_INDEX, "index", i, "users", Safety.SAFE, "missing") for i in indexes
+        )
+        sts = [Statement("CREATE TABLE marker (id int)"), *(Statement(s) for s in statements)]
+        sts += [Statement(s, online=True) for s in online]
+        step = Step("create marker", tuple(sts), (change, *more), prechecks=prechecks)
+        return Plan(steps=(step,), changes=(change, *more))
+
+    monkeypatch.setattr(backend, "_plan", plan)
+
+
+def _users_db(db: str, tmp_path: Path) -> None:
+    execute(db, USERS)
+    write_schema(tmp_path / "schemas", {"001.sql": "CREATE TABLE marker (id int);\n"})
+
+
+def test_precheck_violation_is_3_db_005_and_nothing_is_applied(
+    cli: Any, monkeypatch: pytest.MonkeyPatch, db: str, tmp_path: Path
+) -> None:
+    _users_db(db, tmp_path)
+    find = "SELECT * FROM users WHERE length(password_hash) < 5"
+    count = "SELECT count(*) FROM users WHERE length(password_hash) < 5"
+    _hand_plan(
+        monkeypatch,
+        ["ALTER TABLE users ADD CONSTRAINT pw_len CHECK (length(password_hash) >= 5) NOT VALID"],
+        prechecks=(("CHECK pw_len on users", count, find),),
+    )
+    before = fingerprint(db)
+    res = cli("init", "--database", db, "--format", "json")
+    assert res.exit_code == 3, res.stdout + res.stderr
+    err = res.json()["error"]
+    assert err["error_code"] == "DB_005"
+    assert "pw_len" in err["message"] and "users" in err["message"]
+    assert "2 row(s)" in err["message"]
+    assert find in err["details"]
+    assert fingerprint(db) == before
+
+
+def test_transaction_then_online_statements_recorded_in_history(
+    cli: Any, monkeypatch: pytest.MonkeyPatch, db: str, tmp_path: Path
+) -> None:
+    _users_db(db, tmp_path)
+    _hand_plan(
+        monkeypatch,
+        ["ALTER TABLE users ADD CONSTRAINT pw_len CHECK (length(password_hash) >= 1) NOT VALID"],
+        online=[
+            "CREATE INDEX CONCURRENTLY users_pw ON users (password_hash)",
+            "ALTER TABLE users VALIDATE CONSTRAINT pw_len",
+        ],
+    )
+    res = cli("init", "--database", db, "--format", "json")
+    assert res.exit_code == 0, res.stdout + res.stderr
+    doc = res.json()
+    assert doc["status"] == "applied"
+    assert doc["applied"][-2:] == [
+        "CREATE INDEX CONCURRENTLY users_pw ON users (password_hash)",
+        "ALTER TABLE users VALIDATE CONSTRAINT pw_len",
+    ]
+    state = fingerprint(db)
+    assert ("users_pw", "i", True) in state
+    assert ("pw_len", True) in state
+    res = cli("history", "--database", db, "--format", "json")
+    (row,) = res.json()["history"]
+    assert row["outcome"] == "applied"
+    assert row["statements"] == doc["applied"]
+    assert row["command"] == "init"
+    # Under the lock the plan is read again: nothing left, nothing applied twice.
+    res = cli("init", "--database", db, "--format", "json")
+    assert (res.exit_code, res.json()["status"]) == (0, "in_sync")
+
+
+def test_failed_online_index_is_dropped_and_reported(
+    cli: Any, monkeypatch: pytest.MonkeyPatch, db: str, tmp_path: Path
+) -> None:
+    _users_db(db, tmp_path)
+    execute(db, "UPDATE users SET password_hash = 'same'")
+    _hand_plan(
+        monkeypatch,
+        [],
+        online=["CREATE UNIQUE INDEX CONCURRENTLY users_pw ON users (password_hash)"],
+        indexes=("users_pw",),
+    )
+    res = cli("init", "--database", db, "--format", "json")
+    assert res.exit_code == 3, res.stdout + res.stderr
+    err = res.json()["error"]
+    assert err["error_code"] == "DB_005"
+    assert "users_pw" in err["message"]
+    assert "CREATE TABLE marker (id int)" in err["message"]  # what was applied before it
+    names = [r[0] for r in fingerprint(db)]
+    assert "users_pw" not in names  # the invalid index was dropped again
+    assert "marker" in names
+    (row,) = cli("history", "--database", db, "--format", "json").json()["history"]
+    assert row["outcome"] == "failed"
+
+
+@pytest.mark.parametrize("holder", ["table lock", "advisory lock"])
+def test_lock_held_past_the_limit_is_75_with_retry_after(
+    cli: Any, monkeypatch: pytest.MonkeyPatch, db: str, tmp_path: Path, holder: str
+) -> None:
+    from dbinit.postgres.connect import advisory_key
+
+    _users_db(db, tmp_path)
+    _hand_plan(monkeypatch, ["ALTER TABLE users ADD COLUMN nickname text"])
+    before = fingerprint(db)
+    with psycopg.connect(db) as other:  # a transaction held open past the limit
+        if holder == "table lock":
+            other.execute("LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
+        else:
+            name = conninfo_to_dict(db)["dbname"] or ""
+            other.execute("SELECT pg_advisory_lock(%s)", (advisory_key(name, "public"),))
+        res = cli(
+            "init", "--database", db, "--format", "json", "--lock-timeout", "0.2", "--timeout", "3"
+        )
+        other.rollback()
+    assert res.exit_code == 75, res.stdout + res.stderr
+    err = res.json()["error"]
+    assert err["error_code"] == "DB_002"
+    assert err["retry_after"] and err["retry_after"] >= 1
+    assert fingerprint(db) == before
+
+
+# --- the real planner ---------------------------------------------------------------------
+
+
+def test_seed_story_check_names_the_missing_table_then_init_creates_it(
+    db: str, tmp_path: Path
+) -> None:
+    execute(db, USERS)
+    seed_schemas(tmp_path)
+    users_before = rows(db, "SELECT * FROM users ORDER BY id")
+    before = fingerprint(db)
+    res = dbinit(db, "check")
+    assert res.exit_code == 1, res.stdout + res.stderr
+    doc = res.json()
+    assert doc["status"] == "drift"
+    missing = [c for c in doc["changes"] if c["kind"] == "missing_table"]
+    assert [c["name"] for c in missing] == ["portfolio_snapshots"]
+    assert all(isinstance(c["hazards"], list) for c in doc["changes"])
+    assert fingerprint(db) == before  # check writes nothing
+
+    res = dbinit(db, "init")
+    assert res.exit_code == 0, res.stdout + res.stderr
+    doc = res.json()
+    assert doc["status"] == "applied"
+    assert any("portfolio_snapshots" in s for s in doc["applied"])
+    assert rows(db, "SELECT * FROM users ORDER BY id") == users_before
+    names = {r[0] for r in fingerprint(db)}
+    assert {"portfolio_snapshots", "idx_portfolio_snapshots_user_created"} <= names
+    fks = rows(
+        db,
+        "SELECT confrelid::regclass::text FROM pg_constraint"
+        " WHERE conrelid = 'portfolio_snapshots'::regclass AND contype = 'f'",
+    )
+    assert fks == [("users",)]
+
+    for command in ("check", "validate", "init"):
+        res = dbinit(db, command)
+        assert res.exit_code == 0, (command, res.stdout + res.stderr)
+        assert res.json()["status"] == "in_sync"
+    history = dbinit(db, "history").json()["history"]
+    assert len(history) == 1
+    assert history[0]["command"] == "init"
+    assert history[0]["outcome"] == "applied"
+
+
+def test_json_report_has_the_sqlite_shape(cli: Any, db: str, tmp_path: Path) -> None:
+    """A pipeline written for SQLite reads the same keys on PostgreSQL."""
+    seed_schemas(tmp_path)
+    pg = cli("check", "--database", db, "--format", "json")
+    write_schema(tmp_path / "lite", {"001.sql": "CREATE TABLE t (id INTEGER PRIMARY KEY);\n"})
+    lite = cli("check", "--database", "sqlite:///x.db", "-s", "lite", "--format", "json")
+    assert (pg.exit_code, lite.exit_code) == (1, 1)
+    assert pg.json().keys() == lite.json().keys()
+    assert pg.json()["changes"][0].keys() == lite.json()["changes"][0].keys()
+
+
+def test_inspect_output_checks_in_sync(db: str, tmp_path: Path) -> None:
+    execute(db, USERS)
+    execute(db, "\n".join(p.read_text() for p in sorted(EXAMPLE.glob("*.sql"))[1:]))
+    assert dbinit(db, "inspect", "--output-dir", str(tmp_path / "out")).exit_code == 0
+    res = dbinit(db, "check", "--schema-dir", str(tmp_path / "out"))
+    assert (res.exit_code, res.json()["status"]) == (0, "in_sync"), res.stdout + res.stderr
+
+
+def test_repair_applies_what_init_refuses(db: str, tmp_path: Path) -> None:
+    execute(db, "CREATE TABLE items (id bigint PRIMARY KEY, qty text);")
+    execute(db, "INSERT INTO items VALUES (1, '10'), (2, '20');")
+    write_schema(
+        tmp_path / "schemas",
+        {"001.sql": "CREATE TABLE items (id bigint PRIMARY KEY, qty integer);\n"},
+    )
+    before = fingerprint(db)
+    res = dbinit(db, "init")
+    assert res.exit_code == 3, res.stdout + res.stderr
+    assert res.json()["error"]["error_code"] == "DB_007"
+    assert fingerprint(db) == before
+    res = dbinit(db, "repair", "--dry-run")
+    assert (res.exit_code, res.json()["status"]) == (0, "planned"), res.stdout + res.stderr
+    assert fingerprint(db) == before
+    res = dbinit(db, "repair", "--yes")
+    assert (res.exit_code, res.json()["status"]) == (0, "applied"), res.stdout + res.stderr
+    assert rows(db, "SELECT id, qty FROM items ORDER BY id") == [(1, 10), (2, 20)]
+    assert dbinit(db, "validate").exit_code == 0
+
+
+def test_repair_backup_is_a_pg_dump_only_when_asked(db: str, tmp_path: Path) -> None:
+    import shutil
+
+    execute(db, "CREATE TABLE items (id bigint PRIMARY KEY, qty text);")
+    write_schema(
+        tmp_path / "schemas",
+        {"001.sql": "CREATE TABLE items (id bigint PRIMARY KEY, qty integer);\n"},
+    )
+    if shutil.which("pg_dump") is None:
+        res = dbinit(db, "repair", "--yes", "--backup-dir", str(tmp_path / "bk"))
+        assert res.exit_code == 78, res.stdout + res.stderr
+        assert "pg_dump" in res.json()["error"]["message"]
+        return
+    res = dbinit(db, "repair", "--yes", "--backup-dir", str(tmp_path / "bk"))
+    assert res.exit_code == 0, res.stdout + res.stderr
+    backup = Path(res.json()["backup"])
+    assert backup.parent == tmp_path / "bk" and backup.stat().st_size > 0
+
+
+def test_no_secret_in_any_output(db: str, tmp_path: Path) -> None:
+    seed_schemas(tmp_path)
+    secret = "Sup3rSecretPw"
+    p = conninfo_to_dict(db)
+    url = f"postgresql://postgres:{secret}@{p['host']}:{p['port']}/{p['dbname']}?application_name={secret}x"
+    for args in (
+        ["check"],
+        ["init", "--dry-run"],
+        ["init"],
+        ["validate"],
+        ["repair", "--yes"],
+        ["inspect"],
+        ["history"],
+    ):
+        for fmt in ("json", "text"):
+            res = run(*args, "--database", url, "--format", fmt, "--log-level", "debug")
+            assert res.exit_code == 0, (args, res.stdout + res.stderr)
+            assert secret not in res.stdout + res.stderr, args
+    (row,) = dbinit(db, "history").json()["history"]
+    assert secret not in json.dumps(row)
+
+
+def test_eight_concurrent_inits_one_applies_one_history_row(db: str, tmp_path: Path) -> None:
+    seed_schemas(tmp_path)
+    env = child_env(DBINIT_LOG_FORMAT="json", DBINIT_RETRY_DELAY="0.05")
+    procs = [
+        subprocess.Popen(
+            [DBINIT, "init", "--database", db, "--format", "json", "--timeout", "90"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(8)
+    ]
+    results = [p.communicate(timeout=HANG_GUARD) for p in procs]
+    codes = [p.returncode for p in procs]
+    assert codes == [0] * 8, [r[0] + r[1] for r in results]
+    statuses = sorted(json.loads(out)["status"] for out, _ in results)
+    assert statuses == ["applied"] + ["in_sync"] * 7
+    assert len(dbinit(db, "history").json()["history"]) == 1
+    assert dbinit(db, "validate").exit_code == 0
+
+
+def _backend_of_dbinit(url: str, *, waiting: bool) -> int:
+    """The pid of dbinit's write session on `url`'s database once it waits for a lock."""
+    name = conninfo_to_dict(url)["dbname"]
+    deadline = time.monotonic() + HANG_GUARD
+    while time.monotonic() < deadline:
+        found = rows(
+            url,
+            "SELECT pid FROM pg_stat_activity WHERE application_name = 'dbinit'"
+            f" AND datname = '{name}' AND wait_event_type = 'Lock'"
+            if waiting
+            else "SELECT 1",
+        )
+        if found:
+            return int(found[0][0])
+        time.sleep(0.05)
+    raise AssertionError("dbinit never waited for the lock")
+
+
+def test_connection_cut_mid_run_is_69_then_converges(db: str, tmp_path: Path) -> None:
+    execute(db, USERS)
+    seed_schemas(tmp_path)
+    before = fingerprint(db)
+    proc = subprocess.Popen(
+        [
+            DBINIT,
+            "init",
+            "--database",
+            db,
+            "--format",
+            "json",
+            "--lock-timeout",
+            "60",
+            "--timeout",
+            "90",
+        ],
+        env=child_env(DBINIT_LOG_FORMAT="json"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    with psycopg.connect(db) as holder:  # the new foreign key needs a lock on users
+        holder.execute("LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
+        pid = _backend_of_dbinit(db, waiting=True)
+        rows(db, f"SELECT pg_terminate_backend({pid})")
+        out, err = proc.communicate(timeout=HANG_GUARD)
+        holder.rollback()
+    assert proc.returncode in (69, 75), out + err
+    assert json.loads(out)["error"]["error_code"] in ("DB_001", "DB_002")
+    assert fingerprint(db) == before  # nothing half-applied
+    res = dbinit(db, "init")
+    assert (res.exit_code, res.json()["status"]) == (0, "applied"), res.stdout + res.stderr
+    assert dbinit(db, "check").exit_code == 0
+
+
+def test_sigkill_during_concurrent_index_build_is_repaired_by_the_next_run(
+    db: str, tmp_path: Path
+) -> None:
+    execute(db, USERS)
+    write_schema(
+        tmp_path / "schemas",
+        {"001.sql": USERS.split("INSERT")[0] + "CREATE INDEX users_pw ON users (password_hash);\n"},
+    )
+    proc = subprocess.Popen(
+        [
+            DBINIT,
+            "init",
+            "--database",
+            db,
+            "--format",
+            "json",
+            "--lock-timeout",
+            "60",
+            "--timeout",
+            "90",
+        ],
+        env=child_env(DBINIT_LOG_FORMAT="json"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    # An open transaction with a snapshot makes CREATE INDEX CONCURRENTLY wait
+    # after it has created the (still invalid) index.
+    with psycopg.connect(db) as snapshot:
+        snapshot.execute("SELECT count(*) FROM users")
+        pid = _backend_of_dbinit(db, waiting=True)
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=HANG_GUARD)
+        deadline = time.monotonic() + HANG_GUARD
+        while rows(db, f"SELECT 1 FROM pg_stat_activity WHERE pid = {pid}"):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        snapshot.rollback()
+    invalid = rows(
+        db,
+        "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+        " WHERE NOT i.indisvalid",
+    )
+    assert invalid == [("users_pw",)]
+    res = dbinit(db, "check")
+    assert res.exit_code == 1, res.stdout + res.stderr
+    res = dbinit(db, "validate")
+    assert res.exit_code == 1
+    res = dbinit(db, "init")
+    assert (res.exit_code, res.json()["status"]) == (0, "applied"), res.stdout + res.stderr
+    valid = rows(db, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_pw'::regclass")
+    assert valid == [(True,)]
+    assert dbinit(db, "validate").exit_code == 0
+
+
+def test_railway_predeploy_runs_init_then_validate_on_postgres(db: str, tmp_path: Path) -> None:
+    seed_schemas(tmp_path)
+    done = subprocess.run(
+        ["bash", str(REPO / "railway-predeploy.sh"), "--schema-only"],
+        env=child_env(
+            DATABASE_URL=db, PATH=f"{REPO / '.venv' / 'bin'}:{os.environ.get('PATH', '')}"
+        ),
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "portfolio_snapshots" in {r[0] for r in fingerprint(db)}
+    assert len(dbinit(db, "history").json()["history"]) == 1
