@@ -942,9 +942,10 @@ def _apply(desired: Schema, live: Schema, r: Renames) -> Schema:
         """`… ON old …` (index spec, trigger definition) with the new table name."""
         if old not in tmap:
             return text
+        schema = re.escape(_ident(live.schema) + ".")
         return re.sub(
-            rf"(^|\s)ON {re.escape(_ident(old))}(\s|$)",
-            lambda m: f"{m.group(1)}ON {_ident(tmap[old])}{m.group(2)}",
+            rf"(^|\s)ON ((?:{schema})?){re.escape(_ident(old))}(\s|$)",
+            lambda m: f"{m.group(1)}ON {m.group(2)}{_ident(tmap[old])}{m.group(3)}",
             text,
             count=1,
         )

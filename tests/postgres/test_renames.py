@@ -13,13 +13,14 @@ from typing import Any
 
 import psycopg
 import pytest
+from psycopg.conninfo import conninfo_to_dict
 
 from dbinit.changes import Kind, Safety
 from dbinit.errors import SchemaError
 from dbinit.postgres.scratch import parse_files
 from dbinit.postgres.sqlsplit import split
 from tests.conftest import Result, write_schema
-from tests.postgres.helpers import catalog, dbinit
+from tests.postgres.helpers import catalog, url_of
 from tests.postgres.test_diff_plan import REPAIR, Db, kinds, only
 
 
@@ -143,7 +144,7 @@ def test_a_hinted_table_and_column_rename_keeps_rows_and_takes_its_objects_along
     # idempotent: nothing more to do; pg_catalog equals a database built from the files
     assert [c for c in db.plan(RENAMED, REPAIR)[0] if not c.kind.value.startswith("unm")] == []
     from tests.postgres.conftest import create_database, drop_database
-    from tests.postgres.helpers import execute, url_of
+    from tests.postgres.helpers import execute
 
     name = create_database(pg_admin, prefix="dbinit_twin_")
     try:
@@ -182,23 +183,31 @@ def test_a_column_hint_when_both_names_exist_live_compares_by_name(db: Db) -> No
 # ---------------------------------------------------------------- the CLI
 
 
-def _run(url: str, tmp_path: Path, files: dict[str, str], *args: str) -> Result:
+def _run(
+    cli: Any, db: Db, pg_url: str, tmp_path: Path, files: dict[str, str], *args: str
+) -> Result:
     schemas = write_schema(tmp_path / "schemas", files)
-    return dbinit(url, *args, "-s", str(schemas))
+    url = url_of(pg_url, conninfo_to_dict(db.url)["dbname"] or "")
+    res: Result = cli(*args, "--format", "json", "-d", url, "-s", str(schemas))
+    return res
 
 
-def test_cli_repair_renames_and_a_second_run_applies_nothing(db: Db, tmp_path: Path) -> None:
+def test_cli_repair_renames_and_a_second_run_applies_nothing(
+    cli: Any, db: Db, pg_url: str, tmp_path: Path
+) -> None:
     db.run(LIVE)
     files = {"001.sql": RENAMED}
-    first = _run(db.url, tmp_path, files, "repair", "--yes")
+    first = _run(cli, db, pg_url, tmp_path, files, "repair", "--yes")
     assert first.exit_code == 0, first.stdout + first.stderr
     assert db.one("SELECT sum(points) FROM members") == 60
-    second = _run(db.url, tmp_path, files, "repair", "--yes")
+    second = _run(cli, db, pg_url, tmp_path, files, "repair", "--yes")
     assert second.exit_code == 0, second.stdout + second.stderr
     assert second.json()["applied"] == []
 
 
-def test_cli_two_renames_from_one_name_is_65_and_nothing_written(db: Db, tmp_path: Path) -> None:
+def test_cli_two_renames_from_one_name_is_65_and_nothing_written(
+    cli: Any, db: Db, pg_url: str, tmp_path: Path
+) -> None:
     db.run(LIVE)
     before = catalog(db.url)
     files = {
@@ -206,7 +215,7 @@ def test_cli_two_renames_from_one_name_is_65_and_nothing_written(db: Db, tmp_pat
         "-- dbinit: renamed-from=users\nCREATE TABLE b (id int);\n"
     }
     for args in (("check",), ("repair", "--yes")):
-        res = _run(db.url, tmp_path, files, *args)
+        res = _run(cli, db, pg_url, tmp_path, files, *args)
         assert res.exit_code == 65, res.stdout + res.stderr
         assert "001.sql:4" in res.json()["error"]["message"]
     assert catalog(db.url) == before
