@@ -8,8 +8,8 @@ database per case. For each case:
 (3) desired → desired plans nothing (a database built from the desired files);
 (4) row counts are kept (counted with the engine's own driver, not dbinit).
 
-A case an engine does not support in place (e.g. a column rename hint on
-PostgreSQL) simply has no row for that engine.
+A case an engine does not support in place
+simply has no row for that engine.
 """
 
 from __future__ import annotations
@@ -42,12 +42,6 @@ LITE_POSTS = "CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER);\n"
 PG_POSTS = "CREATE TABLE posts (id integer PRIMARY KEY, user_id integer);\n"
 POST_ROWS = "INSERT INTO posts (id, user_id) VALUES (1, 1), (2, 3);\n"
 REPAIR = ("repair", "--yes")
-PG_NO_RENAME_HINTS = (
-    "bug: the PostgreSQL engine ignores `-- dbinit: renamed-from=OLD` hints (contract.md §2 holds "
-    "for PostgreSQL, postgres.md says nothing otherwise): a hinted rename is reported as "
-    "missing_* (safe) + extra_* (destructive), so init creates an empty new object and leaves "
-    "the rows in the old one; the fix belongs in dbinit/postgres/{scratch,model,diff,plan}.py"
-)
 U3 = {"users": 3}
 
 CASES = [
@@ -281,7 +275,6 @@ CASES = [
         [("table_renamed", "rebuild")],
         {"members": 3},
         REPAIR,
-        xfail=PG_NO_RENAME_HINTS,
     ),
     # -- renamed column (hint on the column's line)
     Case(
@@ -301,7 +294,6 @@ CASES = [
         [("column_renamed", "rebuild")],
         U3,
         REPAIR,
-        xfail=PG_NO_RENAME_HINTS,
     ),
 ]
 
