@@ -99,6 +99,9 @@ def execute(
     except KeyboardInterrupt as exc:
         if not report_interrupts:
             raise
+        # An engine that committed before the signal (PostgreSQL's online phase
+        # runs after its transaction) says what was committed.
+        report.applied = list(getattr(exc, "committed", report.applied))
         report.fail(interrupted(exc, report))
     except Exception as exc:  # a bug: the only place a traceback is logged
         if report_interrupts and received_signals:  # the interrupt, wrapped by Python
@@ -136,7 +139,9 @@ def interrupted(exc: KeyboardInterrupt, report: Report | None = None) -> Interru
     signum = int(getattr(exc, "signum", signal.SIGINT))
     name = signal.Signals(signum).name
     if report is not None and report.applied:
-        outcome = "the changes were already committed"
+        outcome = (
+            "the changes were already committed; steps still to run are applied by the next run"
+        )
     else:
         outcome = "everything was rolled back; nothing was changed"
     return Interrupted(

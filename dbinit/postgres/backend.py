@@ -583,6 +583,10 @@ def _apply(run: Run, conn: Conn, desired: Desired, plan: Plan) -> tuple[str, ...
         t1 = time.perf_counter()
         try:
             _retry(run, one, "online step")
+        except KeyboardInterrupt as exc:
+            # The transaction is committed: say so (the next run finishes the rest).
+            exc.committed = tuple(ran)  # type: ignore[attr-defined]
+            raise
         except DbInitError as exc:
             _finish(conn, schema, history_id, ran, "failed")
             if ran and "applied before it" not in exc.message:
