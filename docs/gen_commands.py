@@ -55,8 +55,8 @@ def help_text(*args: str) -> str:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DBINIT_", "FORCE_COLOR", "TERM", "COLUMNS", "LINES"))
-        and key not in {"DATABASE_URL", "RAILWAY_ENVIRONMENT", "RAILWAY_VOLUME_MOUNT_PATH"}
+        if not key.startswith(("DBINIT_", "RAILWAY_", "FORCE_COLOR", "TERM", "COLUMNS", "LINES"))
+        and key != "DATABASE_URL"
     }
     env.update(NO_COLOR="1", COLUMNS=str(WIDTH), TERMINAL_WIDTH=str(WIDTH), TERM="dumb")
     done = subprocess.run(
