@@ -193,8 +193,7 @@ def test_the_docs_cite_no_contract_file() -> None:
         str(path.relative_to(REPO))
         for folder in ("dbinit", "tests", "docs")
         for path in sorted((REPO / folder).rglob("*"))
-        if path.suffix in {".py", ".md"}
-        and CITATION in path.read_text(encoding="utf-8").casefold()
+        if path.suffix in {".py", ".md"} and CITATION in path.read_text(encoding="utf-8").casefold()
     ]
     offenders += ["README.md"] if CITATION in README.casefold() else []
     assert offenders == [], offenders
