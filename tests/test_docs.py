@@ -11,7 +11,14 @@ one verbatim; every link from the README into docs/ leads to a page of the site.
 from __future__ import annotations
 
 import importlib.util
+import json
+import os
 import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -19,7 +26,7 @@ import typer.main
 
 from dbinit.cli import app
 from dbinit.settings import ENV_NAMES
-from tests.conftest import REPO
+from tests.conftest import REPO, child_env, digest, make_db
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 DOCS = REPO / "docs"
@@ -201,3 +208,72 @@ def test_the_docs_cite_no_contract_file() -> None:
 
 def test_diagram_page_is_linked() -> None:
     assert "(diagram.md)" in page("index.md")
+
+
+def railway_start_commands() -> list[str]:
+    """Every `startCommand` of docs/railway.md, as the shell gets it."""
+    found = re.findall(r'"startCommand": ("(?:[^"\\]|\\.)*")', page("railway.md"))
+    return [json.loads(text) for text in found]
+
+
+def start(command: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """A documented start command as Railway runs it (a shell, dbinit on PATH), with
+    the app replaced by an echo."""
+    app = "exec uvicorn main:app --host 0.0.0.0 --port ${PORT:-8000}"
+    assert command.endswith(app), command
+    path = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", os.defpath)
+    return subprocess.run(
+        ["sh", "-c", command.replace(app, "echo APP-STARTED")],
+        cwd=cwd,
+        env=child_env(PATH=path, DBINIT_LOG_FORMAT="json", **env),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_railway_json_examples_parse_and_gate_on_the_healthcheck() -> None:
+    for where, text in (("README.md", README), ("docs/railway.md", page("railway.md"))):
+        blocks = [b for b in fenced_blocks(text, "json") if b.lstrip().startswith("{")]
+        assert blocks, where
+        for block in blocks:
+            if "--8<--" in block:
+                continue
+            deploy = json.loads(block)["deploy"]
+            if "dbinit deploy" in json.dumps(deploy):
+                assert deploy["healthcheckPath"] == "/health/db", (where, deploy)
+
+
+def test_railway_repair_once_recipe_repairs_then_starts_the_app(tmp_path: Path) -> None:
+    """docs/railway.md, "When a rebuild is pending": the documented start command
+    stops the deploy on a pending rebuild (exit 3, the app never starts, the file
+    untouched), and with REPAIR_DATABASE_ON_START=1 repairs (a backup first), then
+    starts the app on a database in sync."""
+    (command,) = [c for c in railway_start_commands() if "REPAIR_DATABASE_ON_START" in c]
+    app = tmp_path / "app"
+    shutil.copytree(REPO / "schemas", app / "schemas")
+    db = make_db(
+        app / "app.db",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, email TEXT UNIQUE NOT NULL,"
+        " password_hash TEXT NOT NULL, created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP);"
+        "INSERT INTO users (email, password_hash) VALUES ('ada@example.com', 'x');",
+    )
+    before = digest(db)
+
+    refused = start(command, app)
+    assert refused.returncode == 3, refused.stderr
+    assert "APP-STARTED" not in refused.stdout
+    assert digest(db) == before
+
+    repaired = start(command, app, REPAIR_DATABASE_ON_START="1")
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    assert repaired.stdout.rstrip().endswith("APP-STARTED")
+    assert "Dry run: would apply" in repaired.stdout  # the plan is in the log first
+    assert [p.name for p in app.glob("app.db.*.bak")], "no backup beside the database"
+    rows = sqlite3.connect(db).execute("SELECT email, updated_at IS NOT NULL FROM users")
+    assert rows.fetchall() == [("ada@example.com", 1)]
+
+    again = start(command, app)  # the variable deleted: a normal deploy
+    assert again.returncode == 0, again.stderr
+    assert "APP-STARTED" in again.stdout
