@@ -37,6 +37,7 @@ START, PRE_DEPLOY = "start", "pre-deploy"
 # engine name (Target.engine) -> module exporting BACKEND
 ENGINES = {
     "sqlite": "dbinit.sqlite.backend",
+    "postgresql": "dbinit.postgres.backend",
 }
 
 

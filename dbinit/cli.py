@@ -214,7 +214,7 @@ Database = Annotated[
         "-d",
         metavar="URL",
         show_default="sqlite:///app.db",
-        help="Database URL (sqlite:///app.db, sqlite:////abs/app.db) or file path.",
+        help="Database URL (sqlite:///app.db, sqlite:////abs/app.db, postgresql://…) or file path.",
     ),
 ]
 SchemaDir = Annotated[
@@ -274,6 +274,34 @@ Quiet = Annotated[
         help="No logs; the report shows only the verdict, drift and errors.",
     ),
 ]
+PgSchema = Annotated[
+    str | None,
+    typer.Option(
+        "--pg-schema",
+        metavar="NAME",
+        show_default="public",
+        help="PostgreSQL: the schema dbinit manages.",
+    ),
+]
+LockTimeout = Annotated[
+    float | None,
+    typer.Option(
+        "--lock-timeout",
+        metavar="SECONDS",
+        parser=_seconds,
+        show_default="5",
+        help="PostgreSQL: lock_timeout of every statement (retried within --timeout).",
+    ),
+]
+DevUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--dev-url",
+        metavar="URL",
+        show_default="a throw-away database on the target's server",
+        help="PostgreSQL: a disposable, empty database to run the schema files in.",
+    ),
+]
 DryRun = Annotated[
     bool, typer.Option("--dry-run", metavar="", help="Print the plan; change nothing.")
 ]
@@ -288,6 +316,9 @@ def _common(
     log_level: str | None,
     timeout: float | None,
     quiet: bool,
+    pg_schema: str | None = None,
+    lock_timeout: float | None = None,
+    dev_url: str | None = None,
 ) -> dict[str, Any]:
     """Options given after the command override those given before it."""
     given = dict((ctx.obj or {}) if isinstance(ctx.obj, dict) else {})
@@ -298,6 +329,9 @@ def _common(
         ("log_format", log_format),
         ("log_level", log_level),
         ("initialization_timeout", timeout),
+        ("pg_schema", pg_schema),
+        ("lock_timeout", lock_timeout),
+        ("dev_url", dev_url),
     ):
         if value is not None:
             given[key] = value
@@ -314,6 +348,9 @@ _COMMON: dict[str, tuple[Any, Any]] = {
     "log_level": (LogLevel, None),
     "timeout": (Timeout, None),
     "quiet": (Quiet, False),
+    "pg_schema": (PgSchema, None),
+    "lock_timeout": (LockTimeout, None),
+    "dev_url": (DevUrl, None),
 }
 
 
@@ -360,6 +397,9 @@ def root(
     log_level: LogLevel = None,
     timeout: Timeout = None,
     quiet: Quiet = False,
+    pg_schema: PgSchema = None,
+    lock_timeout: LockTimeout = None,
+    dev_url: DevUrl = None,
     version: Annotated[
         bool,
         typer.Option(
@@ -379,7 +419,19 @@ def root(
     denied, 78 configuration error, 130 interrupted (SIGINT, Ctrl-C), 143
     stopped (SIGTERM); an interrupted run rolls everything back.
     """
-    ctx.obj = _common(ctx, database, schema_dir, fmt, log_format, log_level, timeout, quiet)
+    ctx.obj = _common(
+        ctx,
+        database,
+        schema_dir,
+        fmt,
+        log_format,
+        log_level,
+        timeout,
+        quiet,
+        pg_schema,
+        lock_timeout,
+        dev_url,
+    )
 
 
 def _run(

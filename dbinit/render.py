@@ -126,7 +126,10 @@ def tables(console: Console, changes: list[Change]) -> None:
         table.add_column("detail", overflow="fold")
         for c in group:
             obj = f"{c.table}.{c.column}" if c.column else c.name
-            table.add_row(c.kind.value, cell(f"{c.object} {obj}"), shown(c.detail))
+            detail = shown(c.detail)
+            for h in c.hazards:  # what applying it does to a running app (PostgreSQL)
+                detail += f"\n[dim]hazard {shown(h.type)}: {shown(h.detail)}[/]"
+            table.add_row(c.kind.value, cell(f"{c.object} {obj}"), detail)
         console.print(table)
 
 

@@ -42,6 +42,9 @@ ENV_NAMES = {
     "allow_extra": "DBINIT_ALLOW_EXTRA",
     "app_functions": "DBINIT_APP_FUNCTIONS",
     "app_collations": "DBINIT_APP_COLLATIONS",
+    "pg_schema": "DBINIT_PG_SCHEMA",
+    "lock_timeout": "DBINIT_LOCK_TIMEOUT",
+    "dev_url": "DBINIT_DEV_URL",
 }
 OPTION_NAMES = {
     "database_url": "--database",
@@ -51,6 +54,9 @@ OPTION_NAMES = {
     "log_format": "--log-format",
     "log_level": "--log-level",
     "allow_extra": "--allow-extra",
+    "pg_schema": "--pg-schema",
+    "lock_timeout": "--lock-timeout",
+    "dev_url": "--dev-url",
 }
 
 
@@ -58,7 +64,8 @@ _SQL_NAME = re.compile(r"[^\W\d][\w$]*")
 
 
 class _SqliteUrlFallback(PydanticBaseSettingsSource):
-    """`DATABASE_URL` (from the environment or `.env`) when it is a sqlite: URL."""
+    """`DATABASE_URL` (from the environment or `.env`) when it is a sqlite: or a
+    PostgreSQL URL."""
 
     def __init__(self, settings_cls: type[BaseSettings], values: dict[str, str | None]) -> None:
         super().__init__(settings_cls)
@@ -69,9 +76,13 @@ class _SqliteUrlFallback(PydanticBaseSettingsSource):
 
     def __call__(self) -> dict[str, Any]:
         url = self._values.get("DATABASE_URL")
-        if url and _is_sqlite_url(url):
+        if url and (_is_sqlite_url(url) or _is_postgres_url(url)):
             return {"database_url": url}
         return {}
+
+
+def _is_postgres_url(url: str) -> bool:
+    return url.strip().lower().startswith(("postgresql://", "postgres://"))
 
 
 def _is_sqlite_url(url: str) -> bool:
@@ -103,6 +114,11 @@ class Settings(BaseSettings):
     # desired-state builder registers stand-ins.
     app_functions: Annotated[tuple[str, ...], NoDecode] = ()
     app_collations: Annotated[tuple[str, ...], NoDecode] = ()
+    # PostgreSQL only: the managed schema, each statement's lock_timeout in seconds,
+    # and a disposable database to run the schema files in (else a throw-away one).
+    pg_schema: str = "public"
+    lock_timeout: float = Field(5.0, gt=0, le=86400)
+    dev_url: str | None = None
 
     @field_validator("format", "log_format", "log_level", mode="before")
     @classmethod
@@ -123,7 +139,16 @@ class Settings(BaseSettings):
             return tuple(n for n in names if n != "")
         return value
 
-    @field_validator("database_url", "schema_dir")
+    @field_validator("dev_url")
+    @classmethod
+    def _dev_url(cls, value: str | None) -> str | None:
+        if value is not None and value.strip() and not _is_postgres_url(value):
+            raise ValueError("must be a postgresql:// URL")
+        if value is None or not value.strip():
+            return None
+        return value.strip()
+
+    @field_validator("database_url", "schema_dir", "pg_schema")
     @classmethod
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
@@ -169,10 +194,33 @@ class Target:
 
 
 def parse_database(value: str) -> Target:
-    """`sqlite:///rel.db`, `sqlite:////abs.db`, `sqlite+driver:///…` or a bare path."""
+    """`sqlite:///rel.db`, `sqlite:////abs.db`, `sqlite+driver:///…`, a bare path, or
+    a PostgreSQL URL (`postgresql://…`, `postgres://…`; the driver must be installed)."""
     text = value.strip()
     if "\0" in text:
         raise ConfigError("database: the path contains a NUL character")
+    if _is_postgres_url(text):
+        from dbinit.postgres import require_driver
+
+        require_driver()
+        from psycopg.conninfo import conninfo_to_dict
+
+        rest = re.split(r"[?#]", text.split("://", 1)[1], maxsplit=1)[0]
+        ats = [i for i, ch in enumerate(rest) if ch == "@"]
+        slash = rest.find("/")
+        # An unencoded `@` or `/` in a password would make libpq read part of it as
+        # the host or port and quote it in its errors: refused before connecting.
+        bad = len(ats) > 1 or (ats and slash != -1 and ats[0] > slash)
+        try:
+            if bad:
+                raise ValueError(text)
+            conninfo_to_dict(text)
+        except Exception:  # libpq's message may quote the URL's password: not shown
+            raise ConfigError(
+                f"database: {mask_url(text)!r} is not a valid PostgreSQL URL; "
+                "percent-encode spaces and special characters in its parts (%20, %40, …)"
+            ) from None
+        return Target(None, mask_url(text), engine="postgresql")
     if _in_memory(text):
         raise ConfigError(
             f"database: {mask_url(text)!r} is an in-memory database: nothing would persist; "
@@ -185,7 +233,8 @@ def parse_database(value: str) -> Target:
             # The URL itself is not repeated: whatever its shape, it may hold a password.
             raise ConfigError(
                 f"database: unsupported URL scheme {scheme[:30]!r}; only sqlite: URLs "
-                "(sqlite:///relative.db, sqlite:////absolute.db) are supported"
+                "(sqlite:///relative.db, sqlite:////absolute.db) and PostgreSQL URLs "
+                "(postgresql://…, postgres://…) are supported"
             )
         if not rest.startswith("///"):
             raise ConfigError(

@@ -34,10 +34,10 @@ HEADER = """\
 
 The help of every command, exactly as `dbinit COMMAND --help` prints it (at a width
 of {width} columns). The common options (`--database`, `--schema-dir`, `--format`,
-`--log-format`, `--log-level`, `--timeout`, `--quiet`) work before and after the
-command name. [Commands by example](usage.md) shows what each command prints;
-[Settings](settings.md) lists the environment variables and files that give the
-same options.
+`--log-format`, `--log-level`, `--timeout`, `--quiet`, and for PostgreSQL
+`--pg-schema`, `--lock-timeout`, `--dev-url`) work before and after the command name.
+[Commands by example](usage.md) shows what each command prints; [Settings](settings.md)
+lists the environment variables and files that give the same options.
 """
 
 

@@ -757,7 +757,7 @@ def test_exit_77_unreadable_schema_files(unprivileged: Any, open_folder: Path, w
 @pytest.mark.parametrize("command", COMMANDS)
 def test_exit_78_bad_url_scheme(cli, shipped_schemas: Path, tmp_path: Path, command: str) -> None:
     before = listing(tmp_path)
-    res = cli(command, "--format", "json", "--database", "postgres://user:secret@host/db")
+    res = cli(command, "--format", "json", "--database", "mysql://user:secret@host/db")
     err = assert_error(res, 78, "DB_008")
     assert "database" in err["message"]
     assert "secret" not in res.stdout + res.stderr

@@ -16,7 +16,8 @@ import pytest
 from tests.conftest import digest, tables, write_schema
 
 SECRET = "secret"
-PG_URL = f"postgres://user:{SECRET}@host/db"
+# Another engine's URL: not ours (a PostgreSQL DATABASE_URL is used, postgres.md).
+OTHER_URL = f"mysql://user:{SECRET}@host/db"
 
 HOST_APP_DOTENV = """\
 # The host application's own settings: dbinit must tolerate them.
@@ -102,15 +103,15 @@ def test_dbinit_env_beats_sqlite_database_url(
 
 
 @pytest.mark.parametrize("below", ["default", "dotenv", "pyproject"])
-def test_postgres_database_url_is_ignored(
+def test_other_engines_database_url_is_ignored(
     cli,
     shipped_schemas: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     below: str,
 ) -> None:
-    """A host app's postgres DATABASE_URL is not ours: fall through, never leak it."""
-    monkeypatch.setenv("DATABASE_URL", PG_URL)
+    """A host app's MySQL DATABASE_URL is not ours: fall through, never leak it."""
+    monkeypatch.setenv("DATABASE_URL", OTHER_URL)
     expected = "app.db"
     if below == "dotenv":
         write_dotenv(tmp_path, "DBINIT_DATABASE_URL=sqlite:///dotenv.db")
@@ -127,10 +128,10 @@ def test_postgres_database_url_is_ignored(
     assert SECRET not in res.stdout + res.stderr
 
 
-def test_postgres_database_url_in_dotenv_is_ignored(
+def test_other_engines_database_url_in_dotenv_is_ignored(
     cli, shipped_schemas: Path, tmp_path: Path
 ) -> None:
-    write_dotenv(tmp_path, f"DATABASE_URL={PG_URL}")
+    write_dotenv(tmp_path, f"DATABASE_URL={OTHER_URL}")
     res = cli("init", "--format", "json")
     assert res.exit_code == 0, (res.stdout, res.stderr)
     assert (tmp_path / "app.db").exists()
@@ -301,8 +302,8 @@ BAD_VALUES = [
     ("log-level-env", [], {"DBINIT_LOG_LEVEL": "loud"}, None, None, ("log_level", "log-level")),
     ("log-level-cli", ["--log-level", "loud"], {}, None, None, ("log_level", "log-level")),
     ("log-format-cli", ["--log-format", "xml"], {}, None, None, ("log_format", "log-format")),
-    ("postgres-cli", ["--database", PG_URL], {}, None, None, ("database",)),
-    ("postgres-env", [], {"DBINIT_DATABASE_URL": PG_URL}, None, None, ("database",)),
+    ("postgres-cli", ["--database", OTHER_URL], {}, None, None, ("database",)),
+    ("postgres-env", [], {"DBINIT_DATABASE_URL": OTHER_URL}, None, None, ("database",)),
     (
         "mysql-cli",
         ["--database", f"mysql://root:{SECRET}@db:3306/app"],
@@ -315,7 +316,7 @@ BAD_VALUES = [
     ("empty-database", ["--database", ""], {}, None, None, ("database",)),
     ("retry-attempts-dotenv", [], {}, "DBINIT_RETRY_ATTEMPTS=abc", None, ("retry_attempts",)),
     ("retry-attempts-pyproject", [], {}, None, {"retry_attempts": "many"}, ("retry_attempts",)),
-    ("postgres-pyproject", [], {}, None, {"database_url": PG_URL}, ("database",)),
+    ("postgres-pyproject", [], {}, None, {"database_url": OTHER_URL}, ("database",)),
 ]
 
 

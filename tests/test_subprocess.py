@@ -124,7 +124,7 @@ EXIT_CASES: list[tuple[str, list[str], dict[str, str], int]] = [
     ("schema-missing", ["check", "--schema-dir", "nowhere"], {}, 66),
     ("bad-setting", ["check"], {"DBINIT_RETRY_ATTEMPTS": "abc"}, 78),
     ("env-database", ["check"], {"DBINIT_DATABASE_URL": "sqlite:///other.db"}, 1),
-    ("bad-url", ["check", "--database", "postgres://u:secret@h/db"], {}, 78),
+    ("bad-url", ["check", "--database", "mysql://u:secret@h/db"], {}, 78),
 ]
 
 

@@ -1,0 +1,776 @@
+"""The PostgreSQL engine behind the seam (`dbinit.backend.Backend`).
+
+* desired state: the schema files run in a scratch space (`scratch`), read back
+  by the same introspector as the target;
+* reading: one connection, `introspect` (a fixed number of queries), never a
+  write; `validate` adds its checks on the same session (no invalid index, no
+  NOT VALID constraint, every foreign key holds);
+* writing: one session holds the advisory lock of (database, managed schema)
+  for the whole run; under it the live schema is read again and the plan
+  recomputed, the plan's prechecks run (a violation is 3 / DB_005 and nothing
+  is applied), then the transactional statements and the history row commit
+  together, then each online statement runs on its own (`CREATE INDEX
+  CONCURRENTLY`, `VALIDATE CONSTRAINT`, ...). Every statement runs under
+  `lock_timeout` and the time left (`statement_timeout`); a lock not granted
+  is retried with backoff within the limit, then 75 with `retry_after`. An
+  online statement that fails drops what it left half-done (an invalid index,
+  a NOT VALID constraint) and the next run rebuilds it anyway: both are drift;
+* backup: `pg_dump` only when a backup folder is given.
+
+Nothing here prints, parses options or configures logging.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from dbinit.postgres import require_driver
+
+require_driver()
+
+import psycopg  # noqa: E402
+from psycopg import sql  # noqa: E402
+from psycopg.conninfo import conninfo_to_dict, make_conninfo  # noqa: E402
+
+from dbinit.backend import PRE_DEPLOY, Progress, Written  # noqa: E402
+from dbinit.entities import Entities  # noqa: E402
+from dbinit.errors import (  # noqa: E402
+    ConfigError,
+    DataError,
+    DbInitError,
+    IntegrityFailed,
+    InternalError,
+    IOFailure,
+    Refused,
+    SchemaMissing,
+    mask_url,
+)
+from dbinit.logs import log  # noqa: E402
+from dbinit.plan import Plan, Policy, Statement, change_label, refusal  # noqa: E402
+from dbinit.postgres.connect import (  # noqa: E402
+    advisory_key,
+    advisory_lock,
+    connect,
+    current_database,
+    map_error,
+    sqlstate,
+    with_retry,
+)
+from dbinit.postgres.introspect import introspect  # noqa: E402
+from dbinit.postgres.model import HISTORY_TABLE, INTERNAL_PREFIX, Schema  # noqa: E402
+from dbinit.report import Report  # noqa: E402
+from dbinit.run import Run  # noqa: E402
+
+Conn = psycopg.Connection[Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Desired:
+    """The declared schema, as PostgreSQL built it from the files."""
+
+    schema: Schema
+    folder: str
+    file_count: int
+    checksum: str
+    scratch: str  # where the files ran (for the logs)
+    lint: tuple[str, ...] = ()  # PostgreSQL itself checks the files: no lint of our own
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The live schema as read at one moment (the database always exists: a
+    missing one is an error, 69)."""
+
+    schema: Schema
+    exists: bool = True
+
+
+def _ms(t0: float) -> float:
+    return round((time.perf_counter() - t0) * 1000, 3)
+
+
+def _url(run: Run) -> str:
+    return run.settings.database_url.strip()
+
+
+def _connect(run: Run) -> Conn:
+    """A session whose every statement runs under `lock_timeout` and the time left
+    (reading the catalogs waits for locks too: `pg_get_indexdef` behind an ACCESS
+    EXCLUSIVE lock)."""
+    conn = connect(
+        _url(run),
+        attempts=run.retry.attempts,
+        delay=run.retry.delay,
+        deadline=run.retry.deadline,
+    )
+    try:
+        _timeouts(run, conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _timeouts(run: Run, conn: Conn, *, local: bool = False) -> None:
+    """`lock_timeout` (the setting) and `statement_timeout` (the time left), one round trip."""
+    left = max(1, int(run.retry.remaining() * 1000))
+    lock = max(1, min(int(run.settings.lock_timeout * 1000), left))
+    scope = "LOCAL" if local else "SESSION"
+    conn.execute(
+        sql.SQL("SET {scope} lock_timeout = {lock}; SET {scope} statement_timeout = {left}").format(
+            scope=sql.SQL(scope), lock=sql.Literal(f"{lock}ms"), left=sql.Literal(f"{left}ms")
+        )
+    )
+
+
+def _retry(run: Run, fn: Callable[[], Any], what: str) -> Any:
+    return with_retry(
+        fn,
+        attempts=run.retry.attempts,
+        delay=run.retry.delay,
+        deadline=run.retry.deadline,
+        what=what,
+    )
+
+
+def _fetch_one(conn: Conn, query: str | sql.Composed) -> tuple[Any, ...] | None:
+    row: tuple[Any, ...] | None = conn.execute(
+        query.encode() if isinstance(query, str) else query
+    ).fetchone()
+    return row
+
+
+def _read(run: Run, conn: Conn) -> Schema:
+    t0 = time.perf_counter()
+    schema = _retry(run, lambda: introspect(conn, run.settings.pg_schema), "read")
+    log.info("database.opened", mode="read-only", objects=schema.object_count(), ms=_ms(t0))
+    return schema  # type: ignore[no-any-return]
+
+
+def _plan(desired: Schema, live: Schema, policy: Policy) -> Plan:
+    from dbinit.postgres.diff import diff
+    from dbinit.postgres.plan import make_plan
+
+    plan: Plan = make_plan(diff(desired, live), desired, live, policy)
+    return plan
+
+
+class PostgresBackend:
+    """PostgreSQL 13+ through psycopg 3."""
+
+    # Where `dbinit deploy` runs `init` then `validate`: the pre-deploy command (the
+    # server is reached over the private network; the old version keeps serving).
+    database_step = PRE_DEPLOY
+
+    def notes(self, run: Run) -> list[str]:
+        return []
+
+    def desired(self, run: Run) -> Desired:
+        from dbinit.postgres.scratch import build_desired
+
+        folder, files, checksum = _load_files(run.settings.schema_dir)
+        built = build_desired(
+            _url(run),
+            files,
+            schema=run.settings.pg_schema,
+            dev_url=run.settings.dev_url,
+            deadline=run.retry.deadline,
+            attempts=run.retry.attempts,
+            delay=run.retry.delay,
+        )
+        log.debug("schema.scratch", where=built.scratch)
+        return Desired(built.schema, folder, len(files), checksum, built.scratch)
+
+    def read(self, run: Run) -> Snapshot:
+        with _guard(run, "read"), _connect(run) as conn:
+            return Snapshot(_read(run, conn))
+
+    def read_checked(
+        self, run: Run, report: Report, integrity: str
+    ) -> tuple[Snapshot, DbInitError | None]:
+        with _guard(run, "validate"), _connect(run) as conn:
+            schema = _read(run, conn)
+            failure = _checks(run, conn, schema, report, integrity)
+        return Snapshot(schema), failure
+
+    def plan(self, desired: Desired, live: Snapshot, policy: Policy) -> Plan:
+        return _plan(desired.schema, live.schema, policy)
+
+    def may_write(self, run: Run) -> None:
+        return None
+
+    def conflicts(self, desired: Desired, live: Snapshot) -> None:
+        kind_conflicts(desired.schema, live.schema)
+
+    def write(
+        self,
+        run: Run,
+        desired: Desired,
+        policy: Policy,
+        *,
+        prior: tuple[Snapshot, Plan],
+        before_write: Callable[[Plan], None] | None = None,
+        progress: Progress | None = None,
+    ) -> Written:
+        with _guard(run, "apply"):
+            return _write(run, desired, policy, before_write)
+
+    def verify(self, run: Run, desired: Desired, policy: Policy) -> None:
+        live = self.read(run)
+        t0 = time.perf_counter()
+        # What the run was to apply must be gone: the same policy plans nothing more.
+        again = _plan(desired.schema, live.schema, policy)
+        left = [c for step in again.steps for c in step.changes]
+        log.info("verify.done", remaining=len(left), ms=_ms(t0))
+        if left:
+            raise InternalError(
+                "Verification failed after commit: "
+                + ", ".join(change_label(c) for c in left)
+                + " still differ"
+            )
+
+    def backup(
+        self,
+        run: Run,
+        folder: Path | None,
+        progress: Progress | None,
+        written: Callable[[Path], None],
+    ) -> Path | None:
+        if folder is None:  # on PostgreSQL a backup is taken only when asked for
+            return None
+        return _pg_dump(run, folder, written)
+
+    def export(self, live: Snapshot) -> dict[str, tuple[list[str], str]]:
+        from dbinit.postgres.export import export
+
+        return export(live.schema)
+
+    def history(self, run: Run, limit: int | None) -> list[dict[str, Any]]:
+        with _guard(run, "history"), _connect(run) as conn:
+            return _history(run, conn, limit)
+
+    def entities(self, state: Desired | Snapshot) -> Entities:
+        from dbinit.postgres.entities import entities
+
+        return entities(state.schema)
+
+
+BACKEND = PostgresBackend()
+
+
+class _guard:
+    """Any psycopg error escaping a block becomes the dbinit error for it."""
+
+    def __init__(self, run: Run, during: str) -> None:
+        self.url = _url(run)
+        self.during = during
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> None:
+        if isinstance(exc, psycopg.Error):
+            raise map_error(exc, url=self.url, during=self.during) from None
+
+
+# --- the schema files ------------------------------------------------------------------
+
+
+def _load_files(display: str) -> tuple[str, list[tuple[str, str]], str]:
+    """`display/**/*.sql` in lexical order of their relative paths: (folder, (name,
+    text) pairs, checksum). The same search and decoding as the SQLite engine."""
+    import hashlib
+    import stat
+
+    from dbinit.errors import PermissionDenied, SchemaError
+    from dbinit.sqlite.sqlfiles import _sql_files, decode
+
+    folder = Path(display)
+    try:
+        st = folder.stat()
+    except PermissionError as exc:
+        raise PermissionDenied(f"Cannot read schema folder {display}: {exc.strerror}") from None
+    except OSError as exc:
+        raise SchemaMissing(f"Schema folder {display} does not exist ({exc.strerror})") from None
+    if not stat.S_ISDIR(st.st_mode):
+        raise SchemaMissing(f"Schema folder {display} is not a folder")
+    paths = sorted(_sql_files(folder, display), key=lambda p: p.relative_to(folder).as_posix())
+    if not paths:
+        raise SchemaMissing(f"Schema folder {display} has no *.sql files")
+    digest = hashlib.sha256()
+    files: list[tuple[str, str]] = []
+    for path in paths:
+        rel = path.relative_to(folder).as_posix()
+        shown = f"{display.rstrip('/')}/{rel}"
+        try:
+            data = path.read_bytes()
+        except PermissionError as exc:
+            raise PermissionDenied(f"Cannot read schema file {shown}: {exc.strerror}") from exc
+        except OSError as exc:
+            raise SchemaError(f"{shown}: cannot read: {exc.strerror or exc}") from exc
+        digest.update(rel.encode("utf-8", "surrogateescape") + b"\0" + data + b"\0")
+        files.append((shown, decode(data, shown)))
+    return display, files, digest.hexdigest()
+
+
+# --- conflicts ---------------------------------------------------------------------------
+
+_RELATIONS = ("tables", "views", "materialized_views", "indexes", "sequences")
+_WORD = {
+    "tables": "a table",
+    "views": "a view",
+    "materialized_views": "a materialized view",
+    "indexes": "an index",
+    "sequences": "a sequence",
+}
+
+
+def kind_conflicts(desired: Schema, live: Schema) -> None:
+    """Tables, views, materialized views, indexes and sequences share one
+    namespace: a declared object whose name the database gives to an object of
+    another kind is not replaced."""
+    for want in _RELATIONS:
+        for name, obj in getattr(desired, want).items():
+            for have in _RELATIONS:
+                if have != want and name in getattr(live, have):
+                    loc = getattr(obj, "loc", None)
+                    raise Refused(
+                        f"The database has {_WORD[have]} named {name} where the schema "
+                        f"declares {_WORD[want]} of that name ({loc or 'schema files'}); dbinit "
+                        "does not replace one kind of object with another: rename or drop it "
+                        "yourself, or rename the declared one",
+                        details="nothing was changed",
+                    )
+
+
+# --- validate's checks -------------------------------------------------------------------
+
+
+def _checks(
+    run: Run, conn: Conn, schema: Schema, report: Report, integrity: str
+) -> DbInitError | None:
+    """No invalid index and no NOT VALID constraint (`integrity`), and every
+    foreign key holds (rows counted, whatever the catalogs say)."""
+    t0 = time.perf_counter()
+    failure: DbInitError | None = None
+    if integrity != "off":
+        problems = [
+            f"index {i.name} on {i.table} is invalid (a failed or interrupted concurrent build)"
+            for i in schema.invalid_indexes
+        ]
+        problems += [
+            f"constraint {c.name} on {c.table} is NOT VALID (never validated)"
+            for c in schema.not_valid_constraints
+        ]
+        problems += [
+            f"check {c.name} of domain {d} is NOT VALID (never validated)"
+            for d, c in schema.not_valid_domain_checks
+        ]
+        report.checks["integrity"] = "failed" if problems else "ok"
+        if problems:
+            more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+            failure = IntegrityFailed(
+                f"{problems[0]}{more}; `dbinit init` rebuilds or validates it",
+                details="; ".join(problems[:20]),
+            )
+    fk = _foreign_key_problem(run, conn, schema)
+    report.checks["foreign_keys"] = "failed" if fk else "ok"
+    log.info("checks.done", **report.checks, ms=_ms(t0))
+    return failure or fk
+
+
+def _foreign_key_query(schema: str, con: Any, *, count: bool) -> sql.Composed:
+    child = sql.Identifier(schema, con.table)
+    parent = sql.Identifier(schema, con.ref_table)
+    matches = sql.SQL(" AND ").join(
+        sql.SQL("p.{} = c.{}").format(sql.Identifier(r), sql.Identifier(c))
+        for c, r in zip(con.columns, con.ref_columns, strict=True)
+    )
+    present = sql.SQL(" AND ").join(
+        sql.SQL("c.{} IS NOT NULL").format(sql.Identifier(c)) for c in con.columns
+    )
+    what = sql.SQL("count(*)") if count else sql.SQL("c.*")
+    return sql.SQL(
+        "SELECT {what} FROM {child} c WHERE {present} "
+        "AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE {matches})"
+    ).format(what=what, child=child, parent=parent, present=present, matches=matches)
+
+
+def _foreign_key_problem(run: Run, conn: Conn, schema: Schema) -> DbInitError | None:
+    found: list[tuple[Any, int]] = []
+    for con in schema.constraints():
+        if con.type != "f" or not con.columns or con.ref_table is None:
+            continue
+        if len(con.columns) != len(con.ref_columns):
+            continue
+        query = _foreign_key_query(schema.schema, con, count=True)
+        row = _retry(run, partial(_fetch_one, conn, query), "validate")
+        if row and row[0]:
+            found.append((con, int(row[0])))
+    if not found:
+        return None
+    con, n = found[0]
+    finder = _foreign_key_query(schema.schema, con, count=False).as_string(conn)
+    more = f" (+{len(found) - 1} more)" if len(found) > 1 else ""
+    return DataError(
+        f"foreign key {con.name} on {con.table}: {n} row(s) reference no row of "
+        f"{con.ref_table}{more}",
+        details=f"find them with: {finder}",
+        exit_code=1,
+    )
+
+
+# --- writing -----------------------------------------------------------------------------
+
+_HISTORY_COLUMNS = (
+    "id",
+    "applied_at",
+    "command",
+    "dbinit_version",
+    "schema_checksum",
+    "statements",
+    "changes",
+    "outcome",
+    "duration_ms",
+)
+
+
+def _history_ddl(schema: str) -> sql.Composed:
+    return sql.SQL(
+        "CREATE TABLE IF NOT EXISTS {} ("
+        "id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, "
+        "applied_at text NOT NULL, command text NOT NULL, dbinit_version text NOT NULL, "
+        "schema_checksum text NOT NULL, statements text NOT NULL, changes integer NOT NULL, "
+        "outcome text NOT NULL, duration_ms double precision NOT NULL)"
+    ).format(sql.Identifier(schema, HISTORY_TABLE))
+
+
+def _version() -> str:
+    from dbinit import __version__
+
+    return __version__
+
+
+def _data_error(exc: psycopg.Error, what: str, applied: list[str]) -> DbInitError | None:
+    """A data exception or integrity violation (SQLSTATE classes 22, 23) while
+    applying: 3 / DB_005 naming what was applied before it."""
+    state = sqlstate(exc) or ""
+    if not state.startswith(("22", "23")):
+        return None
+    diag = exc.diag
+    text = mask_url((diag.message_primary or str(exc)).strip())
+    where = (
+        f" (table {diag.table_name}, constraint {diag.constraint_name})" if diag.table_name else ""
+    )
+    before = (
+        f"; applied before it and kept: {'; '.join(applied)}"
+        if applied
+        else "; everything was rolled back"
+    )
+    return DataError(
+        f"{what} failed: {text}{where}{before}",
+        details=f"psycopg.errors.{type(exc).__name__} [{state}]: {text}",
+    )
+
+
+def _write(
+    run: Run, desired: Desired, policy: Policy, before_write: Callable[[Plan], None] | None
+) -> Written:
+    schema = run.settings.pg_schema
+    conn = _connect(run)
+    try:
+        if conn.info.server_version >= 140000:
+            # A backend whose client died (killed mid-statement) ends within a
+            # second, instead of finishing a statement nobody will commit.
+            conn.execute("SET client_connection_check_interval = '1s'")
+        key = advisory_key(current_database(conn), schema)
+        with advisory_lock(conn, key, deadline=run.retry.deadline):
+            log.info("lock.acquired", key=key)
+            live = _read(run, conn)
+            kind_conflicts(desired.schema, live)
+            plan = _plan(desired.schema, live, policy)
+            log.info("diff.recomputed", changes=len(plan.changes))
+            if plan.blocked:
+                raise refusal(plan, run.command)
+            if plan.is_empty():
+                return Written(plan, ())
+            _prechecks(run, conn, plan)
+            if before_write is not None:
+                before_write(plan)
+            return Written(plan, _apply(run, conn, desired, plan))
+    finally:
+        conn.close()
+
+
+def _prechecks(run: Run, conn: Conn, plan: Plan) -> None:
+    """Each new constraint's violations, counted before anything is applied."""
+    for step in plan.steps:
+        for label, count_query, find_query in step.prechecks:
+            row = _retry(run, partial(_fetch_one, conn, count_query), "precheck")
+            n = int(row[0]) if row and row[0] is not None else 0
+            log.info("precheck.done", check=label, violations=n)
+            if n:
+                raise DataError(
+                    f"{label}: {n} row(s) violate it; nothing was applied",
+                    details=f"find them with: {find_query}",
+                )
+
+
+def _run_sql(conn: Conn, st: Statement) -> None:
+    if st.params:
+        conn.execute(st.sql, st.params)
+    else:
+        conn.execute(st.sql.encode(conn.info.encoding))
+
+
+def _apply(run: Run, conn: Conn, desired: Desired, plan: Plan) -> tuple[str, ...]:
+    schema = run.settings.pg_schema
+    ident = sql.Identifier(schema)
+    transactional = [s for s in plan.statements if not s.online]
+    online = [s for s in plan.statements if s.online]
+    shown = [s.display() for s in transactional]
+    t0 = time.perf_counter()
+
+    def transaction() -> int:
+        try:
+            with conn.transaction():
+                _timeouts(run, conn, local=True)
+                # CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when
+                # the schema exists, which an application's role often lacks.
+                if not conn.execute(
+                    "SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)
+                ).fetchone():
+                    conn.execute(sql.SQL("CREATE SCHEMA {}").format(ident))
+                conn.execute(sql.SQL("SET LOCAL search_path = {}").format(ident))
+                for st in transactional:
+                    _run_sql(conn, st)
+                return _record(run, conn, desired, shown, len(plan.changes), online)
+        except psycopg.Error as exc:
+            better = _data_error(exc, "applying the plan", [])
+            if better is not None:
+                raise better from None
+            raise
+
+    history_id = _retry(run, transaction, "apply")
+    log.info("apply.committed", statements=len(transactional), ms=_ms(t0))
+    ran = list(shown)
+    if not online:
+        return tuple(ran)
+    conn.execute(sql.SQL("SET search_path = {}").format(ident))
+    for st in online:
+
+        def one(st: Statement = st) -> None:
+            try:
+                _timeouts(run, conn)
+                _run_sql(conn, st)
+            except psycopg.Error as exc:
+                _undo_online(conn, schema, plan)
+                better = _data_error(exc, st.display(), ran)
+                if better is not None:
+                    raise better from None
+                raise
+
+        t1 = time.perf_counter()
+        try:
+            _retry(run, one, "online step")
+        except DbInitError as exc:
+            _finish(conn, schema, history_id, ran, "failed")
+            if ran and "applied before it" not in exc.message:
+                exc.message += f"; applied before it and kept: {'; '.join(ran)}"
+            raise
+        ran.append(st.display())
+        log.info("apply.online", statement=st.display(), ms=_ms(t1))
+    _finish(conn, schema, history_id, ran, "applied")
+    return tuple(ran)
+
+
+def _record(
+    run: Run, conn: Conn, desired: Desired, shown: list[str], changes: int, online: list[Statement]
+) -> int:
+    """This run's history row, in the plan's transaction."""
+    conn.execute(_history_ddl(run.settings.pg_schema))
+    row = conn.execute(
+        sql.SQL(
+            "INSERT INTO {} (applied_at, command, dbinit_version, schema_checksum, statements, "
+            "changes, outcome, duration_ms) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"
+        ).format(sql.Identifier(run.settings.pg_schema, HISTORY_TABLE)),
+        (
+            datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            run.command,
+            _version(),
+            desired.checksum,
+            json.dumps(shown),
+            changes,
+            "online_pending" if online else "applied",
+            round((time.monotonic() - run.started) * 1000, 3),
+        ),
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _finish(conn: Conn, schema: str, history_id: int, ran: list[str], outcome: str) -> None:
+    """The history row once the online statements ran (or one failed)."""
+    try:
+        conn.execute(
+            sql.SQL("UPDATE {} SET statements = %s, outcome = %s WHERE id = %s").format(
+                sql.Identifier(schema, HISTORY_TABLE)
+            ),
+            (json.dumps(ran), outcome, history_id),
+        )
+    except psycopg.Error as exc:  # the connection is gone: the row says online_pending
+        log.warning("history.not_updated", error=mask_url(str(exc).strip()))
+
+
+def _undo_online(conn: Conn, schema: str, plan: Plan) -> None:
+    """After a failed online statement: drop the invalid indexes and NOT VALID
+    constraints this plan's changes name (and dbinit's temporary ones), so that a
+    retry can build them again and nothing half-done stays. Best effort: the next
+    run finds whatever is left as drift."""
+    names = {c.name for c in plan.changes} | {c.column or "" for c in plan.changes}
+    try:
+        conn.rollback()
+        rows = conn.execute(
+            "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND NOT i.indisvalid",
+            (schema,),
+        ).fetchall()
+        for (name,) in rows:
+            if name in names or name.startswith(INTERNAL_PREFIX):
+                conn.execute(
+                    sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(
+                        sql.Identifier(schema, name)
+                    )
+                )
+                log.warning("apply.invalid_index_dropped", index=name)
+        rows = conn.execute(
+            "SELECT t.relname, k.conname FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid"
+            " JOIN pg_namespace n ON n.oid = t.relnamespace"
+            " WHERE n.nspname = %s AND NOT k.convalidated",
+            (schema,),
+        ).fetchall()
+        for table, name in rows:
+            if name in names or name.startswith(INTERNAL_PREFIX):
+                conn.execute(
+                    sql.SQL("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}").format(
+                        sql.Identifier(schema, table), sql.Identifier(name)
+                    )
+                )
+                log.warning("apply.not_valid_constraint_dropped", constraint=name, table=table)
+    except psycopg.Error as exc:
+        log.warning("apply.undo_failed", error=mask_url(str(exc).strip()))
+
+
+# --- history -----------------------------------------------------------------------------
+
+
+def _tampered(what: str) -> DataError:
+    return DataError(
+        f"{HISTORY_TABLE} is not the history table dbinit writes: {what}. It was changed "
+        "outside dbinit: rename or drop it (the next init or repair that applies "
+        "something records a new one)",
+        exit_code=65,
+    )
+
+
+def _history(run: Run, conn: Conn, limit: int | None) -> list[dict[str, Any]]:
+    schema = run.settings.pg_schema
+    row = conn.execute(
+        "SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = %s AND c.relname = %s",
+        (schema, HISTORY_TABLE),
+    ).fetchone()
+    if row is None:
+        return []
+    if row[0] != "r":
+        raise _tampered("it is not a table")
+    cols = sql.SQL(", ").join(sql.Identifier(c) for c in _HISTORY_COLUMNS)
+    query = sql.SQL("SELECT {} FROM {} ORDER BY id DESC").format(
+        cols, sql.Identifier(schema, HISTORY_TABLE)
+    )
+    if limit is not None:
+        query += sql.SQL(" LIMIT {}").format(sql.Literal(min(limit, 2**63 - 1)))
+    try:
+        fetched = conn.execute(query).fetchall()
+    except psycopg.errors.UndefinedColumn as exc:
+        raise _tampered(mask_url((exc.diag.message_primary or str(exc)).strip())) from None
+    rows: list[dict[str, Any]] = []
+    for values in fetched:
+        item = dict(zip(_HISTORY_COLUMNS, values, strict=True))
+        try:
+            statements = json.loads(str(item["statements"]))
+        except ValueError:
+            statements = None
+        if not isinstance(statements, list) or not all(isinstance(s, str) for s in statements):
+            raise _tampered(f"the row with id {item['id']} holds statements that are not SQL")
+        item["statements"] = statements
+        if not isinstance(item["id"], int) or not isinstance(item["changes"], int):
+            raise _tampered(f"the row with id {item['id']} holds a value of the wrong type")
+        item["duration_ms"] = float(item["duration_ms"])
+        rows.append(item)
+    return rows
+
+
+# --- backup ------------------------------------------------------------------------------
+
+
+def _pg_dump(run: Run, folder: Path, written: Callable[[Path], None]) -> Path:
+    """`pg_dump --format=custom` of the database into `folder`; the password goes
+    through the environment, never the command line."""
+    exe = shutil.which("pg_dump")
+    if exe is None:
+        raise ConfigError(
+            "--backup-dir asks for a backup, which on PostgreSQL is a pg_dump, and pg_dump "
+            "is not installed: install PostgreSQL's client tools, or repair without "
+            "--backup-dir (PostgreSQL applies the plan all or nothing)"
+        )
+    params = {k: v for k, v in conninfo_to_dict(_url(run)).items() if v is not None}
+    env = dict(os.environ)
+    password = params.pop("password", None)
+    if password:
+        env["PGPASSWORD"] = str(password)
+    dbname = str(params.get("dbname") or "postgres")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise IOFailure(
+            f"Cannot create backup folder {folder}: {exc.strerror}", exit_code=73
+        ) from None
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    path = folder / f"{dbname}.{stamp}.dump"
+    t0 = time.perf_counter()
+    timeout = max(1.0, run.retry.remaining())
+    try:
+        done = subprocess.run(
+            [exe, "--format=custom", f"--file={path}", f"--dbname={make_conninfo('', **params)}"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        path.unlink(missing_ok=True)
+        from dbinit.errors import DatabaseLocked
+
+        raise DatabaseLocked(
+            "pg_dump did not finish within the time limit; nothing was changed", retry_after=5
+        ) from None
+    if done.returncode != 0:
+        path.unlink(missing_ok=True)
+        first = mask_url((done.stderr.strip().splitlines() or ["failed"])[-1])
+        raise IOFailure(f"pg_dump failed: {first}; nothing was changed", exit_code=74)
+    written(path)
+    log.info("backup.done", path=str(path), ms=_ms(t0))
+    return path
