@@ -124,3 +124,70 @@ def write_big(path: Path, megabytes: int) -> Path:
     """A database of about `megabytes` MB for `validate` (the events schema)."""
     rows = max(1000, megabytes * 1024 * 1024 // 62)  # about 62 bytes a row, indexes included
     return write_events(path, rows)
+
+
+# --- PostgreSQL ---------------------------------------------------------------
+# The same tables in PostgreSQL's dialect. A table's foreign key refers to the
+# previous table, or the one before it when the previous one is missing from
+# the live database: PostgreSQL, unlike SQLite, checks that a referenced table
+# exists, so the live database is exactly the schema minus every 10th table.
+
+PG_TYPES = {"TEXT": "text", "INTEGER": "integer", "REAL": "real", "BLOB": "bytea"}
+PG_TYPES["NUMERIC"] = "numeric"
+
+
+def pg_tables(n: int, seed: int = 7) -> list[Tab]:
+    out = []
+    for i, t in enumerate(tables(n, seed)):
+        parent = t.parent
+        if i and is_missing(i - 1):
+            parent = f"t{i - 2:04d}"
+        out.append(Tab(t.name, parent, t.cols, t.index_a, t.index_b))
+    return out
+
+
+def pg_default(c: Col) -> str:
+    return "''" if c.type in ("TEXT", "BLOB") else "0"
+
+
+def pg_create_sql(t: Tab) -> list[str]:
+    cols = ["id bigint PRIMARY KEY", f"parent_id bigint REFERENCES {t.parent} (id)"]
+    for c in t.cols:
+        decl = f"{c.name} {PG_TYPES[c.type]}"
+        if c.notnull:
+            decl += " NOT NULL"
+        if c.default is not None:
+            decl += f" DEFAULT {pg_default(c)}"
+        cols.append(decl)
+    body = ",\n    ".join(cols)
+    return [
+        f"CREATE TABLE {t.name} (\n    {body}\n)",
+        f"CREATE INDEX {t.name}_a ON {t.name} ({t.index_a})",
+        f"CREATE INDEX {t.name}_b ON {t.name} ({t.index_b[0]}, {t.index_b[1]})",
+    ]
+
+
+def write_pg_schema(folder: Path, n: int, seed: int = 7) -> list[Path]:
+    """One file per 50 tables; returns the files in order."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tabs = pg_tables(n, seed)
+    files = []
+    for start in range(0, n, 50):
+        chunk = tabs[start : start + 50]
+        text = "".join(";\n".join(pg_create_sql(t)) + ";\n\n" for t in chunk)
+        path = folder / f"{start // 50:03d}_tables.sql"
+        path.write_text(text, encoding="utf-8")
+        files.append(path)
+    return files
+
+
+def write_pg_live(path: Path, n: int, seed: int = 7) -> Path:
+    """The live database's SQL: every table but each 10th one."""
+    stmts = [
+        sql
+        for i, t in enumerate(pg_tables(n, seed))
+        if not is_missing(i)
+        for sql in pg_create_sql(t)
+    ]
+    path.write_text(";\n".join(stmts) + ";\n", encoding="utf-8")
+    return path

@@ -59,6 +59,7 @@ class Column:
     collation: str | None  # set only when it differs from the type's default collation
     identity_sequence: SequenceOptions | None = None  # the identity's sequence options
     position: int = field(default=0, compare=False)  # attnum
+    renamed_from: str | None = field(default=None, compare=False)  # a rename hint
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +96,7 @@ class Table:
     options: tuple[str, ...] = ()  # reloptions, e.g. "fillfactor=70"
     oid: int = field(default=0, compare=False)
     loc: SourceLoc | None = field(default=None, compare=False)
+    renamed_from: str | None = field(default=None, compare=False)  # a rename hint
 
     def column(self, name: str) -> Column | None:
         for col in self.columns:

@@ -32,7 +32,7 @@ from dataclasses import replace
 
 from dbinit.changes import Change, Kind, Safety
 from dbinit.plan import INIT_REASON, Mode, Plan, Policy, Statement, Step
-from dbinit.postgres.diff import enum_additions, is_unmanaged, type_change
+from dbinit.postgres.diff import Renames, enum_additions, is_unmanaged, renamed_live, type_change
 from dbinit.postgres.model import (
     INTERNAL_PREFIX,
     Column,
@@ -109,7 +109,9 @@ def make_plan(changes: list[Change], desired: Schema, live: Schema, policy: Poli
     `--allow-data-loss`. Objects dbinit does not manage are never planned.
     """
     prune = policy.prune and policy.mode is Mode.REPAIR
-    builder = _Builder(desired, live)
+    # Hinted renames run first; every other step sees the names they give.
+    live, renames = renamed_live(desired, live)
+    builder = _Builder(desired, live, renames)
     planned = [c for c in changes if not is_unmanaged(c) and (prune or not is_extra(c))]
     steps = builder.build(planned)
     by_id: dict[int, list[Statement]] = {}
@@ -247,6 +249,7 @@ def comment_sql(c: Comment, text: str | None) -> str:
 
 
 _PHASES = (
+    "renames",  # hinted renames of tables and columns, and the names that follow
     "cleanup",  # dbinit's own leftovers
     "drop_dependants",  # comments, triggers, views, constraints
     "drop_rows",  # tables, columns
@@ -267,9 +270,11 @@ _PHASES = (
 
 
 class _Builder:
-    def __init__(self, desired: Schema, live: Schema) -> None:
+    def __init__(self, desired: Schema, live: Schema, renames: Renames | None = None) -> None:
         self.desired = desired
         self.live = live
+        self.renames = renames or Renames()
+        self.followed: set[str] = set()  # tables whose following names are planned
         self.s = desired.schema or live.schema
         self.phases: dict[str, list[tuple[tuple[int, str], Step]]] = {p: [] for p in _PHASES}
         self.unsupported: dict[int, str] = {}
@@ -313,6 +318,8 @@ class _Builder:
             Kind.MISSING_FUNCTION: self._function,
             Kind.FUNCTION_CHANGED: self._function,
             Kind.EXTRA_FUNCTION: self._drop_base,
+            Kind.TABLE_RENAMED: self._rename,
+            Kind.COLUMN_RENAMED: self._rename,
             Kind.MISSING_TABLE: self._table,
             Kind.TABLE_CHANGED: self._table_options,
             Kind.EXTRA_TABLE: self._drop_rows,
@@ -560,6 +567,31 @@ class _Builder:
         )
 
     # -- tables and columns
+
+    def _rename(self, c: Change) -> None:
+        """ALTER TABLE … RENAME (catalog only, a brief ACCESS EXCLUSIVE lock); the
+        first rename of a table also renames the constraints and indexes whose
+        names follow (diff.renamed_live)."""
+        assert c.before is not None and c.after is not None
+        if c.kind is Kind.TABLE_RENAMED:
+            sql = f"ALTER TABLE {self.q(c.before)} RENAME TO {qi(c.after)}"
+            order = 0
+        else:
+            sql = f"ALTER TABLE {self.q(c.table)} RENAME COLUMN {qi(c.before)} TO {qi(c.after)}"
+            order = 1
+        what = f"rename {c.object} {c.table}.{c.before}" if c.column else f"rename table {c.before}"
+        self.add("renames", f"{what} to {c.after}", [Statement(sql)], (c,), order=order)
+        if c.table in self.followed:
+            return
+        self.followed.add(c.table)
+        follow = []
+        for kind, old, new in self.renames.follow(c.table):
+            if kind == "constraint":
+                sql = f"ALTER TABLE {self.q(c.table)} RENAME CONSTRAINT {qi(old)} TO {qi(new)}"
+            else:
+                sql = f"ALTER INDEX {self.q(old)} RENAME TO {qi(new)}"
+            follow.append(Statement(sql))
+        self.add("renames", f"names that follow {c.table}", follow, (c,), order=2)
 
     def _table(self, c: Change) -> None:
         t = self.desired.tables[c.name]

@@ -55,7 +55,7 @@ from dbinit.errors import (
 from dbinit.logs import log
 from dbinit.postgres.connect import connect, map_error, sqlstate
 from dbinit.postgres.introspect import introspect
-from dbinit.postgres.model import INTERNAL_PREFIX, Schema, SourceLoc
+from dbinit.postgres.model import INTERNAL_PREFIX, Schema, SourceLoc, Table
 from dbinit.postgres.sqlsplit import Head, Statement, head, split
 
 SCRATCH_PREFIX = "dbinit_scratch_"
@@ -88,7 +88,32 @@ def parse_files(files: Sequence[tuple[str, str]], schema: str) -> list[tuple[Sta
                     "dbinit builds indexes concurrently where the table is in use"
                 )
             out.append((st, h))
+    _check_hints(out)
     return out
+
+
+def _check_hints(parsed: Sequence[tuple[Statement, Head]]) -> None:
+    """One old name renames one object: a second table (or a second column of one
+    table) renamed from the same name is a file error at the second hint."""
+    tables: dict[str, tuple[str, str]] = {}
+    for st, h in parsed:
+        if h.kind != "table" or h.name is None:
+            continue
+        if st.renamed_from is not None:
+            _once(tables, st.renamed_from, h.name, st.loc, "a table")
+        columns: dict[str, tuple[str, str]] = {}
+        for column, old, line in st.column_hints:
+            _once(columns, old, column, f"{st.file}:{line}", f"a column of {h.name}")
+
+
+def _once(seen: dict[str, tuple[str, str]], old: str, new: str, loc: str, what: str) -> None:
+    if old in seen:
+        first, first_loc = seen[old]
+        raise SchemaError(
+            f"{loc}: {new} and {first} are both renamed from {old} (first at {first_loc}); "
+            f"{what} can be renamed only once"
+        )
+    seen[old] = (new, loc)
 
 
 def build_desired(
@@ -359,16 +384,22 @@ def _check_other_schemas(
 def _with_locations(model: Schema, parsed: Sequence[tuple[Statement, Head]]) -> Schema:
     """Attach to each object the `file:line` of the statement that created it."""
     locs: dict[tuple[str, str], SourceLoc] = {}
+    hints: dict[str, Statement] = {}  # table -> its CREATE TABLE statement, for rename hints
     for st, h in parsed:
         if h.verb == "create" and h.kind is not None and h.name is not None:
             locs.setdefault((h.kind, h.name), SourceLoc(st.file, st.line))
+            if h.kind == "table":
+                hints.setdefault(h.name, st)
 
     def loc(kind: str, name: str) -> SourceLoc | None:
         return locs.get((kind, name))
 
     return replace(
         model,
-        tables={k: replace(v, loc=loc("table", k)) for k, v in model.tables.items()},
+        tables={
+            k: _hinted(replace(v, loc=loc("table", k)), hints.get(k))
+            for k, v in model.tables.items()
+        },
         indexes={k: replace(v, loc=loc("index", k)) for k, v in model.indexes.items()},
         sequences={k: replace(v, loc=loc("sequence", k)) for k, v in model.sequences.items()},
         types={k: replace(v, loc=loc("type", k)) for k, v in model.types.items()},
@@ -381,3 +412,12 @@ def _with_locations(model: Schema, parsed: Sequence[tuple[Statement, Head]]) -> 
         triggers={k: replace(v, loc=loc("trigger", v.name)) for k, v in model.triggers.items()},
         extensions={k: replace(v, loc=loc("extension", k)) for k, v in model.extensions.items()},
     )
+
+
+def _hinted(table: Table, st: Statement | None) -> Table:
+    """`table` with the rename hints of the statement that created it."""
+    if st is None or (st.renamed_from is None and not st.column_hints):
+        return table
+    old = {column: was for column, was, _ in st.column_hints}
+    columns = tuple(replace(c, renamed_from=old.get(c.name)) for c in table.columns)
+    return replace(table, renamed_from=st.renamed_from, columns=columns)

@@ -10,6 +10,12 @@ Why split rather than send each file whole: every statement gets its own
 `file:line` (errors without a position, provenance of each object), a statement
 can be refused before it runs (another schema, `CONCURRENTLY`, transaction
 control), and PostgreSQL's error position is relative to one short statement.
+
+Rename hints (docs/schema-files.md) are read here too, because the server never sees
+comments: `-- dbinit: renamed-from=OLD` on a comment line directly above a
+`CREATE TABLE` (the table's) or on the line of a column's definition inside
+it (the column's). `OLD` folds like an identifier: unquoted to lower case,
+`"Quoted"` exactly.
 """
 
 from __future__ import annotations
@@ -23,6 +29,9 @@ _MAX_TOKENS = 24
 _DOLLAR = re.compile(r"\$([A-Za-z_\u0080-\U0010ffff][A-Za-z0-9_\u0080-\U0010ffff]*)?\$")
 _WORD = re.compile(r"[A-Za-z_\u0080-\U0010ffff][A-Za-z0-9_$\u0080-\U0010ffff]*")
 _FUNCTION_HEADS = (("create", "function"), ("create", "procedure"))
+_HINT = re.compile(r'dbinit:\s*renamed-from\s*=\s*("(?:[^"]|"")+"|[^\s"*]+)')
+# Words that open a table constraint rather than a column in CREATE TABLE's body.
+_NOT_COLUMNS = frozenset({"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE", "LIKE"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +55,9 @@ class Statement:
     line: int  # line of the statement's first token, 1-based
     sql: str  # from the first token up to (not including) the closing `;`
     tokens: tuple[Token, ...]  # the first few tokens
+    renamed_from: str | None = None  # a table's rename hint (the comment line above)
+    # Column rename hints of a CREATE TABLE: (column, old name, line of the hint).
+    column_hints: tuple[tuple[str, str, int], ...] = ()
 
     @property
     def loc(self) -> str:
@@ -68,11 +80,25 @@ def split(file: str, text: str) -> list[Statement]:
     words: list[str] = []  # lower-case leading words, for psql's BEGIN … END rule
     depth = 0  # BEGIN … END depth inside CREATE FUNCTION/PROCEDURE
     parens = 0
+    above: dict[int, str | None] = {}  # comment lines between statements: line -> hint
+    body = 0  # CREATE TABLE's column list: 0 before it, 1 inside, 2 after
+    expect_column = False  # the next word inside the column list starts an element
+    column: str | None = None  # the column whose definition is being read
+    hints: list[tuple[str, str, int]] = []
 
     def emit(end: int) -> None:
         sql = text[start:end].rstrip()
         line = text.count("\n", 0, start) + 1
-        out.append(Statement(file, line, sql, tuple(tokens)))
+        table_hint = _hint_above(above, line) if _is_create_table(tokens) else None
+        out.append(Statement(file, line, sql, tuple(tokens), table_hint, tuple(hints)))
+        above.clear()
+
+    def element(kind: str, value: str) -> None:
+        nonlocal expect_column, column
+        if expect_column and parens == 1 and body == 1:
+            expect_column = False
+            is_column = kind == "quoted" or value.upper() not in _NOT_COLUMNS
+            column = (value if kind == "quoted" else value.lower()) if is_column else None
 
     def add(kind: str, value: str) -> None:
         if len(tokens) < _MAX_TOKENS:
@@ -85,13 +111,22 @@ def split(file: str, text: str) -> list[Statement]:
             continue
         if text.startswith("--", i):
             nl = text.find("\n", i)
-            i = n if nl < 0 else nl + 1
+            end = n if nl < 0 else nl
+            hint = _HINT.search(text, i, end)
+            old = _fold(hint.group(1)) if hint else None
+            line = text.count("\n", 0, i) + 1
+            if start < 0:
+                above[line] = old or above.get(line)
+            elif old and column is not None and body == 1:
+                hints.append((column, old, line))
+            i = end + 1
             continue
         if text.startswith("/*", i):
             i = _skip_block_comment(text, i)
             continue
         if start < 0:
             start, tokens, words, depth, parens = i, [], [], 0, 0
+            body, expect_column, column, hints = 0, False, None, []
         if c == ";" and depth == 0:
             emit(i)
             start = -1
@@ -104,6 +139,7 @@ def split(file: str, text: str) -> list[Statement]:
         if c == '"':
             end = _skip_quoted(text, i, '"')
             add("quoted", text[i + 1 : end - 1].replace('""', '"'))
+            element("quoted", text[i + 1 : end - 1].replace('""', '"'))
             i = end
             continue
         if c == "$" and (m := _DOLLAR.match(text, i)) is not None:
@@ -120,6 +156,7 @@ def split(file: str, text: str) -> list[Statement]:
                 add("punct", "'")
                 continue
             add("word", word)
+            element("word", word)
             lower = word.lower()
             if len(words) < 4:
                 words.append(lower)
@@ -131,13 +168,40 @@ def split(file: str, text: str) -> list[Statement]:
             continue
         if c == "(":
             parens += 1
+            if parens == 1 and body == 0 and _is_create_table(tokens):
+                body, expect_column = 1, True
         elif c == ")":
             parens = max(0, parens - 1)
+            if parens == 0 and body == 1:
+                body, column = 2, None
+        elif c == "," and parens == 1 and body == 1:
+            expect_column = True
         add("punct", c)
         i += 1
     if start >= 0:
         emit(n)
     return out
+
+
+def _is_create_table(tokens: list[Token]) -> bool:
+    return [t.upper for t in tokens[:2]] == ["CREATE", "TABLE"]
+
+
+def _hint_above(above: dict[int, str | None], line: int) -> str | None:
+    """The rename hint in the comment lines directly above `line`, if any."""
+    line -= 1
+    while line in above:
+        if above[line]:
+            return above[line]
+        line -= 1
+    return None
+
+
+def _fold(name: str) -> str:
+    """A hint's name as PostgreSQL would read it as an identifier."""
+    if name.startswith('"') and name.endswith('"') and len(name) >= 2:
+        return name[1:-1].replace('""', '"')
+    return name.lower()
 
 
 def _in_function(words: list[str]) -> bool:
