@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The one entry point for Railway deploys (see README.md, "Railway"): a thin wrapper
+# The one entry point for Railway deploys (see docs/railway.md): a thin wrapper
 # of `dbinit deploy`, which ships with the package (an installed dbinit needs no script).
 #
 #   ./railway-predeploy.sh --schema-only   preDeployCommand: `dbinit deploy --pre-deploy`

@@ -1,8 +1,9 @@
 """The error family of dbinit and the one place that maps sqlite3 and OS errors.
 
-Every failure a user can meet is a `DbInitError` carrying the contract's
-`error`, `error_code` and `exit_code` (contract §5 and §6). This module must
-not import anything heavy and must never put a secret in a message.
+Every failure a user can meet is a `DbInitError` carrying its documented
+`error`, `error_code` and `exit_code` (docs/exit-codes.md: the exit codes, the
+JSON report and its error codes). This module must not import anything heavy
+and must never put a secret in a message.
 """
 
 from __future__ import annotations

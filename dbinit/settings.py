@@ -1,4 +1,4 @@
-"""Settings (contract §3): pydantic-settings, URL parsing, Railway rules, masking.
+"""Settings (docs/settings.md): pydantic-settings, URL parsing, Railway rules, masking.
 
 Precedence, highest first: command-line option (passed in as init kwargs,
 only the ones the user gave), `DBINIT_*` environment, `DATABASE_URL` when it

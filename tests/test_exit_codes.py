@@ -1,4 +1,4 @@
-"""Every exit code of contract §5 that `check`, `init` and `validate` can reach.
+"""Every exit code of docs/exit-codes.md that `check`, `init` and `validate` can reach.
 
 Each failing case also proves nothing was written: the database file is
 byte-identical (sha256) or was never created, and no folder appeared.

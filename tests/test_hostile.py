@@ -1,7 +1,7 @@
 """Hostile and broken input, broken databases, quoting, injection, permissions
 and secrets (issue 4, items 6-9), with real files and real processes.
 
-Every case asserts the contract's exit code (§5) and error code (§6), that no
+Every case asserts the exit code and error code of docs/exit-codes.md, that no
 traceback reaches the user (only exit 70 may log one, and 70 is always a
 failure here) and that nothing was written where nothing should be.
 """
@@ -504,7 +504,7 @@ def test_nesting_sqlite_accepts_is_handled_end_to_end(cli, tmp_path: Path) -> No
 
 def test_unbounded_create_table_as_select_is_stopped_by_the_time_limit(tmp_path: Path) -> None:
     """`CREATE TABLE … AS SELECT` runs its query while the schema is built: an
-    endless one must not hang a CI gate past `--timeout` (contract §3). Without the
+    endless one must not hang a CI gate past `--timeout` (docs/settings.md). Without the
     limit the query never ends: the subprocess timeout, far above `--timeout`, is
     the hang guard that catches it."""
     write_schema(

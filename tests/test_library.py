@@ -1,4 +1,4 @@
-"""Library use (contract §7): `ensure_database_ready` and `DbInitError`."""
+"""Library use (docs/library.md): `ensure_database_ready` and `DbInitError`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Output (contract §6): one JSON document on stdout, JSON log lines on stderr,
+"""Output (docs/exit-codes.md, the JSON report and logs): one JSON document on stdout, JSON log lines on stderr,
 `--quiet`, and what `check`, `init --dry-run` and a repeated `init` write.
 """
 
@@ -240,7 +240,7 @@ def test_change_entries_name_their_table(cli, tmp_path: Path) -> None:
 
 
 def test_view_change_names_the_table_it_is_on(cli, tmp_path: Path) -> None:
-    """Contract §6: for a view, `table` is the table it is on (not the view's own name)."""
+    """docs/exit-codes.md (JSON report): for a view, `table` is the table it is on (not the view's own name)."""
     write_schema(
         tmp_path / "schemas",
         {

@@ -1,4 +1,5 @@
-"""Railway: `railway-predeploy.sh` (contract §8) and the Railway settings rules (§3).
+"""Railway: `railway-predeploy.sh` (docs/railway.md) and the Railway settings rules
+(docs/settings.md, "On Railway").
 
 The script runs for real (bash, the venv's `dbinit` on PATH) in the test's
 working folder; the settings rules go through the CLI with RAILWAY_* set.
@@ -59,7 +60,7 @@ def test_script_is_an_executable_bash_script() -> None:
     lines = SCRIPT.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "#!/usr/bin/env bash"
     assert "set -euo pipefail" in lines
-    # Settings come from the environment only (contract §8).
+    # Settings come from the environment only (docs/railway.md).
     body = "\n".join(line for line in lines if not line.lstrip().startswith("#"))
     for option in ("--database", "--schema-dir", " -d ", " -s "):
         assert option not in body
@@ -171,7 +172,7 @@ def test_dbinit_not_on_path_exits_127(shipped_schemas: Path, tmp_path: Path) -> 
     assert not (tmp_path / "app.db").exists()
 
 
-# --- Railway settings rules through the CLI (contract §3) ---------------------------
+# --- Railway settings rules through the CLI (docs/settings.md) ----------------------
 
 
 def test_volume_mount_path_is_the_default_database_folder(

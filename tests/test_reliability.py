@@ -1184,7 +1184,7 @@ def test_a_crashed_apps_hot_journal_does_not_stop_the_library_call(tmp_path: Pat
 # --- 7. fair locking: the app's readers (issue 8 §6) ---------------------------------
 
 READ_HOLD_S = 0.1  # each read transaction of the app
-READER_THREADS = 1  # one connection; threads of one process share its read lock (see README)
+READER_THREADS = 1  # one connection; threads of one process share its read lock (docs/settings.md)
 READER_BUSY_MS = 5000  # the app's own busy_timeout, as a production app sets it
 # Lock retries fast enough for a test, the overall limit well above the readers' busy_timeout.
 FAIR_ENV = {"DBINIT_RETRY_ATTEMPTS": "3", "DBINIT_RETRY_DELAY": "0.2"}

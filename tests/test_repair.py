@@ -946,7 +946,7 @@ def repair_peak_rss(folder: Path, rows: int, row_bytes: int) -> int:
 
 @pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss units differ off Linux")
 def test_repair_memory_is_bounded_by_the_largest_row_not_the_table(tmp_path: Path) -> None:
-    """README, Reliability: peak memory ≈ a fixed base + 2 × the largest row."""
+    """docs/performance.md: peak memory ≈ a fixed base + 2 × the largest row."""
     mib = 2**20
     base = repair_peak_rss(tmp_path / "base", rows=3, row_bytes=100)
     few = repair_peak_rss(tmp_path / "few", rows=2, row_bytes=24 * mib)

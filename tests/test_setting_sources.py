@@ -1,4 +1,4 @@
-"""An invalid setting value says which setting and where it came from (contract §3)."""
+"""An invalid setting value says which setting and where it came from (docs/settings.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Settings precedence and validation (contract §3).
+"""Settings precedence and validation (docs/settings.md).
 
 CLI option > DBINIT_* environment > DATABASE_URL (sqlite: only) > `.env` in the
 working folder > `[tool.dbinit]` of `pyproject.toml` > default. Every case is

@@ -11,7 +11,7 @@ Why split rather than send each file whole: every statement gets its own
 can be refused before it runs (another schema, `CONCURRENTLY`, transaction
 control), and PostgreSQL's error position is relative to one short statement.
 
-Rename hints (contract §2) are read here too, because the server never sees
+Rename hints (docs/schema-files.md) are read here too, because the server never sees
 comments: `-- dbinit: renamed-from=OLD` on a comment line directly above a
 `CREATE TABLE` (the table's) or on the line of a column's definition inside
 it (the column's). `OLD` folds like an identifier: unquoted to lower case,

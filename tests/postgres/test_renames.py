@@ -1,4 +1,4 @@
-"""Rename hints on PostgreSQL (contract §2): `-- dbinit: renamed-from=OLD` on a
+"""Rename hints on PostgreSQL (docs/schema-files.md, "Rename hints"): `-- dbinit: renamed-from=OLD` on a
 column's line or directly above a CREATE TABLE renames in place (rows kept),
 with the table's constraints, indexes, foreign keys and triggers following.
 Hints are read from the files (no server needed); renames are diffed, planned
