@@ -364,10 +364,16 @@ def backup(
             written(final)
         log.info("backup.done", backup=str(final), ms=_ms(t0))
     except BaseException as exc:
-        if partial is not None and dest is not None:
-            for name in (dest.name, *(partial.name + s for s in ("", "-journal", "-wal", "-shm"))):
-                with contextlib.suppress(OSError):
-                    (target_dir / name).unlink(missing_ok=True)
+        # Everything this process wrote for this database's backup (its pid is in
+        # the name): a signal may land at any instruction, even before `dest` is set.
+        own = re.compile(
+            rf"{re.escape(path.name)}\.\d{{8}}T\d{{6}}Z\.{tag}-{os.getpid()}-[0-9a-f]{{6}}\.bak"
+            r"(?:\.partial(?:-journal|-wal|-shm)?)?"
+        )
+        with contextlib.suppress(OSError):
+            for mine in target_dir.iterdir():
+                if own.fullmatch(mine.name):
+                    mine.unlink(missing_ok=True)
         if dest is None:
             raise
         if isinstance(exc, sqlite3.Error):
