@@ -20,6 +20,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from dbinit import entry
+from dbinit.entry import option_value
 from dbinit.errors import received_signals
 
 if TYPE_CHECKING:
@@ -115,7 +116,7 @@ def _usage_error(exc: Exception, argv: tuple[str, ...]) -> None:
     return, and Typer prints its usual usage message (also exit 2)."""
     if isinstance(exc, typer._click.exceptions.NoArgsIsHelpError):
         return
-    fmt = _option_value(argv, "--format", "-f")
+    fmt = option_value(argv, "--format", "-f")
     if fmt is None or fmt.strip().lower() not in (*FORMATS, MERMAID):
         fmt = os.environ.get("DBINIT_FORMAT")
     if (fmt or "").strip().lower() != "json":
@@ -126,8 +127,8 @@ def _usage_error(exc: Exception, argv: tuple[str, ...]) -> None:
     from dbinit.report import Report
 
     command = next((a for a in argv if a in _COMMANDS), "")
-    database = _option_value(argv, "--database", "-d") or ""
-    schema_dir = _option_value(argv, "--schema-dir", "-s") or ""
+    database = option_value(argv, "--database", "-d") or ""
+    schema_dir = option_value(argv, "--schema-dir", "-s") or ""
     report = Report(command, mask_url(database), schema_dir)
     message = exc.format_message() if isinstance(exc, typer._click.ClickException) else str(exc)
     report.fail(ConfigError(f"usage: {message}", exit_code=2))
@@ -158,21 +159,6 @@ def _show_usage(exc: Exception) -> None:
         from dbinit.logs import discard
 
         discard(sys.stderr)
-
-
-def _option_value(argv: tuple[str, ...], long: str, short: str) -> str | None:
-    """The last value given to an option on the command line (`--x V`, `--x=V`, `-xV`)."""
-    value = None
-    for i, arg in enumerate(argv):
-        if arg == "--":
-            break
-        if arg in (long, short):
-            value = argv[i + 1] if i + 1 < len(argv) else value
-        elif arg.startswith(long + "="):
-            value = arg[len(long) + 1 :]
-        elif arg.startswith(short) and not arg.startswith("--") and len(arg) > len(short):
-            value = arg[len(short) :]
-    return value
 
 
 def _choice(*allowed: str) -> Callable[[str], str]:

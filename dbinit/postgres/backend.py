@@ -52,7 +52,6 @@ from dbinit.errors import (  # noqa: E402
     InternalError,
     IOFailure,
     Refused,
-    SchemaMissing,
     mask_url,
 )
 from dbinit.logs import log  # noqa: E402
@@ -288,38 +287,13 @@ class _guard:
 
 def _load_files(display: str) -> tuple[str, list[tuple[str, str]], str]:
     """`display/**/*.sql` in lexical order of their relative paths: (folder, (name,
-    text) pairs, checksum). The same search and decoding as the SQLite engine."""
+    text) pairs, checksum), found and read as for every engine."""
     import hashlib
-    import stat
 
-    from dbinit.errors import PermissionDenied, SchemaError
-    from dbinit.sqlite.sqlfiles import _sql_files, decode
+    from dbinit.schemafiles import find, read_text
 
-    folder = Path(display)
-    try:
-        st = folder.stat()
-    except PermissionError as exc:
-        raise PermissionDenied(f"Cannot read schema folder {display}: {exc.strerror}") from None
-    except OSError as exc:
-        raise SchemaMissing(f"Schema folder {display} does not exist ({exc.strerror})") from None
-    if not stat.S_ISDIR(st.st_mode):
-        raise SchemaMissing(f"Schema folder {display} is not a folder")
-    paths = sorted(_sql_files(folder, display), key=lambda p: p.relative_to(folder).as_posix())
-    if not paths:
-        raise SchemaMissing(f"Schema folder {display} has no *.sql files")
     digest = hashlib.sha256()
-    files: list[tuple[str, str]] = []
-    for path in paths:
-        rel = path.relative_to(folder).as_posix()
-        shown = f"{display.rstrip('/')}/{rel}"
-        try:
-            data = path.read_bytes()
-        except PermissionError as exc:
-            raise PermissionDenied(f"Cannot read schema file {shown}: {exc.strerror}") from exc
-        except OSError as exc:
-            raise SchemaError(f"{shown}: cannot read: {exc.strerror or exc}") from exc
-        digest.update(rel.encode("utf-8", "surrogateescape") + b"\0" + data + b"\0")
-        files.append((shown, decode(data, shown)))
+    files = [(f.shown, read_text(f, digest)) for f in find(Path(display), display)]
     return display, files, digest.hexdigest()
 
 

@@ -9,14 +9,13 @@ This module never opens a database.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import sqlite3
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from dbinit.errors import PermissionDenied, SchemaError, SchemaMissing
+from dbinit.errors import SchemaError
+from dbinit.schemafiles import find, read_text
 from dbinit.sqlite.model import SourceLoc
 from dbinit.sqlite.sqltext import HINT, LexError, Token, create_head, lex, significant, unquote
 
@@ -42,104 +41,15 @@ class SchemaFiles:
 
 def load(folder: Path, display: str) -> SchemaFiles:
     """Read `folder/**/*.sql` in lexical order of their relative paths."""
-    try:
-        st = folder.stat()
-    except PermissionError as exc:
-        raise PermissionDenied(f"Cannot read schema folder {display}: {exc.strerror}") from None
-    except OSError as exc:  # missing, a name too long, a symlink loop, …
-        raise SchemaMissing(f"Schema folder {display} does not exist ({exc.strerror})") from None
-    if not stat.S_ISDIR(st.st_mode):
-        raise SchemaMissing(f"Schema folder {display} is not a folder")
-    paths = sorted(_sql_files(folder, display), key=lambda p: p.relative_to(folder).as_posix())
-    if not paths:
-        raise SchemaMissing(f"Schema folder {display} has no *.sql files")
     digest = hashlib.sha256()
     statements: list[Statement] = []
     names: list[str] = []
-    for path in paths:
-        rel = path.relative_to(folder).as_posix()
-        shown = f"{display.rstrip('/')}/{rel}"
-        names.append(shown)
-        try:
-            data = path.read_bytes()
-        except PermissionError as exc:
-            raise PermissionDenied(f"Cannot read schema file {shown}: {exc.strerror}") from exc
-        except OSError as exc:
-            raise SchemaError(f"{shown}: cannot read: {exc.strerror or exc}") from exc
-        digest.update(rel.encode("utf-8", "surrogateescape") + b"\0")
-        digest.update(data)  # not concatenated: that would copy the file once more
-        digest.update(b"\0")
-        text = decode(data, shown)
-        del data
-        statements.extend(split(text, shown))
+    for found in find(folder, display):
+        names.append(found.shown)
+        text = read_text(found, digest)
+        statements.extend(split(text, found.shown))
         del text
     return SchemaFiles(display, tuple(names), tuple(statements), digest.hexdigest())
-
-
-def _sql_files(folder: Path, display: str) -> list[Path]:
-    """Every *.sql file below `folder`; an unreadable folder is an error, not a skip."""
-
-    def refuse(exc: OSError) -> None:
-        where = Path(exc.filename or folder)
-        try:
-            shown = f"{display.rstrip('/')}/{where.relative_to(folder).as_posix()}"
-        except ValueError:
-            shown = display
-        raise PermissionDenied(f"Cannot read schema folder {shown.rstrip('/.')}: {exc.strerror}")
-
-    found: list[Path] = []
-    # Each real folder is visited once (by the first path that reaches it): links
-    # back to `.` or a parent would otherwise make the walk exponential.
-    seen = {_identity(folder)}
-    for root, dirs, names in os.walk(folder, onerror=refuse, followlinks=True):
-        dirs.sort()
-        dirs[:] = [d for d in dirs if _first_visit(Path(root) / d, seen)]
-        for name in names:
-            if not name.endswith(".sql"):
-                continue
-            path = Path(root) / name
-            shown = f"{display.rstrip('/')}/{path.relative_to(folder).as_posix()}"
-            try:
-                mode = path.stat().st_mode
-            except OSError as exc:  # a dangling symlink would silently drop objects
-                raise SchemaError(f"{shown}: cannot read: {exc.strerror}") from None
-            if stat.S_ISREG(mode):
-                found.append(path)
-            elif not stat.S_ISDIR(mode):
-                raise SchemaError(f"{shown}: not a regular file")
-    return found
-
-
-def _identity(folder: Path) -> tuple[int, int]:
-    st = folder.stat()
-    return st.st_dev, st.st_ino
-
-
-def _first_visit(folder: Path, seen: set[tuple[int, int]]) -> bool:
-    """Whether this real folder is new (then it is marked seen); a folder that
-    cannot be inspected is kept, so the walk reports it as unreadable."""
-    try:
-        key = _identity(folder)
-    except OSError:
-        return True
-    if key in seen:
-        return False
-    seen.add(key)
-    return True
-
-
-def decode(data: bytes, shown: str) -> str:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise SchemaError(f"{shown}:{line}: not valid UTF-8 (byte {exc.start})") from exc
-    nul = text.find("\0")
-    if nul != -1:
-        raise SchemaError(
-            f"{shown}:{text.count(chr(10), 0, nul) + 1}: NUL character in schema file"
-        )
-    return text
 
 
 # What can hide a `;`: strings, quoted identifiers, comments; and the `;` itself.
