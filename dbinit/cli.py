@@ -186,7 +186,7 @@ def _seconds(value: str) -> float:
 app = typer.Typer(
     name="dbinit",
     cls=_Group,
-    help="Make a SQLite database match the schema declared in schemas/*.sql, safely.",
+    help="Make a SQLite or PostgreSQL database match the schema declared in schemas/*.sql, safely.",
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -397,7 +397,7 @@ def root(
         ),
     ] = False,
 ) -> None:
-    """Make a SQLite database match the schema declared in schemas/*.sql, safely.
+    """Make a SQLite or PostgreSQL database match the schema declared in schemas/*.sql, safely.
 
     Exit codes: 0 in sync or applied, 1 drift, 2 usage, 3 refused, 65 schema
     files invalid, 66 schema folder missing, 69 database unavailable, 70
