@@ -42,7 +42,7 @@ import psycopg  # noqa: E402
 from psycopg import sql  # noqa: E402
 from psycopg.conninfo import conninfo_to_dict, make_conninfo  # noqa: E402
 
-from dbinit.backend import PRE_DEPLOY, Progress, Written  # noqa: E402
+from dbinit.backend import PRE_DEPLOY, Backend, Progress, Written  # noqa: E402
 from dbinit.entities import Entities  # noqa: E402
 from dbinit.errors import (  # noqa: E402
     ConfigError,
@@ -264,7 +264,7 @@ class PostgresBackend:
         return entities(state.schema)
 
 
-BACKEND = PostgresBackend()
+BACKEND: Backend[Desired, Snapshot] = PostgresBackend()
 
 
 class _guard:

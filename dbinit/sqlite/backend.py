@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dbinit.backend import START, Progress, Written
+from dbinit.backend import START, Backend, Progress, Written
 from dbinit.changes import Kind, Safety
 from dbinit.entities import Entities
 from dbinit.errors import (
@@ -178,7 +178,7 @@ class SqliteBackend:
         return entities(state.schema)
 
 
-BACKEND = SqliteBackend()
+BACKEND: Backend[Desired, Snapshot] = SqliteBackend()
 
 
 def read_live(run: Run) -> tuple[sqlite3.Connection | None, Schema]:
