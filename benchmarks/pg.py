@@ -47,7 +47,7 @@ sys.path.insert(0, str(HERE))
 
 import gen  # noqa: E402
 import run  # noqa: E402
-from run import BIN, DBINIT, PY, Goal, Row, goal, measure, ratio  # noqa: E402
+from run import BIN, DBINIT, PY, Goal, Row, goal, measure, ratio, skipped  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 LOCK_TIMEOUT_S = 5  # dbinit's default lock_timeout
@@ -137,10 +137,6 @@ def have(module: str) -> bool:
     except ImportError:
         return False
     return True
-
-
-def skipped(group: str, name: str, tool: str, why: str) -> Row:
-    return Row(group, name, tool, note=f"skipped: {why} not installed")
 
 
 MIGRA = str(BIN / "migra")
