@@ -213,6 +213,16 @@ class InternalError(DbInitError):
     pass
 
 
+class TimeLimit(DbInitError):
+    """A time limit was reached (the overall `--timeout`, or `--online-timeout` for an
+    online step): the message names the step and the setting to raise. Never used for
+    a lock that was not granted (that is `DatabaseLocked`)."""
+
+    error = "time_limit"
+    error_code = "DB_012"
+    default_exit_code = 75
+
+
 class Interrupted(DbInitError):
     """The run was stopped by SIGINT (exit 130) or SIGTERM (exit 143)."""
 
