@@ -14,7 +14,7 @@ from dbinit.errors import DbInitError
 if TYPE_CHECKING:
     from dbinit.report import Report
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 __all__ = ["DbInitError", "__version__", "ensure_database_ready"]
 
 

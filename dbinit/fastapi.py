@@ -1,4 +1,4 @@
-"""FastAPI integration (the optional extra `dbinit[fastapi]`): readiness for a running app.
+"""FastAPI integration (the extra `dbinit-schema[fastapi]`): readiness for a running app.
 
     from fastapi import FastAPI
     from dbinit.fastapi import health_router, ready_lifespan
