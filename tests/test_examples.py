@@ -90,7 +90,7 @@ def test_sqlite_example_deploys_and_answers_its_healthcheck(tmp_path: Path) -> N
     assert not (app / "app.db").exists()
 
     start = deploy["startCommand"]
-    assert start.index("dbinit init") < start.index("uvicorn")  # the database step first
+    assert start.index("dbinit deploy") < start.index("uvicorn")  # the database step first
     server = Server(app, "", child_env(), shell=start.replace("0.0.0.0", "127.0.0.1"))
     try:
         response = server.get(deploy["healthcheckPath"])
