@@ -468,7 +468,7 @@ def app_database(settings: Settings) -> tuple[str, Path | None]:
     target = parse_database(settings.database_url)
     if target.path is None:
         return settings.database_url.strip(), None
-    path = target.path.expanduser().absolute()
+    path = target.path.absolute()  # as dbinit opens it: relative to the working directory
     return f"sqlite:///{path}", path
 
 
