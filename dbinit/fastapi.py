@@ -1,4 +1,4 @@
-"""FastAPI integration (the optional extra `dbinit[fastapi]`): readiness for a running app.
+"""FastAPI integration (the extra `dbinit-schema[fastapi]`): readiness for a running app.
 
     from fastapi import FastAPI
     from dbinit.fastapi import health_router, ready_lifespan
@@ -30,6 +30,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -80,12 +81,28 @@ def _run(command: str, overrides: dict[str, Any]) -> Any:
     return engine.execute(command, load_settings(**overrides), action)
 
 
+def _app_database(overrides: dict[str, Any]) -> tuple[str, Path | None]:
+    """The database the lifespan made ready, as the app opens it (`dbinit.database_url`)."""
+    from dbinit import _warn_railway_default
+    from dbinit.settings import app_database, load_settings
+
+    settings = load_settings(**overrides)
+    _warn_railway_default(settings)
+    return app_database(settings)
+
+
 def ready_lifespan(
     **overrides: Any,
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """A lifespan that makes the database ready (`ensure_database_ready`) before
     the app serves. It runs off the event loop; on failure the `DbInitError` is
     raised, so the app does not start (uvicorn exits with code 3).
+
+    Then `app.state.database_url` is the database it made ready, as
+    `dbinit.database_url()` gives it (a SQLite file as an absolute `sqlite:////…` URL;
+    a server's URL with its password: never log it), and `app.state.database_path`
+    the SQLite file's absolute path (None for a server): the app opens that one.
+    On Railway with no database set, a `railway.default_database` warning names it.
 
     To combine it with the app's own lifespan, enter it first:
     `async with ready_lifespan()(app): ...`.
@@ -97,6 +114,8 @@ def ready_lifespan(
         report = await anyio.to_thread.run_sync(partial(_run, "init", given))
         if report.error is not None:
             raise report.error
+        url, path = await anyio.to_thread.run_sync(partial(_app_database, given))
+        app.state.database_url, app.state.database_path = url, path
         yield
 
     return lifespan

@@ -284,6 +284,7 @@ def load_settings(**overrides: Any) -> Settings:
         mount = os.environ.get("RAILWAY_VOLUME_MOUNT_PATH")
         if mount:
             settings = settings.model_copy(update={"database_url": str(Path(mount) / "app.db")})
+            settings.model_fields_set.discard("database_url")  # a default: no source set it
     return settings
 
 
@@ -458,3 +459,33 @@ def _under(path: Path, folder: Path) -> bool:
     except ValueError:
         return False
     return True
+
+
+def app_database(settings: Settings) -> tuple[str, Path | None]:
+    """The database as the application should open it: its URL (a SQLite file as
+    `sqlite:////absolute/path`, a server URL as configured, password included: never
+    log it) and, for SQLite, the file's absolute path (None for a server)."""
+    target = parse_database(settings.database_url)
+    if target.path is None:
+        return settings.database_url.strip(), None
+    path = target.path.absolute()  # as dbinit opens it: relative to the working directory
+    return f"sqlite:///{path}", path
+
+
+def railway_default_database(settings: Settings) -> list[str]:
+    """A warning on Railway when no source set the database: dbinit then chose it
+    (the volume's `app.db`, else `app.db` here), and an app that opens a file of its
+    own will not see the tables dbinit made."""
+    if not os.environ.get("RAILWAY_ENVIRONMENT") or "database_url" in settings.model_fields_set:
+        return []
+    url, _ = app_database(settings)
+    if os.environ.get("RAILWAY_VOLUME_MOUNT_PATH"):
+        chosen = "the Railway volume's default"
+    else:
+        chosen = "the default"
+    return [
+        f"no database is set (DBINIT_DATABASE_URL, DATABASE_URL, [tool.dbinit]): dbinit uses "
+        f"{chosen} {mask_url(url)}; the app must open this same database "
+        "(dbinit.database_url(), or app.state.database_url from ready_lifespan()) "
+        "or set DBINIT_DATABASE_URL for both"
+    ]

@@ -157,7 +157,7 @@ def installed_dbinit() -> str:
 def _runtime_distributions() -> list[metadata.Distribution]:
     """dbinit and everything it needs at run time (no extras), as installed."""
     found: dict[str, metadata.Distribution] = {}
-    todo = ["dbinit"]
+    todo = ["dbinit-schema"]  # the distribution; its package is `dbinit`
     while todo:
         name = re.sub(r"[-_.]+", "-", todo.pop()).lower()
         if name in found:

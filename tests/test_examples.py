@@ -68,14 +68,15 @@ def test_example_folders_are_complete(example: str) -> None:
     ]
     assert railway(example)["healthcheckPath"] == "/health/db"
     # every requirement is installable from what this repository declares
-    provided = set(metadata.metadata("dbinit").get_all("Provides-Extra") or [])
+    provided = set(metadata.metadata("dbinit-schema").get_all("Provides-Extra") or [])
     for line in (folder / "requirements.txt").read_text().splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         match = re.fullmatch(r"([A-Za-z0-9_.-]+)(?:\[([^\]]*)\])?.*", line.strip())
         assert match, line
         metadata.version(match.group(1))  # installed here (the test extra)
-        if match.group(1) == "dbinit":
+        assert match.group(1) != "dbinit", line  # another project's name on the index
+        if match.group(1) == "dbinit-schema":
             assert set(match.group(2).split(",")) <= provided
 
 
@@ -89,7 +90,7 @@ def test_sqlite_example_deploys_and_answers_its_healthcheck(tmp_path: Path) -> N
     assert not (app / "app.db").exists()
 
     start = deploy["startCommand"]
-    assert start.index("dbinit init") < start.index("uvicorn")  # the database step first
+    assert start.index("dbinit deploy") < start.index("uvicorn")  # the database step first
     server = Server(app, "", child_env(), shell=start.replace("0.0.0.0", "127.0.0.1"))
     try:
         response = server.get(deploy["healthcheckPath"])

@@ -46,8 +46,8 @@ def test_wheel_installs_in_a_fresh_venv_and_deploys(tmp_path: Path) -> None:
     shutil.copytree(REPO, source, ignore=_SKIP)
     dist = tmp_path / "dist"
     run(sys.executable, "-m", "build", "--outdir", dist, source, cwd=tmp_path)
-    (wheel,) = dist.glob("dbinit-*.whl")
-    (sdist,) = dist.glob("dbinit-*.tar.gz")
+    (wheel,) = dist.glob("dbinit_schema-0.2.0-*.whl")
+    (sdist,) = dist.glob("dbinit_schema-0.2.0.tar.gz")
 
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
@@ -57,6 +57,7 @@ def test_wheel_installs_in_a_fresh_venv_and_deploys(tmp_path: Path) -> None:
     assert "dbinit/sqlite/backend.py" in names
     assert "dbinit/postgres/backend.py" in names or "dbinit/postgres/model.py" in names
     assert not any(n.startswith(("tests/", "schemas/")) for n in names)
+    assert (meta["Name"], meta["Version"]) == ("dbinit-schema", "0.2.0")
     assert meta["Requires-Python"] == ">=3.11"
     assert "postgres" in meta.get_all("Provides-Extra", [])
     assert meta["Description-Content-Type"] == "text/markdown"

@@ -14,7 +14,7 @@ import importlib.util
 
 from dbinit.errors import ConfigError
 
-INSTALL_HINT = "pip install 'dbinit[postgres]'"
+INSTALL_HINT = "pip install 'dbinit-schema[postgres]'"
 
 
 def require_driver() -> None:

@@ -190,7 +190,7 @@ def test_missing_driver_is_78_naming_the_install_command(
     for command in ("check", "init", "validate", "inspect", "history"):
         res = cli(command, "--database", "postgresql://u:pw@h/d", "--format", "json")
         assert res.exit_code == 78, command
-        assert "pip install 'dbinit[postgres]'" in res.json()["error"]["message"]
+        assert "pip install 'dbinit-schema[postgres]'" in res.json()["error"]["message"]
 
 
 # --- errors on the real server -----------------------------------------------------------
