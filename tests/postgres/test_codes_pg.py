@@ -12,6 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import psycopg
+import pytest
+
 from tests.conftest import write_schema
 from tests.postgres.helpers import dbinit, execute, pg_db_url, scalar
 
@@ -96,3 +99,29 @@ def test_history_row_with_deeply_nested_json_is_a_tampered_row(
     )
     err = _error(dbinit(url, "history"), 65, "DB_005")
     assert "_dbinit_history" in err["message"], err
+
+
+@pytest.mark.parametrize(
+    ("alter", "state"),
+    [
+        ("ALTER TABLE t ALTER COLUMN a TYPE timestamptz USING a::timestamptz", "42846"),
+        ("ALTER TABLE t ALTER COLUMN a TYPE timestamptz", "42804"),
+    ],
+)
+def test_a_no_cast_error_met_while_applying_is_a_data_error(
+    pg_db_url: str, alter: str, state: str
+) -> None:
+    """The safety net behind the check before applying: the server's own "cannot
+    cast" (42846) or "cannot be cast automatically" (42804) met by a plan's
+    statement is 3 / DB_005 naming that statement, never 69."""
+    from dbinit.postgres.backend import _data_error
+
+    url = pg_db_url
+    execute(url, "CREATE TABLE t (a integer)")
+    with psycopg.connect(url, autocommit=True) as conn, pytest.raises(psycopg.Error) as info:
+        conn.execute(alter.encode())
+    assert info.value.sqlstate == state
+    err = _data_error(info.value, "applying the plan", [], alter)
+    assert err is not None
+    assert (err.exit_code, err.error_code) == (3, "DB_005")
+    assert alter in err.message and "rolled back" in err.message, err.message
