@@ -40,6 +40,7 @@ from dbinit.logs import log
 from dbinit.plan import Mode, Plan, Policy, refusal
 from dbinit.report import APPLIED, DRIFT, IN_SYNC, PLANNED, WROTE, Deploy, Report
 from dbinit.run import Retry, Run
+from dbinit.schemafiles import within
 from dbinit.settings import (
     Settings,
     ignored_database_url,
@@ -156,6 +157,7 @@ def load_desired(run: Run, *, lint: bool = True) -> Any:
     raised before anything touches the database (every writing command)."""
     t0 = time.perf_counter()
     desired = run.backend.desired(run)
+    within(run.retry.deadline)  # a load that ran past the time limit stops here (75)
     if desired.schema.is_empty():
         # Refused on purpose: a mis-pointed folder must not pass as "in sync".
         raise SchemaMissing(

@@ -251,13 +251,25 @@ def describe(exc: BaseException) -> str:
 
 
 def from_os(
-    exc: OSError, path: Path, *, creating_parent: bool = False, what: str = "database"
+    exc: OSError,
+    path: Path,
+    *,
+    creating_parent: bool = False,
+    creating: bool = False,
+    what: str = "database",
 ) -> DbInitError:
-    """Map an OSError met while touching the database path (or its backup's)."""
+    """Map an OSError met while touching the database path (or its backup's);
+    `creating`: while creating the file `path` (a name too long is then 73)."""
     details = describe(exc)
     if creating_parent:
         return IOFailure(
             f"Cannot create the {what} folder {path}: {exc.strerror or exc}",
+            details=details,
+            exit_code=73,
+        )
+    if creating and exc.errno == errno.ENAMETOOLONG:
+        return IOFailure(
+            f"Cannot create the {what} {path}: file name too long for the filesystem",
             details=details,
             exit_code=73,
         )

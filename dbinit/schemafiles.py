@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dbinit.errors import PermissionDenied, SchemaError, SchemaMissing
+from dbinit.errors import PermissionDenied, SchemaError, SchemaMissing, TimeLimit
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,25 @@ def find(folder: Path, display: str) -> list[Found]:
     if not found:
         raise SchemaMissing(f"Schema folder {display} has no *.sql files")
     return sorted(found, key=lambda f: f.rel)
+
+
+def load_time_limit(where: str = "") -> TimeLimit:
+    """The overall time limit reached while the schema files are loaded (read,
+    split, executed, read back, linted): 75 `time_limit`, naming the load, where
+    it stopped and the setting to raise."""
+    at = f" (stopped at {where})" if where else ""
+    return TimeLimit(
+        f"Loading the schema files did not finish within the time limit{at}; raise "
+        "--timeout (DBINIT_INITIALIZATION_TIMEOUT) if the files are meant to be this large",
+        details="the overall time limit (--timeout) bounds the schema load too",
+    )
+
+
+def within(deadline: float | None, where: str = "") -> None:
+    """Stop the schema load once the overall time limit (`deadline`, a
+    time.monotonic() value) is past: `load_time_limit`."""
+    if deadline is not None and time.monotonic() > deadline:
+        raise load_time_limit(where)
 
 
 def read_text(found: Found, digest: Any) -> str:

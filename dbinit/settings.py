@@ -291,8 +291,22 @@ def load_settings(**overrides: Any) -> Settings:
 def _check_dotenv(path: Path) -> None:
     """A `.env` that does not parse is an error naming its line: python-dotenv
     would skip the statement (and all it swallowed) and fall back to defaults."""
+    import stat
+
     from dotenv.parser import parse_stream
 
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return  # missing; or unreadable, which reading the settings reports
+    if not stat.S_ISREG(mode):
+        # pydantic-settings skips what is not a file: settings meant for the run
+        # would silently fall back to defaults (and a FIFO would block reading it).
+        what = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+        raise ConfigError(
+            f"cannot read settings from {path}: it is {what}; "
+            f"a .env file must be a file of NAME=value lines (rename or remove {path})"
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):

@@ -43,6 +43,7 @@ from psycopg import sql  # noqa: E402
 from psycopg.conninfo import conninfo_to_dict, make_conninfo  # noqa: E402
 
 from dbinit.backend import PRE_DEPLOY, Backend, Progress, Written  # noqa: E402
+from dbinit.changes import Kind  # noqa: E402
 from dbinit.entities import Entities  # noqa: E402
 from dbinit.errors import (  # noqa: E402
     ConfigError,
@@ -435,10 +436,26 @@ def _version() -> str:
     return __version__
 
 
-def _data_error(exc: psycopg.Error, what: str, applied: list[str]) -> DbInitError | None:
-    """A data exception or integrity violation (SQLSTATE classes 22, 23) while
-    applying: 3 / DB_005 naming what was applied before it."""
+# cannot_coerce, datatype_mismatch: a column's type change that has no cast.
+_NO_CAST = ("42846", "42804")
+
+
+def _data_error(
+    exc: psycopg.Error, what: str, applied: list[str], statement: str | None = None
+) -> DbInitError | None:
+    """A data exception or integrity violation (SQLSTATE classes 22, 23), or a type
+    change with no cast, while applying: 3 / DB_005 naming what was applied before
+    it (and the statement, when known)."""
     state = sqlstate(exc) or ""
+    if state in _NO_CAST:
+        text = mask_url((exc.diag.message_primary or str(exc)).strip())
+        return DataError(
+            f"{what} failed: {text}"
+            + (f", in {statement}" if statement else "")
+            + ("; applied before it and kept: " + "; ".join(applied) if applied else "")
+            + ("" if applied else "; everything was rolled back"),
+            details=f"psycopg.errors.{type(exc).__name__} [{state}]: {text}",
+        )
     if not state.startswith(("22", "23")):
         return None
     diag = exc.diag
@@ -478,12 +495,41 @@ def _write(
                 raise refusal(plan, run.command)
             if plan.is_empty():
                 return Written(plan, ())
+            _cast_checks(conn, plan, desired.schema, live)
             _prechecks(run, conn, plan)
             if before_write is not None:
                 before_write(plan)
             return Written(plan, _apply(run, conn, desired, plan))
     finally:
         conn.close()
+
+
+def _cast_checks(conn: Conn, plan: Plan, desired: Schema, live: Schema) -> None:
+    """A column whose type changes needs a cast from the live type to the declared
+    one. PostgreSQL's parser says whether there is one (`CAST(NULL::old AS new)`
+    reads no table and locks nothing); with none: 3 / DB_005 naming the column,
+    before anything is applied (the server would refuse the ALTER anyway)."""
+    for change in plan.changes:
+        if change.kind is not Kind.COLUMN_CHANGED or change.column is None:
+            continue
+        want, have = desired.tables.get(change.table), live.tables.get(change.table)
+        dc = want.column(change.column) if want is not None else None
+        lc = have.column(change.column) if have is not None else None
+        if dc is None or lc is None or dc.type == lc.type:
+            continue
+        try:
+            conn.execute(f"SELECT CAST(NULL::{lc.type} AS {dc.type})".encode())
+        except psycopg.Error as exc:
+            if sqlstate(exc) not in _NO_CAST:
+                continue  # e.g. a type this plan creates first: applying tells
+            text = mask_url((exc.diag.message_primary or str(exc)).strip())
+            raise DataError(
+                f"Column {change.table}.{change.column} cannot change type from {lc.type} "
+                f"to {dc.type}: PostgreSQL has no cast between them ({text}); nothing was "
+                "applied. Keep its type, or change it in steps (add a column of the new "
+                "type, convert the values yourself, then drop the old one)",
+                details=f"psycopg.errors.{type(exc).__name__} [{sqlstate(exc)}]: {text}",
+            ) from None
 
 
 def _prechecks(run: Run, conn: Conn, plan: Plan) -> None:
@@ -514,6 +560,7 @@ def _apply(run: Run, conn: Conn, desired: Desired, plan: Plan) -> tuple[str, ...
     online = [s for s in plan.statements if s.online]
     shown = [s.display() for s in transactional]
     t0 = time.perf_counter()
+    running: list[str | None] = [None]  # the statement being run, for error messages
 
     def transaction() -> int:
         try:
@@ -527,10 +574,12 @@ def _apply(run: Run, conn: Conn, desired: Desired, plan: Plan) -> tuple[str, ...
                     conn.execute(sql.SQL("CREATE SCHEMA {}").format(ident))
                 conn.execute(sql.SQL("SET LOCAL search_path = {}").format(ident))
                 for st in transactional:
+                    running[0] = st.display()
                     _run_sql(conn, st)
+                running[0] = None
                 return _record(run, conn, desired, shown, len(plan.changes), online)
         except psycopg.Error as exc:
-            better = _data_error(exc, "applying the plan", [])
+            better = _data_error(exc, "applying the plan", [], running[0])
             if better is not None:
                 raise better from None
             raise
@@ -688,7 +737,7 @@ def _history(run: Run, conn: Conn, limit: int | None) -> list[dict[str, Any]]:
         item = dict(zip(_HISTORY_COLUMNS, values, strict=True))
         try:
             statements = json.loads(str(item["statements"]))
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep to parse
             statements = None
         if not isinstance(statements, list) or not all(isinstance(s, str) for s in statements):
             raise _tampered(f"the row with id {item['id']} holds statements that are not SQL")

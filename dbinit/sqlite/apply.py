@@ -10,6 +10,7 @@ changes are allowed: that is `plan.py`'s policy.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import math
@@ -33,6 +34,7 @@ from dbinit.errors import (
     DatabaseLocked,
     DataError,
     DbInitError,
+    IOFailure,
     PermissionDenied,
     Refused,
     from_os,
@@ -167,7 +169,8 @@ def open_read(path: Path, until: float) -> sqlite3.Connection | None:
         return None
     if not os.access(path, os.R_OK):
         raise PermissionDenied(f"Permission denied: cannot read {path}")
-    conn = _connect(path, "ro", until)
+    had_wal_files = _wal_files(path)
+    conn = _connect(path, "ro", until, _ReadConnection)
     try:
         # The first read meets what a crashed writer left behind.
         conn.execute("PRAGMA schema_version").fetchone()
@@ -179,8 +182,52 @@ def open_read(path: Path, until: float) -> sqlite3.Connection | None:
         if name != "SQLITE_READONLY_ROLLBACK":
             raise
         recover_hot_journal(path, until)
-        conn = _connect(path, "ro", until)
+        conn = _connect(path, "ro", until, _ReadConnection)
+    if not had_wal_files and isinstance(conn, _ReadConnection):
+        conn.tidy = path
     return conn
+
+
+def _wal_files(path: Path) -> bool:
+    """Whether the database's `-wal` or `-shm` file exists."""
+    return Path(f"{path}-wal").exists() or Path(f"{path}-shm").exists()
+
+
+class _ReadConnection(sqlite3.Connection):
+    """A read-only connection that, once closed, removes the `-wal` and `-shm`
+    files SQLite created for it on a WAL database (`tidy`: the database, when
+    they did not exist before it opened)."""
+
+    tidy: Path | None = None
+
+    def close(self) -> None:
+        super().close()
+        path, self.tidy = self.tidy, None
+        if path is not None:
+            _tidy_wal(path)
+
+
+def _tidy_wal(path: Path) -> None:
+    """Reading a WAL database creates its `-wal` and `-shm` files, and a read-only
+    connection cannot remove them when it closes last. SQLite's own clean-up does
+    instead: a read-write connection that closes last, and only then, deletes them
+    (holding the database's exclusive lock, so never under another connection).
+    Only an empty `-wal` is tidied this way (its checkpoint writes nothing);
+    otherwise, or when the file is read-only, they stay: SQLite's own files,
+    removed by the next writer that closes last."""
+    wal = Path(f"{path}-wal")
+    try:
+        if wal.stat().st_size != 0 or not os.access(path, os.W_OK):
+            return
+    except OSError:
+        return
+    with contextlib.suppress(sqlite3.Error):
+        conn = sqlite3.connect(file_uri(path, "rw"), uri=True, isolation_level=None)
+        try:
+            conn.execute("PRAGMA busy_timeout = 0")
+            conn.execute("PRAGMA schema_version").fetchone()
+        finally:
+            conn.close()
 
 
 def _on_read_only_fs(path: Path) -> bool:
@@ -212,11 +259,15 @@ def _open_immutable(path: Path, until: float) -> sqlite3.Connection:
     return conn
 
 
-def _connect(path: Path, mode: str, until: float) -> sqlite3.Connection:
+def _connect(
+    path: Path, mode: str, until: float, factory: type[sqlite3.Connection] = sqlite3.Connection
+) -> sqlite3.Connection:
     """A connection by URI (`mode=ro` or `rw`: never creates the file)."""
     uri = file_uri(path, mode)
     try:
-        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(
+            uri, uri=True, isolation_level=None, check_same_thread=False, factory=factory
+        )
         conn.execute(f"PRAGMA busy_timeout = {Retry.ms_until(until)}")
     except sqlite3.Error as exc:
         raise from_sqlite(exc, path) from None
@@ -325,6 +376,7 @@ def backup(
             f"Cannot write the backup into {target_dir}: permission denied; nothing was changed"
         )
     tag = hashlib.sha256(os.fsencode(path.resolve())).hexdigest()[:8]
+    _backup_name_fits(path, target_dir)
     # Written under a name no one mistakes for a backup, renamed once complete:
     # a run killed mid-copy leaves a `.partial` file, never a broken `.bak`. We
     # hold this database's write lock, so a `.partial` with its tag is from such
@@ -386,20 +438,43 @@ def backup(
     return final
 
 
+# What a backup's name adds to the database's: `.STAMP.TAG-PID-RANDOM.bak.partial-journal`
+# (`-journal`: SQLite's journal of the `.partial` file while the copy is written).
+_BACKUP_SUFFIX = len(".20260101T000000Z.01234567-4194304-012345.bak.partial-journal")
+
+
+def _backup_name_fits(path: Path, target_dir: Path) -> None:
+    """The backup's name (and its journal's) must fit the filesystem's name limit:
+    73 (cannot create) before anything is written, never a failure half way."""
+    try:
+        limit = os.pathconf(target_dir, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = 255
+    size = len(os.fsencode(path.name)) + _BACKUP_SUFFIX
+    if size > limit:
+        raise IOFailure(
+            f"Cannot create the backup of {path} in {target_dir}: its file name would be too "
+            f"long for the filesystem ({size} bytes, at most {limit}); nothing was changed. "
+            "Give the database a shorter file name, or skip the backup with --no-backup",
+            details=f"OSError: [Errno {errno.ENAMETOOLONG}] {os.strerror(errno.ENAMETOOLONG)}",
+            exit_code=73,
+        )
+
+
 def _claim_backup_name(path: Path, target_dir: Path, tag: str) -> tuple[Path, Path]:
     """Create this run's `.partial` file exclusively; (partial, final name)."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     while True:
         dest = target_dir / f"{path.name}.{stamp}.{tag}-{os.getpid()}-{secrets.token_hex(3)}.bak"
         partial = dest.with_name(dest.name + ".partial")
-        if dest.exists():
-            continue
         try:
+            if dest.exists():
+                continue
             os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         except FileExistsError:
             continue
         except OSError as exc:
-            raise from_os(exc, partial) from None
+            raise from_os(exc, partial, creating=True, what="backup") from None
         return partial, dest
 
 

@@ -101,7 +101,7 @@ class SqliteBackend:
         return railway_warnings(_path(run))
 
     def desired(self, run: Run) -> Desired:
-        files = load(Path(run.settings.schema_dir), run.settings.schema_dir)
+        files = load(Path(run.settings.schema_dir), run.settings.schema_dir, run.retry.deadline)
         app = AppNames(run.settings.app_functions, run.settings.app_collations)
         return build(files, run.retry.deadline, app)
 
@@ -613,7 +613,7 @@ def _json_list(text: object) -> list[str] | None:
 
     try:
         value = json.loads(str(text))
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than json recurses
         return None
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         return None

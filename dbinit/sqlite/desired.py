@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, replace
 
 from dbinit.errors import SchemaError, received_signals
+from dbinit.schemafiles import load_time_limit, within
 from dbinit.sqlite.errors import sqlite_error_name, stopped
 from dbinit.sqlite.introspect import introspect, is_internal
 from dbinit.sqlite.model import Schema, SourceLoc, Trigger
@@ -110,39 +111,40 @@ def build(
             try:
                 conn.execute(st.sql)
             except (sqlite3.Error, sqlite3.Warning) as exc:
-                _raise_if_signalled(exc, deadline)
-                if deadline is not None and time.monotonic() > deadline:
-                    raise SchemaError(
-                        f"{st.loc}: statement did not finish within the time limit (--timeout)"
-                    ) from exc
+                _raise_if_stopped(exc, deadline, str(st.loc))
                 raise SchemaError(
                     f"{st.loc}: {how_to_declare(str(exc))}", details=f"sqlite3: {exc}"
                 ) from exc
             except (ValueError, OverflowError, MemoryError, RecursionError) as exc:
                 raise SchemaError(f"{st.loc}: statement rejected: {exc}") from exc
+            within(deadline, str(st.loc))  # SQLite's parser does not call the handler
         try:
             schema = introspect(conn)
         except sqlite3.Error as exc:
-            _raise_if_signalled(exc, deadline)
+            _raise_if_stopped(exc, deadline, "reading the declared schema back")
             raise SchemaError(f"{files.folder}: cannot read the declared schema: {exc}") from exc
+        within(deadline, "reading the declared schema back")
         schema = _attach_provenance(schema, files)
         try:
             issues = _lint(conn, schema, files)
         except sqlite3.Error as exc:  # e.g. interrupted at the time limit
-            _raise_if_signalled(exc, deadline)
+            _raise_if_stopped(exc, deadline, "the schema lint")
             raise SchemaError(f"{files.folder}: cannot lint the declared schema: {exc}") from exc
+        within(deadline, "the schema lint")
     finally:
         conn.close()
     return Desired(schema, files, tuple(issues))
 
 
-def _raise_if_signalled(exc: BaseException, deadline: float | None) -> None:
+def _raise_if_stopped(exc: BaseException, deadline: float | None, where: str) -> None:
     """SQLite stopped by the progress handler: a signal's handler raised in it
-    (the run's interrupt, 130/143), unless it was the time limit (a schema error)."""
+    (the run's interrupt, 130/143), or the time limit was reached (75, naming
+    `where`)."""
     if sqlite_error_name(exc) != "SQLITE_INTERRUPT":
         return
     if received_signals or deadline is None or time.monotonic() <= deadline:
         raise stopped() from None
+    raise load_time_limit(where) from None
 
 
 def _attach_provenance(schema: Schema, files: SchemaFiles) -> Schema:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dbinit.errors import SchemaError
-from dbinit.schemafiles import find, read_text
+from dbinit.schemafiles import find, read_text, within
 from dbinit.sqlite.model import SourceLoc
 from dbinit.sqlite.sqltext import HINT, LexError, Token, create_head, lex, significant, unquote
 
@@ -39,16 +39,20 @@ class SchemaFiles:
     checksum: str
 
 
-def load(folder: Path, display: str) -> SchemaFiles:
-    """Read `folder/**/*.sql` in lexical order of their relative paths."""
+def load(folder: Path, display: str, deadline: float | None = None) -> SchemaFiles:
+    """Read `folder/**/*.sql` in lexical order of their relative paths; the
+    overall time limit (`deadline`, time.monotonic) stops the load (75)."""
     digest = hashlib.sha256()
     statements: list[Statement] = []
     names: list[str] = []
     for found in find(folder, display):
+        within(deadline, found.shown)
         names.append(found.shown)
         text = read_text(found, digest)
-        statements.extend(split(text, found.shown))
+        within(deadline, found.shown)
+        statements.extend(split(text, found.shown, deadline))
         del text
+        within(deadline, found.shown)
     return SchemaFiles(display, tuple(names), tuple(statements), digest.hexdigest())
 
 
@@ -61,10 +65,11 @@ _BOUNDARY = re.compile(
 _HEAD_TOKENS = 12  # CREATE UNIQUE INDEX IF NOT EXISTS main . name ON … is within this
 
 
-def split(text: str, shown: str) -> list[Statement]:
+def split(text: str, shown: str, deadline: float | None = None) -> list[Statement]:
     """Cut a file into statements (trigger bodies kept whole), checking each.
 
-    Only the head of each statement is tokenized; SQLite parses the rest.
+    Only the head of each statement is tokenized; SQLite parses the rest. The
+    overall time limit (`deadline`) is looked at every few hundred boundaries.
     """
     out: list[Statement] = []
     lines = _Lines(text)
@@ -73,7 +78,9 @@ def split(text: str, shown: str) -> list[Statement]:
     # can end the statement: SQLite is asked again only there, so a long body
     # is not re-read at every `;` (that was quadratic).
     in_trigger, quoted, previous = False, False, 0
-    for m in _BOUNDARY.finditer(text):
+    for count, m in enumerate(_BOUNDARY.finditer(text)):
+        if count % 512 == 511:
+            within(deadline, shown)
         if m.lastgroup == "bad":
             raise SchemaError(f"{shown}:{lines.at(m.start())}: {_unterminated(m.group())}")
         if m.lastgroup != "end":
