@@ -3,6 +3,7 @@ real server (every mapping that a server can be made to produce on demand)."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from typing import Any
@@ -316,3 +317,51 @@ def test_pg_dump_gets_no_secret_on_its_command_line(
     assert argv[0].endswith("pg_dump")
     assert not any("s3cret" in a for a in argv), argv
     assert any(p.suffix == ".dump" and p.stat().st_size > 0 for p in (tmp_path / "bk").iterdir())
+
+
+# --- the CLI end to end ----------------------------------------------------------------
+
+
+def test_sqlalchemy_database_url_reaches_the_postgres_database(
+    pg_db: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from dbinit.cli import app
+    from tests.postgres.helpers import scalar, url_of
+
+    url = url_of(pg_db, psycopg.conninfo.conninfo_to_dict(pg_db)["dbname"])
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", url.replace("postgresql://", "postgresql+psycopg2://"))
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "001.sql").write_text(
+        "CREATE TABLE items (id bigint PRIMARY KEY);\n", encoding="utf-8"
+    )
+    res = CliRunner().invoke(app, ["init", "--format", "json", "--log-format", "json"])
+    assert res.exit_code == 0, res.output
+    assert scalar(pg_db, "SELECT to_regclass('public.items') IS NOT NULL") is True
+    assert not (tmp_path / "app.db").exists()
+    assert "driver part '+psycopg2' of the URL is ignored" in res.stderr
+
+
+def test_sslmode_require_without_ssl_is_78_from_the_cli_quickly(
+    pg_url: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from dbinit.cli import app
+    from tests.postgres.helpers import url_of
+
+    if _server_has_ssl(pg_url):
+        pytest.skip("this server accepts SSL: the refusal cannot be provoked")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DBINIT_RETRY_DELAY", "5")  # a retry would show in the attempts
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "001.sql").write_text("CREATE TABLE t (id int);\n", encoding="utf-8")
+    url = url_of(pg_url, "postgres").replace("@", ":s3cret@", 1) + "?sslmode=require"
+    res = CliRunner().invoke(app, ["check", "--database", url, "--format", "json"])
+    assert res.exit_code == 78, res.output
+    error = json.loads(res.stdout)["error"]
+    assert "sslmode=require" in error["message"]
+    assert "attempts" not in (error.get("details") or "")
+    assert "s3cret" not in res.stdout + res.stderr
