@@ -174,7 +174,7 @@ def test_pg_options_reach_the_settings(cli: Any) -> None:
     res = cli("check", "--lock-timeout", "0", "--database", "postgresql://u@h/d")
     assert res.exit_code == 2  # a usage error, like --timeout 0
     res = cli("--pg-schema", "", "check", "--database", "postgresql://u@h/d", "--format", "json")
-    assert res.exit_code == 2  # a usage error on the command line (contract §3)
+    assert res.exit_code == 2  # a usage error on the command line (docs/settings.md)
     assert "--pg-schema" in res.json()["error"]["message"]
 
 
