@@ -169,6 +169,21 @@ def test_standard_conforming_strings_off_changes_no_literal_and_drops_nothing(
     assert victim_rows(plain) == 3
 
 
+def test_a_dev_database_with_standard_conforming_strings_off_changes_no_literal(
+    role_db: Setup, tmp_path: Path
+) -> None:
+    url, plain = role_db()
+    dev, _ = role_db(db_settings={"standard_conforming_strings": "off"})
+    populate_victim(plain)
+    folder = schema_dir(tmp_path)
+    code, report, err = run(url, "init", "--schema-dir", str(folder), "--dev-url", dev)
+    assert code == 0, (report, err)
+    assert_declared_schema(plain)
+    code, report, err = run(url, "validate", "--schema-dir", str(folder), "--dev-url", dev)
+    assert code == 0, (report, err)
+    assert victim_rows(plain) == 3
+
+
 # Every role setting that changed a result before sessions were pinned; each alone
 # made `init` fail (70, 69 or 75) or store something else than the file says.
 ODD_ROLE = {
