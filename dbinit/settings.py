@@ -264,8 +264,8 @@ def check_pg_schema(value: str) -> None:
     size = len(value.encode("utf-8"))
     if size > _MAX_IDENTIFIER:
         raise ValueError(
-            f"is {size} bytes long; PostgreSQL names are at most {_MAX_IDENTIFIER} bytes "
-            "(a longer one is cut short)"
+            f"a schema name of {size} bytes is too long: PostgreSQL names are at most "
+            f"{_MAX_IDENTIFIER} bytes (a longer one is cut short)"
         )
 
 
