@@ -173,6 +173,16 @@ def _choice(*allowed: str) -> Callable[[str], str]:
     return parse
 
 
+def _pg_schema(value: str) -> str:
+    from dbinit.settings import check_pg_schema
+
+    try:
+        check_pg_schema(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    return value
+
+
 def _seconds(value: str) -> float:
     try:
         seconds = float(value)
@@ -265,6 +275,7 @@ PgSchema = Annotated[
     typer.Option(
         "--pg-schema",
         metavar="NAME",
+        parser=_pg_schema,
         show_default="public",
         help="PostgreSQL: the schema dbinit manages.",
     ),

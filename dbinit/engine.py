@@ -94,6 +94,8 @@ def execute(
             for warning in ignored_database_url():
                 log.warning("settings.database_url_ignored", message=warning)
                 report.notes.append(warning)
+            for note in settings.notes:
+                log.info("settings.url_driver_ignored", message=note)
             action(run, report)
     except DbInitError as exc:
         report.fail(exc)

@@ -13,9 +13,88 @@ import re
 from pathlib import Path
 from typing import Any, ClassVar
 
-# SQLite URI parameters that never carry a secret; every other query or
-# fragment value of a URL is masked.
+# SQLite URI parameters and libpq connection parameters that never carry a
+# secret; every other query or fragment value of a URL is masked.
 _HARMLESS = frozenset({"mode", "cache", "immutable", "nolock", "psow", "vfs"})
+_PG_HARMLESS = frozenset(
+    {
+        "sslmode",
+        "connect_timeout",
+        "target_session_attrs",
+        "gssencmode",
+        "channel_binding",
+        "sslnegotiation",
+        "load_balance_hosts",
+    }
+)
+# libpq's connection keywords (PostgreSQL 13 to 18): a text that starts with
+# `keyword=` is a keyword/value connection string.
+LIBPQ_KEYWORDS = frozenset(
+    [
+        "host",
+        "hostaddr",
+        "port",
+        "dbname",
+        "user",
+        "password",
+        "passfile",
+        "require_auth",
+        "channel_binding",
+        "connect_timeout",
+        "client_encoding",
+        "options",
+        "application_name",
+        "fallback_application_name",
+        "keepalives",
+        "keepalives_idle",
+        "keepalives_interval",
+        "keepalives_count",
+        "tcp_user_timeout",
+        "replication",
+        "gssencmode",
+        "sslmode",
+        "sslnegotiation",
+        "sslcompression",
+        "sslcert",
+        "sslkey",
+        "sslkeylogfile",
+        "sslpassword",
+        "sslcertmode",
+        "sslrootcert",
+        "sslcrl",
+        "sslcrldir",
+        "sslsni",
+        "requirepeer",
+        "ssl_min_protocol_version",
+        "ssl_max_protocol_version",
+        "min_protocol_version",
+        "max_protocol_version",
+        "krbsrvname",
+        "gsslib",
+        "gssdelegation",
+        "service",
+        "target_session_attrs",
+        "load_balance_hosts",
+        "scram_client_key",
+        "scram_server_key",
+        "oauth_issuer",
+        "oauth_client_id",
+        "oauth_client_secret",
+        "oauth_scope",
+    ]
+)
+# Shown in a keyword/value string; every other value is masked.
+_KV_SHOWN = _PG_HARMLESS | {"host", "hostaddr", "port", "dbname", "user"}
+_KV_START = re.compile(r"\s*([A-Za-z_]+)\s*=")
+# One `keyword = value` of a connection string: a quoted value (backslash escapes,
+# possibly never closed) or an unquoted one (up to white space).
+_KV_PAIR = re.compile(r"([A-Za-z_]+)(\s*=\s*)('(?:[^'\\]|\\.)*(?:'|\\?\Z)|(?:[^\s\\]|\\.?)*)")
+# A secret keyword anywhere in a text (`password=…`, `sslpassword=…`, `PGPASSWORD=…`).
+_KV_SECRET = re.compile(
+    r"(?<![\w.-])((?:pg)?(?:ssl)?password|oauth_client_secret|scram_(?:client|server)_key)"
+    r"=('(?:[^'\\]|\\.)*(?:'|\Z)|\S*)",
+    re.IGNORECASE,
+)
 # A URL starts with a scheme (two letters or more, so `C:\\` is a path) that starts a
 # word and is followed by `//`, or for SQLite-style URIs (`sqlite:x.db?key=…`,
 # `file:x.db`) by anything but white space.
@@ -34,13 +113,44 @@ def mask_url(text: str) -> str:
 
     A text that is one URL is masked to its end; in longer text a URL ends at its
     closing quote when it is quoted, else at white space. Linear in the text.
+
+    A text that is a libpq keyword/value connection string (`host=db
+    password=…`) shows only its harmless values (`host`, `port`, `dbname`,
+    `user`, `sslmode`, …); in any text, the value of a secret keyword
+    (`password=`, `sslpassword=`, …) is masked.
     """
-    if ":" not in text:
-        return text
-    whole = "\n" not in text and _URL_START.match(text) is not None
-    if whole:
-        return _mask_line(text, whole=True)
-    return "".join(_mask_line(line) for line in text.splitlines(keepends=True))
+    if is_keyword_value(text):
+        return _mask_keyword_value(text)
+    if ":" in text:
+        if "\n" not in text and _URL_START.match(text) is not None:
+            text = _mask_line(text, whole=True)
+        else:
+            text = "".join(_mask_line(line) for line in text.splitlines(keepends=True))
+    if "=" in text:
+        text = _KV_SECRET.sub(_secret_value, text)
+    return text
+
+
+def is_keyword_value(text: str) -> bool:
+    """Whether `text` is a libpq keyword/value connection string (its first
+    word is one of libpq's connection keywords followed by `=`)."""
+    m = _KV_START.match(text)
+    return m is not None and m.group(1).lower() in LIBPQ_KEYWORDS
+
+
+def _mask_keyword_value(text: str) -> str:
+    def one(m: re.Match[str]) -> str:
+        if m.group(1).lower() in _KV_SHOWN or not m.group(3):
+            return m.group(0)
+        return f"{m.group(1)}{m.group(2)}***"
+
+    return _KV_PAIR.sub(one, text)
+
+
+def _secret_value(m: re.Match[str]) -> str:
+    if not m.group(2) or m.group(2).startswith("***"):
+        return m.group(0)
+    return f"{m.group(1)}=***"
 
 
 def _mask_line(line: str, *, whole: bool = False) -> str:
@@ -96,7 +206,7 @@ def _mask_query(url: str) -> str:
     parts = _PARAM_SPLIT.split(url[cut + 1 :])
     for i in range(0, len(parts), 2):
         name, eq, value = parts[i].partition("=")
-        if not parts[i] or name.strip().lower() in _HARMLESS:
+        if not parts[i] or name.strip().lower() in _HARMLESS | _PG_HARMLESS:
             continue
         if eq and not value:
             continue

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -27,7 +27,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-from dbinit.errors import ConfigError, ConnectionFailed, mask_url
+from dbinit.errors import ConfigError, ConnectionFailed, is_keyword_value, mask_url
 
 DEFAULT_DATABASE = "sqlite:///app.db"
 ENV_NAMES = {
@@ -76,13 +76,52 @@ class _SqliteUrlFallback(PydanticBaseSettingsSource):
 
     def __call__(self) -> dict[str, Any]:
         url = self._values.get("DATABASE_URL")
-        if url and (_is_sqlite_url(url) or _is_postgres_url(url)):
+        # Anything that looks like a PostgreSQL connection is taken, so that a form
+        # dbinit cannot use is a clear error rather than the default SQLite file.
+        if url and (_is_sqlite_url(url) or looks_like_postgres(url)):
             return {"database_url": url}
         return {}
 
 
+# `postgresql://`, `postgres://`, and SQLAlchemy's `postgresql+psycopg2://` etc.
+_PG_URL = re.compile(r"\s*(postgres(?:ql)?)(\+[A-Za-z0-9_.-]*)?://", re.IGNORECASE)
+# Other spellings of a PostgreSQL connection that libpq does not take.
+_PG_OTHER = re.compile(
+    r"\s*(?:jdbc:postgres(?:ql)?:|postgres(?:ql)?(?:\+[A-Za-z0-9_.-]*)?:|pgsql:|postgis:)",
+    re.IGNORECASE,
+)
+
+
 def _is_postgres_url(url: str) -> bool:
-    return url.strip().lower().startswith(("postgresql://", "postgres://"))
+    """A PostgreSQL URL: `postgresql://`, `postgres://`, or either with a
+    SQLAlchemy driver part (`postgresql+psycopg2://`, `+asyncpg`, `+psycopg`, …)."""
+    return _PG_URL.match(url) is not None
+
+
+def looks_like_postgres(value: str) -> bool:
+    """A PostgreSQL URL, another spelling of one (JDBC, `pgsql:`, a scheme
+    without `//`), or a libpq keyword/value connection string: never a SQLite
+    file name, and never ignored."""
+    return _is_postgres_url(value) or _PG_OTHER.match(value) is not None or is_keyword_value(value)
+
+
+def without_driver(url: str) -> str:
+    """A PostgreSQL URL without its SQLAlchemy driver part (`postgresql+asyncpg://…`
+    is `postgresql://…`); other values unchanged."""
+    m = _PG_URL.match(url)
+    if m is None or not m.group(2):
+        return url
+    return url[: m.start(2)] + url[m.end(2) :]
+
+
+def _driver_note(url: str, name: str) -> str | None:
+    m = _PG_URL.match(url)
+    if m is None or not m.group(2):
+        return None
+    return (
+        f"{name}: the driver part {m.group(2)[:30]!r} of the URL is ignored; dbinit connects "
+        "to PostgreSQL with psycopg 3"
+    )
 
 
 def _is_sqlite_url(url: str) -> bool:
@@ -119,6 +158,13 @@ class Settings(BaseSettings):
     pg_schema: str = "public"
     lock_timeout: float = Field(5.0, gt=0, le=86400)
     dev_url: str | None = None
+    # Notes about the settings as given (a URL's SQLAlchemy driver part ignored).
+    _notes: list[str] = PrivateAttr(default_factory=list)
+
+    @property
+    def notes(self) -> list[str]:
+        """Notes for the logs about how the settings were read."""
+        return list(self._notes)
 
     @field_validator("format", "log_format", "log_level", mode="before")
     @classmethod
@@ -148,7 +194,25 @@ class Settings(BaseSettings):
             return None
         return value.strip()
 
-    @field_validator("database_url", "schema_dir", "pg_schema")
+    @field_validator("pg_schema")
+    @classmethod
+    def _pg_schema(cls, value: str) -> str:
+        check_pg_schema(value)
+        return value
+
+    @model_validator(mode="after")
+    def _drivers(self) -> Settings:
+        """SQLAlchemy-style PostgreSQL URLs are PostgreSQL URLs: the driver part
+        is dropped, with a note."""
+        for name in ("database_url", "dev_url"):
+            value = getattr(self, name)
+            note = _driver_note(value, name) if value else None
+            if note is not None:
+                self._notes.append(note)
+                setattr(self, name, without_driver(value))
+        return self
+
+    @field_validator("database_url", "schema_dir")
     @classmethod
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
@@ -179,6 +243,32 @@ class Settings(BaseSettings):
         )
 
 
+_RESERVED_SCHEMAS = ("information_schema",)
+_MAX_IDENTIFIER = 63  # bytes: PostgreSQL's NAMEDATALEN - 1; longer names are truncated
+
+
+def check_pg_schema(value: str) -> None:
+    """A managed schema PostgreSQL lets dbinit create and own, else ValueError:
+    not a system schema (`pg_*`: pg_catalog, pg_temp, pg_toast, …, or
+    `information_schema`), at most 63 bytes (PostgreSQL would silently cut it)."""
+    if not value.strip():
+        raise ValueError("must not be empty")
+    if "\0" in value:
+        raise ValueError("must not contain a NUL character")
+    if value.startswith("pg_") or value in _RESERVED_SCHEMAS:
+        raise ValueError(
+            f"{value[:40]!r} is a PostgreSQL system schema (names starting with pg_ and "
+            "information_schema are reserved): choose the schema your application's "
+            "tables live in, e.g. public"
+        )
+    size = len(value.encode("utf-8"))
+    if size > _MAX_IDENTIFIER:
+        raise ValueError(
+            f"a schema name of {size} bytes is too long: PostgreSQL names are at most "
+            f"{_MAX_IDENTIFIER} bytes (a longer one is cut short)"
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Target:
     """Where the database is: its engine, its file (SQLite) and the URL shown in reports."""
@@ -195,10 +285,25 @@ class Target:
 
 def parse_database(value: str) -> Target:
     """`sqlite:///rel.db`, `sqlite:////abs.db`, `sqlite+driver:///…`, a bare path, or
-    a PostgreSQL URL (`postgresql://…`, `postgres://…`; the driver must be installed)."""
+    a PostgreSQL URL (`postgresql://…`, `postgres://…`, either with a SQLAlchemy
+    driver part, which is ignored; the driver must be installed). Another
+    spelling of a PostgreSQL connection (a libpq keyword/value string, JDBC) is a
+    configuration error, never a file name."""
     text = value.strip()
     if "\0" in text:
         raise ConfigError("database: the path contains a NUL character")
+    if is_keyword_value(text):
+        raise ConfigError(
+            f"database: {mask_url(text)!r} is a libpq keyword/value connection string; "
+            "give a URL instead: postgresql://user:password@host:port/dbname?sslmode=… "
+            "(percent-encode special characters)"
+        )
+    if not _is_postgres_url(text) and _PG_OTHER.match(text):
+        raise ConfigError(
+            f"database: {mask_url(text)!r} is not a URL dbinit can use; give a PostgreSQL "
+            "URL: postgresql://user:password@host:port/dbname"
+        )
+    text = without_driver(text)
     if _is_postgres_url(text):
         from dbinit.postgres import require_driver
 
@@ -358,11 +463,9 @@ def ignored_database_url() -> list[str]:
     except (OSError, UnicodeDecodeError):
         pass
     for where, url in values:
-        if not url or _is_sqlite_url(url):
+        if not url or _is_sqlite_url(url) or looks_like_postgres(url):
             continue
         scheme = url.split(":", 1)[0].lower() if ":" in url else ""
-        if scheme.split("+", 1)[0] in ("postgres", "postgresql"):
-            continue
         kind = f"a {scheme}: URL" if scheme.isascii() and scheme.isalnum() else "not a URL"
         return [
             f"DATABASE_URL in {where} was ignored: it is {kind}, neither a sqlite: nor a "

@@ -567,3 +567,136 @@ def test_unparsable_dotenv_is_a_config_error(
     assert f".env:{bad_line}" in message, message
     assert "sqlite:///x.db" not in res.stdout + res.stderr  # values are not repeated
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+# --- PostgreSQL connections in any spelling: the right database, or a clear no ----------
+
+KV_SECRET = "KvSECRET9"
+KEYWORD_VALUE = f"host=db.internal user=app password={KV_SECRET} dbname=app"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg2://u:pw@db.internal:5432/app",
+        "postgresql+asyncpg://u:pw@db.internal:5432/app",
+        "postgresql+psycopg://u:pw@db.internal:5432/app",
+        "postgres+psycopg2://u:pw@db.internal:5432/app",
+    ],
+)
+def test_sqlalchemy_postgres_urls_are_postgres_urls(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dbinit.settings import load_settings, parse_database
+
+    for source in ("DATABASE_URL", "DBINIT_DATABASE_URL"):
+        monkeypatch.setenv(source, url)
+        settings = load_settings()
+        monkeypatch.delenv(source)
+        assert settings.database_url.split("://")[0] in ("postgresql", "postgres")
+        assert settings.database_url.split("://")[1] == url.split("://")[1]
+        assert any("driver part" in note for note in settings.notes)
+        assert parse_database(settings.database_url).engine == "postgresql"
+    settings = load_settings(database_url=url, dev_url=url.replace("/app", "/dev"))
+    assert settings.database_url.startswith("postgres") and "+" not in settings.database_url
+    assert settings.dev_url is not None and "+" not in settings.dev_url
+    # The library's own parser takes them too.
+    assert parse_database(url).url.split("://")[0] in ("postgresql", "postgres")
+
+
+def test_sqlalchemy_database_url_never_becomes_app_db(
+    cli, shipped_schemas: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Port 1: nothing listens; the run must try PostgreSQL (69), never create app.db.
+    monkeypatch.setenv("DATABASE_URL", f"postgresql+psycopg2://u:{SECRET}@127.0.0.1:1/app")
+    monkeypatch.setenv("DBINIT_RETRY_ATTEMPTS", "0")
+    res = cli("init", "--format", "json", "--log-format", "json")
+    assert res.exit_code == 69, (res.stdout, res.stderr)
+    assert res.json()["database"].startswith("postgresql://u:***@127.0.0.1:1/app")
+    assert not (tmp_path / "app.db").exists()
+    assert "driver part '+psycopg2' of the URL is ignored" in res.stderr
+    assert "was ignored" not in res.stderr  # not the "DATABASE_URL ignored" warning
+    assert SECRET not in res.stdout + res.stderr
+
+
+@pytest.mark.parametrize("source", ["DATABASE_URL", "DBINIT_DATABASE_URL", "dotenv", "cli"])
+def test_keyword_value_string_is_78_masked_and_creates_nothing(
+    cli, shipped_schemas: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str
+) -> None:
+    args = ["init", "--format", "json", "--log-format", "json", "--log-level", "debug"]
+    if source == "dotenv":
+        write_dotenv(tmp_path, f"DATABASE_URL='{KEYWORD_VALUE}'")
+    elif source == "cli":
+        args += ["--database", KEYWORD_VALUE]
+    else:
+        monkeypatch.setenv(source, KEYWORD_VALUE)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    res = cli(*args)
+    assert res.exit_code == 78, (res.stdout, res.stderr)
+    doc = res.json()
+    assert doc["error"]["error_code"] == "DB_008"
+    assert "keyword/value" in doc["error"]["message"]
+    assert "postgresql://" in doc["error"]["message"]  # names the URL form
+    assert "password=***" in doc["error"]["message"]
+    assert KV_SECRET not in res.stdout + res.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # no file created
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["jdbc:postgresql://db.internal:5432/app", "postgresql:app", "pgsql://u@db/app"],
+)
+def test_other_postgres_spellings_in_database_url_are_78_not_app_db(
+    cli, shipped_schemas: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", value)
+    res = cli("init", "--format", "json")
+    assert res.exit_code == 78, (res.stdout, res.stderr)
+    assert not (tmp_path / "app.db").exists()
+
+
+def test_mask_url_hides_keyword_value_secrets() -> None:
+    from dbinit.errors import mask_url
+
+    text = (
+        f"host=db port=5432 user=app password='a {KV_SECRET}' sslpassword=KEYPASS2 sslmode=require"
+    )
+    masked = mask_url(text)
+    assert KV_SECRET not in masked and "KEYPASS2" not in masked
+    assert masked.startswith("host=db port=5432 user=app password=*** sslpassword=***")
+    assert masked.endswith("sslmode=require")
+    for text in (
+        f"cannot connect with password={KV_SECRET} now",
+        f"PGPASSWORD={KV_SECRET}",
+        f"postgresql://u@h/d?sslpassword={KV_SECRET}&sslmode=require",
+    ):
+        assert KV_SECRET not in mask_url(text), mask_url(text)
+    # sslmode is not a secret: shown in URLs too.
+    assert mask_url("postgresql://u:pw@h/d?sslmode=require") == (
+        "postgresql://u:***@h/d?sslmode=require"
+    )
+
+
+# --- --pg-schema: a schema dbinit may manage ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "schema", ["pg_catalog", "pg_temp", "pg_toast", "information_schema", "s" * 70, "é" * 32]
+)
+def test_reserved_or_too_long_pg_schema_is_2_on_the_cli_and_78_from_the_environment(
+    cli, shipped_schemas: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, schema: str
+) -> None:
+    url = "postgresql://u@127.0.0.1:1/app"
+    res = cli("check", "--database", url, "--format", "json", "--pg-schema", schema)
+    assert res.exit_code == 2, (res.stdout, res.stderr)
+    message = res.json()["error"]["message"]
+    assert "--pg-schema" in message
+    assert "Traceback" not in res.stdout + res.stderr
+    assert "no CREATE statement" not in message
+    monkeypatch.setenv("DBINIT_PG_SCHEMA", schema)
+    res = cli("check", "--database", url, "--format", "json")
+    assert res.exit_code == 78, (res.stdout, res.stderr)
+    message = res.json()["error"]["message"]
+    assert "DBINIT_PG_SCHEMA" in message
+    assert ("reserved" in message) or ("63 bytes" in message)
+    assert "Traceback" not in res.stdout + res.stderr

@@ -23,7 +23,6 @@ Nothing here prints, parses options or configures logging.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import time
@@ -40,7 +39,7 @@ require_driver()
 
 import psycopg  # noqa: E402
 from psycopg import sql  # noqa: E402
-from psycopg.conninfo import conninfo_to_dict, make_conninfo  # noqa: E402
+from psycopg.conninfo import conninfo_to_dict  # noqa: E402
 
 from dbinit.backend import PRE_DEPLOY, Backend, Progress, Written  # noqa: E402
 from dbinit.changes import Kind  # noqa: E402
@@ -60,6 +59,7 @@ from dbinit.plan import Plan, Policy, Statement, change_label, refusal  # noqa: 
 from dbinit.postgres.connect import (  # noqa: E402
     advisory_key,
     advisory_lock,
+    child_connection,
     connect,
     current_database,
     map_error,
@@ -112,6 +112,7 @@ def _connect(run: Run) -> Conn:
         attempts=run.retry.attempts,
         delay=run.retry.delay,
         deadline=run.retry.deadline,
+        schema=run.settings.pg_schema,
     )
     try:
         _timeouts(run, conn)
@@ -753,8 +754,8 @@ def _history(run: Run, conn: Conn, limit: int | None) -> list[dict[str, Any]]:
 
 
 def _pg_dump(run: Run, folder: Path, written: Callable[[Path], None]) -> Path:
-    """`pg_dump --format=custom` of the database into `folder`; the password goes
-    through the environment, never the command line."""
+    """`pg_dump --format=custom` of the database into `folder`; no secret goes on
+    its command line (`child_connection`)."""
     exe = shutil.which("pg_dump")
     if exe is None:
         raise ConfigError(
@@ -763,10 +764,6 @@ def _pg_dump(run: Run, folder: Path, written: Callable[[Path], None]) -> Path:
             "--backup-dir (PostgreSQL applies the plan all or nothing)"
         )
     params = {k: v for k, v in conninfo_to_dict(_url(run)).items() if v is not None}
-    env = dict(os.environ)
-    password = params.pop("password", None)
-    if password:
-        env["PGPASSWORD"] = str(password)
     dbname = str(params.get("dbname") or "postgres")
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -779,14 +776,15 @@ def _pg_dump(run: Run, folder: Path, written: Callable[[Path], None]) -> Path:
     t0 = time.perf_counter()
     timeout = max(1.0, run.retry.remaining())
     try:
-        done = subprocess.run(
-            [exe, "--format=custom", f"--file={path}", f"--dbname={make_conninfo('', **params)}"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+        with child_connection(_url(run)) as (dbname_arg, env):
+            done = subprocess.run(
+                [exe, "--format=custom", f"--file={path}", f"--dbname={dbname_arg}"],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
     except subprocess.TimeoutExpired:
         path.unlink(missing_ok=True)
         from dbinit.errors import DatabaseLocked

@@ -11,8 +11,11 @@ Error mapping (postgres.md "Errors"):
 * disk full (53100): `IOFailure` (74);
 * lock not available, deadlock, serialization failure (55P03, 40P01, 40001):
   retryable (`with_retry`), then `DatabaseLocked` (75) with `retry_after`;
-* a connection option libpq rejects (a port that is not a number, …):
-  `ConfigError` (78);
+* a connection option libpq rejects (a port that is not a number, …), and
+  `sslmode=require` (or `verify-*`) against a server without SSL: `ConfigError`
+  (78), no retry;
+* a write the server refuses as read-only (25006: a hot standby): `ConfigError`
+  (78);
 * the connection lost mid-run (terminated backend, failover; 57P01, 08006, …):
   `ConnectionFailed` (69).
 
@@ -20,21 +23,32 @@ libpq reports a failed connection as text without a SQLSTATE, so connection
 failures are classified by the server's (English) message; anything not
 recognised is treated as the server being unreachable. Messages never carry a
 password: URLs are masked and libpq does not echo secrets.
+
+Every session pins, at connection time, the settings that change how SQL text
+is read or written and dbinit's own time limits (`PINNED`, `session_options`):
+they go in libpq's `options` (`-c name=value`), which the server applies before
+any query and above every role, database and server default. The user's own
+`options` (URL or `PGOPTIONS`) are kept, before the pins, so they never
+override one.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+import os
 import re
+import shutil
+import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
+from pathlib import Path
 from typing import Any, TypeVar
 
 import psycopg
 from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from dbinit.errors import (
     ConfigError,
@@ -67,6 +81,7 @@ _STARTING_TEXT = (
     "too many connections",
     "remaining connection slots are reserved",
 )
+_POOLER_TEXT = "unsupported startup parameter"
 # libpq's words for a connection string it cannot use: a configuration error.
 _CONFIG_TEXT = (
     "invalid integer value",
@@ -78,8 +93,26 @@ _CONFIG_TEXT = (
     "invalid port number",
     'missing "=" after',
     "unterminated quoted string in connection info",
+    _POOLER_TEXT,  # a pooler refusing the user's own `options`
 )
+_NO_SSL_TEXT = "server does not support ssl, but ssl was required"
 _DEFAULT_CONNECT_TIMEOUT = 10
+# What every dbinit session pins, whatever the role, database or server sets
+# (postgres.md, "Schema files are declarations, not programs"). `search_path`
+# is pinned too (`session_options`). The time limits are 0 here, PostgreSQL's
+# own default: dbinit sets its own per statement (lock_timeout, the time left).
+PINNED: tuple[tuple[str, str], ...] = (
+    ("standard_conforming_strings", "on"),  # 'C:\new' keeps its backslash
+    ("client_encoding", "UTF8"),
+    ("statement_timeout", "0"),
+    ("lock_timeout", "0"),
+    ("idle_in_transaction_session_timeout", "0"),
+    ("default_transaction_read_only", "off"),
+    ("transform_null_equals", "off"),  # `x = NULL` stays what it says
+    ("array_nulls", "on"),
+)
+_PLAIN_NAME = re.compile(r"[a-z_][a-z0-9_$]*")
+_ESCAPE = re.compile(r"[\s\\]")
 _NO_ROLE = re.compile(r'FATAL:\s+role ".*" does not exist')
 _NO_DATABASE = re.compile(r'FATAL:\s+database ".*" does not exist')
 
@@ -122,6 +155,20 @@ def map_error(exc: BaseException, *, url: str = "", during: str = "") -> DbInitE
         return PermissionDenied(
             f"Authentication refused by{target or ' the server'}", details=details
         )
+    if not state and _NO_SSL_TEXT in low:
+        mode = _sslmode(url) if url else "require"
+        return ConfigError(
+            f"The database server{target} does not accept SSL connections, but sslmode={mode} "
+            "requires SSL: enable SSL on the server, or set sslmode=prefer (or disable) "
+            "in the URL or PGSSLMODE",
+            details=details,
+        )
+    if state == "25006":
+        return ConfigError(
+            f"The database server refuses writes{where} (a read-only server such as a hot "
+            "standby, or a read-only transaction): point the URL at the primary",
+            details=details,
+        )
     if not state and any(t in low for t in _CONFIG_TEXT):
         return ConfigError(f"Invalid PostgreSQL connection settings: {first_line}", details=details)
     if state == "42501":
@@ -162,6 +209,93 @@ def map_error(exc: BaseException, *, url: str = "", during: str = "") -> DbInitE
     return ConnectionFailed(f"Database error{where}: {first_line}", details=details)
 
 
+def _sslmode(url: str) -> str:
+    try:
+        mode = conninfo_to_dict(url).get("sslmode")
+    except psycopg.Error:
+        mode = None
+    return str(mode or os.environ.get("PGSSLMODE") or "require")
+
+
+def _search_path(schema: str) -> str:
+    """The pinned `search_path`: the managed schema, then `public` (where extension
+    types usually live). `pg_catalog` is left out so that PostgreSQL searches it
+    first, as it does when it is not listed: no object of the user's can shadow a
+    built-in name in dbinit's queries."""
+    return ", ".join(
+        n if _PLAIN_NAME.fullmatch(n) else '"' + n.replace('"', '""') + '"'
+        for n in _schemas(schema)
+    )
+
+
+def _schemas(schema: str) -> list[str]:
+    return [schema] if schema == "public" else [schema, "public"]
+
+
+def session_options(params: Mapping[str, Any], schema: str = "public") -> dict[str, str]:
+    """The connection keywords that pin every setting of `PINNED` and the
+    `search_path` of `schema`: libpq's `options`, the user's own first (from
+    `params`, the URL's keywords, else `PGOPTIONS`), then the pins, so that a
+    later `-c` wins whatever the user wrote; and `client_encoding`, which libpq
+    also sends on its own (after `options`, so it must agree)."""
+    given = params.get("options")
+    if given is None:
+        given = os.environ.get("PGOPTIONS")
+    text = str(given or "").strip()
+    if (len(text) - len(text.rstrip("\\"))) % 2:  # a lone trailing backslash would
+        text = text[:-1]  # escape the space before the first pin
+    parts = [text] if text else []
+    for name, value in _pins(schema):
+        # The server splits `options` at white space; a backslash escapes the next character.
+        escaped = _ESCAPE.sub(lambda m: "\\" + m.group(), value)
+        parts.append(f"-c {name}={escaped}")
+    return {"options": " ".join(parts), "client_encoding": "UTF8"}
+
+
+def _pins(schema: str) -> list[tuple[str, str]]:
+    return [*PINNED, ("search_path", _search_path(schema))]
+
+
+def _pinned_connect(
+    url: str, kwargs: dict[str, Any], params: Mapping[str, Any], schema: str
+) -> psycopg.Connection[Any]:
+    """`psycopg.connect(url, **kwargs)`, the session pinned (`session_options`).
+
+    A pooler that refuses startup parameters it does not track (PgBouncer:
+    "unsupported startup parameter in options") gets a plain connection and
+    the same pins as `SET`s, in one round trip. Settings older servers do not
+    know (an unknown name in `options` refuses the connection) are `SET` after
+    connecting: `idle_session_timeout` (PostgreSQL 14+).
+    """
+    try:
+        conn = psycopg.connect(url, **{**kwargs, **session_options(params, schema)})
+        late: list[tuple[str, str]] = []
+    except psycopg.OperationalError as exc:
+        if _POOLER_TEXT not in str(exc).lower():
+            raise
+        conn = psycopg.connect(url, **{**kwargs, "client_encoding": "UTF8"})
+        late = _pins(schema)
+    try:
+        if conn.info.server_version >= 140000:
+            late.append(("idle_session_timeout", "0"))
+        if late:
+            conn.execute(sql.SQL("; ").join(_set(name, value, schema) for name, value in late))
+            if not conn.autocommit:
+                conn.commit()
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _set(name: str, value: str, schema: str) -> sql.Composed:
+    if name == "search_path":  # a list: each name an identifier (a literal would be one name)
+        value_sql: sql.Composable = sql.SQL(", ").join(sql.Identifier(n) for n in _schemas(schema))
+    else:
+        value_sql = sql.Literal(value)
+    return sql.SQL("SET SESSION {} = {}").format(sql.Identifier(name), value_sql)
+
+
 def is_transient_connect_error(exc: BaseException) -> bool:
     """A failed connection worth trying again (unreachable, waking up, full)."""
     if not isinstance(exc, psycopg.OperationalError):
@@ -185,6 +319,7 @@ def connect(
     autocommit: bool = True,
     dbname: str | None = None,
     application_name: str = "dbinit",
+    schema: str = "public",
     sleep: Callable[[float], None] = time.sleep,
 ) -> psycopg.Connection[Any]:
     """Open a connection to `url` (or its server's database `dbname`).
@@ -194,7 +329,8 @@ def connect(
     and never past `deadline` (time.monotonic); then `ConnectionFailed` (69)
     with `retry_after`. Authentication (77), an unknown database (69) and a
     malformed URL (78) fail at once. `connect_timeout` defaults to the time left
-    (at most 10 s) unless the URL sets it.
+    (at most 10 s) unless the URL sets it. The session pins `PINNED` and the
+    `search_path` of the managed `schema` (`session_options`).
     """
     try:
         params = conninfo_to_dict(url)
@@ -219,7 +355,7 @@ def connect(
                 left = min(left, max(2, math.ceil(deadline - time.monotonic())))
             kwargs["connect_timeout"] = left
         try:
-            return psycopg.connect(url, **kwargs)
+            return _pinned_connect(url, kwargs, params, schema)
         except psycopg.Error as exc:
             target = url if dbname is None else f"{url} (database {dbname})"
             if not is_transient_connect_error(exc):
@@ -346,3 +482,55 @@ def advisory_lock(
         if not conn.closed:
             with suppress(psycopg.Error):  # the session is gone, and with it the lock
                 advisory_unlock(conn, key)
+
+
+# libpq's secret connection parameters: never on another process's command line.
+SECRET_PARAMS = frozenset(
+    {"password", "sslpassword", "oauth_client_secret", "scram_client_key", "scram_server_key"}
+)
+_SERVICE = "dbinit"
+
+
+@contextmanager
+def child_connection(url: str) -> Iterator[tuple[str, dict[str, str]]]:
+    """How a child process (`pg_dump`) connects to `url` with no secret on its
+    command line: yields its `--dbname` value and its environment.
+
+    The password goes in `PGPASSWORD`. libpq has no environment variable for
+    the other secrets (`sslpassword`, …): with any of them, every parameter goes
+    in a connection service file that only this user can read (a 0700 folder,
+    removed afterwards), named by `PGSERVICEFILE`, and `--dbname` is just
+    `service=dbinit`. The URL's own `service=` cannot be combined with that:
+    a configuration error (78).
+    """
+    params = {k: str(v) for k, v in conninfo_to_dict(url).items() if v is not None}
+    env = dict(os.environ)
+    password = params.pop("password", None)
+    if password:
+        env["PGPASSWORD"] = password
+    secrets = sorted(k for k in params if k in SECRET_PARAMS)
+    if not secrets:
+        yield make_conninfo("", **params), env
+        return
+    if "service" in params:
+        raise ConfigError(
+            f"The URL sets both service= and {', '.join(secrets)}, which pg_dump could only "
+            "get on its command line: put them in the connection service file instead"
+        )
+    bad = sorted(k for k, v in params.items() if "\n" in v or "\r" in v or v != v.rstrip())
+    if bad:
+        raise ConfigError(
+            f"The URL's {', '.join(bad)} ends in white space or holds a line break, which "
+            "cannot be passed to pg_dump privately"
+        )
+    folder = Path(tempfile.mkdtemp(prefix="dbinit-pg-"))  # mode 0700
+    try:
+        path = folder / "pg_service.conf"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(f"[{_SERVICE}]\n" + "".join(f"{k}={v}\n" for k, v in params.items()))
+        env["PGSERVICEFILE"] = str(path)
+        env.pop("PGSERVICE", None)
+        yield f"service={_SERVICE}", env
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

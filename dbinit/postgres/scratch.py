@@ -133,13 +133,15 @@ def build_desired(
     parsed = parse_files(files, schema)
     statements = tuple(st for st, _ in parsed)
     if dev_url is not None:
-        conn = connect(dev_url, attempts=attempts, delay=delay, deadline=deadline)
+        conn = connect(dev_url, attempts=attempts, delay=delay, deadline=deadline, schema=schema)
         with conn:
             _require_empty(conn, schema, dev_url)
             model = _run(conn, parsed, schema, deadline, drop_public=False)
         return Desired(model, statements, f"dev database {mask_url(dev_url)}")
     with scratch_database(url, attempts=attempts, delay=delay, deadline=deadline) as name:
-        conn = connect(url, dbname=name, attempts=attempts, delay=delay, deadline=deadline)
+        conn = connect(
+            url, dbname=name, attempts=attempts, delay=delay, deadline=deadline, schema=schema
+        )
         with conn:
             model = _run(conn, parsed, schema, deadline, drop_public=schema != "public")
         return Desired(model, statements, f"database {name}")

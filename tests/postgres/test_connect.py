@@ -3,6 +3,7 @@ real server (every mapping that a server can be made to produce on demand)."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from typing import Any
@@ -196,3 +197,171 @@ def test_advisory_lock_serialises_runs_on_one_database_and_schema(pg_db: str) ->
             assert info.value.retry_after
         with advisory_lock(b, key, deadline=time.monotonic() + 5):
             pass
+
+
+def _server_has_ssl(pg_url: str) -> bool:
+    with psycopg.connect(pg_url) as conn:
+        row = conn.execute("SHOW ssl").fetchone()
+    return bool(row and row[0] == "on")
+
+
+def test_sslmode_require_without_ssl_on_the_server_is_78_naming_sslmode(pg_url: str) -> None:
+    if _server_has_ssl(pg_url):
+        pytest.skip("this server accepts SSL: the refusal cannot be provoked")
+    sleeps = Sleeps()
+    url = url_for(pg_url, "postgres", sslmode="require", password="s3cret")
+    with pytest.raises(ConfigError) as info:
+        connect(url, attempts=3, delay=0.5, sleep=sleeps)
+    err = info.value
+    assert err.exit_code == 78 and sleeps.calls == []  # no retry: it never gets better
+    assert "sslmode=require" in err.message and "SSL" in err.message
+    assert "s3cret" not in err.message and "s3cret" not in (err.details or "")
+
+
+def test_sslmode_from_pgsslmode_is_named(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if _server_has_ssl(pg_url):
+        pytest.skip("this server accepts SSL: the refusal cannot be provoked")
+    monkeypatch.setenv("PGSSLMODE", "verify-full")
+    with pytest.raises(ConfigError) as info:
+        connect(url_for(pg_url, "postgres"), sleep=Sleeps())
+    assert "sslmode=verify-full" in info.value.message
+
+
+def test_a_write_the_server_refuses_as_read_only_is_78(pg_conn: psycopg.Connection[Any]) -> None:
+    # A hot standby refuses every write with 25006; a read-only transaction does too.
+    pg_conn.execute("SET default_transaction_read_only = on")
+    with pytest.raises(psycopg.Error) as info:
+        pg_conn.execute("CREATE TABLE t (a int)")
+    err = map_error(info.value, during="applying the plan")
+    assert isinstance(err, ConfigError) and err.exit_code == 78
+    assert "refuses writes" in err.message
+
+
+# --- secrets never reach a child's command line ------------------------------------------
+
+
+def test_child_connection_puts_every_secret_in_the_environment_or_a_private_file() -> None:
+    import os
+    import stat
+    from pathlib import Path
+
+    from dbinit.postgres.connect import child_connection
+
+    url = "postgresql://app:PW-s3cret@db.internal:5432/app?sslpassword=KEY-s3cret&sslmode=require"
+    with child_connection(url) as (dbname, env):
+        assert "s3cret" not in dbname
+        assert env["PGPASSWORD"] == "PW-s3cret"
+        service = Path(env["PGSERVICEFILE"])
+        assert stat.S_IMODE(service.stat().st_mode) == 0o600
+        assert stat.S_IMODE(service.parent.stat().st_mode) == 0o700
+        text = service.read_text(encoding="utf-8")
+        assert "sslpassword=KEY-s3cret" in text and "PW-s3cret" not in text
+        assert dbname == "service=dbinit"
+    assert not service.exists() and not service.parent.exists()
+    # The password alone: a plain conninfo without it, as before.
+    with child_connection("postgresql://app:PW-s3cret@db/app") as (dbname, env):
+        assert "s3cret" not in dbname and "host=db" in dbname
+        assert env["PGPASSWORD"] == "PW-s3cret"
+        assert env.get("PGSERVICEFILE") == os.environ.get("PGSERVICEFILE")
+
+
+def test_pg_dump_gets_no_secret_on_its_command_line(
+    pg_db: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+    import subprocess
+
+    from typer.testing import CliRunner
+
+    from dbinit.cli import app
+    from tests.postgres.helpers import execute, url_of
+
+    if shutil.which("pg_dump") is None:
+        pytest.skip("pg_dump is not installed")
+    execute(pg_db, "CREATE TABLE items (id bigint PRIMARY KEY, qty text)")
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "001.sql").write_text(
+        "CREATE TABLE items (id bigint PRIMARY KEY, qty integer);\n", encoding="utf-8"
+    )
+    # Trust authentication: the server ignores the password; without SSL libpq
+    # ignores sslpassword. Both must still stay off pg_dump's command line.
+    url = url_of(pg_db, psycopg.conninfo.conninfo_to_dict(pg_db)["dbname"]).replace(
+        "postgresql://postgres@", "postgresql://postgres:PW-s3cret@"
+    )
+    url += "?sslpassword=KEY-s3cret&sslmode=disable"
+    calls: list[list[str]] = []
+    real = subprocess.run
+
+    def spy(argv: list[str], **kwargs: Any) -> Any:
+        calls.append(list(argv))
+        return real(argv, **kwargs)
+
+    monkeypatch.setattr("dbinit.postgres.backend.subprocess.run", spy)
+    res = CliRunner().invoke(
+        app,
+        [
+            "repair",
+            "--yes",
+            "--backup-dir",
+            str(tmp_path / "bk"),
+            "--database",
+            url,
+            "--schema-dir",
+            str(tmp_path / "schemas"),
+            "--format",
+            "json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    (argv,) = calls
+    assert argv[0].endswith("pg_dump")
+    assert not any("s3cret" in a for a in argv), argv
+    assert any(p.suffix == ".dump" and p.stat().st_size > 0 for p in (tmp_path / "bk").iterdir())
+
+
+# --- the CLI end to end ----------------------------------------------------------------
+
+
+def test_sqlalchemy_database_url_reaches_the_postgres_database(
+    pg_db: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from dbinit.cli import app
+    from tests.postgres.helpers import scalar, url_of
+
+    url = url_of(pg_db, psycopg.conninfo.conninfo_to_dict(pg_db)["dbname"])
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", url.replace("postgresql://", "postgresql+psycopg2://"))
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "001.sql").write_text(
+        "CREATE TABLE items (id bigint PRIMARY KEY);\n", encoding="utf-8"
+    )
+    res = CliRunner().invoke(app, ["init", "--format", "json", "--log-format", "json"])
+    assert res.exit_code == 0, res.output
+    assert scalar(pg_db, "SELECT to_regclass('public.items') IS NOT NULL") is True
+    assert not (tmp_path / "app.db").exists()
+    assert "driver part '+psycopg2' of the URL is ignored" in res.stderr
+
+
+def test_sslmode_require_without_ssl_is_78_from_the_cli_quickly(
+    pg_url: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from dbinit.cli import app
+    from tests.postgres.helpers import url_of
+
+    if _server_has_ssl(pg_url):
+        pytest.skip("this server accepts SSL: the refusal cannot be provoked")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DBINIT_RETRY_DELAY", "5")  # a retry would show in the attempts
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "001.sql").write_text("CREATE TABLE t (id int);\n", encoding="utf-8")
+    url = url_of(pg_url, "postgres").replace("@", ":s3cret@", 1) + "?sslmode=require"
+    res = CliRunner().invoke(app, ["check", "--database", url, "--format", "json"])
+    assert res.exit_code == 78, res.output
+    error = json.loads(res.stdout)["error"]
+    assert "sslmode=require" in error["message"]
+    assert "attempts" not in (error.get("details") or "")
+    assert "s3cret" not in res.stdout + res.stderr
