@@ -248,9 +248,15 @@ def test_a_managed_schema_other_than_public(pg_url: str) -> None:
     assert d.schema.tables["t"].column("c").type == "color"
 
 
-def test_concurrently_and_reserved_names_are_refused(pg_url: str) -> None:
-    with pytest.raises(SchemaError, match=r"^f\.sql:1: write CREATE INDEX without CONCURRENTLY"):
-        desired(pg_url, {"f.sql": "CREATE INDEX CONCURRENTLY i ON t (a);"})
+def test_concurrently_is_a_plain_index_declaration_and_reserved_names_are_refused(
+    pg_url: str, pg_db: str
+) -> None:
+    # Issue 15: CREATE INDEX CONCURRENTLY in a file declares an index; the scratch
+    # space builds it plainly (in the dev database's transaction too).
+    files = {"f.sql": "CREATE TABLE t (a int);\nCREATE UNIQUE INDEX CONCURRENTLY i ON t (a);"}
+    for dev in (None, pg_db):
+        d = desired(pg_url, files, dev_url=dev)
+        assert d.schema.indexes["i"].unique and d.schema.indexes["i"].table == "t"
     with pytest.raises(SchemaError, match=r"^f\.sql:1: the name '_dbinit_history' is reserved"):
         desired(pg_url, {"f.sql": "CREATE TABLE _dbinit_history (a int);"})
 
