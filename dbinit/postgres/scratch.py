@@ -275,6 +275,7 @@ def _run(
         conn.execute("SET client_connection_check_interval = '1s'")
     # As pg_dump's preamble does: a function may name a table created later.
     conn.execute("SET check_function_bodies = off")
+    _check_encoding(conn, parsed)
     if throwaway:
         return _run_batched(conn, parsed, schema, deadline, drop_public=drop_public)
     try:
@@ -283,6 +284,31 @@ def _run(
     except _PipelineFailed:
         # A statement failed: run them one by one to say which, with its file:line.
         return _run_once(conn, parsed, schema, deadline, drop_public=drop_public, fast=False)
+
+
+def _check_encoding(
+    conn: psycopg.Connection[Any], parsed: Sequence[tuple[Statement, Head]]
+) -> None:
+    """A character the database's encoding cannot hold is a file error at its
+    line, before anything runs (whatever the session's client_encoding)."""
+    from psycopg._encodings import pg2pyenc
+
+    server = conn.info.parameter_status("server_encoding") or "UTF8"
+    if server in ("UTF8", "SQL_ASCII"):
+        return
+    try:
+        codec = pg2pyenc(server.encode())
+    except psycopg.NotSupportedError:  # pragma: no cover - an encoding Python lacks
+        return
+    for st, _ in parsed:
+        try:
+            st.scratch_sql.encode(codec)
+        except UnicodeEncodeError as exc:
+            char = st.scratch_sql[exc.start]
+            raise SchemaError(
+                f"{st.file}:{st.line_at(exc.start + 1)}: the character {char!r} cannot be "
+                f"stored in the database's encoding {server}"
+            ) from None
 
 
 class _PipelineFailed(Exception):
