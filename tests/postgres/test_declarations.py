@@ -10,6 +10,7 @@ function the file defined.
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from dbinit.errors import SchemaError
+from dbinit.errors import SchemaError, TimeLimit
 from dbinit.postgres.scratch import build_desired
 from tests.postgres.conftest import drop_database, url_for
 from tests.postgres.helpers import dbinit, url_of
@@ -265,3 +266,23 @@ def _dbname(url: str) -> str:
     from psycopg.conninfo import conninfo_to_dict
 
     return str(conninfo_to_dict(url)["dbname"])
+
+
+def test_a_statement_reaching_the_time_limit_is_time_limit_not_a_file_error(
+    pg_url: str, pg_db: str, pg_conn: psycopg.Connection[Any]
+) -> None:
+    """The dev database's `public.held` is locked by another session: the file's
+    view waits for it until the time limit (75 naming --timeout, not 65)."""
+    pg_conn.execute("CREATE TABLE public.held (a int)")
+    with psycopg.connect(pg_db) as holder:
+        holder.execute("LOCK TABLE public.held IN ACCESS EXCLUSIVE MODE")
+        with pytest.raises(TimeLimit, match="--timeout") as info:
+            build_desired(
+                pg_url,
+                [("f.sql", "CREATE TABLE t (a int);\nCREATE VIEW v AS SELECT * FROM public.held;")],
+                schema="app",
+                dev_url=pg_db,
+                deadline=time.monotonic() + 3,
+            )
+        holder.rollback()
+    assert info.value.exit_code == 75
