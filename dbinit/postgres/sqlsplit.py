@@ -442,9 +442,9 @@ _WORDS = {
     "CreateRoleStmt": "CREATE ROLE",
     "AlterRoleStmt": "ALTER ROLE",
     "AlterRoleSetStmt": "ALTER ROLE … SET",
-    "GrantStmt": "GRANT/REVOKE",
+    "GrantStmt": "GRANT/REVOKE (pg_dump --no-privileges leaves them out)",
     "GrantRoleStmt": "GRANT/REVOKE of a role",
-    "AlterOwnerStmt": "ALTER … OWNER TO",
+    "AlterOwnerStmt": "ALTER … OWNER TO (owners are roles; pg_dump --no-owner leaves them out)",
     "AlterSystemStmt": "ALTER SYSTEM",
     "AlterDatabaseStmt": "ALTER DATABASE",
     "AlterDatabaseSetStmt": "ALTER DATABASE … SET",
@@ -541,7 +541,7 @@ def _alter_table(st: Statement) -> Head:
         body = cmd.get("AlterTableCmd", {})
         sub = str(body.get("subtype", ""))
         if sub == "AT_ChangeOwner":
-            raise _refused(st, "ALTER … OWNER TO (owners are roles; dump with --no-owner)")
+            raise _refused(st, _WORDS["AlterOwnerStmt"])
         if sub not in _ALTER_TABLE:
             raise _refused(st, f"ALTER TABLE … {sub.removeprefix('AT_')}")
         definition = body.get("def", {})

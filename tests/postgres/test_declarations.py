@@ -10,6 +10,8 @@ function the file defined.
 from __future__ import annotations
 
 import secrets
+import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,9 +22,11 @@ import pytest
 from psycopg import sql
 
 from dbinit.errors import SchemaError, TimeLimit
+from dbinit.postgres.introspect import introspect
 from dbinit.postgres.scratch import build_desired
 from tests.postgres.conftest import drop_database, url_for
 from tests.postgres.helpers import dbinit, url_of
+from tests.postgres.test_desired import EVERY_KIND
 
 COMMANDS = (("check",), ("validate", "--schema-only"))
 
@@ -286,3 +290,28 @@ def test_a_statement_reaching_the_time_limit_is_time_limit_not_a_file_error(
             )
         holder.rollback()
     assert info.value.exit_code == 75
+
+
+@pytest.mark.skipif(shutil.which("pg_dump") is None, reason="no pg_dump")
+def test_pg_dump_schema_only_output_is_a_schema_file_unchanged(
+    pg_url: str, pg_db: str, pg_conn: psycopg.Connection[Any]
+) -> None:
+    pg_conn.execute(EVERY_KIND.encode())
+    dump = subprocess.run(
+        ["pg_dump", "--schema-only", "--no-owner", "--no-privileges", "--dbname", pg_db],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    d = build_desired(pg_url, [("dump.sql", dump)])
+    assert d.schema == introspect(pg_conn, "public")
+    owned = subprocess.run(
+        ["pg_dump", "--schema-only", "--dbname", pg_db],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    with pytest.raises(SchemaError, match=r"^dump\.sql:\d+: .*OWNER TO.*--no-owner"):
+        build_desired(pg_url, [("dump.sql", owned)])
