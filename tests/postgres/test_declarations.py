@@ -315,3 +315,27 @@ def test_pg_dump_schema_only_output_is_a_schema_file_unchanged(
     ).stdout
     with pytest.raises(SchemaError, match=r"^dump\.sql:\d+: .*OWNER TO.*--no-owner"):
         build_desired(pg_url, [("dump.sql", owned)])
+
+
+@pytest.mark.parametrize("dev", [False, True])
+def test_the_fall_back_resends_exactly_the_same_statements(
+    pg_url: str, pg_db: str, monkeypatch: pytest.MonkeyPatch, dev: bool
+) -> None:
+    """A failing pipeline is re-run one statement at a time: the same texts, in the
+    same order, never joined or split differently."""
+    from dbinit.postgres import scratch
+    from dbinit.postgres.sqlsplit import split
+
+    text = "CREATE TABLE a (x int) --\r;\nCREATE TABLE b (y int);\nCREATE TABLE c (z nope);\n"
+    sent: list[str] = []
+    real = scratch.execute
+
+    def spy(conn: psycopg.Connection[Any], statement: str, params: Any = None) -> Any:
+        sent.append(statement)
+        return real(conn, statement, params)
+
+    monkeypatch.setattr(scratch, "execute", spy)
+    with pytest.raises(SchemaError, match=r"^f\.sql:3: type \"nope\" does not exist"):
+        build_desired(pg_url, [("f.sql", text)], dev_url=pg_db if dev else None)
+    texts = [st.sql for st in split("f.sql", text)]
+    assert sent == texts + texts

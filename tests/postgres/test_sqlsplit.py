@@ -110,3 +110,23 @@ def test_other_statements_are_schema_errors_naming_file_and_line(sql: str) -> No
     (st,) = split("dir/f.sql", "\n" + sql)
     with pytest.raises(SchemaError, match=r"^dir/f\.sql:2: statement not allowed"):
         head(st)
+
+
+def test_a_comment_ends_at_a_carriage_return_as_in_postgresql() -> None:
+    sts = split("f.sql", "CREATE TABLE t (a int) --\r; COMMIT; CREATE ROLE x LOGIN;")
+    assert [s.node for s in sts] == ["CreateStmt", "TransactionStmt", "CreateRoleStmt"]
+    with pytest.raises(SchemaError, match=r"^f\.sql:1: statement not allowed.*transaction"):
+        head(sts[1])
+
+
+def test_the_word_begin_is_a_value_not_a_block() -> None:
+    sts = split(
+        "f.sql",
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql SET search_path = begin AS 'SELECT 1';\n"
+        "COMMIT;\nALTER DATABASE app SET default_transaction_read_only = on;",
+    )
+    assert [(s.line, s.node) for s in sts] == [
+        (1, "CreateFunctionStmt"),
+        (2, "TransactionStmt"),
+        (3, "AlterDatabaseSetStmt"),
+    ]
