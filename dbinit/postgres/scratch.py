@@ -11,7 +11,9 @@ Scratch space, one of:
 * a user-given disposable database (`dev_url`, like Atlas's dev database): the
   files run in one transaction that is always rolled back, so nothing stays
   even when the run is killed (the server aborts the transaction of a lost
-  session). Its managed schema must hold no objects.
+  session). Its managed schema must hold no objects. Being one transaction, it
+  holds every lock the files take until the end: a very large schema there needs
+  a larger `max_locks_per_transaction` (69 naming it, never a file error).
 
 Clean-up rule for runs killed at any moment (`cleanup_scratch`, run before
 each new throw-away database): a database named `dbinit_scratch_<pid>_…` is
@@ -27,10 +29,17 @@ delays the clean-up to a later run.
 
 File errors are `SchemaError` (65) naming `file:line`: the line of
 PostgreSQL's error position in the statement, else of the statement's start.
-The files run statement by statement (see `sqlsplit` for why), in one
-transaction, with `search_path` set to the managed schema; a name qualified
-with another schema is a file error, and objects that still end up in another
-schema are caught after the last statement.
+The files run statement by statement (`sqlsplit` splits and vets them with
+PostgreSQL's grammar), each alone through the extended query protocol
+(`statements.execute`), with `search_path` set to the managed schema and
+`check_function_bodies = off`. In the throw-away database they run in implicit
+transactions of `BATCH` statements (it is dropped anyway), so any schema the
+target holds fits the default `max_locks_per_transaction`; a batch that fails
+is rolled back whole and re-run one statement at a time, the same texts, to
+name the failing one. A name qualified with another schema is a file error,
+and objects that still end up in another schema are caught after the last
+statement. The time limit reached is `TimeLimit` (75), a character the
+database's encoding cannot hold a file error at its line.
 """
 
 from __future__ import annotations
