@@ -548,10 +548,10 @@ def _prechecks(run: Run, conn: Conn, plan: Plan) -> None:
 
 
 def _run_sql(conn: Conn, st: Statement) -> None:
-    if st.params:
-        conn.execute(st.sql, st.params)
-    else:
-        conn.execute(st.sql.encode(conn.info.encoding))
+    """One plan statement, one protocol message (never the simple query protocol)."""
+    from dbinit.postgres.statements import execute
+
+    execute(conn, st.sql, st.params or None)
 
 
 def _apply(run: Run, conn: Conn, desired: Desired, plan: Plan) -> tuple[str, ...]:

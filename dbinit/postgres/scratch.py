@@ -11,7 +11,9 @@ Scratch space, one of:
 * a user-given disposable database (`dev_url`, like Atlas's dev database): the
   files run in one transaction that is always rolled back, so nothing stays
   even when the run is killed (the server aborts the transaction of a lost
-  session). Its managed schema must hold no objects.
+  session). Its managed schema must hold no objects. Being one transaction, it
+  holds every lock the files take until the end: a very large schema there needs
+  a larger `max_locks_per_transaction` (69 naming it, never a file error).
 
 Clean-up rule for runs killed at any moment (`cleanup_scratch`, run before
 each new throw-away database): a database named `dbinit_scratch_<pid>_…` is
@@ -27,10 +29,17 @@ delays the clean-up to a later run.
 
 File errors are `SchemaError` (65) naming `file:line`: the line of
 PostgreSQL's error position in the statement, else of the statement's start.
-The files run statement by statement (see `sqlsplit` for why), in one
-transaction, with `search_path` set to the managed schema; a name qualified
-with another schema is a file error, and objects that still end up in another
-schema are caught after the last statement.
+The files run statement by statement (`sqlsplit` splits and vets them with
+PostgreSQL's grammar), each alone through the extended query protocol
+(`statements.execute`), with `search_path` set to the managed schema and
+`check_function_bodies = off`. In the throw-away database they run in implicit
+transactions of `BATCH` statements (it is dropped anyway), so any schema the
+target holds fits the default `max_locks_per_transaction`; a batch that fails
+is rolled back whole and re-run one statement at a time, the same texts, to
+name the failing one. A name qualified with another schema is a file error,
+and objects that still end up in another schema are caught after the last
+statement. The time limit reached is `TimeLimit` (75), a character the
+database's encoding cannot hold a file error at its line.
 """
 
 from __future__ import annotations
@@ -47,16 +56,19 @@ from psycopg import sql
 
 from dbinit.errors import (
     ConfigError,
+    ConnectionFailed,
     DbInitError,
     PermissionDenied,
     SchemaError,
+    TimeLimit,
     mask_url,
 )
 from dbinit.logs import log
 from dbinit.postgres.connect import connect, map_error, sqlstate
 from dbinit.postgres.introspect import introspect
 from dbinit.postgres.model import INTERNAL_PREFIX, Schema, SourceLoc, Table
-from dbinit.postgres.sqlsplit import Head, Statement, head, split
+from dbinit.postgres.sqlsplit import Head, Statement, for_scratch, head, split
+from dbinit.postgres.statements import execute
 
 SCRATCH_PREFIX = "dbinit_scratch_"
 
@@ -82,12 +94,7 @@ def parse_files(files: Sequence[tuple[str, str]], schema: str) -> list[tuple[Sta
                 )
             if h.name is not None and h.name.startswith(INTERNAL_PREFIX):
                 raise SchemaError(f"{st.loc}: the name {h.name!r} is reserved for dbinit")
-            if h.concurrently:
-                raise SchemaError(
-                    f"{st.loc}: write CREATE INDEX without CONCURRENTLY in schema files; "
-                    "dbinit builds indexes concurrently where the table is in use"
-                )
-            out.append((st, h))
+            out.append((for_scratch(st, h), h))
     _check_hints(out)
     return out
 
@@ -136,14 +143,16 @@ def build_desired(
         conn = connect(dev_url, attempts=attempts, delay=delay, deadline=deadline, schema=schema)
         with conn:
             _require_empty(conn, schema, dev_url)
-            model = _run(conn, parsed, schema, deadline, drop_public=False)
+            model = _run(conn, parsed, schema, deadline, drop_public=False, throwaway=False)
         return Desired(model, statements, f"dev database {mask_url(dev_url)}")
     with scratch_database(url, attempts=attempts, delay=delay, deadline=deadline) as name:
         conn = connect(
             url, dbname=name, attempts=attempts, delay=delay, deadline=deadline, schema=schema
         )
         with conn:
-            model = _run(conn, parsed, schema, deadline, drop_public=schema != "public")
+            model = _run(
+                conn, parsed, schema, deadline, drop_public=schema != "public", throwaway=True
+            )
         return Desired(model, statements, f"database {name}")
 
 
@@ -255,6 +264,13 @@ def _require_empty(conn: psycopg.Connection[Any], schema: str, url: str) -> None
         )
 
 
+# Statements per implicit transaction in the throw-away database: few enough
+# that their locks fit the server's lock table with the default
+# max_locks_per_transaction (64 per connection slot, shared), whatever the size of
+# the schema.
+BATCH = 100
+
+
 def _run(
     conn: psycopg.Connection[Any],
     parsed: Sequence[tuple[Statement, Head]],
@@ -262,11 +278,17 @@ def _run(
     deadline: float | None,
     *,
     drop_public: bool,
+    throwaway: bool,
 ) -> Schema:
     if conn.info.server_version >= 140000:
         # A backend whose client was killed mid-statement notices within a second
         # and ends, so the run's scratch database can be cleaned up.
         conn.execute("SET client_connection_check_interval = '1s'")
+    # As pg_dump's preamble does: a function may name a table created later.
+    conn.execute("SET check_function_bodies = off")
+    _check_encoding(conn, parsed)
+    if throwaway:
+        return _run_batched(conn, parsed, schema, deadline, drop_public=drop_public)
     try:
         # Fast path: every statement sent in one pipeline, no round trip each.
         return _run_once(conn, parsed, schema, deadline, drop_public=drop_public, fast=True)
@@ -275,8 +297,82 @@ def _run(
         return _run_once(conn, parsed, schema, deadline, drop_public=drop_public, fast=False)
 
 
+def _check_encoding(
+    conn: psycopg.Connection[Any], parsed: Sequence[tuple[Statement, Head]]
+) -> None:
+    """A character the database's encoding cannot hold is a file error at its
+    line, before anything runs (whatever the session's client_encoding)."""
+    from psycopg._encodings import pg2pyenc
+
+    server = conn.info.parameter_status("server_encoding") or "UTF8"
+    if server in ("UTF8", "SQL_ASCII"):
+        return
+    try:
+        codec = pg2pyenc(server.encode())
+    except psycopg.NotSupportedError:  # pragma: no cover - an encoding Python lacks
+        return
+    for st, _ in parsed:
+        try:
+            st.scratch_sql.encode(codec)
+        except UnicodeEncodeError as exc:
+            char = st.scratch_sql[exc.start]
+            raise SchemaError(
+                f"{st.file}:{st.line_at(exc.start + 1)}: the character {char!r} cannot be "
+                f"stored in the database's encoding {server}"
+            ) from None
+
+
 class _PipelineFailed(Exception):
     """A statement of the pipeline failed; which one is not known yet."""
+
+
+def _prepare(conn: psycopg.Connection[Any], schema: str, *, drop_public: bool, local: bool) -> None:
+    ident = sql.Identifier(schema)
+    conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(ident))
+    if drop_public:  # so that `public.x` fails with a position; only where we own it
+        with suppress(psycopg.Error), conn.transaction():
+            conn.execute("DROP SCHEMA IF EXISTS public")
+    scope = sql.SQL("LOCAL ") if local else sql.SQL("")
+    conn.execute(sql.SQL("SET {}search_path = {}").format(scope, ident))
+
+
+def _run_batched(
+    conn: psycopg.Connection[Any],
+    parsed: Sequence[tuple[Statement, Head]],
+    schema: str,
+    deadline: float | None,
+    *,
+    drop_public: bool,
+) -> Schema:
+    """The throw-away database: it is dropped at the end, so the files need not
+    run in one transaction. Each batch of `BATCH` statements is one pipeline and
+    one implicit transaction (ended by its Sync), so the locks they take are
+    released batch by batch; a batch that fails was rolled back whole and runs
+    again statement by statement (the very same statement texts) to say which
+    statement failed."""
+    _prepare(conn, schema, drop_public=drop_public, local=False)
+    statements = [st for st, _ in parsed]
+    for at in range(0, len(statements), BATCH):
+        batch = statements[at : at + BATCH]
+        _time_limit(conn, batch[0], deadline, local=False)
+        try:
+            with conn.pipeline():
+                for st in batch:
+                    execute(conn, st.scratch_sql)
+        except psycopg.Error as exc:
+            if sqlstate(exc) == "57014":
+                raise _time_limit_error(batch[0]) from None
+            for st in batch:
+                _time_limit(conn, st, deadline, local=False)
+                try:
+                    execute(conn, st.scratch_sql)
+                except psycopg.Error as exc2:
+                    raise _file_error(exc2, st) from None
+            raise map_error(exc, during="running the schema files") from None
+    with conn.transaction():
+        _check_other_schemas(conn, schema, parsed, ours=_ALL_OURS)
+        model = introspect(conn, schema)
+    return _with_locations(model, parsed)
 
 
 def _run_once(
@@ -288,63 +384,75 @@ def _run_once(
     drop_public: bool,
     fast: bool,
 ) -> Schema:
+    """The dev database: one transaction, always rolled back."""
     with conn.transaction(force_rollback=True):
-        ident = sql.Identifier(schema)
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(ident))
-        if drop_public:  # so that `public.x` fails with a position; only where we own it
-            with suppress(psycopg.Error), conn.transaction():
-                conn.execute("DROP SCHEMA IF EXISTS public")
-        conn.execute(sql.SQL("SET LOCAL search_path = {}").format(ident))
+        _prepare(conn, schema, drop_public=drop_public, local=True)
         if fast:
             _time_limit(conn, parsed[0][0] if parsed else None, deadline)
             try:
                 with conn.pipeline():
                     for st, _ in parsed:
-                        conn.execute(st.sql.encode(conn.info.encoding))
-            except psycopg.Error:
+                        execute(conn, st.scratch_sql)
+            except psycopg.Error as exc:
+                if sqlstate(exc) == "57014":
+                    raise _time_limit_error(parsed[0][0] if parsed else None) from None
                 raise _PipelineFailed from None
         else:
             for st, _ in parsed:
                 _time_limit(conn, st, deadline)
                 try:
-                    conn.execute(st.sql.encode(conn.info.encoding))
+                    execute(conn, st.scratch_sql)
                 except psycopg.Error as exc:
                     raise _file_error(exc, st) from None
-        _check_other_schemas(conn, schema, parsed)
+        _check_other_schemas(conn, schema, parsed, ours=_THIS_TRANSACTION)
         model = introspect(conn, schema)
     return _with_locations(model, parsed)
 
 
 def _time_limit(
-    conn: psycopg.Connection[Any], st: Statement | None, deadline: float | None
+    conn: psycopg.Connection[Any],
+    st: Statement | None,
+    deadline: float | None,
+    *,
+    local: bool = True,
 ) -> None:
     """What is left of the overall time limit bounds the statements that follow."""
     if deadline is None:
         return
     left = int((deadline - time.monotonic()) * 1000)
     if left <= 0:
-        where = f"{st.loc}: " if st is not None else ""
-        raise SchemaError(
-            f"{where}the schema files did not finish within the time limit (--timeout)"
-        )
-    conn.execute(sql.SQL("SET LOCAL statement_timeout = {}").format(left))
+        raise _time_limit_error(st)
+    scope = "LOCAL " if local else ""
+    conn.execute(sql.SQL("SET " + scope + "statement_timeout = {}").format(left))
+
+
+def _time_limit_error(st: Statement | None) -> TimeLimit:
+    where = f" (at {st.loc})" if st is not None else ""
+    return TimeLimit(
+        f"Running the schema files in the scratch space did not finish within the time "
+        f"limit{where}; raise --timeout (DBINIT_TIMEOUT)"
+    )
 
 
 def _file_error(exc: psycopg.Error, st: Statement) -> DbInitError:
     state = sqlstate(exc) or ""
     if not state or state.startswith(("08", "57P")):
         return map_error(exc, during="running the schema files")
+    if state == "57014":
+        return _time_limit_error(st)
     diag = exc.diag
+    text = (diag.message_primary or str(exc)).strip()
+    if state == "53200":  # out of shared memory: a server limit, never the file's fault
+        return ConnectionFailed(
+            f"The server ran out of shared memory running the schema files ({text}); "
+            "raise max_locks_per_transaction on the server or set DBINIT_DEV_URL",
+            details=f"psycopg.errors.{type(exc).__name__} [{state}]: {text}",
+        )
     position = int(diag.statement_position or 0)
     loc = f"{st.file}:{st.line_at(position)}"
-    text = (diag.message_primary or str(exc)).strip()
     if diag.message_hint:
         text += f" (hint: {diag.message_hint.strip()})"
     details = f"psycopg.errors.{type(exc).__name__} [{state}]: {text}"
-    if state == "57014":
-        return SchemaError(
-            f"{loc}: statement did not finish within the time limit (--timeout)", details=details
-        )
     if state == "42501":
         return PermissionDenied(f"{loc}: {text}", details=details)
     return SchemaError(f"{loc}: {text}", details=details)
@@ -352,25 +460,33 @@ def _file_error(exc: psycopg.Error, st: Statement) -> DbInitError:
 
 _FOREIGN = """
 SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.xmin::text::bigint = pg_current_xact_id()::text::bigint %% 4294967296
-  AND n.nspname <> %(schema)s AND n.nspname NOT LIKE 'pg\\_toast%%'
+WHERE {ours_c} AND n.nspname <> %(schema)s AND n.nspname NOT LIKE 'pg\\_toast%%'
 UNION ALL
 SELECT n.nspname, t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-WHERE t.xmin::text::bigint = pg_current_xact_id()::text::bigint %% 4294967296
-  AND n.nspname <> %(schema)s AND n.nspname NOT LIKE 'pg\\_toast%%' AND t.typrelid = 0
+WHERE {ours_t} AND n.nspname <> %(schema)s AND n.nspname NOT LIKE 'pg\\_toast%%' AND t.typrelid = 0
 UNION ALL
 SELECT n.nspname, p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-WHERE p.xmin::text::bigint = pg_current_xact_id()::text::bigint %% 4294967296
-  AND n.nspname <> %(schema)s
+WHERE {ours_p} AND n.nspname <> %(schema)s
 """
+# Objects the files created: in the dev database's transaction, those it wrote;
+# in the throw-away database (made from template0), every object that is not built in.
+_THIS_TRANSACTION = "{alias}.xmin::text::bigint = pg_current_xact_id()::text::bigint %% 4294967296"
+_ALL_OURS = "{alias}.oid >= 16384"
 
 
 def _check_other_schemas(
-    conn: psycopg.Connection[Any], schema: str, parsed: Sequence[tuple[Statement, Head]]
+    conn: psycopg.Connection[Any],
+    schema: str,
+    parsed: Sequence[tuple[Statement, Head]],
+    *,
+    ours: str,
 ) -> None:
-    """Objects this transaction created outside the managed schema: a file error
+    """Objects the files created outside the managed schema: a file error
     at the statement that names the object (else the first one naming its schema)."""
-    row = conn.execute(_FOREIGN, {"schema": schema}).fetchone()
+    query = _FOREIGN
+    for alias in "ctp":
+        query = query.replace(f"{{ours_{alias}}}", ours.replace("{alias}", alias))
+    row = conn.execute(query, {"schema": schema}).fetchone()
     if row is None:
         return
     other, name = row

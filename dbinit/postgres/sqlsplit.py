@@ -1,52 +1,52 @@
-"""Split PostgreSQL schema files into statements, the way psql does.
+"""Split PostgreSQL schema files into statements and classify them, with
+PostgreSQL's own grammar (libpg_query, through the BSD-licensed `pgparse`).
 
-A small lexer, not a parser: it knows where a statement ends (a `;` outside
-quotes, dollar quotes, comments, and the `BEGIN ATOMIC … END` body of a
-`CREATE FUNCTION/PROCEDURE`, using psql's own heuristic) and reads the first few
-tokens of each statement, enough to tell what it creates. PostgreSQL itself
-judges everything else when the statement runs in the scratch space.
+Never a hand-written lexer: the parse tree says where each statement starts and
+ends (its exact source text is what runs, so one file statement can never become
+two) and what it is (its node type, checked against an allow-list: schema files
+are declarations, not programs). `split` reads one file; `head` says what a
+statement declares, or refuses it with `file:line`.
 
-Why split rather than send each file whole: every statement gets its own
-`file:line` (errors without a position, provenance of each object), a statement
-can be refused before it runs (another schema, `CONCURRENTLY`, transaction
-control), and PostgreSQL's error position is relative to one short statement.
+Allowed (`ALLOWED`): CREATE of tables (`UNLOGGED` too), indexes (`CONCURRENTLY`
+is read as a plain index declaration), views, materialized views, sequences,
+types (enum, composite, range, domain), functions and procedures, aggregates,
+triggers, extensions, policies, collations and text-search configurations and
+dictionaries; the ALTERs of those kinds that only declare (see `_ALTER_TABLE`);
+COMMENT ON of those kinds. Everything else is a `SchemaError`: transaction
+control, DO, COPY, SET/RESET, SELECT, DML, CREATE TABLE … AS, roles, owners,
+grants, ALTER SYSTEM/DATABASE/ROLE, schemas, drops, psql meta-commands.
 
-Rename hints (docs/schema-files.md) are read here too, because the server never sees
-comments: `-- dbinit: renamed-from=OLD` on a comment line directly above a
-`CREATE TABLE` (the table's) or on the line of a column's definition inside
-it (the column's). `OLD` folds like an identifier: unquoted to lower case,
-`"Quoted"` exactly.
+Built without running a query of the files: a materialized view's statement is
+rewritten to `WITH NO DATA` for the scratch space (`Statement.scratch_sql`), and
+the few places where DDL evaluates an expression when it runs (a partition bound,
+an `ALTER TABLE … ADD COLUMN … DEFAULT`) accept only constants.
+
+`pg_dump`'s preamble (the `SET` lines it writes, `SELECT
+pg_catalog.set_config('search_path', '', false)`, and the `\\restrict KEY` /
+`\\unrestrict KEY` lines of recent versions) is recognised and skipped with a log
+note, so `pg_dump --schema-only --no-owner --no-privileges` output works unchanged.
+
+Rename hints (docs/schema-files.md) are read from the text, because the parser
+drops comments: `-- dbinit: renamed-from=OLD` on a comment line directly above a
+`CREATE TABLE` (the table's) or on a line of a column's definition inside it (the
+column's: the element of the table whose text holds the comment). `OLD` folds
+like an identifier: unquoted to lower case, `"Quoted"` exactly.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from dbinit.errors import SchemaError
+from dbinit.logs import log
 
-_MAX_TOKENS = 24
-_DOLLAR = re.compile(r"\$([A-Za-z_\u0080-\U0010ffff][A-Za-z0-9_\u0080-\U0010ffff]*)?\$")
-_WORD = re.compile(r"[A-Za-z_\u0080-\U0010ffff][A-Za-z0-9_$\u0080-\U0010ffff]*")
-_FUNCTION_HEADS = (("create", "function"), ("create", "procedure"))
-_HINT = re.compile(r'dbinit:\s*renamed-from\s*=\s*("(?:[^"]|"")+"|[^\s"*]+)')
-# Words that open a table constraint rather than a column in CREATE TABLE's body.
-_NOT_COLUMNS = frozenset({"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE", "LIKE"})
-
-
-@dataclass(frozen=True, slots=True)
-class Token:
-    kind: str  # "word" (as written), "quoted" (a "quoted identifier", unescaped), "punct"
-    text: str
-
-    @property
-    def upper(self) -> str:
-        return self.text.upper() if self.kind == "word" else ""
-
-    @property
-    def name(self) -> str:
-        """The identifier PostgreSQL sees: unquoted words fold to lower case."""
-        return self.text.lower() if self.kind == "word" else self.text
+_HINT = re.compile(rb'--[^\n\r]*?dbinit:\s*renamed-from\s*=\s*("(?:[^"\n\r]|"")+"|[^\s"*]+)')
+_META = re.compile(rb"\\(un)?restrict [A-Za-z0-9]*[ \t]*(?=\r?\n|$)")
+_SPACE = b" \t\n\r\f\v"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,14 +54,22 @@ class Statement:
     file: str
     line: int  # line of the statement's first token, 1-based
     sql: str  # from the first token up to (not including) the closing `;`
-    tokens: tuple[Token, ...]  # the first few tokens
+    node: str = ""  # the parse tree's node type: "CreateStmt", "IndexStmt", …
+    tree: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     renamed_from: str | None = None  # a table's rename hint (the comment line above)
     # Column rename hints of a CREATE TABLE: (column, old name, line of the hint).
     column_hints: tuple[tuple[str, str, int], ...] = ()
+    # The text the scratch space runs when it differs from `sql` (a materialized
+    # view WITH NO DATA, an index built without CONCURRENTLY).
+    rewritten: str | None = None
 
     @property
     def loc(self) -> str:
         return f"{self.file}:{self.line}"
+
+    @property
+    def scratch_sql(self) -> str:
+        return self.sql if self.rewritten is None else self.rewritten
 
     def line_at(self, position: int) -> int:
         """Line of a 1-based character position in `sql` (PostgreSQL's error position)."""
@@ -70,121 +78,151 @@ class Statement:
         return self.line + self.sql.count("\n", 0, position - 1)
 
 
+def _pgparse() -> Any:
+    """The libpg_query binding, imported lazily: only PostgreSQL paths need it."""
+    import pgparse  # type: ignore[import-not-found]  # no type information shipped
+
+    return pgparse
+
+
+def _parse(text: bytes) -> list[dict[str, Any]]:
+    return list(_pgparse().parse(text.decode("utf-8")))
+
+
+def _parses(data: bytes) -> list[dict[str, Any]] | None:
+    """The parse of `data`, or None when it is not valid SQL."""
+    try:
+        return _parse(data)
+    except _pgparse().PGQueryError:
+        return None
+
+
+def _line(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
 def split(file: str, text: str) -> list[Statement]:
-    """The statements of one file, in order; comments and blank text dropped."""
+    """The statements of one file, in order; comments, blank text and pg_dump's
+    preamble dropped. Syntax errors and psql meta-commands are `SchemaError`s."""
+    pgparse = _pgparse()
+    data = text.encode("utf-8")
+    while True:
+        try:
+            raw = _parse(data)
+            break
+        except pgparse.PGQueryError as exc:
+            at = max(int(getattr(exc, "position", 0) or 0) - 1, 0)
+            meta = _meta_line(data, at)
+            if meta is None:
+                raise _syntax_error(file, data, at, str(getattr(exc, "message", exc))) from None
+            start, end = meta
+            log.info(
+                "schema.skipped",
+                file=file,
+                line=_line(data, start),
+                statement=data[start:end].decode().split()[0],
+                reason="pg_dump's psql fence",
+            )
+            data = data[:start] + b" " * (end - start) + data[end:]
     out: list[Statement] = []
-    n = len(text)
-    i = 0
-    start = -1  # index of the current statement's first token
-    tokens: list[Token] = []
-    words: list[str] = []  # lower-case leading words, for psql's BEGIN … END rule
-    depth = 0  # BEGIN … END depth inside CREATE FUNCTION/PROCEDURE
-    parens = 0
-    above: dict[int, str | None] = {}  # comment lines between statements: line -> hint
-    body = 0  # CREATE TABLE's column list: 0 before it, 1 inside, 2 after
-    expect_column = False  # the next word inside the column list starts an element
-    column: str | None = None  # the column whose definition is being read
-    hints: list[tuple[str, str, int]] = []
-
-    def emit(end: int) -> None:
-        sql = text[start:end].rstrip()
-        line = text.count("\n", 0, start) + 1
-        table_hint = _hint_above(above, line) if _is_create_table(tokens) else None
-        out.append(Statement(file, line, sql, tuple(tokens), table_hint, tuple(hints)))
-        above.clear()
-
-    def element(kind: str, value: str) -> None:
-        nonlocal expect_column, column
-        if expect_column and parens == 1 and body == 1:
-            expect_column = False
-            is_column = kind == "quoted" or value.upper() not in _NOT_COLUMNS
-            column = (value if kind == "quoted" else value.lower()) if is_column else None
-
-    def add(kind: str, value: str) -> None:
-        if len(tokens) < _MAX_TOKENS:
-            tokens.append(Token(kind, value))
-
-    while i < n:
-        c = text[i]
-        if c.isspace():
-            i += 1
+    gap_from = 0
+    for item in raw:
+        loc = int(item.get("stmt_location") or 0)
+        length = int(item.get("stmt_len") or 0)
+        end = loc + length if length else len(data)
+        first = _skip_blank(data, loc, end)
+        node, tree = next(iter(item["stmt"].items()))
+        line = _line(data, first)
+        above = _comments(data, gap_from, first)
+        gap_from = end + 1
+        sql = data[first:end].decode("utf-8").rstrip()
+        st = Statement(file, line, sql, node, tree)
+        if _preamble(node, tree):
+            log.info("schema.skipped", file=file, line=line, statement=sql, reason="preamble")
             continue
-        if text.startswith("--", i):
-            nl = text.find("\n", i)
-            end = n if nl < 0 else nl
-            hint = _HINT.search(text, i, end)
-            old = _fold(hint.group(1)) if hint else None
-            line = text.count("\n", 0, i) + 1
-            if start < 0:
-                above[line] = old or above.get(line)
-            elif old and column is not None and body == 1:
-                hints.append((column, old, line))
-            i = end + 1
-            continue
-        if text.startswith("/*", i):
-            i = _skip_block_comment(text, i)
-            continue
-        if start < 0:
-            start, tokens, words, depth, parens = i, [], [], 0, 0
-            body, expect_column, column, hints = 0, False, None, []
-        if c == ";" and depth == 0:
-            emit(i)
-            start = -1
-            i += 1
-            continue
-        if c == "'":
-            i = _skip_string(text, i, backslashes=False)
-            add("punct", "'")
-            continue
-        if c == '"':
-            end = _skip_quoted(text, i, '"')
-            add("quoted", text[i + 1 : end - 1].replace('""', '"'))
-            element("quoted", text[i + 1 : end - 1].replace('""', '"'))
-            i = end
-            continue
-        if c == "$" and (m := _DOLLAR.match(text, i)) is not None:
-            close = text.find(m.group(), m.end())
-            i = n if close < 0 else close + len(m.group())
-            add("punct", "$")
-            continue
-        m = _WORD.match(text, i)
-        if m is not None:
-            word = m.group()
-            i = m.end()
-            if word in ("e", "E") and text.startswith("'", i):
-                i = _skip_string(text, i, backslashes=True)
-                add("punct", "'")
-                continue
-            add("word", word)
-            element("word", word)
-            lower = word.lower()
-            if len(words) < 4:
-                words.append(lower)
-            if parens == 0 and _in_function(words):
-                if lower == "begin" or (lower == "case" and depth >= 1):
-                    depth += 1
-                elif lower == "end" and depth > 0:
-                    depth -= 1
-            continue
-        if c == "(":
-            parens += 1
-            if parens == 1 and body == 0 and _is_create_table(tokens):
-                body, expect_column = 1, True
-        elif c == ")":
-            parens = max(0, parens - 1)
-            if parens == 0 and body == 1:
-                body, column = 2, None
-        elif c == "," and parens == 1 and body == 1:
-            expect_column = True
-        add("punct", c)
-        i += 1
-    if start >= 0:
-        emit(n)
+        if node == "CreateStmt":
+            hint = _hint_above(above, line)
+            hints = _column_hints(data, first, end, tree)
+            st = Statement(file, line, sql, node, tree, hint, hints)
+        out.append(st)
     return out
 
 
-def _is_create_table(tokens: list[Token]) -> bool:
-    return [t.upper for t in tokens[:2]] == ["CREATE", "TABLE"]
+def _meta_line(data: bytes, at: int) -> tuple[int, int] | None:
+    """The `\\restrict KEY` / `\\unrestrict KEY` line pg_dump writes, where the
+    parser stopped: (start, end) of the text to skip."""
+    bol = data.rfind(b"\n", 0, at) + 1
+    if data[bol:at].strip(_SPACE):
+        return None
+    m = _META.match(data, at)
+    return (m.start(), m.end()) if m else None
+
+
+def _syntax_error(file: str, data: bytes, at: int, message: str) -> SchemaError:
+    line = _line(data, at)
+    bol = data.rfind(b"\n", 0, at) + 1
+    if data[at : at + 1] == b"\\" and not data[bol:at].strip(_SPACE):
+        word = data[at:].split(None, 1)[0].decode("utf-8", "replace")
+        return SchemaError(
+            f"{file}:{line}: psql meta-command not allowed in a schema file: {word} "
+            "(schema files are plain SQL declarations)"
+        )
+    return SchemaError(f"{file}:{line}: {message}")
+
+
+def _skip_blank(data: bytes, i: int, end: int) -> int:
+    """Index of the first token at or after `i`: whitespace and comments skipped
+    (a `--` comment ends at a newline or carriage return, as in PostgreSQL)."""
+    while i < end:
+        c = data[i : i + 1]
+        if c in (b" ", b"\t", b"\n", b"\r", b"\f", b"\v"):
+            i += 1
+        elif data.startswith(b"--", i):
+            i = _comment_end(data, i, end)
+        elif data.startswith(b"/*", i):
+            i = _block_end(data, i, end)
+        else:
+            return i
+    return end
+
+
+def _comment_end(data: bytes, i: int, end: int) -> int:
+    ends = [p for p in (data.find(b"\n", i, end), data.find(b"\r", i, end)) if p >= 0]
+    return min(ends) if ends else end
+
+
+def _block_end(data: bytes, i: int, end: int) -> int:
+    level = 0
+    while i < end:
+        if data.startswith(b"/*", i):
+            level += 1
+            i += 2
+        elif data.startswith(b"*/", i):
+            level -= 1
+            i += 2
+            if level == 0:
+                return i
+        else:
+            i += 1
+    return end
+
+
+def _comments(data: bytes, i: int, end: int) -> dict[int, str | None]:
+    """The `--` comment lines between two statements (only blanks and comments
+    there): line -> its rename hint, if any."""
+    out: dict[int, str | None] = {}
+    while i < end:
+        if data.startswith(b"--", i):
+            stop = _comment_end(data, i, end)
+            hint = _HINT.match(data, i, stop)
+            line = _line(data, i)
+            out[line] = _fold(hint.group(1)) if hint else out.get(line)
+            i = stop
+        elif data.startswith(b"/*", i):
+            i = _block_end(data, i, end)
+        else:
+            i += 1
+    return out
 
 
 def _hint_above(above: dict[int, str | None], line: int) -> str | None:
@@ -197,148 +235,487 @@ def _hint_above(above: dict[int, str | None], line: int) -> str | None:
     return None
 
 
-def _fold(name: str) -> str:
+def _column_hints(
+    data: bytes, start: int, end: int, tree: Mapping[str, Any]
+) -> tuple[tuple[str, str, int], ...]:
+    """Rename hints on the lines of a CREATE TABLE's column definitions. A
+    candidate is a comment only if blanking it leaves the parse tree unchanged
+    (inside a string or a quoted name it would not)."""
+    if b"renamed-from" not in data[start:end]:
+        return ()
+    elements: list[tuple[int, str | None]] = []
+    for el in tree.get("tableElts", ()):
+        kind, body = next(iter(el.items()))
+        at = int(body.get("location", -1))
+        if at >= 0:
+            elements.append((at, body.get("colname") if kind == "ColumnDef" else None))
+    before = json.dumps(_parse(data[:end]))
+    out: list[tuple[str, str, int]] = []
+    i = start
+    while (m := _HINT.search(data, i, end)) is not None:
+        i = m.end()
+        stop = _comment_end(data, m.start(), end)
+        blanked = data[: m.start()] + b" " * (stop - m.start()) + data[stop:end]
+        if json.dumps(_parses(blanked)) != before:
+            continue  # not a comment: inside a string or a quoted name
+        owner = [name for at, name in elements if at <= m.start()]
+        if owner and owner[-1] is not None:
+            out.append((owner[-1], _fold(m.group(1)), _line(data, m.start())))
+    return tuple(out)
+
+
+def _fold(name: bytes) -> str:
     """A hint's name as PostgreSQL would read it as an identifier."""
-    if name.startswith('"') and name.endswith('"') and len(name) >= 2:
-        return name[1:-1].replace('""', '"')
-    return name.lower()
+    text = name.decode("utf-8")
+    if text.startswith('"') and text.endswith('"') and len(text) >= 2:
+        return text[1:-1].replace('""', '"')
+    return text.lower()
 
 
-def _in_function(words: list[str]) -> bool:
-    head = tuple(w for w in words if w not in ("or", "replace"))
-    return head[:2] in _FUNCTION_HEADS
+# -- pg_dump's preamble ---------------------------------------------------------
 
-
-def _skip_block_comment(text: str, i: int) -> int:
-    """Index after a (nested) /* comment */ starting at `i`; end of text if unclosed."""
-    level = 0
-    n = len(text)
-    while i < n:
-        if text.startswith("/*", i):
-            level += 1
-            i += 2
-        elif text.startswith("*/", i):
-            level -= 1
-            i += 2
-            if level == 0:
-                return i
-        else:
-            i += 1
-    return n
-
-
-def _skip_string(text: str, i: int, *, backslashes: bool) -> int:
-    """Index after a '…' literal starting at `i` ('' doubles; E'' also \\-escapes)."""
-    n = len(text)
-    i += 1
-    while i < n:
-        c = text[i]
-        if backslashes and c == "\\":
-            i += 2
-            continue
-        if c == "'":
-            if text.startswith("''", i):
-                i += 2
-                continue
-            return i + 1
-        i += 1
-    return n
-
-
-def _skip_quoted(text: str, i: int, quote: str) -> int:
-    n = len(text)
-    i += 1
-    while i < n:
-        if text[i] == quote:
-            if text.startswith(quote * 2, i):
-                i += 2
-                continue
-            return i + 1
-        i += 1
-    return n
-
-
-# What a statement creates, from its head: CREATE [OR REPLACE] <kind words> …
-_CREATES: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("TABLE",), "table"),
-    (("UNIQUE", "INDEX"), "index"),
-    (("INDEX",), "index"),
-    (("RECURSIVE", "VIEW"), "view"),
-    (("VIEW",), "view"),
-    (("MATERIALIZED", "VIEW"), "materialized_view"),
-    (("SEQUENCE",), "sequence"),
-    (("TYPE",), "type"),
-    (("DOMAIN",), "type"),
-    (("FUNCTION",), "function"),
-    (("PROCEDURE",), "function"),
-    (("CONSTRAINT", "TRIGGER"), "trigger"),
-    (("TRIGGER",), "trigger"),
-    (("EXTENSION",), "extension"),
+# The settings pg_dump writes (at the top, and before tables): never run, skipped.
+_PG_DUMP_SETTINGS = frozenset(
+    {
+        "statement_timeout",
+        "lock_timeout",
+        "idle_in_transaction_session_timeout",
+        "transaction_timeout",
+        "client_encoding",
+        "standard_conforming_strings",
+        "check_function_bodies",
+        "xmloption",
+        "client_min_messages",
+        "row_security",
+        "default_tablespace",
+        "default_table_access_method",
+        "default_with_oids",
+    }
 )
-_ALTERS = frozenset(
-    {"TABLE", "SEQUENCE", "TYPE", "DOMAIN", "VIEW", "MATERIALIZED", "INDEX", "FUNCTION"}
-    | {"PROCEDURE", "TRIGGER"}
-)
+
+
+def _preamble(node: str, tree: Mapping[str, Any]) -> bool:
+    if node == "VariableSetStmt":
+        return tree.get("kind") == "VAR_SET_VALUE" and tree.get("name") in _PG_DUMP_SETTINGS
+    if node != "SelectStmt" or set(tree) - {"targetList", "limitOption", "op"}:
+        return False
+    # SELECT pg_catalog.set_config('search_path', '', false);
+    targets = tree.get("targetList", [])
+    if len(targets) != 1:
+        return False
+    call = targets[0].get("ResTarget", {}).get("val", {}).get("FuncCall", {})
+    args = [a.get("A_Const", {}) for a in call.get("args", [])]
+    return (
+        _names(call.get("funcname", [])) == ["pg_catalog", "set_config"]
+        and len(args) == 3
+        and args[0].get("sval", {}).get("sval") == "search_path"
+        and args[1].get("sval", {}).get("sval", "") == ""
+        and "sval" in args[1]
+        and args[2].get("boolval", {}).get("boolval", False) is False
+        and "boolval" in args[2]
+        and set(call) <= {"funcname", "args", "funcformat", "location"}
+    )
+
+
+# -- classification ----------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class Head:
-    """What a statement does, as far as its first tokens tell."""
+    """What a statement declares."""
 
     verb: str  # "create", "alter", "comment"
-    kind: str | None  # for CREATE: table, index, view, … (see _CREATES)
+    kind: str | None  # for CREATE: table, index, view, … (see `head`)
     name: str | None  # the created object's name (None when PostgreSQL chooses it)
     qualifier: str | None  # the schema the name is qualified with, if any
-    concurrently: bool = False
+    concurrently: bool = False  # CREATE INDEX CONCURRENTLY (built plainly in the scratch)
+
+
+ALLOWED = (
+    "CREATE [UNLOGGED] TABLE (not … AS, not TEMP), CREATE [UNIQUE] INDEX, CREATE VIEW, "
+    "CREATE MATERIALIZED VIEW, CREATE SEQUENCE, CREATE TYPE, CREATE DOMAIN, "
+    "CREATE FUNCTION/PROCEDURE/AGGREGATE, CREATE [CONSTRAINT] TRIGGER, CREATE EXTENSION, "
+    "CREATE POLICY, CREATE COLLATION, CREATE TEXT SEARCH CONFIGURATION/DICTIONARY; "
+    "ALTER of those kinds (no OWNER TO, SET SCHEMA, TABLESPACE); COMMENT ON those kinds"
+)
+
+# ALTER TABLE subcommands that only declare something about the table.
+_ALTER_TABLE = frozenset(
+    {
+        "AT_AddColumn",
+        "AT_ColumnDefault",
+        "AT_DropNotNull",
+        "AT_SetNotNull",
+        "AT_SetStatistics",
+        "AT_SetOptions",
+        "AT_ResetOptions",
+        "AT_SetStorage",
+        "AT_SetCompression",
+        "AT_DropColumn",
+        "AT_AddIndex",
+        "AT_AddConstraint",
+        "AT_AlterConstraint",
+        "AT_ValidateConstraint",
+        "AT_AddIndexConstraint",
+        "AT_DropConstraint",
+        "AT_AlterColumnType",
+        "AT_ClusterOn",
+        "AT_DropCluster",
+        "AT_SetLogged",
+        "AT_SetUnLogged",
+        "AT_SetRelOptions",
+        "AT_ResetRelOptions",
+        "AT_ReplaceRelOptions",
+        "AT_EnableTrig",
+        "AT_EnableAlwaysTrig",
+        "AT_EnableReplicaTrig",
+        "AT_DisableTrig",
+        "AT_EnableTrigAll",
+        "AT_DisableTrigAll",
+        "AT_EnableTrigUser",
+        "AT_DisableTrigUser",
+        "AT_ReplicaIdentity",
+        "AT_EnableRowSecurity",
+        "AT_DisableRowSecurity",
+        "AT_ForceRowSecurity",
+        "AT_NoForceRowSecurity",
+        "AT_AttachPartition",
+        "AT_DetachPartition",
+        "AT_AddIdentity",
+        "AT_SetIdentity",
+        "AT_DropIdentity",
+        "AT_DropExpression",
+        "AT_AddOf",
+        "AT_DropOf",
+        "AT_AddInherit",
+        "AT_DropInherit",
+    }
+)
+_RELATION_KINDS = frozenset(
+    {
+        "OBJECT_TABLE",
+        "OBJECT_INDEX",
+        "OBJECT_VIEW",
+        "OBJECT_MATVIEW",
+        "OBJECT_SEQUENCE",
+        "OBJECT_TYPE",
+    }
+)
+# Objects that COMMENT ON and ALTER … RENAME may name: the managed kinds.
+_OBJECT_KINDS = _RELATION_KINDS | {
+    "OBJECT_COLUMN",
+    "OBJECT_DOMAIN",
+    "OBJECT_DOMCONSTRAINT",
+    "OBJECT_TABCONSTRAINT",
+    "OBJECT_FUNCTION",
+    "OBJECT_PROCEDURE",
+    "OBJECT_ROUTINE",
+    "OBJECT_AGGREGATE",
+    "OBJECT_TRIGGER",
+    "OBJECT_POLICY",
+    "OBJECT_EXTENSION",
+    "OBJECT_COLLATION",
+    "OBJECT_TSCONFIGURATION",
+    "OBJECT_TSDICTIONARY",
+    "OBJECT_ATTRIBUTE",
+}
+_DEFINE_KINDS = {
+    "OBJECT_AGGREGATE": "aggregate",
+    "OBJECT_TYPE": "type",
+    "OBJECT_COLLATION": "collation",
+    "OBJECT_TSCONFIGURATION": "text_search_configuration",
+    "OBJECT_TSDICTIONARY": "text_search_dictionary",
+}
+# How a refused statement is named in the message, where the node's name is unclear.
+_WORDS = {
+    "TransactionStmt": "transaction control",
+    "DoStmt": "DO",
+    "CopyStmt": "COPY",
+    "VariableSetStmt": "SET/RESET",
+    "VariableShowStmt": "SHOW",
+    "SelectStmt": "SELECT",
+    "InsertStmt": "INSERT",
+    "UpdateStmt": "UPDATE",
+    "DeleteStmt": "DELETE",
+    "MergeStmt": "MERGE",
+    "CreateTableAsStmt": "CREATE TABLE … AS",
+    "CreateRoleStmt": "CREATE ROLE",
+    "AlterRoleStmt": "ALTER ROLE",
+    "AlterRoleSetStmt": "ALTER ROLE … SET",
+    "GrantStmt": "GRANT/REVOKE (pg_dump --no-privileges leaves them out)",
+    "GrantRoleStmt": "GRANT/REVOKE of a role",
+    "AlterOwnerStmt": "ALTER … OWNER TO (owners are roles; pg_dump --no-owner leaves them out)",
+    "AlterSystemStmt": "ALTER SYSTEM",
+    "AlterDatabaseStmt": "ALTER DATABASE",
+    "AlterDatabaseSetStmt": "ALTER DATABASE … SET",
+    "CreatedbStmt": "CREATE DATABASE",
+    "DropdbStmt": "DROP DATABASE",
+    "CreateSchemaStmt": "CREATE SCHEMA",
+    "DropStmt": "DROP",
+    "AlterObjectSchemaStmt": "ALTER … SET SCHEMA",
+    "CallStmt": "CALL",
+    "ExecuteStmt": "EXECUTE",
+    "PrepareStmt": "PREPARE",
+    "RefreshMatViewStmt": "REFRESH MATERIALIZED VIEW",
+    "VacuumStmt": "VACUUM/ANALYZE",
+    "RuleStmt": "CREATE RULE",
+}
 
 
 def head(st: Statement) -> Head:
-    """Classify a statement; anything but the allowed statements is a schema error.
-
-    Allowed: CREATE of a managed object kind (TABLE, [UNIQUE] INDEX, [RECURSIVE |
-    MATERIALIZED] VIEW, SEQUENCE, TYPE, DOMAIN, FUNCTION, PROCEDURE, [CONSTRAINT]
-    TRIGGER, EXTENSION, with OR REPLACE where PostgreSQL has it), ALTER of those
-    (e.g. a foreign key added after both tables exist), and COMMENT ON.
-    """
-    toks = st.tokens
-    first = toks[0].upper if toks else ""
-    if first == "COMMENT" and len(toks) > 1 and toks[1].upper == "ON":
+    """What an allowed statement declares; anything else is a `SchemaError`
+    naming the statement's kind at its `file:line`."""
+    tree = st.tree
+    node = st.node
+    if node == "CreateStmt":
+        rel = tree.get("relation", {})
+        if rel.get("relpersistence") == "t":
+            raise _refused(st, "CREATE TEMP TABLE")
+        _inert(st, tree.get("partbound"), "a partition bound")
+        return _rel("table", rel)
+    if node == "IndexStmt":
+        rel = tree.get("relation", {})
+        concurrently = bool(tree.get("concurrent"))
+        return Head("create", "index", tree.get("idxname"), rel.get("schemaname"), concurrently)
+    if node == "ViewStmt":
+        return _rel("view", tree.get("view", {}))
+    if node == "CreateTableAsStmt":
+        if tree.get("objtype") != "OBJECT_MATVIEW":
+            raise _refused(st, "CREATE TABLE … AS (it runs its query; declare the table)")
+        return _rel("materialized_view", tree.get("into", {}).get("rel", {}))
+    if node == "CreateSeqStmt":
+        rel = tree.get("sequence", {})
+        if rel.get("relpersistence") == "t":
+            raise _refused(st, "CREATE TEMP SEQUENCE")
+        return _rel("sequence", rel)
+    if node in ("CreateEnumStmt", "CreateRangeStmt"):
+        return _named("type", tree.get("typeName", []))
+    if node == "CreateDomainStmt":
+        return _named("type", tree.get("domainname", []))
+    if node == "CompositeTypeStmt":
+        return _rel("type", tree.get("typevar", {}))
+    if node == "DefineStmt":
+        kind = _DEFINE_KINDS.get(str(tree.get("kind")))
+        if kind is None:
+            raise _refused(st, _describe(st))
+        return _named(kind, tree.get("defnames", []))
+    if node == "CreateFunctionStmt":
+        return _named("function", tree.get("funcname", []))
+    if node == "CreateTrigStmt":
+        qualifier = tree.get("relation", {}).get("schemaname")
+        return Head("create", "trigger", tree.get("trigname"), qualifier)
+    if node == "CreateExtensionStmt":
+        return Head("create", "extension", tree.get("extname"), None)
+    if node == "CreatePolicyStmt":
+        qualifier = tree.get("table", {}).get("schemaname")
+        return Head("create", "policy", tree.get("policy_name"), qualifier)
+    if node == "CommentStmt":
+        if tree.get("objtype") not in _OBJECT_KINDS:
+            raise _refused(st, f"COMMENT ON {_object_word(tree.get('objtype'))}")
         return Head("comment", None, None, None)
-    if first == "ALTER" and len(toks) > 1 and toks[1].upper in _ALTERS:
+    if node == "AlterTableStmt":
+        return _alter_table(st)
+    if node == "RenameStmt":
+        if tree.get("renameType") not in _OBJECT_KINDS:
+            raise _refused(st, f"ALTER {_object_word(tree.get('renameType'))} … RENAME")
         return Head("alter", None, None, None)
-    if first == "CREATE":
-        i = 1
-        if [t.upper for t in toks[1:3]] == ["OR", "REPLACE"]:
-            i = 3
-        for words, kind in _CREATES:
-            if tuple(t.upper for t in toks[i : i + len(words)]) == words:
-                return _created(st, kind, i + len(words))
-    raise SchemaError(
-        f"{st.loc}: statement not allowed in a schema file: {_first_words(st)} "
-        "(allowed: CREATE of tables, indexes, views, materialized views, sequences, "
-        "types, domains, functions, procedures, triggers and extensions; ALTER of those; "
-        "COMMENT ON)"
+    if node in (
+        "AlterSeqStmt",
+        "AlterEnumStmt",
+        "AlterDomainStmt",
+        "AlterFunctionStmt",
+        "AlterPolicyStmt",
+        "AlterTSConfigurationStmt",
+        "AlterTSDictionaryStmt",
+        "AlterCompositeTypeStmt",
+    ):
+        return Head("alter", None, None, None)
+    raise _refused(st, _describe(st))
+
+
+def _alter_table(st: Statement) -> Head:
+    tree = st.tree
+    if tree.get("objtype") not in _RELATION_KINDS:
+        raise _refused(st, f"ALTER {_object_word(tree.get('objtype'))}")
+    for cmd in tree.get("cmds", []):
+        body = cmd.get("AlterTableCmd", {})
+        sub = str(body.get("subtype", ""))
+        if sub == "AT_ChangeOwner":
+            raise _refused(st, _WORDS["AlterOwnerStmt"])
+        if sub not in _ALTER_TABLE:
+            raise _refused(st, f"ALTER TABLE … {sub.removeprefix('AT_')}")
+        definition = body.get("def", {})
+        if sub == "AT_AddColumn":
+            # A non-volatile DEFAULT of an added column is evaluated right away.
+            for c in definition.get("ColumnDef", {}).get("constraints", []):
+                if c.get("Constraint", {}).get("contype") == "CONSTR_DEFAULT":
+                    _inert(st, c["Constraint"].get("raw_expr"), "the DEFAULT of an added column")
+        if sub == "AT_AttachPartition":
+            _inert(st, definition.get("PartitionCmd", {}).get("bound"), "a partition bound")
+    return Head("alter", None, None, None)
+
+
+# Expressions PostgreSQL evaluates while running DDL (a partition bound, an added
+# column's DEFAULT) may hold constants only, never a call of a function the files
+# could have defined.
+_INERT = frozenset(
+    {
+        "A_Const",
+        "TypeCast",
+        "TypeName",
+        "String",
+        "Integer",
+        "Float",
+        "Boolean",
+        "A_ArrayExpr",
+        "SQLValueFunction",
+        "PartitionBoundSpec",
+        "ColumnRef",
+        "List",
+    }
+)
+_SAFE_TYPES = frozenset(
+    {
+        "text",
+        "varchar",
+        "bpchar",
+        "char",
+        "name",
+        "date",
+        "time",
+        "timetz",
+        "timestamp",
+        "timestamptz",
+        "interval",
+        "numeric",
+        "int2",
+        "int4",
+        "int8",
+        "float4",
+        "float8",
+        "bool",
+        "uuid",
+        "json",
+        "jsonb",
+        "bytea",
+        "inet",
+        "cidr",
+        "macaddr",
+        "money",
+        "bit",
+        "varbit",
+        "oid",
+    }
+)
+
+
+def _inert(st: Statement, expr: Any, what: str) -> None:
+    for kind, body in _nodes(expr):
+        ok = kind in _INERT or kind is None
+        if kind == "TypeName":
+            names = _names(body.get("names", []))
+            ok = bool(names) and names[-1] in _SAFE_TYPES and names[0] in (names[-1], "pg_catalog")
+        if not ok:
+            raise SchemaError(
+                f"{st.loc}: {what} must be a constant in a schema file "
+                f"(PostgreSQL evaluates it when the statement runs); found {kind}"
+            )
+
+
+def _nodes(value: Any) -> Iterator[tuple[str | None, Any]]:
+    """Every node of a parse (sub)tree: (node type, its fields)."""
+    if isinstance(value, list):
+        for v in value:
+            yield from _nodes(v)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            if k[:1].isupper() and isinstance(v, dict):
+                yield k, v
+            yield from _nodes(v)
+
+
+def _names(items: Any) -> list[str]:
+    return [str(i.get("String", {}).get("sval", "")) for i in items or []]
+
+
+def _rel(kind: str, rel: Mapping[str, Any]) -> Head:
+    return Head("create", kind, rel.get("relname"), rel.get("schemaname"))
+
+
+def _named(kind: str, items: Any) -> Head:
+    names = _names(items)
+    return Head("create", kind, names[-1] if names else None, names[-2] if len(names) > 1 else None)
+
+
+def _object_word(objtype: Any) -> str:
+    return str(objtype or "").removeprefix("OBJECT_").replace("_", " ")
+
+
+def _describe(st: Statement) -> str:
+    if st.node in _WORDS:
+        return _WORDS[st.node]
+    if st.node == "DefineStmt":
+        return f"CREATE {_object_word(st.tree.get('kind'))}"
+    words = re.findall(r"[A-Z][a-z]*", st.node.removesuffix("Stmt"))
+    return " ".join(words).upper() or _first_words(st)
+
+
+def _refused(st: Statement, what: str) -> SchemaError:
+    return SchemaError(
+        f"{st.loc}: statement not allowed in a schema file: {what}: {_first_words(st)} "
+        "(schema files are declarations: CREATE, ALTER and COMMENT ON of the managed "
+        "kinds only; see docs/schema-files.md)"
     )
-
-
-def _created(st: Statement, kind: str, i: int) -> Head:
-    toks = st.tokens
-    concurrently = False
-    if kind == "index" and i < len(toks) and toks[i].upper == "CONCURRENTLY":
-        concurrently = True
-        i += 1
-    if [t.upper for t in toks[i : i + 3]] == ["IF", "NOT", "EXISTS"]:
-        i += 3
-    if i >= len(toks) or toks[i].kind == "punct" or (kind == "index" and toks[i].upper == "ON"):
-        return Head("create", kind, None, None, concurrently)
-    name = toks[i].name
-    qualifier = None
-    if i + 2 < len(toks) and toks[i + 1].text == "." and toks[i + 2].kind != "punct":
-        qualifier, name = name, toks[i + 2].name
-    return Head("create", kind, name, qualifier, concurrently)
 
 
 def _first_words(st: Statement) -> str:
     words = st.sql.split(None, 3)[:3]
     text = " ".join(words)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+# -- the text the scratch space runs -------------------------------------------------
+
+_WITH_DATA = re.compile(r"\bWITH\s+DATA\s*$", re.IGNORECASE)
+_CONCURRENTLY = re.compile(r"^(CREATE\s+(?:UNIQUE\s+)?INDEX\s+)CONCURRENTLY\b", re.IGNORECASE)
+
+
+def for_scratch(st: Statement, h: Head) -> Statement:
+    """`st` with the text the scratch space must run: a materialized view WITH NO
+    DATA (its query is never evaluated), an index without CONCURRENTLY. Each
+    rewrite is checked by parsing it again: one statement, the same tree but for
+    the one flag changed."""
+    if st.node == "CreateTableAsStmt" and not st.tree.get("into", {}).get("skipData"):
+        m = _WITH_DATA.search(st.sql)
+        text = st.sql[: m.start()] + "WITH NO DATA" if m else st.sql + "\nWITH NO DATA"
+        return _checked(st, text, lambda t: t.get("into", {}).get("skipData") is True, "into")
+    if h.concurrently:
+        m = _CONCURRENTLY.match(st.sql)
+        if m is not None:
+            text = st.sql[: m.end(1)] + " " * len("CONCURRENTLY") + st.sql[m.end() :]
+            return _checked(st, text, lambda t: not t.get("concurrent"), "concurrent")
+        raise SchemaError(f"{st.loc}: write CREATE INDEX CONCURRENTLY without comments inside")
+    return st
+
+
+def _unplaced(value: Any) -> Any:
+    """A parse (sub)tree without its source locations."""
+    if isinstance(value, list):
+        return [_unplaced(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _unplaced(v) for k, v in value.items() if k != "location"}
+    return value
+
+
+def _checked(st: Statement, text: str, ok: Any, changed: str) -> Statement:
+    again = _parses(text.encode("utf-8")) or []
+    fine = len(again) == 1 and st.node in again[0]["stmt"]
+    if fine:
+        tree = again[0]["stmt"][st.node]
+        rest = {k: _unplaced(v) for k, v in tree.items() if k != changed}
+        fine = ok(tree) and rest == {k: _unplaced(v) for k, v in st.tree.items() if k != changed}
+    if not fine:
+        raise SchemaError(f"{st.loc}: cannot build this statement without running it")
+    return Statement(
+        st.file, st.line, st.sql, st.node, st.tree, st.renamed_from, st.column_hints, text
+    )

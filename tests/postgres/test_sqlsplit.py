@@ -22,7 +22,7 @@ def test_split_respects_quotes_dollar_quotes_and_comments() -> None:
     assert [s.line for s in sts] == [2, 4, 9, 10]
     assert sts[0].sql == "CREATE TABLE a (x text DEFAULT 'a;b''c')"
     assert sts[1].sql.endswith("$body$")
-    assert sts[2].tokens[2].kind == "quoted" and sts[2].tokens[2].text == "odd;name"
+    assert head(sts[2]).name == "odd;name"
     assert sts[3].sql == "CREATE VIEW v AS SELECT $$;$$ AS s"
 
 
@@ -68,6 +68,8 @@ def test_line_at_maps_a_character_position_to_its_line() -> None:
         ),
         ("CREATE DOMAIN d AS int", "type", "d", None),
         ("CREATE EXTENSION IF NOT EXISTS citext", "extension", "citext", None),
+        ("CREATE UNLOGGED TABLE cache (k text)", "table", "cache", None),
+        ("CREATE POLICY p ON t USING (true)", "policy", "p", None),
     ],
 )
 def test_head_names_what_a_statement_creates(
@@ -88,10 +90,43 @@ def test_head_names_what_a_statement_creates(
         "BEGIN",
         "CREATE TEMP TABLE t (a int)",
         "GRANT SELECT ON t TO PUBLIC",
-        "CREATE POLICY p ON t",
+        "CREATE TABLE t AS SELECT 1",
+        "SELECT 1 INTO t",
+        "DO $$ BEGIN END $$",
+        "COPY t TO PROGRAM 'true'",
+        "CREATE ROLE r LOGIN",
+        "ALTER ROLE r SUPERUSER",
+        "ALTER DATABASE d SET default_transaction_read_only = on",
+        "ALTER SYSTEM SET work_mem = '1GB'",
+        "ALTER TABLE t OWNER TO r",
+        "COMMENT ON DATABASE d IS 'x'",
+        "CREATE SCHEMA s",
+        "RESET ALL",
+        "SELECT pg_catalog.set_config('search_path', 'x', false)",
+        "CALL p()",
     ],
 )
 def test_other_statements_are_schema_errors_naming_file_and_line(sql: str) -> None:
     (st,) = split("dir/f.sql", "\n" + sql)
     with pytest.raises(SchemaError, match=r"^dir/f\.sql:2: statement not allowed"):
         head(st)
+
+
+def test_a_comment_ends_at_a_carriage_return_as_in_postgresql() -> None:
+    sts = split("f.sql", "CREATE TABLE t (a int) --\r; COMMIT; CREATE ROLE x LOGIN;")
+    assert [s.node for s in sts] == ["CreateStmt", "TransactionStmt", "CreateRoleStmt"]
+    with pytest.raises(SchemaError, match=r"^f\.sql:1: statement not allowed.*transaction"):
+        head(sts[1])
+
+
+def test_the_word_begin_is_a_value_not_a_block() -> None:
+    sts = split(
+        "f.sql",
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql SET search_path = begin AS 'SELECT 1';\n"
+        "COMMIT;\nALTER DATABASE app SET default_transaction_read_only = on;",
+    )
+    assert [(s.line, s.node) for s in sts] == [
+        (1, "CreateFunctionStmt"),
+        (2, "TransactionStmt"),
+        (3, "AlterDatabaseSetStmt"),
+    ]
