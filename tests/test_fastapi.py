@@ -101,7 +101,8 @@ def test_health_503_before_init_200_after_and_503_when_the_file_goes_away(
     assert before.status_code == 503, before.text
     body = before.json()
     assert set(body) == SEED_ERROR_KEYS
-    assert body["error"] == "schema_error" and body["error_code"] == "DB_004"
+    # A pending change has its own code: alerts tell it from a broken file (DB_004).
+    assert body["error"] == "drift" and body["error_code"] == "DB_013"
     assert "not in sync" in body["message"] and "users" in body["details"]
     assert before.headers["Retry-After"] == str(body["retry_after"]) == "1"
     assert not (tmp_path / "data").exists()  # the check never creates anything
@@ -118,7 +119,7 @@ def test_health_503_before_init_200_after_and_503_when_the_file_goes_away(
 
     db.unlink()
     gone = server.poll_status("/health/db", 503).json()
-    assert set(gone) == SEED_ERROR_KEYS and gone["error_code"] == "DB_004"
+    assert set(gone) == SEED_ERROR_KEYS and gone["error_code"] == "DB_013"
     assert not db.exists()
 
 
