@@ -257,3 +257,17 @@ def test_unknown_override_is_a_type_error() -> None:
         ready_lifespan(log_level="debug")
     with pytest.raises(ValueError, match="cache_seconds"):
         health_router(cache_seconds=-1)
+
+
+def test_every_setting_the_environment_can_set_is_a_keyword() -> None:
+    """`dev_url`, `pg_schema`, `lock_timeout`, … were a TypeError: every setting a
+    `DBINIT_*` variable can set is accepted by name (the CLI's own are not)."""
+    from dbinit.fastapi import health_router, ready_lifespan
+    from dbinit.settings import Settings
+
+    cli_only = {"format", "log_format", "log_level"}
+    for name in sorted(set(Settings.model_fields) - cli_only):
+        value = getattr(Settings.model_fields[name], "default", None)
+        health_router(**{name: value})
+        ready_lifespan(**{name: value})
+    health_router(dev_url="postgresql://u@h/scratch", pg_schema="app", lock_timeout=2)
