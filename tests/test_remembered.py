@@ -101,20 +101,21 @@ def test_a_read_only_check_writes_nothing_and_a_second_init_writes_nothing(
     assert digest(tmp_path / "app.db") == before
 
 
-def test_an_in_sync_database_without_a_stored_model_gets_one_from_init(
+def test_an_in_sync_run_writes_nothing_the_next_change_records_the_model(
     tmp_path: Path, cli: object
 ) -> None:
     write_schema(tmp_path / "schemas", FILES)
     assert cli("init").exit_code == 0  # type: ignore[operator]
-    with sqlite3.connect(tmp_path / "app.db") as conn:
+    db = tmp_path / "app.db"
+    with sqlite3.connect(db) as conn:
         conn.execute("DROP TABLE _dbinit_state")
-    assert check(cli)[0] == 0  # built from the files; a check records nothing
-    with sqlite3.connect(tmp_path / "app.db") as conn:
-        assert not conn.execute(
-            "SELECT 1 FROM sqlite_schema WHERE name = '_dbinit_state'"
-        ).fetchone()
+    before = digest(db)
+    assert check(cli)[0] == 0  # built from the files
     assert cli("init").exit_code == 0  # type: ignore[operator]
-    assert len(state_rows(tmp_path / "app.db")) == 1
+    assert digest(db) == before  # in sync: SQLite's init writes nothing (contract §4)
+    (tmp_path / "schemas" / "003.sql").write_text("CREATE TABLE tags (id INTEGER PRIMARY KEY);\n")
+    assert cli("init").exit_code == 0  # type: ignore[operator]
+    assert len(state_rows(db)) == 1  # recorded in the transaction that applied
 
 
 def test_schema_only_validation_reads_the_files_themselves(planted: Path, cli: object) -> None:
@@ -192,11 +193,13 @@ def test_a_trigger_on_the_state_table_never_runs(tmp_path: Path, cli: object) ->
         conn.execute(
             "CREATE TRIGGER wipe AFTER INSERT ON _dbinit_state BEGIN DELETE FROM users; END"
         )
+    (tmp_path / "schemas" / "003.sql").write_text("CREATE TABLE tags (id INTEGER PRIMARY KEY);\n")
     result = cli("init")  # type: ignore[operator]
     assert result.exit_code == 0, result.stderr
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM users").fetchone() == (2,)
         assert conn.execute("SELECT count(*) FROM _dbinit_state").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM tags").fetchone() == (0,)  # applied
 
 
 def test_the_state_table_is_never_drift_nor_exported(tmp_path: Path, cli: object) -> None:

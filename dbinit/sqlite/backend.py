@@ -120,10 +120,8 @@ class SqliteBackend:
         return replace(build(files, run.retry.deadline, app), key=key)
 
     def remember(self, run: Run, desired: Desired) -> None:
-        from dbinit.sqlite import state
-
-        if desired.key and not desired.remembered:
-            state.store(_path(run), desired.key, desired.schema, desired.lint)
+        """Nothing: an in-sync run writes nothing on SQLite (contract §4); the model
+        is recorded in the transaction of a run that applies something."""
 
     def read(self, run: Run) -> Snapshot:
         conn, schema = read_live(run)
@@ -453,6 +451,7 @@ def _write(
         "version": _version(),
         "checksum": desired.files.checksum,
         "started": run.started,
+        "remember": _remembering(desired),
     }
     try:
         applied = apply_plan(
@@ -480,6 +479,19 @@ def _write(
         raise
     conn.close()
     return Written(applied.plan, applied.statements)
+
+
+def _remembering(desired: Desired) -> Callable[[sqlite3.Connection], None] | None:
+    """What records `desired` in the apply transaction (None: nothing to record)."""
+    from dbinit.sqlite import state
+
+    if not desired.key or desired.remembered:
+        return None
+
+    def record(conn: sqlite3.Connection) -> None:
+        state.record(conn, desired.key, desired.schema, desired.lint)
+
+    return record
 
 
 def _verify(run: Run, desired: Desired, policy: Policy) -> None:

@@ -2,11 +2,12 @@
 `_dbinit_state` in the database file, one row per key (see `dbinit.remember`).
 
 `lookup` only reads (a read-only connection; a missing file, table or row, or
-any error, is a miss). `store` writes one row in its own short `BEGIN
-IMMEDIATE` transaction and never waits for the write lock: a database another
-process is writing is left alone (the next writing run records it). Nothing on
-the table may run code inside dbinit's transaction: a trigger, view or index
-that names it means the model is not recorded (a warning), never a failure.
+any error, is a miss). `record` writes the row inside the transaction of a run
+that applies something: an in-sync run writes nothing on SQLite (contract §4),
+so a database nobody changed since it was made elsewhere is read from the files
+until its next change. Nothing on the table may run code inside dbinit's
+transaction: a trigger, view or index that names it means the model is not
+recorded (a warning), never a failure.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dbinit.errors import DbInitError
 from dbinit.logs import log
 from dbinit.sqlite import desired as desired_module
 from dbinit.sqlite import model as model_module
-from dbinit.sqlite.apply import file_uri, open_read
+from dbinit.sqlite.apply import open_read
 from dbinit.sqlite.desired import LintIssue
 from dbinit.sqlite.introspect import STATE_TABLE
 from dbinit.sqlite.model import Schema
@@ -74,40 +75,16 @@ def lookup(path: Path, state_key: str, until: float) -> tuple[Schema, tuple[Lint
     return value[0], value[1]
 
 
-def store(path: Path, state_key: str, schema: Schema, lint: tuple[LintIssue, ...]) -> bool:
-    """Record the model under `state_key` unless it is there already; True when
-    it is there afterwards. Never waits for a lock, never creates the file."""
-    try:
-        conn = sqlite3.connect(file_uri(path, "rw"), uri=True, isolation_level=None, timeout=0)
-    except sqlite3.Error:
-        return False
-    try:
-        if _present(conn, state_key):
-            return True
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            if not _present(conn, state_key):
-                blocker = _blocker(conn)
-                if blocker:
-                    log.warning(
-                        "desired.not_remembered",
-                        reason=f"{blocker} is on dbinit's table {STATE_TABLE}",
-                    )
-                    conn.execute("ROLLBACK")
-                    return False
-                write(conn, state_key, schema, lint)
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-    except sqlite3.Error as exc:  # busy, read-only, a table of that name that is not ours
-        log.info("desired.not_remembered", reason=f"{type(exc).__name__}: {exc}")
-        return False
-    finally:
-        conn.close()
+def record(conn: sqlite3.Connection, state_key: str, schema: Schema, lint: Any) -> None:
+    """Record the model in the caller's write transaction, unless something of
+    anyone else's is on the table (it would run inside dbinit's transaction):
+    then it is left unrecorded, with a warning; the run itself goes on."""
+    blocker = _blocker(conn)
+    if blocker:
+        log.warning("desired.not_remembered", reason=blocker)
+        return
+    write(conn, state_key, schema, lint)
     log.info("desired.remembered", key=state_key[:12])
-    return True
 
 
 def write(conn: sqlite3.Connection, state_key: str, schema: Schema, lint: Any) -> None:
@@ -134,16 +111,6 @@ def write(conn: sqlite3.Connection, state_key: str, schema: Schema, lint: Any) -
     )
 
 
-def _present(conn: sqlite3.Connection, state_key: str) -> bool:
-    try:
-        return (
-            conn.execute(f"SELECT 1 FROM {STATE_TABLE} WHERE key = ?", (state_key,)).fetchone()
-            is not None
-        )
-    except sqlite3.OperationalError:
-        return False
-
-
 def _blocker(conn: sqlite3.Connection) -> str | None:
     for otype, name, tbl_name in conn.execute(
         "SELECT type, name, tbl_name FROM sqlite_schema WHERE type <> 'table'"
@@ -151,5 +118,5 @@ def _blocker(conn: sqlite3.Connection) -> str | None:
         if fold(tbl_name if otype == "trigger" else name) == STATE_TABLE or (
             otype in ("trigger", "index") and fold(tbl_name) == STATE_TABLE
         ):
-            return f"{otype} {name}"
+            return f"{otype} {name} is on dbinit's table {STATE_TABLE}"
     return None
