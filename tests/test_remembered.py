@@ -159,6 +159,8 @@ def test_any_change_of_the_key_builds_from_the_files(
         "deep nesting",
         "not json",
         "wrong type",
+        "a field of the wrong type",
+        "a field too many",
     ],
 )
 def test_a_stored_model_that_does_not_load_is_ignored(
@@ -169,15 +171,21 @@ def test_a_stored_model_that_does_not_load_is_ignored(
     elif damage == "truncated":
         plant(planted, foreign_model[: len(foreign_model) // 2])
     elif damage == "unknown class":
-        plant(planted, foreign_model.replace('"c":"Table"', '"c":"Popen"', 1))
+        plant(planted, foreign_model.replace('["Table",', '["Popen",', 1))
     elif damage == "foreign class":  # a real class, but not one a model may hold
-        plant(planted, json.dumps({"c": "Path", "f": {"x": "/etc/passwd"}}))
+        plant(planted, json.dumps({"classes": [["Path", None]], "root": [4, "/etc/passwd"]}))
+    elif damage == "a field of the wrong type":  # sealed anew, as a forger would
+        plant(planted, foreign_model.replace('"BLOB"', "[0, 1, 2]", 1))
+    elif damage == "a field too many":
+        doc = json.loads(foreign_model)
+        doc["classes"][0][1].append("extra")
+        plant(planted, json.dumps(doc))
     elif damage == "deep nesting":
         plant(planted, '{"t":[' * 200_000 + "]}" * 200_000)
     elif damage == "not json":
         plant(planted, "\x00garbage")
     else:
-        plant(planted, json.dumps({"t": [1, 2]}))
+        plant(planted, json.dumps({"classes": [], "root": [0, 1, 2]}))
     code, report = check(cli)
     assert code == 0, report["changes"]
     assert report["error"] is None
