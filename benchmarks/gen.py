@@ -151,7 +151,10 @@ def pg_default(c: Col) -> str:
 
 
 def pg_create_sql(t: Tab) -> list[str]:
-    cols = ["id bigint PRIMARY KEY", f"parent_id bigint REFERENCES {t.parent} (id)"]
+    cols = [
+        f"id bigint PRIMARY KEY CONSTRAINT {t.name}_id_check CHECK (id >= 0)",
+        f"parent_id bigint REFERENCES {t.parent} (id)",
+    ]
     for c in t.cols:
         decl = f"{c.name} {PG_TYPES[c.type]}"
         if c.notnull:

@@ -60,12 +60,13 @@ class Sizes:
     compare: tuple[int, ...]
     stall_rows: int
     stall_repeat: int
+    scratch: tuple[int, ...]  # the scratch build with changed files (linear, lock table)
 
 
 MODES = {
-    "full": Sizes(5, (10, 100, 1000), (100, 1000), 1_000_000, 3),
-    "quick": Sizes(3, (10, 100, 1000), (100, 1000), 200_000, 2),
-    "smoke": Sizes(1, (5, 20), (10,), 5_000, 1),
+    "full": Sizes(5, (10, 100, 1000), (100, 1000), 1_000_000, 3, (1000, 2500, 5000)),
+    "quick": Sizes(3, (10, 100, 1000), (100, 1000), 200_000, 2, (1000, 5000)),
+    "smoke": Sizes(1, (5, 20), (10,), 5_000, 1, (20,)),
 }
 
 
@@ -348,6 +349,131 @@ def check_and_init(server: Server, work: Path, sizes: Sizes) -> list[Row]:
     return rows
 
 
+INTROSPECT_ONLY = (
+    "import sys, psycopg\n"
+    "from dbinit.postgres.introspect import introspect\n"
+    "with psycopg.connect(sys.argv[1], autocommit=True) as conn:\n"
+    "    introspect(conn, 'public')\n"
+)
+
+
+def remembered(server: Server, work: Path, sizes: Sizes) -> list[Row]:
+    """`check` with unchanged files (the desired model remembered by `init`),
+    next to the catalog-read floor and the peers; then `check` with changed
+    files (the scratch build) up to 5,000 tables next to psql."""
+    rows: list[Row] = []
+    has_psql = shutil.which("psql") is not None
+    for n in sizes.compare:
+        case = work / f"m{n}"
+        files = gen.write_pg_schema(case / "schemas", n)
+        server.create(f"mem{n}")
+        db = server.db_url(f"mem{n}")
+        uri = server.uri(f"mem{n}", "postgresql+psycopg2")
+        done = run.once([DBINIT, "init", "-d", db], case)
+        if done.code != 0:
+            rows.append(Row("remembered", f"check, {n} tables", "dbinit", note="init failed"))
+            continue
+        name = f"check, {n} tables, files unchanged"
+        rows.append(
+            measure("remembered", name, "dbinit", [DBINIT, "check", "-d", db], case, sizes.repeat)
+        )
+        rows.append(
+            measure(
+                "remembered",
+                name,
+                "introspection alone (psycopg + dbinit's catalog queries)",
+                [PY, "-c", INTROSPECT_ONLY, db],
+                case,
+                sizes.repeat,
+            )
+        )
+        if shutil.which("pg_dump"):
+            rows.append(
+                measure(
+                    "remembered",
+                    name,
+                    "pg_dump --schema-only",
+                    ["pg_dump", "--schema-only", "-f", "/dev/null", "-d", db],
+                    case,
+                    sizes.repeat,
+                )
+            )
+        if have("alembic"):
+            cmd = [PY, str(HERE / "pg_peers.py"), "alembic-check", str(n), uri]
+            rows.append(
+                measure(
+                    "remembered",
+                    name,
+                    "Alembic compare_metadata",
+                    cmd,
+                    case,
+                    sizes.repeat,
+                    ok_codes=(0, 1),
+                )
+            )
+        if have("migra") and has_psql:
+            ref = server.db_url(f"memref{n}")
+            ref_uri = server.uri(f"memref{n}", "postgresql+psycopg2")
+            quoted = " ".join(f"'{a}'" for f in files for a in ("-f", str(f)))
+            script = (
+                f"psql -X -q -d '{server.url}' -c 'CREATE DATABASE {server.prefix}memref{n}'"
+                f" && psql -X -q -v ON_ERROR_STOP=1 -1 -d '{ref}' {quoted}"
+                f" && {{ '{MIGRA}' --unsafe '{uri}' '{ref_uri}' > diff.sql; rc=$?; }};"
+                f" psql -X -q -d '{server.url}' -c"
+                f" 'DROP DATABASE IF EXISTS {server.prefix}memref{n}'; exit $rc"
+            )
+            rows.append(
+                measure(
+                    "remembered",
+                    name,
+                    "migra (reference db from the files)",
+                    ["sh", "-c", script],
+                    case,
+                    sizes.repeat,
+                    ok_codes=(0, 2),
+                )
+            )
+        server.drop(f"mem{n}")
+    for n in sizes.scratch:
+        case = work / f"s{n}"
+        files = gen.write_pg_schema(case / "schemas", n)
+        server.create(f"scr{n}")
+        db = server.db_url(f"scr{n}")
+        name = f"check, {n} tables, files changed (scratch build)"
+        rows.append(
+            measure(
+                "scratch",
+                name,
+                "dbinit",
+                [DBINIT, "check", "-d", db],
+                case,
+                max(1, sizes.repeat // 2),
+                ok_codes=(1,),
+            )
+        )
+        if has_psql:
+            f_args = [a for f in files for a in ("-f", str(f))]
+            for label, one in (("psql -1 -f (one transaction)", ["-1"]), ("psql -f", [])):
+
+                def fresh(n: int = n) -> None:
+                    server.create(f"psql{n}")
+
+                rows.append(
+                    measure(
+                        "scratch",
+                        name,
+                        label,
+                        psql(*one, "-d", server.db_url(f"psql{n}"), *f_args),
+                        case,
+                        max(1, sizes.repeat // 2),
+                        setup=fresh,
+                    )
+                )
+                server.drop(f"psql{n}")
+        server.drop(f"scr{n}")
+    return rows
+
+
 def converged(row: Row, live: str, case: Path) -> Row:
     """Note whether a peer's init left the database as dbinit would (in sync)."""
     if row.median_s is not None:
@@ -551,6 +677,43 @@ def goals(rows: list[Row], sizes: Sizes) -> list[Goal]:
                     1,
                 )
             )
+    for n in sizes.compare:
+        name = f"check, {n} tables, files unchanged"
+        mine = find(rows, "remembered", name, "dbinit")
+        for peer in ("migra", "Alembic"):
+            out.append(
+                goal(
+                    f"{peer} / dbinit check at {n} tables (unchanged files)",
+                    ratio(find(rows, "remembered", name, peer), mine),
+                    ">",
+                    1,
+                )
+            )
+        for floor in ("pg_dump", "introspection alone"):
+            out.append(
+                goal(
+                    f"dbinit check / {floor} at {n} tables (unchanged files)",
+                    ratio(mine, find(rows, "remembered", name, floor)),
+                    "≤",
+                    1.5,
+                )
+            )
+    builds = [
+        (n, find(rows, "scratch", f"check, {n} tables, files changed", "dbinit"))
+        for n in sizes.scratch
+    ]
+    done = [(n, r.median_s) for n, r in builds if r is not None and r.median_s]
+    if len(done) >= 2:
+        (n0, t0), (n1, t1) = done[0], done[-1]
+        out.append(
+            goal(
+                f"scratch build: time per table at {n1} / at {n0} tables",
+                (t1 / n1) / (t0 / n0),
+                "≤",
+                1.25,
+                "linear",
+            )
+        )
     mine = find(rows, "stall", "init under load", "dbinit")
     out.append(
         goal(
@@ -590,7 +753,9 @@ def main() -> int:
     today = datetime.date.today().isoformat()
     parser.add_argument("--out", type=Path, default=HERE / f"results-pg-{today}.json")
     parser.add_argument(
-        "--only", choices=["startup", "roundtrips", "check", "stall"], action="append"
+        "--only",
+        choices=["startup", "roundtrips", "check", "remembered", "stall"],
+        action="append",
     )
     args = parser.parse_args()
     name = "smoke" if args.smoke else "quick" if args.quick else "full"
@@ -607,6 +772,7 @@ def main() -> int:
         "startup": startup,
         "roundtrips": roundtrips,
         "check": check_and_init,
+        "remembered": remembered,
         "stall": stall,
     }
     try:

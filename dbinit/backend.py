@@ -104,8 +104,15 @@ class Backend(Protocol[D, S]):
         """Warnings about where the database lives (e.g. an ephemeral Railway disk)."""
         ...
 
-    def desired(self, run: Run) -> D:
-        """Build the declared schema from the schema files (the engine parses them)."""
+    def desired(self, run: Run, *, remembered: bool = True) -> D:
+        """The declared schema: with `remembered`, the model a writing run stored
+        in the database for these files (same key: dbinit.remember), else built
+        from the schema files (the engine parses them)."""
+        ...
+
+    def remember(self, run: Run, desired: D) -> None:
+        """Store a model built from the files in the database (a writing run
+        that ended in sync); best effort, never waits for a lock."""
         ...
 
     def read(self, run: Run) -> S:

@@ -154,11 +154,14 @@ def interrupted(exc: KeyboardInterrupt, report: Report | None = None) -> Interru
     )
 
 
-def load_desired(run: Run, *, lint: bool = True) -> Any:
+def load_desired(run: Run, *, lint: bool = True, remembered: bool = True) -> Any:
     """The declared schema; with `lint`, a lint error is a schema error (65),
-    raised before anything touches the database (every writing command)."""
+    raised before anything is written (every writing command). With
+    `remembered`, the model a writing run stored for the same files is used
+    instead of building it (contract §4); `validate --schema-only` checks the
+    files themselves."""
     t0 = time.perf_counter()
-    desired = run.backend.desired(run)
+    desired = run.backend.desired(run, remembered=remembered)
     within(run.retry.deadline)  # a load that ran past the time limit stops here (75)
     if desired.schema.is_empty():
         # Refused on purpose: a mis-pointed folder must not pass as "in sync".
@@ -234,6 +237,7 @@ def init(run: Run, report: Report, *, dry_run: bool = False) -> None:
         raise refusal(plan, "init")
     if plan.is_empty():
         report.status, report.exit_code = IN_SYNC, 0
+        run.backend.remember(run, desired)
         return
     if dry_run:
         report.plan = [s.display() for s in plan.statements]
@@ -259,11 +263,13 @@ def _write(
     if not written.statements:
         log.info("apply.nothing", reason="already applied by another process")
         report.status, report.exit_code = IN_SYNC, 0
+        run.backend.remember(run, desired)
         return
     report.applied = list(written.statements)
     report.checks["foreign_keys"] = "ok"
     run.backend.verify(run, desired, policy)
     report.status, report.exit_code = APPLIED, 0
+    run.backend.remember(run, desired)
 
 
 # --- validate ----------------------------------------------------------------
@@ -278,7 +284,7 @@ def validate(
     integrity: str = "quick",
     diagram: bool = False,  # with schema_only: describe the declared schema's entities
 ) -> None:
-    desired = load_desired(run)
+    desired = load_desired(run, remembered=not schema_only)
     if allow_extra is None:
         allow_extra = run.settings.allow_extra
     if schema_only:
@@ -327,6 +333,7 @@ def repair(run: Run, report: Report, options: RepairOptions) -> None:
         raise refusal(plan, "repair")
     if plan.is_empty():
         report.status, report.exit_code = IN_SYNC, 0
+        run.backend.remember(run, desired)
         return
     if options.dry_run:
         report.plan = [s.display() for s in plan.statements]

@@ -341,6 +341,15 @@ class Interrupted(DbInitError):
     default_exit_code = 130
 
 
+class Drift(DbInitError):
+    """The database is not in sync with the schema files (a pending change): the
+    readiness route's 503, told apart from a broken schema file (`schema_error`)."""
+
+    error = "drift"
+    error_code = "DB_013"
+    default_exit_code = 1
+
+
 # The signals the CLI's handler received, in order. Code that SQLite runs (a
 # progress handler) cannot raise through SQLite: when SQLite reports that it was
 # interrupted, this says which signal stopped it.

@@ -38,33 +38,30 @@ import anyio.to_thread
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 
-from dbinit.errors import DbInitError, SchemaError
+from dbinit.errors import DbInitError, Drift
 
 __all__ = ["health_router", "ready_lifespan"]
 
-# Keyword overrides -> settings fields. The CLI-only settings (format, logs) are not offered.
+# Keyword overrides -> settings fields: every setting the environment can set, by
+# its field name, except the CLI's own (report format, logs).
 _ALIASES = {"database": "database_url", "timeout": "initialization_timeout"}
-_FIELDS = frozenset(
-    {
-        "database_url",
-        "schema_dir",
-        "retry_attempts",
-        "retry_delay",
-        "initialization_timeout",
-        "allow_extra",
-        "app_functions",
-        "app_collations",
-    }
-)
+_CLI_ONLY = frozenset({"format", "log_format", "log_level"})
+
+
+def _fields() -> frozenset[str]:
+    from dbinit.settings import Settings
+
+    return frozenset(Settings.model_fields) - _CLI_ONLY
 
 
 def _settings_overrides(where: str, overrides: dict[str, Any]) -> dict[str, Any]:
     """Overrides as settings fields; an unknown name is a TypeError at once."""
     out: dict[str, Any] = {}
+    fields = _fields()
     for name, value in overrides.items():
         field = _ALIASES.get(name, name)
-        if field not in _FIELDS:
-            known = ", ".join(sorted({*_ALIASES, *_FIELDS} - {"database_url"}))
+        if field not in fields:
+            known = ", ".join(sorted({*_ALIASES, *fields} - {"database_url"}))
             raise TypeError(f"{where}() got an unexpected keyword argument {name!r} ({known})")
         if isinstance(value, os.PathLike):
             value = os.fspath(value)
@@ -169,9 +166,9 @@ class _Health:
                 "dbinit_version": __version__,
             }
             return 200, body
-        if error is None:  # drift: the seed's "schema errors" (missing tables, structure)
+        if error is None:  # drift: a pending change (missing tables, structure), not a bad file
             pending = report.drift
-            error = SchemaError(
+            error = Drift(
                 f"Database {report.database} is not in sync with the schema files: "
                 f"{len(pending)} change(s) pending (run `dbinit init`, or `dbinit check` "
                 "to see them)",

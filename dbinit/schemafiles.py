@@ -65,6 +65,22 @@ def within(deadline: float | None, where: str = "") -> None:
 
 def read_text(found: Found, digest: Any) -> str:
     """The file's text; its name and bytes go into `digest` (the schema checksum)."""
+    return decode(_read(found, digest), found.shown)
+
+
+def checksum(folder: Path, display: str) -> tuple[tuple[str, ...], str]:
+    """The files' names (as shown) and the schema checksum of their names and
+    bytes, as `read_text` computes it, without decoding or splitting anything."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    found = find(folder, display)
+    for f in found:
+        _read(f, digest)
+    return tuple(f.shown for f in found), digest.hexdigest()
+
+
+def _read(found: Found, digest: Any) -> bytes:
     try:
         data = found.path.read_bytes()
     except PermissionError as exc:
@@ -74,7 +90,7 @@ def read_text(found: Found, digest: Any) -> str:
     digest.update(found.rel.encode("utf-8", "surrogateescape") + b"\0")
     digest.update(data)  # not concatenated: that would copy the file once more
     digest.update(b"\0")
-    return decode(data, found.shown)
+    return data
 
 
 def _sql_files(folder: Path, display: str) -> list[Path]:

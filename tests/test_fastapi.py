@@ -101,7 +101,8 @@ def test_health_503_before_init_200_after_and_503_when_the_file_goes_away(
     assert before.status_code == 503, before.text
     body = before.json()
     assert set(body) == SEED_ERROR_KEYS
-    assert body["error"] == "schema_error" and body["error_code"] == "DB_004"
+    # A pending change has its own code: alerts tell it from a broken file (DB_004).
+    assert body["error"] == "drift" and body["error_code"] == "DB_013"
     assert "not in sync" in body["message"] and "users" in body["details"]
     assert before.headers["Retry-After"] == str(body["retry_after"]) == "1"
     assert not (tmp_path / "data").exists()  # the check never creates anything
@@ -118,7 +119,7 @@ def test_health_503_before_init_200_after_and_503_when_the_file_goes_away(
 
     db.unlink()
     gone = server.poll_status("/health/db", 503).json()
-    assert set(gone) == SEED_ERROR_KEYS and gone["error_code"] == "DB_004"
+    assert set(gone) == SEED_ERROR_KEYS and gone["error_code"] == "DB_013"
     assert not db.exists()
 
 
@@ -256,3 +257,17 @@ def test_unknown_override_is_a_type_error() -> None:
         ready_lifespan(log_level="debug")
     with pytest.raises(ValueError, match="cache_seconds"):
         health_router(cache_seconds=-1)
+
+
+def test_every_setting_the_environment_can_set_is_a_keyword() -> None:
+    """`dev_url`, `pg_schema`, `lock_timeout`, … were a TypeError: every setting a
+    `DBINIT_*` variable can set is accepted by name (the CLI's own are not)."""
+    from dbinit.fastapi import health_router, ready_lifespan
+    from dbinit.settings import Settings
+
+    cli_only = {"format", "log_format", "log_level"}
+    for name in sorted(set(Settings.model_fields) - cli_only):
+        value = getattr(Settings.model_fields[name], "default", None)
+        health_router(**{name: value})
+        ready_lifespan(**{name: value})
+    health_router(dev_url="postgresql://u@h/scratch", pg_schema="app", lock_timeout=2)

@@ -82,8 +82,10 @@ class Desired:
     folder: str
     file_count: int
     checksum: str
-    scratch: str  # where the files ran (for the logs)
+    scratch: str  # where the files ran (for the logs), or "remembered"
     lint: tuple[str, ...] = ()  # PostgreSQL itself checks the files: no lint of our own
+    key: str = ""  # the remembered-state key (dbinit.remember); "" when not computed
+    remembered: bool = False  # read from the target, not built from the files
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,10 +178,19 @@ class PostgresBackend:
     def notes(self, run: Run) -> list[str]:
         return []
 
-    def desired(self, run: Run) -> Desired:
+    def desired(self, run: Run, *, remembered: bool = True) -> Desired:
+        from dbinit.postgres import state
         from dbinit.postgres.scratch import build_desired
 
         folder, files, checksum = _load_files(run.settings.schema_dir)
+        key = ""
+        if remembered:
+            with _guard(run, "read"), _connect(run) as conn:
+                key = state.key(checksum, conn.info.server_version, run.settings.pg_schema)
+                found = state.lookup(conn, run.settings.pg_schema, key)
+            if found is not None:
+                log.info("desired.remembered_used", key=key[:12])
+                return Desired(found, folder, len(files), checksum, "remembered", (), key, True)
         built = build_desired(
             _url(run),
             files,
@@ -190,7 +201,15 @@ class PostgresBackend:
             delay=run.retry.delay,
         )
         log.debug("schema.scratch", where=built.scratch)
-        return Desired(built.schema, folder, len(files), checksum, built.scratch)
+        return Desired(built.schema, folder, len(files), checksum, built.scratch, key=key)
+
+    def remember(self, run: Run, desired: Desired) -> None:
+        from dbinit.postgres import state
+
+        if not desired.key or desired.remembered:
+            return
+        with _guard(run, "remember"), _connect(run) as conn:
+            state.store(conn, run.settings.pg_schema, desired.key, desired.schema)
 
     def read(self, run: Run) -> Snapshot:
         with _guard(run, "read"), _connect(run) as conn:

@@ -525,6 +525,8 @@ def apply_plan(
                 raise problem
             applied = {id(c) for step in plan.steps for c in step.changes}
             _record(conn, history, ran, len(applied))
+            if history.get("remember") is not None:
+                history["remember"](conn)  # the desired model, in the same transaction
             t0 = time.perf_counter()
             committing = True
             commit(conn, retry.deadline)

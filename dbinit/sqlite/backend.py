@@ -16,7 +16,7 @@ import re
 import sqlite3
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from dbinit.logs import log
 from dbinit.plan import Mode, Plan, Policy, Step, change_label, refusal
 from dbinit.report import Report
 from dbinit.run import Run
+from dbinit.schemafiles import checksum as files_checksum
 from dbinit.settings import railway_refusal, railway_warnings
 from dbinit.sqlite.apply import (
     apply_plan,
@@ -53,7 +54,7 @@ from dbinit.sqlite.export import render_sql, schema_files_for
 from dbinit.sqlite.introspect import HISTORY_TABLE, introspect
 from dbinit.sqlite.model import Schema
 from dbinit.sqlite.plan import make_plan
-from dbinit.sqlite.sqlfiles import load
+from dbinit.sqlite.sqlfiles import SchemaFiles, load
 from dbinit.sqlite.sqltext import fold, quote_ident
 
 
@@ -100,10 +101,27 @@ class SqliteBackend:
     def notes(self, run: Run) -> list[str]:
         return railway_warnings(_path(run))
 
-    def desired(self, run: Run) -> Desired:
-        files = load(Path(run.settings.schema_dir), run.settings.schema_dir, run.retry.deadline)
+    def desired(self, run: Run, *, remembered: bool = True) -> Desired:
+        from dbinit.sqlite import state
+
+        folder = run.settings.schema_dir
+        key = ""
+        if remembered:
+            names, checksum = files_checksum(Path(folder), folder)
+            key = state.key(checksum, run.settings.app_functions, run.settings.app_collations)
+            found = state.lookup(_path(run), key, run.retry.deadline)
+            if found is not None:
+                log.info("desired.remembered_used", key=key[:12])
+                return Desired(
+                    found[0], SchemaFiles(folder, names, (), checksum), found[1], key, True
+                )
+        files = load(Path(folder), folder, run.retry.deadline)
         app = AppNames(run.settings.app_functions, run.settings.app_collations)
-        return build(files, run.retry.deadline, app)
+        return replace(build(files, run.retry.deadline, app), key=key)
+
+    def remember(self, run: Run, desired: Desired) -> None:
+        """Nothing: an in-sync run writes nothing on SQLite (contract §4); the model
+        is recorded in the transaction of a run that applies something."""
 
     def read(self, run: Run) -> Snapshot:
         conn, schema = read_live(run)
@@ -433,6 +451,7 @@ def _write(
         "version": _version(),
         "checksum": desired.files.checksum,
         "started": run.started,
+        "remember": _remembering(desired),
     }
     try:
         applied = apply_plan(
@@ -460,6 +479,19 @@ def _write(
         raise
     conn.close()
     return Written(applied.plan, applied.statements)
+
+
+def _remembering(desired: Desired) -> Callable[[sqlite3.Connection], None] | None:
+    """What records `desired` in the apply transaction (None: nothing to record)."""
+    from dbinit.sqlite import state
+
+    if not desired.key or desired.remembered:
+        return None
+
+    def record(conn: sqlite3.Connection) -> None:
+        state.record(conn, desired.key, desired.schema, desired.lint)
+
+    return record
 
 
 def _verify(run: Run, desired: Desired, policy: Policy) -> None:

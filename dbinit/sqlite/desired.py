@@ -80,8 +80,10 @@ def how_to_declare(message: str) -> str:
 @dataclass(frozen=True, slots=True)
 class Desired:
     schema: Schema
-    files: SchemaFiles
+    files: SchemaFiles  # statements are empty when the model was remembered
     lint: tuple[LintIssue, ...]
+    key: str = ""  # the remembered-state key (dbinit.remember); "" when not computed
+    remembered: bool = False  # read from the database, not built from the files
 
     @property
     def folder(self) -> str:

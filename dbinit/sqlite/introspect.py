@@ -16,6 +16,7 @@ import sqlite3
 from collections import defaultdict
 from dataclasses import replace
 
+from dbinit.remember import STATE_TABLE as STATE
 from dbinit.sqlite.model import (
     Check,
     Column,
@@ -41,6 +42,7 @@ from dbinit.sqlite.sqltext import (
 )
 
 HISTORY_TABLE = "_dbinit_history"
+STATE_TABLE = STATE  # the remembered desired models (dbinit.remember)
 # The columns dbinit writes a run into (besides its INTEGER PRIMARY KEY `id`).
 HISTORY_WRITTEN = (
     "applied_at",
@@ -87,7 +89,7 @@ def is_internal(name: str, *, shadow: bool = False) -> bool:
     a virtual table's shadow tables, dbinit's history. Also the names a schema
     file may not declare."""
     key = fold(name)
-    return shadow or key.startswith("sqlite_") or key == HISTORY_TABLE
+    return shadow or key.startswith("sqlite_") or key in (HISTORY_TABLE, STATE_TABLE)
 
 
 def is_own(otype: str, name: str, sql: str | None, *, shadow: bool = False) -> bool:

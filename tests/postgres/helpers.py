@@ -67,15 +67,15 @@ def dbinit(url: str, *args: str, env: dict[str, str] | None = None) -> Result:
 
 
 def catalog(url: str, schema: str = "public") -> dict[str, list[tuple[Any, ...]]]:
-    """The managed schema as `pg_catalog` describes it (dbinit's history table
-    left out): relations, columns with types/nullability/defaults, constraints
+    """The managed schema as `pg_catalog` describes it (dbinit's own tables,
+    its history and its remembered models, left out): relations, columns with types/nullability/defaults, constraints
     with their definitions and validation state, indexes with their definitions
     and validity. Two databases with equal catalogs have the same schema."""
     with psycopg.connect(url, autocommit=True) as conn:
         rels = conn.execute(
             "SELECT c.relname, c.relkind::text FROM pg_class c"
             " JOIN pg_namespace n ON n.oid = c.relnamespace"
-            " WHERE n.nspname = %s AND c.relname NOT LIKE '\\_dbinit\\_history%%'"
+            " WHERE n.nspname = %s AND c.relname NOT LIKE '\\_dbinit\\_%%'"
             " AND c.relkind IN ('r', 'v', 'm', 'S', 'p') ORDER BY 1",
             (schema,),
         ).fetchall()
@@ -86,14 +86,14 @@ def catalog(url: str, schema: str = "public") -> dict[str, list[tuple[Any, ...]]
             " JOIN pg_namespace n ON n.oid = c.relnamespace"
             " LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
             " WHERE n.nspname = %s AND c.relkind IN ('r', 'v', 'm') AND a.attnum > 0"
-            " AND NOT a.attisdropped AND c.relname <> '_dbinit_history' ORDER BY 1, 2",
+            " AND NOT a.attisdropped AND c.relname NOT LIKE '\\_dbinit\\_%%' ORDER BY 1, 2",
             (schema,),
         ).fetchall()
         cons = conn.execute(
             "SELECT t.relname, k.conname, pg_get_constraintdef(k.oid), k.convalidated"
             " FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid"
             " JOIN pg_namespace n ON n.oid = t.relnamespace"
-            " WHERE n.nspname = %s AND t.relname <> '_dbinit_history' ORDER BY 1, 2",
+            " WHERE n.nspname = %s AND t.relname NOT LIKE '\\_dbinit\\_%%' ORDER BY 1, 2",
             (schema,),
         ).fetchall()
         idx = conn.execute(
@@ -101,7 +101,7 @@ def catalog(url: str, schema: str = "public") -> dict[str, list[tuple[Any, ...]]
             " FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
             " JOIN pg_class t ON t.oid = i.indrelid"
             " JOIN pg_namespace n ON n.oid = c.relnamespace"
-            " WHERE n.nspname = %s AND t.relname <> '_dbinit_history' ORDER BY 1, 2",
+            " WHERE n.nspname = %s AND t.relname NOT LIKE '\\_dbinit\\_%%' ORDER BY 1, 2",
             (schema,),
         ).fetchall()
         views = conn.execute(
