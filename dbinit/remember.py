@@ -86,7 +86,9 @@ def dumps(value: Any) -> str:
         [cls.__name__, [f.name for f in dataclasses.fields(cls)] if _is_class(cls) else None]
         for cls in classes
     ]
-    return json.dumps({"classes": table, "root": root}, separators=(",", ":"), ensure_ascii=False)
+    # ASCII only: a name that is not valid UTF-8 (a surrogate escape of a file
+    # name) is stored as a JSON escape, which every database can hold.
+    return json.dumps({"classes": table, "root": root}, separators=(",", ":"))
 
 
 def seal(text: str) -> str:

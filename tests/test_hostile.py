@@ -577,7 +577,12 @@ def test_names_with_semicolons_are_just_names(cli, tmp_path: Path) -> None:
     assert_ok(cli("init", "--format", "json"))
     assert_ok(cli("check", "--format", "json"))
     assert users_rows(db) == USERS_ROWS
-    assert {n for t, n in objects(db) if t == "table"} == {"users", "_dbinit_history", *odd}
+    assert {n for t, n in objects(db) if t == "table"} == {
+        "users",
+        "_dbinit_history",
+        "_dbinit_state",
+        *odd,
+    }
 
 
 # --- 7d. broken databases ------------------------------------------------------------
@@ -957,6 +962,7 @@ def test_identifiers_that_need_quoting(cli, tmp_path: Path, name: str) -> None:
     assert objects(db) == {
         ("table", "users"),
         ("table", "_dbinit_history"),
+        ("table", "_dbinit_state"),
         ("table", name),
         ("index", f"ix {name}"),
         ("view", f"v {name}"),
@@ -1046,6 +1052,7 @@ def _evil_schema(col_type: str) -> str:
 EVIL_OBJECTS = {
     ("table", "users"),
     ("table", "_dbinit_history"),
+    ("table", "_dbinit_state"),
     ("table", EVIL_TABLE),
     ("index", EVIL_INDEX),
     ("view", EVIL_VIEW),
@@ -1128,7 +1135,11 @@ def test_injection_through_live_only_names_dropped_by_repair(cli, tmp_path: Path
 
     res = cli("repair", "--yes", "--allow-data-loss", "--prune", "--format", "json")
     assert_ok(res)
-    assert objects(db) == {("table", "users"), ("table", "_dbinit_history")}
+    assert objects(db) == {
+        ("table", "users"),
+        ("table", "_dbinit_history"),
+        ("table", "_dbinit_state"),
+    }
     assert users_rows(db) == USERS_ROWS
     assert integrity(db) == "ok"
     assert_ok(cli("validate", "--format", "json"))
@@ -1156,7 +1167,12 @@ def test_injection_through_rename_hints(cli, tmp_path: Path) -> None:
     doc = assert_ok(cli("repair", "--yes", "--format", "json"))
     assert {c["kind"] for c in doc["changes"]} == {"table_renamed", "column_renamed"}
     assert_ok(cli("check", "--format", "json"))
-    assert objects(db) == {("table", "users"), ("table", "_dbinit_history"), ("table", new_table)}
+    assert objects(db) == {
+        ("table", "users"),
+        ("table", "_dbinit_history"),
+        ("table", "_dbinit_state"),
+        ("table", new_table),
+    }
     assert users_rows(db) == USERS_ROWS
     conn = sqlite3.connect(db)
     assert conn.execute(f'SELECT id, "new c" FROM {q(new_table)}').fetchall() == [(7, "seven")]

@@ -204,7 +204,7 @@ def test_application_collation_on_new_tables_is_applied(cli: Any, tmp_path: Path
     conn = sqlite3.connect(tmp_path / "app.db")
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_schema")}
     conn.close()
-    assert names == {"notetypes", "idx_notetypes_name", "names", "_dbinit_history"}
+    assert names == {"notetypes", "idx_notetypes_name", "names", "_dbinit_history", "_dbinit_state"}
 
 
 def test_application_collation_over_existing_rows_is_refused_unchanged(

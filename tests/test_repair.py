@@ -296,6 +296,7 @@ def test_undeclared_objects_are_kept_without_prune(cli, tmp_path: Path) -> None:
     assert {r[0] for r in conn.execute("SELECT name FROM sqlite_schema")} == {
         "t",
         "_dbinit_history",
+        "_dbinit_state",
     }
     conn.close()
 
@@ -317,7 +318,7 @@ def test_destructive_changes_apply_with_their_flags(cli, tmp_path: Path) -> None
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT * FROM t").fetchall() == [(1, "a")]
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_schema")}
-    assert names == {"t", "_dbinit_history"}
+    assert names == {"t", "_dbinit_history", "_dbinit_state"}
     conn.close()
 
 

@@ -34,7 +34,7 @@ STATE_SQL = f"""CREATE TABLE IF NOT EXISTS {STATE_TABLE} (
     dbinit_version TEXT NOT NULL,
     digest TEXT NOT NULL,
     model TEXT NOT NULL
-)"""
+) WITHOUT ROWID"""
 
 _CLASSES = remember.registry(model_module, desired_module)
 
