@@ -83,7 +83,7 @@ def render(
     if show_changes:
         tables(console, report.changes)
     if report.plan and (show_sql or report.command != "check"):
-        _plan(console, report.plan)
+        _plan(console, report.plan, report.plan_online)
     if report.backup:
         console.print(f"Backup: {shown(report.backup)}")
     for note in report.notes:
@@ -133,10 +133,23 @@ def tables(console: Console, changes: list[Change]) -> None:
         console.print(table)
 
 
-def _plan(console: Console, statements: list[str]) -> None:
-    """The plan in the order it runs, each statement whole (copy-pasteable)."""
-    console.print(f"[bold]Plan[/]: {len(statements)} statement(s), in one transaction")
-    for sql in statements:
+def _plan(console: Console, statements: list[str], online: int = 0) -> None:
+    """The plan in the order it runs, each statement whole (copy-pasteable); the
+    last `online` statements run after the transaction commits, each on its own."""
+    n = len(statements)
+    inside = n - online
+    if online and not inside:
+        console.print(f"[bold]Plan[/]: {n} statement(s), each on its own (not in a transaction)")
+    elif online:
+        console.print(
+            f"[bold]Plan[/]: {n} statement(s): {inside} in one transaction, "
+            f"then {online} after it commits"
+        )
+    else:
+        console.print(f"[bold]Plan[/]: {n} statement(s), in one transaction")
+    for i, sql in enumerate(statements):
+        if online and inside and i == inside:
+            console.out("-- after the transaction commits, each on its own:", highlight=False)
         console.out(printable(sql) + ";", highlight=False)
 
 
