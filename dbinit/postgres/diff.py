@@ -639,7 +639,7 @@ def _table(dt: Table, lt: Table) -> list[Change]:
                     name,
                     t,
                     safety,
-                    f"{dcon.kind} {dcon.definition}, {_ABSENT}",
+                    f"{_kind_once(dcon)}, {_ABSENT}",
                     after=dcon.definition,
                     hazards=hazards,
                 )
@@ -682,12 +682,19 @@ def _table(dt: Table, lt: Table) -> list[Change]:
                     name,
                     t,
                     Safety.DESTRUCTIVE,
-                    f"{lcon.kind} {lcon.definition}, {_EXTRA}",
+                    f"{_kind_once(lcon)}, {_EXTRA}",
                     before=lcon.definition,
                     hazards=(lock(ACCESS_EXCLUSIVE, t),),
                 )
             )
     return out
+
+
+def _kind_once(con: Constraint) -> str:
+    """The server's definition names its kind (`CHECK (…)`): never say it twice."""
+    if con.definition.upper().startswith(con.kind):
+        return con.definition
+    return f"{con.kind} {con.definition}"
 
 
 def _indexes(desired: Schema, live: Schema, gone: set[str]) -> list[Change]:

@@ -39,3 +39,36 @@ def test_dry_run_says_which_statements_run_after_the_transaction(
     assert head == "Plan: 2 statement(s): 1 in one transaction, then 1 after it commits", head
     after = [i for i, line in enumerate(lines) if line.startswith("-- after the transaction")]
     assert len(after) == 1 and create_u < after[0] < concurrent, res.stdout
+
+
+def test_constraint_details_name_their_kind_once(cli: Any, pg_db_url: str, tmp_path: Path) -> None:
+    """`CHECK CHECK (…)`: the server's definition already starts with its kind."""
+    execute(
+        pg_db_url,
+        "CREATE TABLE p (id integer PRIMARY KEY);"
+        "CREATE TABLE t (id integer, v integer, CONSTRAINT t_w CHECK (v < 100));",
+    )
+    write_schema(
+        tmp_path / "schemas",
+        {
+            "001.sql": "CREATE TABLE p (id integer PRIMARY KEY);\n"
+            "CREATE TABLE t (id integer, v integer,\n"
+            "  CONSTRAINT t_pk PRIMARY KEY (id),\n"
+            "  CONSTRAINT t_v CHECK (v > 0),\n"
+            "  CONSTRAINT t_u UNIQUE (v),\n"
+            "  CONSTRAINT t_f FOREIGN KEY (id) REFERENCES p (id));\n"
+        },
+    )
+    res = cli("check", "--database", pg_db_url, "--format", "json")
+    assert res.exit_code == 1, (res.stdout, res.stderr)
+    details = {c["name"]: c["detail"] for c in res.json()["changes"] if c["object"] == "constraint"}
+    assert set(details) == {"t_pk", "t_v", "t_u", "t_f", "t_w"}, details
+    expected = {
+        "t_pk": "PRIMARY KEY (id)",
+        "t_v": "CHECK ((v > 0))",
+        "t_u": "UNIQUE (v)",
+        "t_f": "FOREIGN KEY (id) REFERENCES p(id)",
+        "t_w": "CHECK ((v < 100))",
+    }
+    for name, start in expected.items():
+        assert details[name].startswith(start + ","), details[name]
