@@ -225,8 +225,16 @@ def _inspect(console: Console, report: Report, quiet: bool) -> None:
             sys.stdout.flush()
 
 
+def _first_line(sql: str) -> str:
+    """A statement on one line for a table cell: its first line, `…` when more
+    follows (the cell cuts a long line to its width; JSON keeps the whole text)."""
+    lines = sql.strip().splitlines() or [""]
+    return lines[0].rstrip() + (" …" if len(lines) > 1 else "")
+
+
 def _history(console: Console, report: Report, quiet: bool) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     rows = report.rows or []
     if not rows:
@@ -247,7 +255,7 @@ def _history(console: Console, report: Report, quiet: bool) -> None:
         table.add_column(name, no_wrap=name != "statements")
     for row in rows:
         statements = row["statements"]
-        first = [s.splitlines()[0] if s else s for s in statements[:3]]
+        first = [_first_line(s) for s in statements[:3]]
         more = f"\n… +{len(statements) - 3} more" if len(statements) > 3 else ""
         table.add_row(
             shown(row["applied_at"]),
@@ -255,7 +263,7 @@ def _history(console: Console, report: Report, quiet: bool) -> None:
             shown(row["dbinit_version"]),
             shown(str(row["schema_checksum"])[:12]),
             shown(row["changes"]),
-            shown("\n".join(first) + more),
+            Text(printable("\n".join(first) + more), no_wrap=True, overflow="ellipsis"),
             shown(row["outcome"]),
             f"{row['duration_ms']:.1f}",
         )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
+from typing import Any
 
-from tests.conftest import REPO
+from tests.conftest import REPO, write_schema
 
 EXAMPLES = REPO / "examples"
 
@@ -33,3 +35,25 @@ def test_no_railway_restart_policy_loops_on_a_failure_that_repeats() -> None:
         assert policy == "ON_FAILURE", (where, deploy)
         retries = deploy.get("restartPolicyMaxRetries")
         assert isinstance(retries, int) and 0 < retries <= 5, (where, deploy)
+
+
+WIDE = "CREATE TABLE wide (id INTEGER PRIMARY KEY, {})".format(
+    ", ".join(f"column_number_{i} TEXT" for i in range(40))
+)
+
+
+def test_history_shows_each_statement_on_one_line(cli: Any, tmp_path: Path) -> None:
+    """One long CREATE TABLE wrapped over dozens of table lines: the text view
+    shows its start on one line; the JSON report keeps the whole statement."""
+    write_schema(
+        tmp_path / "schemas", {"001.sql": WIDE + ";\nCREATE INDEX w1 ON wide (\n  id\n);\n"}
+    )
+    assert cli("init").exit_code == 0
+    res = cli("history")
+    assert res.exit_code == 0, (res.stdout, res.stderr)
+    body = [line for line in res.stdout.splitlines() if line.startswith("│")]
+    assert len(body) == 2, res.stdout  # one line per statement
+    assert "CREATE TABLE wide (id" in body[0] and "… │" in body[0], body[0]
+    assert "CREATE INDEX w1 ON wide" in body[1] and "… │" in body[1], body[1]
+    doc = cli("history", "--format", "json").json()
+    assert WIDE in doc["history"][0]["statements"]
