@@ -57,3 +57,47 @@ def test_history_shows_each_statement_on_one_line(cli: Any, tmp_path: Path) -> N
     assert "CREATE INDEX w1 ON wide" in body[1] and "… │" in body[1], body[1]
     doc = cli("history", "--format", "json").json()
     assert WIDE in doc["history"][0]["statements"]
+
+
+def test_inspect_leaves_rename_hints_out_of_the_stored_sql(cli: Any, tmp_path: Path) -> None:
+    """SQLite stores a CREATE TABLE as written, hint comments included: inspect
+    prints the schema, not a rename that already happened."""
+    write_schema(
+        tmp_path / "schemas",
+        {
+            "001.sql": "CREATE TABLE t (\n"
+            "    id INTEGER PRIMARY KEY,\n"
+            "    email TEXT NOT NULL, -- dbinit: renamed-from=mail\n"
+            "    note TEXT /* dbinit: renamed-from=\"old note\" */ DEFAULT 'a -- b'\n"
+            ");\n"
+        },
+    )
+    assert cli("init").exit_code == 0
+    res = cli("inspect")
+    assert res.exit_code == 0, (res.stdout, res.stderr)
+    assert "renamed-from" not in res.stdout
+    assert "email TEXT NOT NULL," in res.stdout and "DEFAULT 'a -- b'" in res.stdout
+    assert cli("inspect", "--output-dir", "out").exit_code == 0
+    assert "renamed-from" not in "".join(p.read_text() for p in (tmp_path / "out").iterdir())
+    res = cli("check", "--schema-dir", "out", "--format", "json")
+    assert res.exit_code == 0 and res.json()["changes"] == [], res.stdout
+
+
+PORTABLE = """
+CREATE TABLE zones (id integer PRIMARY KEY);
+CREATE TABLE accounts (id integer PRIMARY KEY, zone integer REFERENCES zones (id));
+CREATE INDEX accounts_zone ON accounts (zone);
+CREATE TABLE branches (id integer PRIMARY KEY);
+CREATE VIEW zone_ids AS SELECT id FROM zones;
+"""
+# One numbering on both engines: from 001, a referenced table before the tables
+# that refer to it (ties by name), views last (tests/postgres/test_polish_pg.py
+# checks PostgreSQL against the same list).
+PORTABLE_FILES = ["001_branches.sql", "002_zones.sql", "003_accounts.sql", "004_views.sql"]
+
+
+def test_inspect_files_are_numbered_in_dependency_order(cli: Any, tmp_path: Path) -> None:
+    write_schema(tmp_path / "schemas", {"001.sql": PORTABLE})
+    assert cli("init").exit_code == 0
+    assert cli("inspect", "--output-dir", "out").exit_code == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == PORTABLE_FILES
