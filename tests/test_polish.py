@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import REPO, write_schema
+from tests.conftest import REPO, make_db, write_schema
 
 EXAMPLES = REPO / "examples"
 
@@ -101,3 +101,52 @@ def test_inspect_files_are_numbered_in_dependency_order(cli: Any, tmp_path: Path
     assert cli("init").exit_code == 0
     assert cli("inspect", "--output-dir", "out").exit_code == 0
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == PORTABLE_FILES
+
+
+def test_a_missing_column_cites_its_own_line(cli: Any, tmp_path: Path) -> None:
+    make_db(tmp_path / "app.db", "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);")
+    write_schema(
+        tmp_path / "schemas",
+        {
+            "001.sql": "-- accounts\n"
+            "CREATE\n  TABLE t (\n"
+            "    id INTEGER PRIMARY KEY,\n"
+            "    a TEXT, /* a comment, with a comma */ b TEXT,\n"
+            '    "c d" TEXT\n'
+            ");\n"
+        },
+    )
+    res = cli("check", "--format", "json")
+    assert res.exit_code == 1, (res.stdout, res.stderr)
+    details = {c["column"]: c["detail"] for c in res.json()["changes"]}
+    assert details["b"].startswith("declared in schemas/001.sql:5,"), details
+    assert details["c d"].startswith("declared in schemas/001.sql:6,"), details
+
+
+HINT = "add `-- dbinit: renamed-from=mail` on its line"
+
+
+def test_a_likely_rename_suggests_the_hint(cli: Any, tmp_path: Path) -> None:
+    """A column missing where an undeclared one of the same type sits: the report
+    says how to keep its values (a rename hint) instead of only drop + add."""
+    make_db(
+        tmp_path / "app.db",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, mail TEXT, n INTEGER, x REAL, y BLOB);",
+    )
+    write_schema(
+        tmp_path / "schemas",
+        {
+            "001.sql": "CREATE TABLE t (id INTEGER PRIMARY KEY, email TEXT, n INTEGER, z BLOB, w TEXT);"
+        },
+    )
+    res = cli("check", "--format", "json")
+    assert res.exit_code == 1, (res.stdout, res.stderr)
+    changes = {(c["kind"], c["column"]): c["detail"] for c in res.json()["changes"]}
+    assert HINT in changes[("missing_column", "email")], changes
+    assert "email" in changes[("extra_column", "mail")], changes
+    # another type (x REAL / z BLOB), or another place (w TEXT): no suggestion
+    assert "renamed-from" not in changes[("missing_column", "z")], changes
+    assert "renamed-from" not in changes[("missing_column", "w")], changes
+    assert "renamed-from" not in changes[("extra_column", "x")], changes
+    text = cli("check").stdout
+    assert "renamed-from=mail" in text, text

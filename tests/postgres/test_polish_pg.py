@@ -108,3 +108,20 @@ def test_inspect_leaves_implied_sequence_options_out(
     assert cli("inspect", "--output-dir", "out", "--database", pg_db_url).exit_code == 0
     res = cli("check", "--schema-dir", "out", "--database", pg_db_url, "--format", "json")
     assert res.exit_code == 0 and res.json()["changes"] == [], res.stdout
+
+
+def test_a_likely_rename_suggests_the_hint(cli: Any, pg_db_url: str, tmp_path: Path) -> None:
+    from tests.test_polish import HINT
+
+    execute(pg_db_url, "CREATE TABLE t (id integer PRIMARY KEY, mail text, x real, y bytea);")
+    write_schema(
+        tmp_path / "schemas",
+        {"001.sql": "CREATE TABLE t (id integer PRIMARY KEY, email text, z bytea, w text);"},
+    )
+    res = cli("check", "--database", pg_db_url, "--format", "json")
+    assert res.exit_code == 1, (res.stdout, res.stderr)
+    changes = {(c["kind"], c["column"]): c["detail"] for c in res.json()["changes"]}
+    assert HINT in changes[("missing_column", "email")], changes
+    assert "email" in changes[("extra_column", "mail")], changes
+    assert "renamed-from" not in changes[("missing_column", "z")], changes
+    assert "renamed-from" not in changes[("missing_column", "w")], changes
