@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import REPO, make_db, write_schema
+import yaml
+
+from tests.conftest import REPO, child_env, make_db, write_schema
 
 EXAMPLES = REPO / "examples"
+DBINIT = str(Path(sys.executable).parent / "dbinit")
 
 
 def railway_deploy_blocks() -> list[tuple[str, dict[str, object]]]:
@@ -150,3 +156,44 @@ def test_a_likely_rename_suggests_the_hint(cli: Any, tmp_path: Path) -> None:
     assert "renamed-from" not in changes[("extra_column", "x")], changes
     text = cli("check").stdout
     assert "renamed-from=mail" in text, text
+
+
+def test_deploy_on_a_terminal_logs_console_lines(shipped_schemas: Path, tmp_path: Path) -> None:
+    """`dbinit deploy` in a terminal: no JSON log lines mixed into the report;
+    JSON lines where no terminal is (a platform's log collector)."""
+    from tests.test_terminal import run_tty
+
+    code, term, _ = run_tty(tmp_path, "deploy", "--log-level", "info", stdout_tty=True)
+    assert code == 0, term
+    assert "schema.loaded" in term, term  # the logs are there, as console lines
+    assert not [line for line in term.splitlines() if line.lstrip().startswith('{"')], term
+    done = subprocess.run(
+        [DBINIT, "deploy"],
+        cwd=tmp_path,
+        env=child_env(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert all(json.loads(line) for line in done.stderr.splitlines()), done.stderr
+
+
+def test_the_pre_commit_hook_shows_an_error_once(tmp_path: Path) -> None:
+    """pre-commit shows the hook's stdout and stderr together: the error panel and
+    an error log line said the same thing twice."""
+    hook = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))[0]
+    write_schema(tmp_path / "schemas", {"001.sql": "CREATE TABLE t (id INTEGER PRIMARY KEY,);\n"})
+    done = subprocess.run(
+        [DBINIT, *shlex.split(hook["entry"])[1:]],
+        cwd=tmp_path,
+        env=child_env(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 65, done.stdout
+    assert done.stdout.count("schemas/001.sql:1") == 1, done.stdout
