@@ -46,6 +46,7 @@ from dbinit.backend import PRE_DEPLOY, Backend, Progress, Written  # noqa: E402
 from dbinit.entities import Entities  # noqa: E402
 from dbinit.errors import (  # noqa: E402
     ConfigError,
+    DatabaseLocked,
     DataError,
     DbInitError,
     IntegrityFailed,
@@ -535,7 +536,12 @@ def _apply(run: Run, conn: Conn, desired: Desired, plan: Plan) -> tuple[str, ...
                 raise better from None
             raise
 
-    history_id = _retry(run, transaction, "apply")
+    tables = sorted({c.table for c in plan.changes if c.table})
+    try:
+        history_id = _retry(run, transaction, "apply")
+    except DatabaseLocked as exc:
+        exc.message += _holders(conn, schema, tables)
+        raise
     log.info("apply.committed", statements=len(transactional), ms=_ms(t0))
     ran = list(shown)
     if not online:
@@ -562,6 +568,8 @@ def _apply(run: Run, conn: Conn, desired: Desired, plan: Plan) -> tuple[str, ...
             exc.committed = tuple(ran)  # type: ignore[attr-defined]
             raise
         except DbInitError as exc:
+            if isinstance(exc, DatabaseLocked):
+                exc.message += _holders(conn, schema, tables)
             _finish(conn, schema, history_id, ran, "failed")
             if ran and "applied before it" not in exc.message:
                 exc.message += f"; applied before it and kept: {'; '.join(ran)}"
@@ -570,6 +578,36 @@ def _apply(run: Run, conn: Conn, desired: Desired, plan: Plan) -> tuple[str, ...
         log.info("apply.online", statement=st.display(), ms=_ms(t1))
     _finish(conn, schema, history_id, ran, "applied")
     return tuple(ran)
+
+
+_HOLDERS = """
+SELECT DISTINCT c.relname, a.pid, a.application_name, a.state,
+       extract(epoch FROM now() - coalesce(a.xact_start, a.backend_start))::bigint
+FROM pg_locks l
+JOIN pg_class c ON c.oid = l.relation
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_stat_activity a ON a.pid = l.pid
+WHERE l.granted AND l.locktype = 'relation' AND a.pid <> pg_backend_pid()
+  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+  AND n.nspname = %s AND c.relname = ANY(%s)
+ORDER BY 1, 2
+LIMIT 5
+"""
+
+
+def _holders(conn: Conn, schema: str, tables: list[str]) -> str:
+    """After a lock was not granted: which sessions hold locks on the plan's
+    tables (`pg_locks`), for the error message ("" when none is found)."""
+    try:
+        rows = conn.execute(_HOLDERS, (schema, tables)).fetchall()
+    except psycopg.Error:  # the session is gone or out of time: say what we know
+        return ""
+    held = [
+        f'table "{table}" is locked by pid {pid} (application_name "{app or ""}", '
+        f"{state or 'state unknown'} for {secs} s)"
+        for table, pid, app, state, secs in rows
+    ]
+    return ("; " + "; ".join(held)) if held else ""
 
 
 def _record(

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
 from tests.conftest import write_schema
 from tests.postgres.helpers import execute, pg_db_url
 
@@ -125,3 +127,40 @@ def test_a_likely_rename_suggests_the_hint(cli: Any, pg_db_url: str, tmp_path: P
     assert "email" in changes[("extra_column", "mail")], changes
     assert "renamed-from" not in changes[("missing_column", "z")], changes
     assert "renamed-from" not in changes[("missing_column", "w")], changes
+
+
+def test_a_lock_not_granted_names_the_table_and_the_session_holding_it(
+    cli: Any, pg_db_url: str, tmp_path: Path
+) -> None:
+    """The app's forgotten transaction holds a lock on `t`: the 75 says which
+    table, and which session (pid, application_name, state, for how long)."""
+    execute(pg_db_url, "CREATE TABLE t (id integer PRIMARY KEY); CREATE TABLE u (id integer);")
+    write_schema(
+        tmp_path / "schemas",
+        {
+            "001.sql": "CREATE TABLE t (id integer PRIMARY KEY, note text);\n"
+            "CREATE TABLE u (id integer);\n"
+        },
+    )
+    with psycopg.connect(pg_db_url, application_name="forgotten-app") as holder:
+        holder.execute("SELECT * FROM t")  # ACCESS SHARE, held: idle in transaction
+        pid = holder.info.backend_pid
+        res = cli(
+            "init",
+            "--database",
+            pg_db_url,
+            "--format",
+            "json",
+            "--lock-timeout",
+            "0.2",
+            "--timeout",
+            "5",
+            env={"DBINIT_RETRY_ATTEMPTS": "1"},
+        )
+        holder.rollback()
+    assert res.exit_code == 75, res.stdout + res.stderr
+    message = res.json()["error"]["message"]
+    assert 'table "t"' in message, message
+    assert f"pid {pid}" in message and "forgotten-app" in message, message
+    assert "idle in transaction" in message, message
+    assert '"u"' not in message, message
