@@ -545,6 +545,7 @@ def _apply(run: Run, conn: Conn, desired: Desired, plan: Plan) -> tuple[str, ...
     log.info("apply.committed", statements=len(transactional), ms=_ms(t0))
     ran = list(shown)
     if not online:
+        _settle(conn, schema, history_id, desired.checksum)
         return tuple(ran)
     conn.execute(sql.SQL("SET search_path = {}").format(ident))
     for st in online:
@@ -577,6 +578,7 @@ def _apply(run: Run, conn: Conn, desired: Desired, plan: Plan) -> tuple[str, ...
         ran.append(st.display())
         log.info("apply.online", statement=st.display(), ms=_ms(t1))
     _finish(conn, schema, history_id, ran, "applied")
+    _settle(conn, schema, history_id, desired.checksum)
     return tuple(ran)
 
 
@@ -645,6 +647,23 @@ def _finish(conn: Conn, schema: str, history_id: int, ran: list[str], outcome: s
             (json.dumps(ran), outcome, history_id),
         )
     except psycopg.Error as exc:  # the connection is gone: the row says online_pending
+        log.warning("history.not_updated", error=mask_url(str(exc).strip()))
+
+
+def _settle(conn: Conn, schema: str, history_id: int, checksum: str) -> None:
+    """This run applied all of its plan: earlier rows still `online_pending` (a run
+    stopped in its online phase) are done now. Those of the same schema files were
+    finished by this run (`applied`); those of other files will never be
+    (`superseded`: the database now matches newer files)."""
+    try:
+        conn.execute(
+            sql.SQL(
+                "UPDATE {} SET outcome = CASE WHEN schema_checksum = %s THEN 'applied'"
+                " ELSE 'superseded' END WHERE outcome = 'online_pending' AND id < %s"
+            ).format(sql.Identifier(schema, HISTORY_TABLE)),
+            (checksum, history_id),
+        )
+    except psycopg.Error as exc:  # the connection is gone: the next run settles them
         log.warning("history.not_updated", error=mask_url(str(exc).strip()))
 
 

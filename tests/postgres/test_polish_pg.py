@@ -3,13 +3,25 @@ lock errors, history rows)."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
 from tests.conftest import write_schema
-from tests.postgres.helpers import execute, pg_db_url
+from tests.postgres.helpers import (
+    HANG_GUARD,
+    dbinit,
+    dbinit_argv,
+    dbinit_backends,
+    dbinit_env,
+    execute,
+    pg_db_url,
+    url_of,
+    wait_for,
+)
 
 __all__ = ["pg_db_url"]  # the fixture
 
@@ -164,3 +176,46 @@ def test_a_lock_not_granted_names_the_table_and_the_session_holding_it(
     assert f"pid {pid}" in message and "forgotten-app" in message, message
     assert "idle in transaction" in message, message
     assert '"u"' not in message, message
+
+
+def test_a_pending_online_phase_is_marked_done_by_the_run_that_finishes_it(
+    tmp_path: Path, pg_url: str, pg_admin: psycopg.Connection[Any]
+) -> None:
+    """A run stopped in its online phase leaves its history row `online_pending`;
+    the next run, which builds the index, settles that row too."""
+    from tests.postgres.conftest import create_database, drop_database
+    from tests.postgres.test_sigterm_online import DATA, NEW, OLD
+
+    name = create_database(pg_admin, prefix="dbinit_pending_")
+    try:
+        url = url_of(pg_url, name)
+        execute(url, OLD + DATA)
+        schemas = write_schema(tmp_path / "schemas", {"001.sql": NEW})
+        proc = subprocess.Popen(
+            dbinit_argv(url, "init", "--schema-dir", str(schemas)),
+            env=dbinit_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        wait_for(
+            "dbinit's CREATE INDEX CONCURRENTLY",
+            lambda: dbinit_backends(
+                pg_admin, name, "state = 'active' AND query ILIKE '%%CONCURRENTLY%%'"
+            ),
+        )
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=HANG_GUARD)
+        assert proc.returncode == 143, out + err[-3000:]
+        wait_for("the stopped run's sessions to end", lambda: not dbinit_backends(pg_admin, name))
+        with psycopg.connect(url, autocommit=True) as conn:  # the oracle: the table itself
+            assert conn.execute("SELECT outcome FROM _dbinit_history").fetchall() == [
+                ("online_pending",)
+            ]
+        again = dbinit(url, "init", "--schema-dir", str(schemas))
+        assert again.exit_code == 0, again.stdout + again.stderr
+        with psycopg.connect(url, autocommit=True) as conn:
+            outcomes = conn.execute("SELECT outcome FROM _dbinit_history ORDER BY id").fetchall()
+        assert outcomes == [("applied",), ("applied",)], outcomes
+    finally:
+        drop_database(pg_admin, name)
