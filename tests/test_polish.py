@@ -197,3 +197,17 @@ def test_the_pre_commit_hook_shows_an_error_once(tmp_path: Path) -> None:
     )
     assert done.returncode == 65, done.stdout
     assert done.stdout.count("schemas/001.sql:1") == 1, done.stdout
+
+
+def test_the_docs_site_ships_mermaid() -> None:
+    """The diagram renders with no network: mkdocs-material uses a `mermaid`
+    already defined instead of fetching it from a CDN, and the site loads the
+    copy in docs/javascripts (MIT, its licence beside it)."""
+    config = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    assert "  - javascripts/mermaid.min.js" in config.split("extra_javascript:")[1].split("\n\n")[0]
+    script = (REPO / "docs" / "javascripts" / "mermaid.min.js").read_text(encoding="utf-8")
+    assert 'globalThis["mermaid"] = ' in script[-300:]
+    licence = (REPO / "docs" / "javascripts" / "mermaid.LICENSE.txt").read_text(encoding="utf-8")
+    assert licence.startswith("The MIT License")
+    assert "stylesheets/extra.css" in config
+    assert (REPO / "docs" / "stylesheets" / "extra.css").is_file()
