@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import pytest
 
 from tests.conftest import write_schema
 from tests.postgres.helpers import (
@@ -178,11 +179,13 @@ def test_a_lock_not_granted_names_the_table_and_the_session_holding_it(
     assert '"u"' not in message, message
 
 
+@pytest.mark.parametrize("files_changed", [False, True])
 def test_a_pending_online_phase_is_marked_done_by_the_run_that_finishes_it(
-    tmp_path: Path, pg_url: str, pg_admin: psycopg.Connection[Any]
+    tmp_path: Path, pg_url: str, pg_admin: psycopg.Connection[Any], files_changed: bool
 ) -> None:
     """A run stopped in its online phase leaves its history row `online_pending`;
-    the next run, which builds the index, settles that row too."""
+    the next run, which builds the index, settles that row too: `applied` when it
+    ran the same files, `superseded` when the files changed meanwhile."""
     from tests.postgres.conftest import create_database, drop_database
     from tests.postgres.test_sigterm_online import DATA, NEW, OLD
 
@@ -212,10 +215,13 @@ def test_a_pending_online_phase_is_marked_done_by_the_run_that_finishes_it(
             assert conn.execute("SELECT outcome FROM _dbinit_history").fetchall() == [
                 ("online_pending",)
             ]
+        if files_changed:
+            write_schema(schemas, {"001.sql": NEW + "CREATE TABLE later (id integer);\n"})
         again = dbinit(url, "init", "--schema-dir", str(schemas))
         assert again.exit_code == 0, again.stdout + again.stderr
         with psycopg.connect(url, autocommit=True) as conn:
             outcomes = conn.execute("SELECT outcome FROM _dbinit_history ORDER BY id").fetchall()
-        assert outcomes == [("applied",), ("applied",)], outcomes
+        first = "superseded" if files_changed else "applied"
+        assert outcomes == [(first,), ("applied",)], outcomes
     finally:
         drop_database(pg_admin, name)
