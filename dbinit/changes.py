@@ -123,3 +123,34 @@ class Change:
             "sql": list(self.sql),
             "hazards": [h.to_dict() for h in self.hazards],
         }
+
+
+def likely_renames(
+    desired: list[tuple[str, str]],
+    live: list[tuple[str, str]],
+    missing: set[str],
+    extra: set[str],
+) -> dict[str, str]:
+    """{declared column: live column} where a missing declared column sits at the
+    place of an undeclared live one of the same type (`(name, type)` in table
+    order; `missing`/`extra` name them as the lists do): probably a rename that
+    lacks its hint."""
+    out: dict[str, str] = {}
+    for i, (name, type_) in enumerate(desired):
+        if name in missing and i < len(live):
+            old, old_type = live[i]
+            if old in extra and old_type == type_:
+                out[name] = old
+    return out
+
+
+def rename_hint(old: str) -> str:
+    """The hint that keeps a renamed column's values, for the missing column's detail."""
+    bare = old.isascii() and old.replace("_", "a").isalnum() and not old[:1].isdigit()
+    shown = old if bare else '"' + old.replace('"', '""') + '"'
+    return f"; if it is {old} renamed, add `-- dbinit: renamed-from={shown}` on its line"
+
+
+def renamed_to_hint(new: str) -> str:
+    """For the extra column's detail: what the files declare in its place."""
+    return f"; {new} is declared in its place (a rename? see {new})"

@@ -792,23 +792,21 @@ def deploy(
         ),
     ] = False,
 ) -> None:
-    """The deploy steps for where this runs, with JSON logs; one report of every step.
+    """The deploy steps for where this runs; one report of every step.
 
     SQLite (a file on a volume, mounted only in the start command): the start
     command runs init, then validate; --pre-deploy only checks the schema files
     (validate --schema-only) and touches no database. PostgreSQL: init, then
     validate, in the pre-deploy command (and again, harmlessly, in the start
     command). Stops at the first failing step and exits with its code, so the
-    app never starts on a database that is not ready. Logs are JSON lines unless
-    --log-format or DBINIT_LOG_FORMAT says otherwise.
+    app never starts on a database that is not ready. Logs are JSON lines where
+    no terminal is (a platform's log collector), console lines on a terminal.
     """
     from functools import partial
 
     from dbinit import engine
     from dbinit.report import Deploy
 
-    if "log_format" not in given and not os.environ.get("DBINIT_LOG_FORMAT"):
-        given["log_format"] = "json"
     runner = partial(engine.deploy, pre_deploy=pre_deploy, report_interrupts=True)
     _run("deploy", given, None, runner=runner, report_type=Deploy)
 

@@ -209,6 +209,14 @@ def _ms(t0: float) -> float:
     return round((time.perf_counter() - t0) * 1000, 3)
 
 
+def _show_plan(report: Report, plan: Plan) -> None:
+    """The plan's SQL in the order it runs: the transaction, then the online
+    statements (each on its own, after the transaction commits)."""
+    online = [s.display() for s in plan.statements if s.online]
+    report.plan = [s.display() for s in plan.statements if not s.online] + online
+    report.plan_online = len(online)
+
+
 # --- check -------------------------------------------------------------------
 
 
@@ -217,7 +225,7 @@ def check(run: Run, report: Report) -> None:
     live = run.backend.read(run)
     plan = compute(run, desired, live, EVERYTHING)
     report.changes = list(plan.changes)
-    report.plan = [s.display() for s in plan.statements]
+    _show_plan(report, plan)
     report.status = DRIFT if report.drift else IN_SYNC
     report.exit_code = 1 if report.drift else 0
 
@@ -240,7 +248,7 @@ def init(run: Run, report: Report, *, dry_run: bool = False) -> None:
         run.backend.remember(run, desired)
         return
     if dry_run:
-        report.plan = [s.display() for s in plan.statements]
+        _show_plan(report, plan)
         report.status, report.exit_code = PLANNED, 0
         return
     _write(run, report, desired, policy, prior=(live, plan))
@@ -329,14 +337,14 @@ def repair(run: Run, report: Report, options: RepairOptions) -> None:
         raise refusal(plan, "repair")
     if plan.blocked:
         if options.dry_run:  # show what the flags would allow
-            report.plan = [s.display() for s in plan.statements]
+            _show_plan(report, plan)
         raise refusal(plan, "repair")
     if plan.is_empty():
         report.status, report.exit_code = IN_SYNC, 0
         run.backend.remember(run, desired)
         return
     if options.dry_run:
-        report.plan = [s.display() for s in plan.statements]
+        _show_plan(report, plan)
         report.status, report.exit_code = PLANNED, 0
         return
     if not options.yes:

@@ -83,7 +83,7 @@ def render(
     if show_changes:
         tables(console, report.changes)
     if report.plan and (show_sql or report.command != "check"):
-        _plan(console, report.plan)
+        _plan(console, report.plan, report.plan_online)
     if report.backup:
         console.print(f"Backup: {shown(report.backup)}")
     for note in report.notes:
@@ -133,10 +133,23 @@ def tables(console: Console, changes: list[Change]) -> None:
         console.print(table)
 
 
-def _plan(console: Console, statements: list[str]) -> None:
-    """The plan in the order it runs, each statement whole (copy-pasteable)."""
-    console.print(f"[bold]Plan[/]: {len(statements)} statement(s), in one transaction")
-    for sql in statements:
+def _plan(console: Console, statements: list[str], online: int = 0) -> None:
+    """The plan in the order it runs, each statement whole (copy-pasteable); the
+    last `online` statements run after the transaction commits, each on its own."""
+    n = len(statements)
+    inside = n - online
+    if online and not inside:
+        console.print(f"[bold]Plan[/]: {n} statement(s), each on its own (not in a transaction)")
+    elif online:
+        console.print(
+            f"[bold]Plan[/]: {n} statement(s): {inside} in one transaction, "
+            f"then {online} after it commits"
+        )
+    else:
+        console.print(f"[bold]Plan[/]: {n} statement(s), in one transaction")
+    for i, sql in enumerate(statements):
+        if online and inside and i == inside:
+            console.out("-- after the transaction commits, each on its own:", highlight=False)
         console.out(printable(sql) + ";", highlight=False)
 
 
@@ -212,8 +225,16 @@ def _inspect(console: Console, report: Report, quiet: bool) -> None:
             sys.stdout.flush()
 
 
+def _first_line(sql: str) -> str:
+    """A statement on one line for a table cell: its first line, `…` when more
+    follows (the cell cuts a long line to its width; JSON keeps the whole text)."""
+    lines = sql.strip().splitlines() or [""]
+    return lines[0].rstrip() + (" …" if len(lines) > 1 else "")
+
+
 def _history(console: Console, report: Report, quiet: bool) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     rows = report.rows or []
     if not rows:
@@ -234,7 +255,7 @@ def _history(console: Console, report: Report, quiet: bool) -> None:
         table.add_column(name, no_wrap=name != "statements")
     for row in rows:
         statements = row["statements"]
-        first = [s.splitlines()[0] if s else s for s in statements[:3]]
+        first = [_first_line(s) for s in statements[:3]]
         more = f"\n… +{len(statements) - 3} more" if len(statements) > 3 else ""
         table.add_row(
             shown(row["applied_at"]),
@@ -242,7 +263,7 @@ def _history(console: Console, report: Report, quiet: bool) -> None:
             shown(row["dbinit_version"]),
             shown(str(row["schema_checksum"])[:12]),
             shown(row["changes"]),
-            shown("\n".join(first) + more),
+            Text(printable("\n".join(first) + more), no_wrap=True, overflow="ellipsis"),
             shown(row["outcome"]),
             f"{row['duration_ms']:.1f}",
         )

@@ -41,6 +41,7 @@ class Report:
     notes: list[str] = field(default_factory=list)  # text-mode remarks (warnings)
     rows: list[dict[str, Any]] | None = None  # `history` and `inspect` payloads
     plan: list[str] = field(default_factory=list)  # ordered SQL of the plan (text view)
+    plan_online: int = 0  # how many of `plan`'s last statements run after its transaction
     entities: Entities | None = None  # what `--format mermaid` draws
 
     @property

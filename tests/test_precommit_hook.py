@@ -48,7 +48,7 @@ def run_entry(hook: dict[str, Any], cwd: Path) -> subprocess.CompletedProcess[st
 def test_the_hook_is_declared_for_schema_files() -> None:
     hook = the_hook()
     assert hook["id"] == "dbinit-validate-schema"
-    assert hook["entry"] == "dbinit validate --schema-only"
+    assert hook["entry"] == "dbinit validate --schema-only --quiet"
     assert hook["language"] == "python"
     assert hook["pass_filenames"] is False
     files = re.compile(hook["files"])

@@ -462,9 +462,9 @@ def test_inspect_round_trip(cli, tmp_path: Path) -> None:
     files = sorted(p.name for p in out.glob("*.sql"))
     assert files == [
         "001_docs.sql",
-        "002_items.sql",
-        "003_kv.sql",
-        "004_order.sql",
+        "002_kv.sql",
+        "003_order.sql",  # before the table that refers to it
+        "004_items.sql",
         "005_views.sql",
     ]
     res = cli("check", "--format", "json", "-d", str(db), "-s", str(out))

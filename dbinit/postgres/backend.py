@@ -46,6 +46,7 @@ from dbinit.changes import Kind  # noqa: E402
 from dbinit.entities import Entities  # noqa: E402
 from dbinit.errors import (  # noqa: E402
     ConfigError,
+    DatabaseLocked,
     DataError,
     DbInitError,
     IntegrityFailed,
@@ -604,10 +605,16 @@ def _apply(run: Run, conn: Conn, desired: Desired, plan: Plan) -> tuple[str, ...
                 raise better from None
             raise
 
-    history_id = _retry(run, transaction, "apply")
+    tables = sorted({c.table for c in plan.changes if c.table})
+    try:
+        history_id = _retry(run, transaction, "apply")
+    except DatabaseLocked as exc:
+        exc.message += _holders(conn, schema, tables)
+        raise
     log.info("apply.committed", statements=len(transactional), ms=_ms(t0))
     ran = list(shown)
     if not online:
+        _settle(conn, schema, history_id, desired.checksum)
         return tuple(ran)
     conn.execute(sql.SQL("SET search_path = {}").format(ident))
     for st in online:
@@ -631,6 +638,8 @@ def _apply(run: Run, conn: Conn, desired: Desired, plan: Plan) -> tuple[str, ...
             exc.committed = tuple(ran)  # type: ignore[attr-defined]
             raise
         except DbInitError as exc:
+            if isinstance(exc, DatabaseLocked):
+                exc.message += _holders(conn, schema, tables)
             _finish(conn, schema, history_id, ran, "failed")
             if ran and "applied before it" not in exc.message:
                 exc.message += f"; applied before it and kept: {'; '.join(ran)}"
@@ -638,7 +647,38 @@ def _apply(run: Run, conn: Conn, desired: Desired, plan: Plan) -> tuple[str, ...
         ran.append(st.display())
         log.info("apply.online", statement=st.display(), ms=_ms(t1))
     _finish(conn, schema, history_id, ran, "applied")
+    _settle(conn, schema, history_id, desired.checksum)
     return tuple(ran)
+
+
+_HOLDERS = """
+SELECT DISTINCT c.relname, a.pid, a.application_name, a.state,
+       extract(epoch FROM now() - coalesce(a.xact_start, a.backend_start))::bigint
+FROM pg_locks l
+JOIN pg_class c ON c.oid = l.relation
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_stat_activity a ON a.pid = l.pid
+WHERE l.granted AND l.locktype = 'relation' AND a.pid <> pg_backend_pid()
+  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+  AND n.nspname = %s AND c.relname = ANY(%s)
+ORDER BY 1, 2
+LIMIT 5
+"""
+
+
+def _holders(conn: Conn, schema: str, tables: list[str]) -> str:
+    """After a lock was not granted: which sessions hold locks on the plan's
+    tables (`pg_locks`), for the error message ("" when none is found)."""
+    try:
+        rows = conn.execute(_HOLDERS, (schema, tables)).fetchall()
+    except psycopg.Error:  # the session is gone or out of time: say what we know
+        return ""
+    held = [
+        f'table "{table}" is locked by pid {pid} (application_name "{app or ""}", '
+        f"{state or 'state unknown'} for {secs} s)"
+        for table, pid, app, state, secs in rows
+    ]
+    return ("; " + "; ".join(held)) if held else ""
 
 
 def _record(
@@ -676,6 +716,23 @@ def _finish(conn: Conn, schema: str, history_id: int, ran: list[str], outcome: s
             (json.dumps(ran), outcome, history_id),
         )
     except psycopg.Error as exc:  # the connection is gone: the row says online_pending
+        log.warning("history.not_updated", error=mask_url(str(exc).strip()))
+
+
+def _settle(conn: Conn, schema: str, history_id: int, checksum: str) -> None:
+    """This run applied all of its plan: earlier rows still `online_pending` (a run
+    stopped in its online phase) are done now. Those of the same schema files were
+    finished by this run (`applied`); those of other files will never be
+    (`superseded`: the database now matches newer files)."""
+    try:
+        conn.execute(
+            sql.SQL(
+                "UPDATE {} SET outcome = CASE WHEN schema_checksum = %s THEN 'applied'"
+                " ELSE 'superseded' END WHERE outcome = 'online_pending' AND id < %s"
+            ).format(sql.Identifier(schema, HISTORY_TABLE)),
+            (checksum, history_id),
+        )
+    except psycopg.Error as exc:  # the connection is gone: the next run settles them
         log.warning("history.not_updated", error=mask_url(str(exc).strip()))
 
 

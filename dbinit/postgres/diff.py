@@ -18,7 +18,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from dbinit.changes import Change, Hazard, Kind, Safety
+from dbinit.changes import (
+    Change,
+    Hazard,
+    Kind,
+    Safety,
+    likely_renames,
+    rename_hint,
+    renamed_to_hint,
+)
 from dbinit.postgres.model import (
     Column,
     Comment,
@@ -321,6 +329,12 @@ def _declared(obj: object) -> str:
     return f"declared in {loc}" if loc else "declared"
 
 
+def _column_of(dt: Table, name: str) -> object:
+    """The column where it knows its own line, else its table."""
+    col = dt.column(name)
+    return col if col is not None and col.loc else dt
+
+
 _ABSENT = "absent from the database"
 _EXTRA = "in the database, declared in no schema file"
 
@@ -577,10 +591,20 @@ def _table(dt: Table, lt: Table) -> list[Change]:
                 hazards=(lock(SHARE_UPDATE_EXCLUSIVE, t),),
             )
         )
+    dnames, lnames = {c.name for c in dt.columns}, {c.name for c in lt.columns}
+    guesses = likely_renames(
+        [(c.name, c.type) for c in dt.columns],
+        [(c.name, c.type) for c in lt.columns],
+        dnames - lnames,
+        lnames - dnames,
+    )
+    guessed = {old: new for new, old in guesses.items()}
     for dc in dt.columns:
         lc = lt.column(dc.name)
         if lc is None:
             safety, hazards, why = _added_column(t, dc)
+            if dc.name in guesses:
+                why += rename_hint(guesses[dc.name])
             out.append(
                 Change(
                     Kind.MISSING_COLUMN,
@@ -588,7 +612,7 @@ def _table(dt: Table, lt: Table) -> list[Change]:
                     dc.name,
                     t,
                     safety,
-                    f"{_declared(dt)}, {_ABSENT}; {why}",
+                    f"{_declared(dc if dc.loc else dt)}, {_ABSENT}; {why}",
                     column=dc.name,
                     after=dc.type,
                     hazards=hazards,
@@ -620,7 +644,7 @@ def _table(dt: Table, lt: Table) -> list[Change]:
                     lc.name,
                     t,
                     Safety.DESTRUCTIVE,
-                    _EXTRA,
+                    _EXTRA + (renamed_to_hint(guessed[lc.name]) if lc.name in guessed else ""),
                     column=lc.name,
                     before=lc.type,
                     hazards=(lock(ACCESS_EXCLUSIVE, t), data_loss(f"the values of {t}.{lc.name}")),
@@ -639,7 +663,7 @@ def _table(dt: Table, lt: Table) -> list[Change]:
                     name,
                     t,
                     safety,
-                    f"{dcon.kind} {dcon.definition}, {_ABSENT}",
+                    f"{_kind_once(dcon)}, {_ABSENT}",
                     after=dcon.definition,
                     hazards=hazards,
                 )
@@ -682,12 +706,19 @@ def _table(dt: Table, lt: Table) -> list[Change]:
                     name,
                     t,
                     Safety.DESTRUCTIVE,
-                    f"{lcon.kind} {lcon.definition}, {_EXTRA}",
+                    f"{_kind_once(lcon)}, {_EXTRA}",
                     before=lcon.definition,
                     hazards=(lock(ACCESS_EXCLUSIVE, t),),
                 )
             )
     return out
+
+
+def _kind_once(con: Constraint) -> str:
+    """The server's definition names its kind (`CHECK (…)`): never say it twice."""
+    if con.definition.upper().startswith(con.kind):
+        return con.definition
+    return f"{con.kind} {con.definition}"
 
 
 def _indexes(desired: Schema, live: Schema, gone: set[str]) -> list[Change]:
@@ -850,7 +881,7 @@ def _renamed(dt: Table, renames: Renames) -> list[Change]:
                 new,
                 t,
                 Safety.REBUILD,
-                f"renamed from {old} ({_declared(dt)}); values are kept{also}",
+                f"renamed from {old} ({_declared(_column_of(dt, new))}); values are kept{also}",
                 column=new,
                 before=old,
                 after=new,

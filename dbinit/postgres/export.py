@@ -124,7 +124,7 @@ class _Exporter:
     def _render(self) -> Files:
         width = max(3, len(str(len(self.parts))))
         out: Files = {}
-        for n, (stem, names, statements) in enumerate(self.parts):
+        for n, (stem, names, statements) in enumerate(self.parts, start=1):
             text = "\n\n".join(st.strip() + ";" for st in statements) + "\n"
             out[_file_name(n, width, stem)] = (names, text)
         return out
@@ -176,7 +176,7 @@ class _Exporter:
         return sql
 
     def _sequence(self, q: PgSequence) -> str:
-        return f"CREATE SEQUENCE {quote_ident(q.name)}" + _sequence_options(q.options, True)
+        return f"CREATE SEQUENCE {quote_ident(q.name)}" + _sequence_options(q.options, "bigint")
 
     def _split_functions(self) -> tuple[list[Function], list[Function]]:
         """Functions needed by tables (defaults, checks, indexes, triggers) or
@@ -371,8 +371,8 @@ def _column(c: Column) -> str:
     elif c.identity is not None:
         sql += f" GENERATED {c.identity} AS IDENTITY"
         if c.identity_sequence is not None:
-            opts = _sequence_options(c.identity_sequence, c.identity_sequence.data_type != c.type)
-            sql += f" ({opts.strip()})"
+            opts = _sequence_options(c.identity_sequence, c.type)
+            sql += f" ({opts.strip()})" if opts else ""
     elif c.default is not None:
         sql += f" DEFAULT {c.default}"
     if c.notnull:
@@ -380,11 +380,30 @@ def _column(c: Column) -> str:
     return sql
 
 
-def _sequence_options(o: SequenceOptions, with_type: bool) -> str:
-    sql = f" AS {o.data_type}" if with_type else ""
-    sql += f" START WITH {o.start} INCREMENT BY {o.increment}"
-    sql += f" MINVALUE {o.minvalue} MAXVALUE {o.maxvalue} CACHE {o.cache}"
-    return sql + (" CYCLE" if o.cycle else " NO CYCLE")
+_TYPE_RANGE = {
+    "smallint": (-(2**15), 2**15 - 1),
+    "integer": (-(2**31), 2**31 - 1),
+    "bigint": (-(2**63), 2**63 - 1),
+}
+
+
+def _sequence_options(o: SequenceOptions, implied_type: str) -> str:
+    """The options PostgreSQL would not pick by itself (`CREATE SEQUENCE`'s
+    defaults for the type: `START WITH 1 INCREMENT BY 1 …` goes unsaid)."""
+    low, high = _TYPE_RANGE.get(o.data_type, _TYPE_RANGE["bigint"])
+    up = o.increment > 0
+    sql = f" AS {o.data_type}" if o.data_type != implied_type else ""
+    if o.start != (o.minvalue if up else o.maxvalue):
+        sql += f" START WITH {o.start}"
+    if o.increment != 1:
+        sql += f" INCREMENT BY {o.increment}"
+    if o.minvalue != (1 if up else low):
+        sql += f" MINVALUE {o.minvalue}"
+    if o.maxvalue != (high if up else -1):
+        sql += f" MAXVALUE {o.maxvalue}"
+    if o.cache != 1:
+        sql += f" CACHE {o.cache}"
+    return sql + (" CYCLE" if o.cycle else "")
 
 
 def _trigger(tr: Trigger) -> list[str]:

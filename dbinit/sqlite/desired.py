@@ -18,7 +18,15 @@ from dbinit.sqlite.errors import sqlite_error_name, stopped
 from dbinit.sqlite.introspect import introspect, is_internal
 from dbinit.sqlite.model import Schema, SourceLoc, Trigger
 from dbinit.sqlite.sqlfiles import SchemaFiles
-from dbinit.sqlite.sqltext import create_head, fold, lex, quote_ident, significant
+from dbinit.sqlite.sqltext import (
+    LexError,
+    column_clauses,
+    create_head,
+    fold,
+    lex,
+    quote_ident,
+    significant,
+)
 
 RESERVED_PREFIX = "_dbinit_"  # dbinit's own tables: history, rebuild copies
 
@@ -152,20 +160,37 @@ def _raise_if_stopped(exc: BaseException, deadline: float | None, where: str) ->
 def _attach_provenance(schema: Schema, files: SchemaFiles) -> Schema:
     first: dict[tuple[str, str], SourceLoc] = {}
     hints: dict[str, str] = {}
+    columns: dict[str, dict[str, SourceLoc]] = {}  # table -> column -> its line
     for st in files.statements:
         group = "table" if st.kind in ("table", "virtual_table") else st.kind
         first.setdefault((group, fold(st.name)), st.loc)
         if st.renamed_from:
             hints[fold(st.name)] = st.renamed_from
+        if st.kind == "table":
+            columns.setdefault(fold(st.name), _column_lines(st.sql, st.loc))
     return Schema(
         tables={
-            k: replace(t, loc=first.get(("table", k)), renamed_from=hints.get(k))
+            k: replace(
+                t,
+                loc=first.get(("table", k)),
+                renamed_from=hints.get(k),
+                columns=tuple(replace(c, loc=columns.get(k, {}).get(c.key)) for c in t.columns),
+            )
             for k, t in schema.tables.items()
         },
         indexes={k: replace(i, loc=first.get(("index", k))) for k, i in schema.indexes.items()},
         views={k: replace(v, loc=first.get(("view", k))) for k, v in schema.views.items()},
         triggers={k: replace(t, loc=first.get(("trigger", k))) for k, t in schema.triggers.items()},
     )
+
+
+def _column_lines(sql: str, loc: SourceLoc) -> dict[str, SourceLoc]:
+    """Where each column of a CREATE TABLE is declared (`loc`: the statement's)."""
+    try:
+        clauses = column_clauses(sql)
+    except LexError:  # pragma: no cover - SQLite ran the statement: it lexes
+        return {}
+    return {fold(c.name): SourceLoc(loc.file, loc.line + c.line - 1) for c in clauses}
 
 
 _UNIQUE_INDEXES = """

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from dbinit.changes import Change, Kind, Safety
+from dbinit.changes import Change, Kind, Safety, likely_renames, rename_hint, renamed_to_hint
 from dbinit.sqlite.introspect import HISTORY_TABLE
 from dbinit.sqlite.model import Column, ForeignKey, Index, Schema, Table, Trigger, View
 from dbinit.sqlite.sqltext import (
@@ -200,6 +200,14 @@ def _diff_table(dt: Table, lt: Table) -> list[Change]:
         else:
             missing.append(dc)
 
+    guesses = likely_renames(
+        [(c.key, c.type) for c in dt.columns],
+        [(c.key, c.type) for c in lt.columns],
+        {c.key for c in missing},
+        set(live_cols) - set(to_live.values()),
+    )
+    named = {c.key: c.name for c in dt.columns}
+    guessed = {old: named[new] for new, old in guesses.items()}  # live key -> declared name
     positions = [i for i, c in enumerate(dt.columns) if c.key in to_live]
     last_existing = max(positions, default=-1)
     for dc in missing:
@@ -209,12 +217,14 @@ def _diff_table(dt: Table, lt: Table) -> list[Change]:
             problem = (
                 f"it is declared before {dt.columns[last_existing].name} (ADD COLUMN only appends)"
             )
-        detail = f"{_declared(dt.loc)}, absent from the table"
+        detail = f"{_declared(dc.loc or dt.loc)}, absent from the table"
         if problem:
             detail += (
                 f"; ALTER TABLE cannot add column {dc.name}: {problem}, "
                 f"so table {dt.name} is rebuilt"
             )
+        if dc.key in guesses:
+            detail += rename_hint(live_cols[guesses[dc.key]].name)
         out.append(
             Change(
                 Kind.MISSING_COLUMN,
@@ -260,7 +270,8 @@ def _diff_table(dt: Table, lt: Table) -> list[Change]:
                     lc.name,
                     dt.name,
                     Safety.DESTRUCTIVE,
-                    "in the database, declared in no schema file",
+                    "in the database, declared in no schema file"
+                    + (renamed_to_hint(guessed[lc.key]) if lc.key in guessed else ""),
                     column=lc.name,
                     before=lc.definition,
                 )

@@ -36,6 +36,7 @@ class Column:
     renamed_from: str | None = field(default=None, compare=False)
     declared_type: str = field(default="", compare=False)  # as written, for messages
     declared_default: str | None = field(default=None, compare=False)  # as written
+    loc: SourceLoc | None = field(default=None, compare=False)  # the column's own line
 
     @property
     def is_generated(self) -> bool:
