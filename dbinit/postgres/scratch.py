@@ -533,9 +533,18 @@ def _with_locations(model: Schema, parsed: Sequence[tuple[Statement, Head]]) -> 
 
 
 def _hinted(table: Table, st: Statement | None) -> Table:
-    """`table` with the rename hints of the statement that created it."""
-    if st is None or (st.renamed_from is None and not st.column_hints):
+    """`table` with the rename hints of the statement that created it, and each
+    column's own `file:line`."""
+    if st is None:
         return table
     old = {column: was for column, was, _ in st.column_hints}
-    columns = tuple(replace(c, renamed_from=old.get(c.name)) for c in table.columns)
+    lines = dict(st.column_lines)
+    columns = tuple(
+        replace(
+            c,
+            renamed_from=old.get(c.name),
+            loc=SourceLoc(st.file, lines[c.name]) if c.name in lines else c.loc,
+        )
+        for c in table.columns
+    )
     return replace(table, renamed_from=st.renamed_from, columns=columns)

@@ -62,6 +62,8 @@ class Statement:
     # The text the scratch space runs when it differs from `sql` (a materialized
     # view WITH NO DATA, an index built without CONCURRENTLY).
     rewritten: str | None = None
+    # A CREATE TABLE's columns and the line each is defined on.
+    column_lines: tuple[tuple[str, int], ...] = ()
 
     @property
     def loc(self) -> str:
@@ -143,7 +145,8 @@ def split(file: str, text: str) -> list[Statement]:
         if node == "CreateStmt":
             hint = _hint_above(above, line)
             hints = _column_hints(data, first, end, tree)
-            st = Statement(file, line, sql, node, tree, hint, hints)
+            lines = _column_lines(data, first, line, tree)
+            st = Statement(file, line, sql, node, tree, hint, hints, column_lines=lines)
         out.append(st)
     return out
 
@@ -233,6 +236,20 @@ def _hint_above(above: dict[int, str | None], line: int) -> str | None:
             return above[line]
         line -= 1
     return None
+
+
+def _column_lines(
+    data: bytes, start: int, line: int, tree: Mapping[str, Any]
+) -> tuple[tuple[str, int], ...]:
+    """Each column definition of a CREATE TABLE starting at byte `start` (on
+    `line`), with the line it is on (counted from the statement, not the file)."""
+    out = []
+    for el in tree.get("tableElts", ()):
+        body = el.get("ColumnDef")
+        if body is not None and int(body.get("location", -1)) >= start:
+            at = int(body["location"])
+            out.append((str(body.get("colname")), line + data.count(b"\n", start, at)))
+    return tuple(out)
 
 
 def _column_hints(

@@ -225,3 +225,25 @@ def test_a_pending_online_phase_is_marked_done_by_the_run_that_finishes_it(
         assert outcomes == [(first,), ("applied",)], outcomes
     finally:
         drop_database(pg_admin, name)
+
+
+def test_a_missing_column_cites_its_own_line(pg_db_url: str, tmp_path: Path) -> None:
+    """Column changes cite the column's line in the file, not the CREATE TABLE's."""
+    execute(pg_db_url, "CREATE TABLE t (id integer PRIMARY KEY, a text);")
+    write_schema(
+        tmp_path / "schemas",
+        {
+            "001.sql": "-- accounts\n"
+            "CREATE\n  TABLE t (\n"
+            "    id integer PRIMARY KEY,\n"
+            "    a text, /* a comment, with a comma */ b text,\n"
+            '    "c d" text\n'
+            ");\n"
+        },
+    )
+    done = dbinit(pg_db_url, "check", "--schema-dir", str(tmp_path / "schemas"))
+    assert done.exit_code == 1, done.stdout + done.stderr
+    details = {c["column"]: c["detail"] for c in done.json()["changes"]}
+    shown = str(tmp_path / "schemas")
+    assert details["b"].startswith(f"declared in {shown}/001.sql:5"), details
+    assert details["c d"].startswith(f"declared in {shown}/001.sql:6"), details
