@@ -430,7 +430,7 @@ def _time_limit_error(st: Statement | None) -> TimeLimit:
     where = f" (at {st.loc})" if st is not None else ""
     return TimeLimit(
         f"Running the schema files in the scratch space did not finish within the time "
-        f"limit{where}; raise --timeout (DBINIT_TIMEOUT)"
+        f"limit{where}; raise --timeout (DBINIT_INITIALIZATION_TIMEOUT)"
     )
 
 
