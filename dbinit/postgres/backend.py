@@ -46,6 +46,7 @@ from dbinit.backend import PRE_DEPLOY, Backend, Progress, Written  # noqa: E402
 from dbinit.entities import Entities  # noqa: E402
 from dbinit.errors import (  # noqa: E402
     ConfigError,
+    ConnectionFailed,
     DataError,
     DbInitError,
     IntegrityFailed,
@@ -61,6 +62,7 @@ from dbinit.postgres.connect import (  # noqa: E402
     advisory_lock,
     connect,
     current_database,
+    expired,
     map_error,
     sqlstate,
     with_retry,
@@ -273,11 +275,23 @@ class _guard:
     def __init__(self, run: Run, during: str) -> None:
         self.url = _url(run)
         self.during = during
+        self.timeout = run.settings.initialization_timeout
+        self.expired = len(expired)
 
     def __enter__(self) -> None:
-        return None
+        self.expired = len(expired)
 
     def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> None:
+        if isinstance(exc, psycopg.Error | ConnectionFailed) and len(expired) > self.expired:
+            # The client-side deadline closed the session: the server stopped answering.
+            raise ConnectionFailed(
+                f"No answer from the database server {mask_url(self.url)} during "
+                f"{self.during} within the time limit (--timeout {self.timeout:g} s): the "
+                "network or a pooler in between stopped answering; the session was closed",
+                details=f"{type(exc).__module__}.{type(exc).__qualname__}: "
+                + mask_url(str(exc).strip().replace("\n", " ")),
+                retry_after=5,
+            ) from None
         if isinstance(exc, psycopg.Error):
             raise map_error(exc, url=self.url, during=self.during) from None
 
