@@ -46,6 +46,7 @@ from dbinit.errors import (
     DbInitError,
     IOFailure,
     PermissionDenied,
+    TimeLimit,
     mask_url,
 )
 
@@ -148,10 +149,14 @@ def map_error(exc: BaseException, *, url: str = "", during: str = "") -> DbInitE
             state, "Serialization failure"
         )
         return DatabaseLocked(f"{what}{where}", details=details, retry_after=5)
-    if state == "57014":
-        return DatabaseLocked(
-            f"Statement cancelled (time limit){where}", details=details, retry_after=5
+    if state == "57014" and "statement timeout" in low:
+        return TimeLimit(
+            f"Time limit reached{where}: the statement did not finish in the time left",
+            details=details,
+            retry_after=5,
         )
+    if state == "57014":
+        return DatabaseLocked(f"Statement cancelled{where}", details=details, retry_after=5)
     lost = isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError)
     if (lost and not state) or state.startswith("08"):
         return ConnectionFailed(
