@@ -224,8 +224,10 @@ def health_router(
     database is in sync with the schema files; else 503 with
     `{"error", "message", "details", "retry_after", "error_code"}` and a
     `Retry-After` header. The verdict comes from a read-only `check`, run at
-    most once every `cache_seconds` (0: every request); while one runs, other
-    requests get the previous verdict. The database's URL is always masked.
+    most once every `cache_seconds` (0: every request) and bounded by the `timeout`
+    setting: past it the answer is 503 (`time_limit`). While one runs, other
+    requests get the previous verdict while it is younger than `cache_seconds`
+    plus that bound. The database's URL is always masked.
     """
     if not cache_seconds >= 0:
         raise ValueError("cache_seconds must be a number >= 0")

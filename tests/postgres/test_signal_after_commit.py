@@ -25,7 +25,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.mark.parametrize(
     ("signum", "expected"),
-    [pytest.param(signal.SIGTERM, 143, id="SIGTERM"), pytest.param(signal.SIGINT, 130, id="SIGINT")],
+    [
+        pytest.param(signal.SIGTERM, 143, id="SIGTERM"),
+        pytest.param(signal.SIGINT, 130, id="SIGINT"),
+    ],
 )
 def test_a_signal_right_after_the_commit_is_reported_as_committed(
     tmp_path: Path, pg_url: str, pg_admin: psycopg.Connection[Any], signum: int, expected: int
@@ -37,8 +40,10 @@ def test_a_signal_right_after_the_commit_is_reported_as_committed(
             tmp_path / "schemas", {"001.sql": "CREATE TABLE users (id integer PRIMARY KEY);\n"}
         )
         done = subprocess.run(
-            [sys.executable, str(HELPER), "log:apply.committed", str(int(signum)), "init"]
-            + ["--database", url, "--schema-dir", str(schemas), "--format", "json"],
+            [
+                *(sys.executable, str(HELPER), "log:apply.committed", str(int(signum)), "init"),
+                *("--database", url, "--schema-dir", str(schemas), "--format", "json"),
+            ],
             env=dbinit_env(PYTHONPATH=str(REPO)),
             capture_output=True,
             text=True,
