@@ -27,6 +27,7 @@ import os
 import shutil
 import subprocess
 import time
+import weakref
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, replace
@@ -141,13 +142,13 @@ def _timeouts(run: Run, conn: Conn, *, local: bool = False, until: float | None 
         )
     )
     if not local:
-        _limits_set[id(conn)] = (time.monotonic(), lock < setting)
+        _limits_set[conn] = (time.monotonic(), lock < setting)
     return lock < setting
 
 
 # When each session's limits were last set (and whether its lock wait was cut):
 # set again before a statement once they are stale, so no wait runs past the deadline.
-_limits_set: dict[int, tuple[float, bool]] = {}
+_limits_set: weakref.WeakKeyDictionary[Conn, tuple[float, bool]] = weakref.WeakKeyDictionary()
 _STALE = 0.25  # seconds
 
 
@@ -188,7 +189,7 @@ def _retry(
 
     def attempt() -> Any:
         if conn is not None:
-            last = _limits_set.get(id(conn))
+            last = _limits_set.get(conn)
             if online or last is None or time.monotonic() - last[0] > _STALE:
                 cut[0] = _timeouts(run, conn, until=until)
             else:
@@ -867,11 +868,7 @@ def _pg_dump(run: Run, folder: Path, written: Callable[[Path], None]) -> Path:
         )
     except subprocess.TimeoutExpired:
         path.unlink(missing_ok=True)
-        from dbinit.errors import DatabaseLocked
-
-        raise DatabaseLocked(
-            "pg_dump did not finish within the time limit; nothing was changed", retry_after=5
-        ) from None
+        raise time_limit(run, "the backup (pg_dump; nothing was changed)") from None
     if done.returncode != 0:
         path.unlink(missing_ok=True)
         first = mask_url((done.stderr.strip().splitlines() or ["failed"])[-1])
