@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from psycopg.conninfo import make_conninfo
 
 from dbinit.backend import ENGINES
 from tests.conftest import child_env, write_schema
@@ -123,3 +124,32 @@ def test_health_answers_503_never_a_stale_200_while_the_network_is_silent(
             assert seen == [503] * len(seen), seen
         finally:
             server.stop()
+
+
+def test_sessions_carry_tcp_keepalives_and_tcp_user_timeout(pg_url: str) -> None:
+    """A dead network (no acknowledgements at all) is seen by the kernel within
+    seconds; the URL's own values win."""
+    from dbinit.postgres.connect import connect
+
+    with connect(pg_url, deadline=time.monotonic() + 30) as conn:
+        params = conn.info.get_parameters()
+    assert params.get("keepalives") == "1", params
+    assert int(params["keepalives_idle"]) <= 10 and int(params["tcp_user_timeout"]) > 0, params
+    own = make_conninfo(pg_url, tcp_user_timeout="1234")
+    with connect(own, deadline=time.monotonic() + 30) as conn:
+        assert conn.info.get_parameters()["tcp_user_timeout"] == "1234"
+
+
+def test_a_session_closed_before_its_deadline_leaves_no_watchdog_behind(pg_url: str) -> None:
+    import threading
+
+    from dbinit.postgres.connect import connect
+
+    before = sum(t.name == "dbinit-deadline" for t in threading.enumerate())
+    conn = connect(pg_url, deadline=time.monotonic() + 300)
+    conn.close()
+    for _ in range(100):
+        if sum(t.name == "dbinit-deadline" for t in threading.enumerate()) <= before:
+            break
+        time.sleep(0.02)
+    assert sum(t.name == "dbinit-deadline" for t in threading.enumerate()) <= before
