@@ -642,6 +642,18 @@ def _apply(run: Run, conn: Conn, desired: Desired, plan: Plan) -> tuple[str, ...
     online_started = time.monotonic()
     until = online_started + run.settings.online_timeout
     extend_deadline(conn, until)
+    restored: list[bool] = []
+
+    def restore() -> None:
+        """Back to the run's own limit, which does not count the online phase."""
+        if restored:
+            return
+        restored.append(True)
+        elapsed = time.monotonic() - online_started
+        run.retry = replace(run.retry, deadline=run.retry.deadline + elapsed)
+        extend_deadline(conn, run.retry.deadline)
+        _timeouts_quietly(run, conn)
+
     try:
         conn.execute(sql.SQL("SET search_path = {}").format(ident))
         for st in online:
@@ -650,6 +662,12 @@ def _apply(run: Run, conn: Conn, desired: Desired, plan: Plan) -> tuple[str, ...
                 try:
                     _run_sql(conn, st)
                 except psycopg.Error as exc:
+                    # The clean-up gets its own short bound (the step's may be spent).
+                    cleanup = time.monotonic() + run.settings.lock_timeout
+                    extend_deadline(conn, max(until, cleanup))
+                    with suppress(psycopg.Error):
+                        conn.rollback()
+                        _timeouts(run, conn, until=cleanup)
                     _undo_online(conn, schema, plan)
                     better = _data_error(exc, st.display(), ran)
                     if better is not None:
@@ -662,6 +680,7 @@ def _apply(run: Run, conn: Conn, desired: Desired, plan: Plan) -> tuple[str, ...
                     run, one, f"the online step {st.display()}", conn=conn, until=until, online=True
                 )
             except DbInitError as exc:
+                restore()
                 _finish(conn, schema, history_id, ran, "failed")
                 if ran and "applied before it" not in exc.message:
                     exc.message += f"; applied before it and kept: {'; '.join(ran)}"
@@ -670,11 +689,7 @@ def _apply(run: Run, conn: Conn, desired: Desired, plan: Plan) -> tuple[str, ...
             run.committed = tuple(ran)
             log.info("apply.online", statement=st.display(), ms=_ms(t1))
     finally:
-        # The run's own limit does not count the online phase.
-        elapsed = time.monotonic() - online_started
-        run.retry = replace(run.retry, deadline=run.retry.deadline + elapsed)
-        extend_deadline(conn, run.retry.deadline)
-        _timeouts_quietly(run, conn)
+        restore()
     _finish(conn, schema, history_id, ran, "applied")
     return tuple(ran)
 

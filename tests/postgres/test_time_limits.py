@@ -33,6 +33,7 @@ from tests.postgres.helpers import (
     dbinit_env,
     execute,
     invalid_indexes,
+    scalar,
     url_of,
     wait_for,
 )
@@ -118,6 +119,8 @@ def test_an_online_step_past_its_own_limit_is_a_time_limit_naming_it(
     assert (error["error"], error["error_code"]) == ("time_limit", "DB_012"), error
     assert "--online-timeout 2" in error["message"], error
     assert "CREATE INDEX CONCURRENTLY" in error["message"], error
+    # The run's history row says so (written under the run's own limit, not the spent one).
+    assert scalar(url, "SELECT outcome FROM _dbinit_history ORDER BY id DESC LIMIT 1") == "failed"
     # Once the writer is gone, the next run finishes (or rebuilds) the index.
     again, doc, err = run(url, "init", "--schema-dir", str(schemas))
     assert again == 0, json.dumps(doc) + err[-2000:]
