@@ -250,15 +250,16 @@ class PostgresBackend:
         from dbinit.postgres.scratch import build_desired
 
         folder, files, checksum = _load_files(run.settings.schema_dir)
-        built = build_desired(
-            _url(run),
-            files,
-            schema=run.settings.pg_schema,
-            dev_url=run.settings.dev_url,
-            deadline=run.retry.deadline,
-            attempts=run.retry.attempts,
-            delay=run.retry.delay,
-        )
+        with _guard(run, "running the schema files in the scratch space"):
+            built = build_desired(
+                _url(run),
+                files,
+                schema=run.settings.pg_schema,
+                dev_url=run.settings.dev_url,
+                deadline=run.retry.deadline,
+                attempts=run.retry.attempts,
+                delay=run.retry.delay,
+            )
         log.debug("schema.scratch", where=built.scratch)
         return Desired(built.schema, folder, len(files), checksum, built.scratch)
 

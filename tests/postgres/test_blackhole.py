@@ -48,12 +48,19 @@ def target(pg_url: str, pg_admin: psycopg.Connection[Any]) -> Any:
 
 
 @needs_engine
-@pytest.mark.parametrize("command", ["check", "init"])
+@pytest.mark.parametrize(
+    ("command", "trigger"),
+    [
+        ("check", b"lock_timeout"),  # reading the live schema
+        ("init", b"lock_timeout"),
+        ("check", b"CREATE TABLE users"),  # running the schema files in the scratch space
+    ],
+)
 def test_a_network_gone_silent_mid_statement_ends_with_69_not_a_hang(
-    tmp_path: Path, target: str, command: str
+    tmp_path: Path, target: str, command: str, trigger: bytes
 ) -> None:
     schemas = write_schema(tmp_path / "schemas", SCHEMA)
-    with Blackhole(trigger=b"lock_timeout") as proxy:
+    with Blackhole(trigger=trigger) as proxy:
         argv = dbinit_argv(proxy.url(target), command, "--schema-dir", str(schemas))
         try:
             done = subprocess.run(
