@@ -290,6 +290,25 @@ LockTimeout = Annotated[
         help="PostgreSQL: lock_timeout of every statement (retried within --timeout).",
     ),
 ]
+OnlineTimeout = Annotated[
+    float | None,
+    typer.Option(
+        "--online-timeout",
+        metavar="SECONDS",
+        parser=_seconds,
+        show_default="3600",
+        help="PostgreSQL: limit of each online step (CREATE INDEX CONCURRENTLY, VALIDATE "
+        "CONSTRAINT); they block nobody, so --timeout does not cut them.",
+    ),
+]
+
+
+def _online(given: dict[str, Any], online_timeout: float | None) -> dict[str, Any]:
+    if online_timeout is not None:
+        given["online_timeout"] = online_timeout
+    return given
+
+
 DevUrl = Annotated[
     str | None,
     typer.Option(
@@ -558,6 +577,7 @@ def check(
 def init(
     given: dict[str, Any],
     dry_run: DryRun = False,
+    online_timeout: OnlineTimeout = None,
 ) -> None:
     """Create what is missing (tables, columns, indexes, views, triggers), safely.
 
@@ -569,7 +589,7 @@ def init(
 
     from dbinit import engine
 
-    _run("init", given, partial(engine.init, dry_run=dry_run))
+    _run("init", _online(given, online_timeout), partial(engine.init, dry_run=dry_run))
 
 
 @command
@@ -658,6 +678,7 @@ def repair(
             help="Folder for the backup.",
         ),
     ] = None,
+    online_timeout: OnlineTimeout = None,
 ) -> None:
     """Apply every change, rebuilding tables SQLite cannot ALTER, keeping every row.
 
@@ -692,7 +713,7 @@ def repair(
     def action(run: Run, report: Report) -> None:
         engine.repair(run, report, options)
 
-    _run("repair", given, action, shown=shown)
+    _run("repair", _online(given, online_timeout), action, shown=shown)
 
 
 def _confirm(plan: Any) -> bool:
@@ -791,6 +812,7 @@ def deploy(
             "without it, as the start command before the app.",
         ),
     ] = False,
+    online_timeout: OnlineTimeout = None,
 ) -> None:
     """The deploy steps for where this runs; one report of every step.
 
@@ -808,7 +830,7 @@ def deploy(
     from dbinit.report import Deploy
 
     runner = partial(engine.deploy, pre_deploy=pre_deploy, report_interrupts=True)
-    _run("deploy", given, None, runner=runner, report_type=Deploy)
+    _run("deploy", _online(given, online_timeout), None, runner=runner, report_type=Deploy)
 
 
 def main() -> None:

@@ -68,6 +68,7 @@ def execute(
     """
     started = time.monotonic()
     report = Report(command, mask_url(settings.database_url), settings.schema_dir)
+    run: Run | None = None
     try:
         target = parse_database(settings.database_url)
         report.database = target.url
@@ -104,10 +105,13 @@ def execute(
             raise
         # An engine that committed before the signal (PostgreSQL's online phase
         # runs after its transaction) says what was committed.
-        report.applied = list(getattr(exc, "committed", report.applied))
+        if run is not None and run.committed is not None and not report.applied:
+            report.applied = list(run.committed)
         report.fail(interrupted(exc, report))
     except Exception as exc:  # a bug: the only place a traceback is logged
         if report_interrupts and received_signals:  # the interrupt, wrapped by Python
+            if run is not None and run.committed is not None and not report.applied:
+                report.applied = list(run.committed)
             report.fail(interrupted(Signalled(received_signals[0]), report))
         else:
             log.error(
@@ -143,8 +147,11 @@ def interrupted(exc: KeyboardInterrupt, report: Report | None = None) -> Interru
     name = signal.Signals(signum).name
     if report is not None and report.applied:
         outcome = (
-            "the changes were already committed; steps still to run are applied by the next run"
+            "the changes listed in `applied` were committed before it; the next run verifies "
+            "them and applies whatever is still missing"
         )
+        if report.backup:
+            outcome += f"; the backup from before them is kept at {report.backup}"
     else:
         outcome = "everything was rolled back; nothing was changed"
     return Interrupted(
@@ -264,9 +271,15 @@ def _write(
     before_write: Callable[[Plan], None] | None = None,
     progress: Progress | None = None,
 ) -> None:
-    written = run.backend.write(
-        run, desired, policy, prior=prior, before_write=before_write, progress=progress
-    )
+    try:
+        written = run.backend.write(
+            run, desired, policy, prior=prior, before_write=before_write, progress=progress
+        )
+    except BaseException:
+        if run.committed is not None:  # stopped after the commit: say what it committed
+            report.applied = list(run.committed)
+            report.checks["foreign_keys"] = "ok"
+        raise
     report.changes = list(written.plan.changes)
     if not written.statements:
         log.info("apply.nothing", reason="already applied by another process")
@@ -393,7 +406,7 @@ def repair(run: Run, report: Report, options: RepairOptions) -> None:
     except BaseException:
         # Nothing was changed: a backup of the unchanged file would only be clutter
         # (unless a signal came after the commit: then it is the copy from before).
-        if report.backup and not report.applied:
+        if report.backup and not report.applied and run.committed is None:
             Path(report.backup).unlink(missing_ok=True)
             report.backup = None
         raise

@@ -20,11 +20,22 @@ from dbinit.errors import Signalled, received_signals
 # Set once a report (or a usage error document) started going to stdout: a
 # stop after that must not print a second document.
 reported = False
+# Signals that came once the report was being written: the run is over, its
+# printed `exit_code` stays the exit status.
+late_signals: list[int] = []
 
 
 def on_signal(signum: int, _frame: object) -> None:
     """SIGINT and SIGTERM unwind the run like Ctrl-C (the engine rolls back and
-    reports it); a second signal while that clean-up runs is ignored."""
+    reports it); a second signal while that clean-up runs is ignored. Once the
+    report is being written the run is over: the report is finished and the exit
+    status stays its `exit_code` (a second such signal ends the process at once,
+    should writing the report hang)."""
+    if reported:
+        if late_signals:
+            os._exit(128 + signum)
+        late_signals.append(signum)
+        return
     if received_signals:
         return
     received_signals.append(signum)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -38,7 +39,7 @@ import anyio.to_thread
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 
-from dbinit.errors import DbInitError, Drift
+from dbinit.errors import DbInitError, Drift, TimeLimit
 
 __all__ = ["health_router", "ready_lifespan"]
 
@@ -118,14 +119,30 @@ def ready_lifespan(
     return lifespan
 
 
+class _Pending:
+    """One check running in its own thread."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.done = threading.Event()
+        self.result: tuple[int, dict[str, Any]] | None = None
+
+
 class _Health:
-    """The last verdict and when it was reached; one check at a time."""
+    """The last verdict and when it was reached; one check at a time, each bounded.
+
+    A check that does not finish within its bound (the `timeout` setting) is a 503
+    (`time_limit`): the request never waits longer, and while a check runs the
+    previous verdict is served only while it is younger than `cache_seconds` plus
+    that bound, so a hung check never keeps an old 200 alive.
+    """
 
     def __init__(self, cache_seconds: float, overrides: dict[str, Any]) -> None:
         self.cache_seconds = cache_seconds
         self.overrides = overrides
         self.verdict: tuple[float, int, dict[str, Any]] | None = None  # (monotonic, status, body)
-        self.lock: anyio.Lock | None = None
+        self.pending: _Pending | None = None
+        self.bound: float | None = None  # the check's time limit, read once
 
     def fresh(self) -> tuple[int, dict[str, Any]] | None:
         if self.verdict is None:
@@ -137,17 +154,51 @@ class _Health:
         cached = self.fresh()
         if cached is not None:
             return cached
-        if self.lock is None:
-            self.lock = anyio.Lock()
-        if self.lock.locked() and self.verdict is not None:
-            return self.verdict[1], self.verdict[2]  # a check is running: the last verdict
-        async with self.lock:
-            cached = self.fresh()
-            if cached is None:
-                status, body = await anyio.to_thread.run_sync(self.check)
-                self.verdict = (time.monotonic(), status, body)
-                cached = status, body
-        return cached
+        if self.bound is None:
+            self.bound = await anyio.to_thread.run_sync(self._settings_bound)
+        bound = float(self.bound)
+        pending = self.pending
+        if pending is None:
+            pending = self.pending = _Pending()
+            threading.Thread(
+                target=self._work, args=(pending,), name="dbinit-health", daemon=True
+            ).start()
+        elif self.verdict is not None:
+            at, status, body = self.verdict
+            if time.monotonic() - at < self.cache_seconds + bound:
+                return status, body  # a check is running: the last verdict, still recent
+        until = pending.started + bound
+        while not pending.done.is_set() and time.monotonic() < until:
+            await anyio.sleep(0.05)
+        if pending.result is not None:
+            return pending.result
+        error = TimeLimit(
+            f"The database check did not finish within {bound:g} s (the `timeout` setting, "
+            "DBINIT_INITIALIZATION_TIMEOUT): the database server is not answering",
+            details="the check goes on in the background; its verdict is served once it ends",
+            retry_after=max(1, math.ceil(max(self.cache_seconds, 1.0))),
+        )
+        body = error.to_dict()
+        self.verdict = (time.monotonic(), 503, body)
+        return 503, body
+
+    def _settings_bound(self) -> float:
+        from dbinit.settings import load_settings
+
+        try:
+            return float(load_settings(**self.overrides).initialization_timeout)
+        except DbInitError:  # the check reports it
+            return 30.0
+
+    def _work(self, pending: _Pending) -> None:
+        try:
+            status, body = self.check()
+        except BaseException as exc:  # never leave the route without a verdict
+            status, body = 503, DbInitError(f"Internal error: {type(exc).__name__}").to_dict()
+        self.verdict = (time.monotonic(), status, body)
+        pending.result = status, body
+        self.pending = None
+        pending.done.set()
 
     def check(self) -> tuple[int, dict[str, Any]]:
         from dbinit import __version__
@@ -189,8 +240,10 @@ def health_router(
     database is in sync with the schema files; else 503 with
     `{"error", "message", "details", "retry_after", "error_code"}` and a
     `Retry-After` header. The verdict comes from a read-only `check`, run at
-    most once every `cache_seconds` (0: every request); while one runs, other
-    requests get the previous verdict. The database's URL is always masked.
+    most once every `cache_seconds` (0: every request) and bounded by the `timeout`
+    setting: past it the answer is 503 (`time_limit`). While one runs, other
+    requests get the previous verdict while it is younger than `cache_seconds`
+    plus that bound. The database's URL is always masked.
     """
     if not cache_seconds >= 0:
         raise ValueError("cache_seconds must be a number >= 0")

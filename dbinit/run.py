@@ -39,3 +39,7 @@ class Run:
     retry: Retry
     started: float
     backend: Backend[Any, Any]
+    # What a writing run has committed (set by the engine's backend the moment its
+    # transaction commits): a signal after that point must not be reported as a
+    # rollback, and `repair`'s backup of the database before it is kept.
+    committed: tuple[str, ...] | None = None

@@ -44,6 +44,7 @@ ENV_NAMES = {
     "app_collations": "DBINIT_APP_COLLATIONS",
     "pg_schema": "DBINIT_PG_SCHEMA",
     "lock_timeout": "DBINIT_LOCK_TIMEOUT",
+    "online_timeout": "DBINIT_ONLINE_TIMEOUT",
     "dev_url": "DBINIT_DEV_URL",
 }
 OPTION_NAMES = {
@@ -56,6 +57,7 @@ OPTION_NAMES = {
     "allow_extra": "--allow-extra",
     "pg_schema": "--pg-schema",
     "lock_timeout": "--lock-timeout",
+    "online_timeout": "--online-timeout",
     "dev_url": "--dev-url",
 }
 
@@ -157,6 +159,9 @@ class Settings(BaseSettings):
     # and a disposable database to run the schema files in (else a throw-away one).
     pg_schema: str = "public"
     lock_timeout: float = Field(5.0, gt=0, le=86400)
+    # PostgreSQL only: the limit of each online step (CREATE INDEX CONCURRENTLY,
+    # VALIDATE CONSTRAINT), which blocks nobody and so is not cut by the time limit.
+    online_timeout: float = Field(3600.0, gt=0, le=604800)
     dev_url: str | None = None
     # Notes about the settings as given (a URL's SQLAlchemy driver part ignored).
     _notes: list[str] = PrivateAttr(default_factory=list)

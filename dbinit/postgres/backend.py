@@ -26,8 +26,10 @@ import json
 import shutil
 import subprocess
 import time
+import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from contextlib import suppress
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -46,6 +48,7 @@ from dbinit.changes import Kind  # noqa: E402
 from dbinit.entities import Entities  # noqa: E402
 from dbinit.errors import (  # noqa: E402
     ConfigError,
+    ConnectionFailed,
     DatabaseLocked,
     DataError,
     DbInitError,
@@ -53,6 +56,7 @@ from dbinit.errors import (  # noqa: E402
     InternalError,
     IOFailure,
     Refused,
+    TimeLimit,
     mask_url,
 )
 from dbinit.logs import log  # noqa: E402
@@ -63,6 +67,8 @@ from dbinit.postgres.connect import (  # noqa: E402
     child_connection,
     connect,
     current_database,
+    expired,
+    extend_deadline,
     map_error,
     sqlstate,
     with_retry,
@@ -125,26 +131,89 @@ def _connect(run: Run) -> Conn:
     return conn
 
 
-def _timeouts(run: Run, conn: Conn, *, local: bool = False) -> None:
-    """`lock_timeout` (the setting) and `statement_timeout` (the time left), one round trip."""
-    left = max(1, int(run.retry.remaining() * 1000))
-    lock = max(1, min(int(run.settings.lock_timeout * 1000), left))
+def _timeouts(run: Run, conn: Conn, *, local: bool = False, until: float | None = None) -> bool:
+    """`lock_timeout` (the setting, cut to the time left) and `statement_timeout`
+    (the time left until `until`, by default the run's deadline), one round trip.
+    True when the lock wait was cut short by the time left."""
+    end = run.retry.deadline if until is None else until
+    left = max(1, int((end - time.monotonic()) * 1000))
+    setting = max(1, int(run.settings.lock_timeout * 1000))
+    lock = min(setting, left)
     scope = "LOCAL" if local else "SESSION"
     conn.execute(
         sql.SQL("SET {scope} lock_timeout = {lock}; SET {scope} statement_timeout = {left}").format(
             scope=sql.SQL(scope), lock=sql.Literal(f"{lock}ms"), left=sql.Literal(f"{left}ms")
         )
     )
+    if not local:
+        _limits_set[conn] = (time.monotonic(), lock < setting)
+    return lock < setting
 
 
-def _retry(run: Run, fn: Callable[[], Any], what: str) -> Any:
-    return with_retry(
-        fn,
-        attempts=run.retry.attempts,
-        delay=run.retry.delay,
-        deadline=run.retry.deadline,
-        what=what,
+# When each session's limits were last set (and whether its lock wait was cut):
+# set again before a statement once they are stale, so no wait runs past the deadline.
+_limits_set: weakref.WeakKeyDictionary[Conn, tuple[float, bool]] = weakref.WeakKeyDictionary()
+_STALE = 0.25  # seconds
+
+
+def _setting(run: Run, online: bool) -> str:
+    if online:
+        return f"--online-timeout {run.settings.online_timeout:g} s (DBINIT_ONLINE_TIMEOUT)"
+    return f"--timeout {run.settings.initialization_timeout:g} s (DBINIT_INITIALIZATION_TIMEOUT)"
+
+
+def time_limit(
+    run: Run, what: str, exc: DbInitError | None = None, *, online: bool = False
+) -> TimeLimit:
+    """The error for a time limit reached while doing `what`: names the setting to raise."""
+    return TimeLimit(
+        f"Time limit reached during {what}: it did not finish within {_setting(run, online)}; "
+        "raise it, or retry when the database is less busy",
+        details=exc.details if exc is not None else None,
+        retry_after=5,
     )
+
+
+def _retry(
+    run: Run,
+    fn: Callable[[], Any],
+    what: str,
+    *,
+    conn: Conn | None = None,
+    until: float | None = None,
+    online: bool = False,
+) -> Any:
+    """`fn()` retried after a lock timeout, deadlock or serialization failure
+    (`with_retry`). With `conn`, its limits are set again before an attempt once
+    they are stale, so `lock_timeout` never runs past the time left. A lock not
+    granted stays `database_locked`; a wait that the deadline cut short, or a
+    statement cancelled by `statement_timeout`, is `time_limit` naming `what` and
+    the setting (`--online-timeout` for an online step, else `--timeout`)."""
+    cut = [False]
+
+    def attempt() -> Any:
+        if conn is not None:
+            last = _limits_set.get(conn)
+            if online or last is None or time.monotonic() - last[0] > _STALE:
+                cut[0] = _timeouts(run, conn, until=until)
+            else:
+                cut[0] = last[1]
+        return fn()
+
+    try:
+        return with_retry(
+            attempt,
+            attempts=run.retry.attempts,
+            delay=run.retry.delay,
+            deadline=run.retry.deadline if until is None else until,
+            what=what,
+        )
+    except TimeLimit as exc:
+        raise time_limit(run, what, exc, online=online) from None
+    except DatabaseLocked as exc:
+        if cut[0]:
+            raise time_limit(run, what, exc, online=online) from None
+        raise
 
 
 def _fetch_one(conn: Conn, query: str | sql.Composed) -> tuple[Any, ...] | None:
@@ -156,7 +225,9 @@ def _fetch_one(conn: Conn, query: str | sql.Composed) -> tuple[Any, ...] | None:
 
 def _read(run: Run, conn: Conn) -> Schema:
     t0 = time.perf_counter()
-    schema = _retry(run, lambda: introspect(conn, run.settings.pg_schema), "read")
+    schema = _retry(
+        run, lambda: introspect(conn, run.settings.pg_schema), "reading the schema", conn=conn
+    )
     log.info("database.opened", mode="read-only", objects=schema.object_count(), ms=_ms(t0))
     return schema  # type: ignore[no-any-return]
 
@@ -192,15 +263,16 @@ class PostgresBackend:
             if found is not None:
                 log.info("desired.remembered_used", key=key[:12])
                 return Desired(found, folder, len(files), checksum, "remembered", (), key, True)
-        built = build_desired(
-            _url(run),
-            files,
-            schema=run.settings.pg_schema,
-            dev_url=run.settings.dev_url,
-            deadline=run.retry.deadline,
-            attempts=run.retry.attempts,
-            delay=run.retry.delay,
-        )
+        with _guard(run, "running the schema files in the scratch space"):
+            built = build_desired(
+                _url(run),
+                files,
+                schema=run.settings.pg_schema,
+                dev_url=run.settings.dev_url,
+                deadline=run.retry.deadline,
+                attempts=run.retry.attempts,
+                delay=run.retry.delay,
+            )
         log.debug("schema.scratch", where=built.scratch)
         return Desired(built.schema, folder, len(files), checksum, built.scratch, key=key)
 
@@ -295,11 +367,23 @@ class _guard:
     def __init__(self, run: Run, during: str) -> None:
         self.url = _url(run)
         self.during = during
+        self.timeout = run.settings.initialization_timeout
+        self.expired = len(expired)
 
     def __enter__(self) -> None:
-        return None
+        self.expired = len(expired)
 
     def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> None:
+        if isinstance(exc, psycopg.Error | ConnectionFailed) and len(expired) > self.expired:
+            # The client-side deadline closed the session: the server stopped answering.
+            raise ConnectionFailed(
+                f"No answer from the database server {mask_url(self.url)} during "
+                f"{self.during} within the time limit (--timeout {self.timeout:g} s): the "
+                "network or a pooler in between stopped answering; the session was closed",
+                details=f"{type(exc).__module__}.{type(exc).__qualname__}: "
+                + mask_url(str(exc).strip().replace("\n", " ")),
+                retry_after=5,
+            ) from None
         if isinstance(exc, psycopg.Error):
             raise map_error(exc, url=self.url, during=self.during) from None
 
@@ -410,7 +494,9 @@ def _foreign_key_problem(run: Run, conn: Conn, schema: Schema) -> DbInitError | 
         if len(con.columns) != len(con.ref_columns):
             continue
         query = _foreign_key_query(schema.schema, con, count=True)
-        row = _retry(run, partial(_fetch_one, conn, query), "validate")
+        row = _retry(
+            run, partial(_fetch_one, conn, query), "validate's foreign key check", conn=conn
+        )
         if row and row[0]:
             found.append((con, int(row[0])))
     if not found:
@@ -557,7 +643,9 @@ def _prechecks(run: Run, conn: Conn, plan: Plan) -> None:
     """Each new constraint's violations, counted before anything is applied."""
     for step in plan.steps:
         for label, count_query, find_query in step.prechecks:
-            row = _retry(run, partial(_fetch_one, conn, count_query), "precheck")
+            row = _retry(
+                run, partial(_fetch_one, conn, count_query), f"precheck {label}", conn=conn
+            )
             n = int(row[0]) if row and row[0] is not None else 0
             log.info("precheck.done", check=label, violations=n)
             if n:
@@ -583,6 +671,8 @@ def _apply(run: Run, conn: Conn, desired: Desired, plan: Plan) -> tuple[str, ...
     t0 = time.perf_counter()
     running: list[str | None] = [None]  # the statement being run, for error messages
 
+    recorded: list[int] = []
+
     def transaction() -> int:
         try:
             with conn.transaction():
@@ -598,7 +688,8 @@ def _apply(run: Run, conn: Conn, desired: Desired, plan: Plan) -> tuple[str, ...
                     running[0] = st.display()
                     _run_sql(conn, st)
                 running[0] = None
-                return _record(run, conn, desired, shown, len(plan.changes), online)
+                recorded.append(_record(run, conn, desired, shown, len(plan.changes), online))
+            return recorded[-1]
         except psycopg.Error as exc:
             better = _data_error(exc, "applying the plan", [], running[0])
             if better is not None:
@@ -607,45 +698,75 @@ def _apply(run: Run, conn: Conn, desired: Desired, plan: Plan) -> tuple[str, ...
 
     tables = sorted({c.table for c in plan.changes if c.table})
     try:
-        history_id = _retry(run, transaction, "apply")
+        history_id = _retry(run, transaction, "the plan's transaction", conn=conn)
+    except KeyboardInterrupt:
+        # Stopped while COMMIT was under way: its history row says whether it landed.
+        if recorded and _committed(conn, schema, recorded[-1]):
+            run.committed = tuple(shown)
+        raise
     except DatabaseLocked as exc:
         exc.message += _holders(conn, schema, tables)
         raise
+    run.committed = tuple(shown)
     log.info("apply.committed", statements=len(transactional), ms=_ms(t0))
     ran = list(shown)
     if not online:
         _settle(conn, schema, history_id, desired.checksum)
         return tuple(ran)
-    conn.execute(sql.SQL("SET search_path = {}").format(ident))
-    for st in online:
+    # Online steps block nobody: they have their own limit, not the run's deadline.
+    online_started = time.monotonic()
+    until = online_started + run.settings.online_timeout
+    extend_deadline(conn, until)
+    restored: list[bool] = []
 
-        def one(st: Statement = st) -> None:
+    def restore() -> None:
+        """Back to the run's own limit, which does not count the online phase."""
+        if restored:
+            return
+        restored.append(True)
+        elapsed = time.monotonic() - online_started
+        run.retry = replace(run.retry, deadline=run.retry.deadline + elapsed)
+        extend_deadline(conn, run.retry.deadline)
+        _timeouts_quietly(run, conn)
+
+    try:
+        conn.execute(sql.SQL("SET search_path = {}").format(ident))
+        for st in online:
+
+            def one(st: Statement = st) -> None:
+                try:
+                    _run_sql(conn, st)
+                except psycopg.Error as exc:
+                    # The clean-up gets its own short bound (the step's may be spent).
+                    cleanup = time.monotonic() + run.settings.lock_timeout
+                    extend_deadline(conn, max(until, cleanup))
+                    with suppress(psycopg.Error):
+                        conn.rollback()
+                        _timeouts(run, conn, until=cleanup)
+                    _undo_online(conn, schema, plan)
+                    better = _data_error(exc, st.display(), ran)
+                    if better is not None:
+                        raise better from None
+                    raise
+
+            t1 = time.perf_counter()
             try:
-                _timeouts(run, conn)
-                _run_sql(conn, st)
-            except psycopg.Error as exc:
-                _undo_online(conn, schema, plan)
-                better = _data_error(exc, st.display(), ran)
-                if better is not None:
-                    raise better from None
+                _retry(
+                    run, one, f"the online step {st.display()}", conn=conn, until=until, online=True
+                )
+            except DbInitError as exc:
+                if isinstance(exc, DatabaseLocked):
+                    exc.message += _holders(conn, schema, tables)
+                restore()
+                _finish(conn, schema, history_id, ran, "failed")
+                if ran and "applied before it" not in exc.message:
+                    exc.message += f"; applied before it and kept: {'; '.join(ran)}"
                 raise
-
-        t1 = time.perf_counter()
-        try:
-            _retry(run, one, "online step")
-        except KeyboardInterrupt as exc:
-            # The transaction is committed: say so (the next run finishes the rest).
-            exc.committed = tuple(ran)  # type: ignore[attr-defined]
-            raise
-        except DbInitError as exc:
-            if isinstance(exc, DatabaseLocked):
-                exc.message += _holders(conn, schema, tables)
-            _finish(conn, schema, history_id, ran, "failed")
-            if ran and "applied before it" not in exc.message:
-                exc.message += f"; applied before it and kept: {'; '.join(ran)}"
-            raise
-        ran.append(st.display())
-        log.info("apply.online", statement=st.display(), ms=_ms(t1))
+            ran.append(st.display())
+            run.committed = tuple(ran)
+            log.info("apply.online", statement=st.display(), ms=_ms(t1))
+    finally:
+        restore()
     _finish(conn, schema, history_id, ran, "applied")
     _settle(conn, schema, history_id, desired.checksum)
     return tuple(ran)
@@ -679,6 +800,27 @@ def _holders(conn: Conn, schema: str, tables: list[str]) -> str:
         for table, pid, app, state, secs in rows
     ]
     return ("; " + "; ".join(held)) if held else ""
+
+
+def _committed(conn: Conn, schema: str, history_id: int) -> bool:
+    """Whether the transaction that wrote history row `history_id` committed (best
+    effort: False when the session cannot tell)."""
+    try:
+        if conn.closed or conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            return False
+        row = conn.execute(
+            sql.SQL("SELECT 1 FROM {} WHERE id = %s").format(sql.Identifier(schema, HISTORY_TABLE)),
+            (history_id,),
+        ).fetchone()
+    except psycopg.Error:
+        return False
+    return row is not None
+
+
+def _timeouts_quietly(run: Run, conn: Conn) -> None:
+    with suppress(psycopg.Error):
+        if not conn.closed and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+            _timeouts(run, conn)
 
 
 def _record(
@@ -863,11 +1005,7 @@ def _pg_dump(run: Run, folder: Path, written: Callable[[Path], None]) -> Path:
             )
     except subprocess.TimeoutExpired:
         path.unlink(missing_ok=True)
-        from dbinit.errors import DatabaseLocked
-
-        raise DatabaseLocked(
-            "pg_dump did not finish within the time limit; nothing was changed", retry_after=5
-        ) from None
+        raise time_limit(run, "the backup (pg_dump; nothing was changed)") from None
     if done.returncode != 0:
         path.unlink(missing_ok=True)
         first = mask_url((done.stderr.strip().splitlines() or ["failed"])[-1])

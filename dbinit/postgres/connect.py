@@ -39,7 +39,9 @@ import math
 import os
 import re
 import shutil
+import socket
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
@@ -57,6 +59,7 @@ from dbinit.errors import (
     DbInitError,
     IOFailure,
     PermissionDenied,
+    TimeLimit,
     mask_url,
 )
 
@@ -113,6 +116,9 @@ PINNED: tuple[tuple[str, str], ...] = (
 )
 _PLAIN_NAME = re.compile(r"[a-z_][a-z0-9_$]*")
 _ESCAPE = re.compile(r"[\s\\]")
+# How long past its deadline a session may wait for the server before the client
+# gives up on it (the server's own statement_timeout normally ends it first).
+DEADLINE_GRACE = 3.0
 _NO_ROLE = re.compile(r'FATAL:\s+role ".*" does not exist')
 _NO_DATABASE = re.compile(r'FATAL:\s+database ".*" does not exist')
 
@@ -189,10 +195,14 @@ def map_error(exc: BaseException, *, url: str = "", during: str = "") -> DbInitE
             state, "Serialization failure"
         )
         return DatabaseLocked(f"{what}{where}", details=details, retry_after=5)
-    if state == "57014":
-        return DatabaseLocked(
-            f"Statement cancelled (time limit){where}", details=details, retry_after=5
+    if state == "57014" and "statement timeout" in low:
+        return TimeLimit(
+            f"Time limit reached{where}: the statement did not finish in the time left",
+            details=details,
+            retry_after=5,
         )
+    if state == "57014":
+        return DatabaseLocked(f"Statement cancelled{where}", details=details, retry_after=5)
     lost = isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError)
     if (lost and not state) or state.startswith("08"):
         return ConnectionFailed(
@@ -257,9 +267,14 @@ def _pins(schema: str) -> list[tuple[str, str]]:
 
 
 def _pinned_connect(
-    url: str, kwargs: dict[str, Any], params: Mapping[str, Any], schema: str
+    url: str,
+    kwargs: dict[str, Any],
+    params: Mapping[str, Any],
+    schema: str,
+    deadline: float | None,
 ) -> psycopg.Connection[Any]:
-    """`psycopg.connect(url, **kwargs)`, the session pinned (`session_options`).
+    """A `BoundedConnection` to `url` (its waits bounded by `deadline`, see
+    `Watchdog`), the session pinned (`session_options`).
 
     A pooler that refuses startup parameters it does not track (PgBouncer:
     "unsupported startup parameter in options") gets a plain connection and
@@ -268,13 +283,15 @@ def _pinned_connect(
     connecting: `idle_session_timeout` (PostgreSQL 14+).
     """
     try:
-        conn = psycopg.connect(url, **{**kwargs, **session_options(params, schema)})
+        conn = BoundedConnection.connect(url, **{**kwargs, **session_options(params, schema)})
         late: list[tuple[str, str]] = []
     except psycopg.OperationalError as exc:
         if _POOLER_TEXT not in str(exc).lower():
             raise
-        conn = psycopg.connect(url, **{**kwargs, "client_encoding": "UTF8"})
+        conn = BoundedConnection.connect(url, **{**kwargs, "client_encoding": "UTF8"})
         late = _pins(schema)
+    if deadline is not None:
+        conn.watchdog = Watchdog(conn, deadline)
     try:
         if conn.info.server_version >= 140000:
             late.append(("idle_session_timeout", "0"))
@@ -341,7 +358,7 @@ def connect(
     ports = str(params.get("port") or "").split(",")
     if not all(p.strip().isdigit() for p in ports if p.strip()):
         raise ConfigError(f"Invalid port in PostgreSQL URL {mask_url(url)}")
-    kwargs: dict[str, Any] = {"autocommit": autocommit}
+    kwargs: dict[str, Any] = {"autocommit": autocommit, **client_bounds(params)}
     if dbname is not None:
         kwargs["dbname"] = dbname
     if "application_name" not in params:
@@ -355,7 +372,7 @@ def connect(
                 left = min(left, max(2, math.ceil(deadline - time.monotonic())))
             kwargs["connect_timeout"] = left
         try:
-            return _pinned_connect(url, kwargs, params, schema)
+            return _pinned_connect(url, kwargs, params, schema, deadline)
         except psycopg.Error as exc:
             target = url if dbname is None else f"{url} (database {dbname})"
             if not is_transient_connect_error(exc):
@@ -371,6 +388,96 @@ def connect(
                 ) from None
             tries += 1
             sleep(wait)
+
+
+def client_bounds(params: dict[str, Any]) -> dict[str, Any]:
+    """libpq parameters that let the client notice a dead network on its own: TCP
+    keepalives (a first probe after 5 s idle, then every 2 s, 3 lost probes) and
+    `tcp_user_timeout` (data unacknowledged for 10 s), unless the URL sets them.
+    A peer that acknowledges and never answers (a hung pooler, a proxy gone
+    silent) passes both: the session's `Watchdog` bounds that case."""
+    bounds = {
+        "keepalives": 1,
+        "keepalives_idle": 5,
+        "keepalives_interval": 2,
+        "keepalives_count": 3,
+        "tcp_user_timeout": 10_000,
+    }
+    return {k: v for k, v in bounds.items() if k not in params}
+
+
+# Deadlines the watchdogs enforced (time.monotonic of each): read by the callers
+# that turn a lost connection into an error, to say why it was lost.
+expired: list[float] = []
+
+
+class Watchdog:
+    """A client-side deadline for every wait of one session.
+
+    A daemon thread sleeps until `deadline` + `DEADLINE_GRACE` (time.monotonic);
+    if the session is still open then, it shuts its socket down: whatever libpq
+    is waiting for ends at once with a lost connection, which the callers map to
+    69 with `retry_after`. A cancel request would not do: it goes to the same
+    silent peer. `extend` moves the deadline (an online step has its own limit);
+    closing the session stops the thread.
+    """
+
+    def __init__(self, conn: psycopg.Connection[Any], deadline: float) -> None:
+        self._conn = conn
+        self.deadline = deadline
+        self.fired = False
+        self._stopped = False
+        self._cond = threading.Condition()
+        threading.Thread(target=self._watch, name="dbinit-deadline", daemon=True).start()
+
+    def extend(self, deadline: float) -> None:
+        with self._cond:
+            self.deadline = deadline
+            self._cond.notify()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify()
+
+    def _watch(self) -> None:
+        with self._cond:
+            while not self._stopped:
+                left = self.deadline + DEADLINE_GRACE - time.monotonic()
+                if left <= 0:
+                    break
+                self._cond.wait(left)
+            if self._stopped:
+                return
+            self.fired = True
+            expired.append(self.deadline)
+            # Under the lock: `stop` (called before the session closes) waits, so
+            # the descriptor is still this session's.
+            with suppress(Exception):
+                fd = self._conn.pgconn.socket
+                dup = socket.socket(fileno=os.dup(fd))
+                try:
+                    dup.shutdown(socket.SHUT_RDWR)
+                finally:
+                    dup.close()
+
+
+class BoundedConnection(psycopg.Connection[Any]):
+    """A psycopg connection whose waits a `Watchdog` bounds (when it has one)."""
+
+    watchdog: Watchdog | None = None
+
+    def close(self) -> None:
+        if self.watchdog is not None:
+            self.watchdog.stop()
+        super().close()
+
+
+def extend_deadline(conn: psycopg.Connection[Any], deadline: float) -> None:
+    """Move the client-side deadline of `conn` (a no-op without a watchdog)."""
+    watchdog = getattr(conn, "watchdog", None)
+    if watchdog is not None:
+        watchdog.extend(deadline)
 
 
 def _named(err: DbInitError, dbname: str | None, target: str) -> DbInitError:

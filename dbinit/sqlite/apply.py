@@ -494,8 +494,14 @@ def apply_plan(
     rebuild: bool = False,
     before_write: Callable[[Plan], None] | None = None,
     progress: Progress | None = None,
+    on_commit: Callable[[tuple[str, ...]], None] | None = None,
 ) -> Applied:
     """Take the write lock, recompute the plan, run it, check it, commit it.
+
+    `on_commit` is called with what ran the moment the transaction is committed,
+    also when a signal's interrupt arrives right after the COMMIT (the
+    connection is then out of its transaction): what was committed is never
+    reported as rolled back.
 
     `replan` returns the plan for the database as seen under the lock; when it
     is blocked or empty nothing runs and the transaction is rolled back.
@@ -530,6 +536,8 @@ def apply_plan(
             t0 = time.perf_counter()
             committing = True
             commit(conn, retry.deadline)
+            if on_commit is not None:
+                on_commit(ran)
             commit_ms, held_ms = _ms(t0), _ms(locked)
             _log_statements(timings)
             log.info(
@@ -537,6 +545,12 @@ def apply_plan(
             )
             return Applied(plan, ran)
         except BaseException as exc:
+            if committing and isinstance(exc, KeyboardInterrupt) and not conn.in_transaction:
+                # The COMMIT went through before the signal's interrupt was raised.
+                if on_commit is not None:
+                    on_commit(ran)
+                _log_statements(timings)
+                raise
             roll_back(conn)
             _log_statements(timings, rolled_back=True)
             if committing and is_busy(exc):  # let the readers COMMIT kept out in first

@@ -17,6 +17,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -463,6 +464,7 @@ def _write(
             rebuild=policy.mode is Mode.REPAIR,
             before_write=before_write,
             progress=progress,
+            on_commit=partial(setattr, run, "committed"),
         )
         if applied.plan.blocked:
             raise refusal(applied.plan, run.command)
@@ -475,7 +477,8 @@ def _write(
         raise
     except BaseException:
         conn.close()
-        discard_if_new(path, created)
+        if run.committed is None:  # a file created for a commit that happened is kept
+            discard_if_new(path, created)
         raise
     conn.close()
     return Written(applied.plan, applied.statements)
