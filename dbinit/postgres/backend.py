@@ -374,7 +374,8 @@ class _guard:
         self.expired = len(expired)
 
     def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> None:
-        if isinstance(exc, psycopg.Error | ConnectionFailed) and len(expired) > self.expired:
+        lost = isinstance(exc, psycopg.Error | ConnectionFailed | TimeLimit)
+        if lost and len(expired) > self.expired:
             # The client-side deadline closed the session: the server stopped answering.
             raise ConnectionFailed(
                 f"No answer from the database server {mask_url(self.url)} during "

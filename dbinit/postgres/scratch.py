@@ -362,6 +362,8 @@ def _run_batched(
         except psycopg.Error as exc:
             if sqlstate(exc) == "57014":
                 raise _time_limit_error(batch[0]) from None
+            if conn.broken or conn.closed:  # the connection is gone: no statement to blame
+                raise map_error(exc, during="running the schema files") from None
             for st in batch:
                 _time_limit(conn, st, deadline, local=False)
                 try:

@@ -5,7 +5,8 @@ set) shortly after its time limit instead of hanging, and `/health/db` answers
 503, never the last 200 it saw (postgres.md "Time limits").
 
 The outage is a proxy in the test (tests/postgres/blackhole.py) that goes silent
-when dbinit sends its first `lock_timeout` setting: dbinit then waits for the
+when dbinit sends its first `SET SESSION lock_timeout` (after connecting, the
+session pinned): dbinit then waits for the
 answer to a statement it has sent. Timeouts here are hang guards only.
 """
 
@@ -51,8 +52,8 @@ def target(pg_url: str, pg_admin: psycopg.Connection[Any]) -> Any:
 @pytest.mark.parametrize(
     ("command", "trigger"),
     [
-        ("check", b"lock_timeout"),  # reading the live schema
-        ("init", b"lock_timeout"),
+        ("check", b"SESSION lock_timeout"),  # reading the live schema
+        ("init", b"SESSION lock_timeout"),
         ("check", b"CREATE TABLE users"),  # running the schema files in the scratch space
     ],
 )
@@ -113,7 +114,7 @@ def test_health_answers_503_never_a_stale_200_while_the_network_is_silent(
             ok = server.get("/health/db")
             assert ok.status_code == 200, ok.text
             # The next check goes silent mid-statement, once its cached 200 (0.5 s) expired.
-            proxy.trigger = b"lock_timeout"
+            proxy.trigger = b"SESSION lock_timeout"
             time.sleep(1.0)
             seen: list[int] = []
             for _ in range(4):
