@@ -42,6 +42,7 @@ class Report:
     rows: list[dict[str, Any]] | None = None  # `history` and `inspect` payloads
     plan: list[str] = field(default_factory=list)  # ordered SQL of the plan (text view)
     entities: Entities | None = None  # what `--format mermaid` draws
+    copied: list[dict[str, Any]] | None = None  # `copy`: per table, rows and checksum
 
     @property
     def drift(self) -> list[Change]:
@@ -71,6 +72,8 @@ class Report:
             "error": self.error.to_dict() if self.error else None,
             "duration_ms": round(self.duration_ms, 3),
         }
+        if self.copied is not None:
+            doc["copied"] = list(self.copied)
         if self.rows is not None:
             doc[self.command if self.command == "history" else "objects"] = self.rows
         return doc
