@@ -12,6 +12,7 @@ import sqlite3
 import time
 from dataclasses import dataclass, replace
 
+from dbinit.dialect import hint_for_sqlite
 from dbinit.errors import SchemaError, received_signals
 from dbinit.sqlite.errors import sqlite_error_name, stopped
 from dbinit.sqlite.introspect import introspect, is_internal
@@ -115,8 +116,9 @@ def build(
                     raise SchemaError(
                         f"{st.loc}: statement did not finish within the time limit (--timeout)"
                     ) from exc
+                hint = hint_for_sqlite("\n".join(s.sql for s in files.statements))
                 raise SchemaError(
-                    f"{st.loc}: {how_to_declare(str(exc))}", details=f"sqlite3: {exc}"
+                    f"{st.loc}: {how_to_declare(str(exc))}{hint}", details=f"sqlite3: {exc}"
                 ) from exc
             except (ValueError, OverflowError, MemoryError, RecursionError) as exc:
                 raise SchemaError(f"{st.loc}: statement rejected: {exc}") from exc
