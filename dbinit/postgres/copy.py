@@ -31,7 +31,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
@@ -40,6 +40,7 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.copy import QueuedLibpqWriter
 
 from dbinit.backend import Copied, CopiedTable, CopyOptions
 from dbinit.errors import DataError, DbInitError, Refused, TimeLimit, mask_url
@@ -54,7 +55,7 @@ from dbinit.postgres.backend import (
     _timeouts,
 )
 from dbinit.postgres.connect import advisory_key, advisory_lock, current_database, map_error
-from dbinit.postgres.model import Column, Schema, Table
+from dbinit.postgres.model import Column, Constraint, Schema, Table
 from dbinit.run import Run
 from dbinit.sqlite.source import Source, SourceTable
 from dbinit.sqlite.sqltext import fold
@@ -140,6 +141,12 @@ def _numeric(scale: int | None) -> Convert:
     step = Decimal(1).scaleb(-scale) if scale is not None else None
 
     def convert(v: Any) -> Any:
+        if scale and type(v) is float:
+            text = repr(v)  # fast path: fewer decimals than the scale, no exponent
+            dot = text.find(".")
+            digits = len(text) - dot - 1
+            if dot > 0 and digits <= scale and "e" not in text and text != "-0.0":
+                return text + "0" * (scale - digits)
         if isinstance(v, int):
             d = Decimal(v)
         elif isinstance(v, float):
@@ -175,10 +182,6 @@ def _timestamp(aware: bool) -> Convert:
     return convert
 
 
-def _canon_plain(v: Any) -> str:
-    return str(v)
-
-
 def _canon_bool(v: Any) -> str:
     return "t" if v else "f"
 
@@ -187,17 +190,14 @@ def _canon_hex(v: Any) -> str:
     return bytes(v).hex() if isinstance(v, bytes | bytearray | memoryview) else str(v)
 
 
-def _canon_null_only(_: Any) -> str:
-    return ""
-
-
 @dataclass(frozen=True, slots=True)
 class _Col:
     name: str  # in the target
     source: str  # in the source
     convert: Convert | None
-    canon: Canon
+    canon: Canon | None  # None: only whether the value is NULL counts
     pg_canon: sql.Composable  # the same canonical text, computed by PostgreSQL
+    native: type | None = None  # a value of this type goes as it is, unconverted
 
 
 def _column(col: Column, source: str) -> _Col:
@@ -205,22 +205,22 @@ def _column(col: Column, source: str) -> _Col:
     ident = sql.Identifier(col.name)
     plain = sql.SQL("{}::text").format(ident)
     if t in ("smallint", "integer", "bigint"):
-        return _Col(col.name, source, _int, _canon_plain, plain)
+        return _Col(col.name, source, _int, str, plain, int)
     if t in ("text", "json") or t.startswith("character varying"):
-        return _Col(col.name, source, _text, _canon_plain, plain)
+        return _Col(col.name, source, _text, str, plain, str)
     if t == "boolean":
         pg = sql.SQL("CASE WHEN {} THEN 't' ELSE 'f' END").format(ident)
         return _Col(col.name, source, _bool, _canon_bool, pg)
     if t == "bytea":
         pg = sql.SQL("encode({}, 'hex')").format(ident)
-        return _Col(col.name, source, _bytea, _canon_hex, pg)
+        return _Col(col.name, source, _bytea, _canon_hex, pg, bytes)
     if t == "numeric" or t.startswith("numeric("):
         m = re.fullmatch(r"numeric\((\d+),(\d+)\)", t)
-        return _Col(col.name, source, _numeric(int(m.group(2)) if m else None), _canon_plain, plain)
+        return _Col(col.name, source, _numeric(int(m.group(2)) if m else None), str, plain)
     if t in ("timestamp with time zone", "timestamp without time zone"):
         convert = _timestamp(aware=t == "timestamp with time zone")
-        return _Col(col.name, source, convert, _canon_null_only, sql.SQL("''"))
-    return _Col(col.name, source, None, _canon_null_only, sql.SQL("''"))
+        return _Col(col.name, source, convert, None, sql.SQL("''"), str)
+    return _Col(col.name, source, None, None, sql.SQL("''"))
 
 
 # --- the copy plan: which tables and columns, in which order ------------------------------
@@ -356,14 +356,16 @@ def _copy(
                     )
                     conn.execute("SET CONSTRAINTS ALL DEFERRED")
                     before = _lock_and_check(conn, schema, jobs, options.append, utf8)
+                    keys = _foreign_keys(conn, schema, jobs)
+                    shown = _drop_keys(conn, schema, keys)
                     done: list[CopiedTable] = []
-                    shown: list[str] = []
                     for job in jobs:
                         copied, statements = _one(
                             run, conn, schema, source, job, before[job.table.name], utf8, options
                         )
                         done.append(copied)
                         shown += statements
+                    shown += _add_keys(conn, schema, keys)
                     _record(run, conn, desired, shown, 0, [])
                     return done, shown
 
@@ -385,6 +387,80 @@ def _copy(
             return Copied(tuple(done), tuple(shown), tuple(notes))
     finally:
         conn.close()
+
+
+@dataclass(frozen=True, slots=True)
+class _Key:
+    table: str
+    constraint: Constraint
+    comment: str | None
+
+
+def _foreign_keys(conn: Conn, schema: str, jobs: list[_Job]) -> list[_Key]:
+    """The foreign keys of the tables copied into (with their comments)."""
+    keys: list[_Key] = []
+    for job in jobs:
+        for con in job.table.constraints:
+            if con.type != "f":
+                continue
+            comment = _scalar(
+                conn,
+                "SELECT obj_description(k.oid, 'pg_constraint') FROM pg_constraint k"
+                " JOIN pg_class t ON t.oid = k.conrelid JOIN pg_namespace n"
+                " ON n.oid = t.relnamespace WHERE n.nspname = %s AND t.relname = %s"
+                " AND k.conname = %s",
+                (schema, job.table.name, con.name),
+            )
+            keys.append(_Key(job.table.name, con, comment))
+    return keys
+
+
+def _drop_keys(conn: Conn, schema: str, keys: list[_Key]) -> list[str]:
+    """Foreign keys are checked once, after every row is in (as pg_restore does):
+    dropped here and added back, with the same definition, in the same transaction.
+    A row per row check would cost more than the copy itself."""
+    shown: list[str] = []
+    for key in keys:
+        statement = sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
+            sql.Identifier(schema, key.table), sql.Identifier(key.constraint.name)
+        )
+        conn.execute(statement)
+        shown.append(statement.as_string(conn) + " -- added back after the copy")
+    return shown
+
+
+def _add_keys(conn: Conn, schema: str, keys: list[_Key]) -> list[str]:
+    shown: list[str] = []
+    for key in keys:
+        con = key.constraint
+        statement = sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}{}").format(
+            sql.Identifier(schema, key.table),
+            sql.Identifier(con.name),
+            sql.SQL(con.definition),  # pg_get_constraintdef, as the server printed it
+            sql.SQL("" if con.validated else " NOT VALID"),
+        )
+        try:
+            conn.execute(statement)
+        except psycopg.Error as exc:
+            state = getattr(exc, "sqlstate", None) or ""
+            if state != "23503":
+                raise
+            detail = f": {mask_url(exc.diag.message_detail)}" if exc.diag.message_detail else ""
+            raise DataError(
+                f"{key.table}: foreign key {con.name} failed{detail}; nothing was written",
+                details=f"psycopg.errors.{type(exc).__name__} [{state}]: "
+                f"{mask_url((exc.diag.message_primary or str(exc)).strip())}",
+            ) from None
+        if key.comment is not None:
+            conn.execute(
+                sql.SQL("COMMENT ON CONSTRAINT {} ON {} IS {}").format(
+                    sql.Identifier(con.name),
+                    sql.Identifier(schema, key.table),
+                    sql.Literal(key.comment),
+                )
+            )
+        shown.append(statement.as_string(conn))
+    return shown
 
 
 def _time_limit() -> TimeLimit:
@@ -476,24 +552,37 @@ def _one(
     converts = [(i, c) for i, c in enumerate(job.columns) if c.convert is not None]
     canons = [c.canon for c in job.columns]
     try:
-        with conn.cursor() as cur, cur.copy(statement) as copy:
+        with conn.cursor() as cur, cur.copy(statement, writer=QueuedLibpqWriter(cur)) as copy:
             for batch in source.rows(job.source, [c.source for c in job.columns]):
+                texts: list[str] = []
                 for raw in batch:
                     sent += 1
-                    row = list(raw)
-                    for i, col in converts:
-                        value = row[i]
-                        if value is not None:
-                            try:
-                                row[i] = col.convert(value)  # type: ignore[misc]
-                            except _Reject as exc:
-                                raise _bad_value(source, job, col.name, sent, str(exc)) from None
+                    row: Sequence[Any] = raw
+                    if converts:
+                        row = list(raw)
+                        for i, col in converts:
+                            value = row[i]
+                            if value is not None and type(value) is not col.native:
+                                try:
+                                    row[i] = col.convert(value)  # type: ignore[misc]
+                                except _Reject as exc:
+                                    raise _bad_value(
+                                        source, job, col.name, sent, str(exc)
+                                    ) from None
                     if utf8:
-                        total += _row_hash(row, canons)
+                        texts.append(
+                            _SEP.join(
+                                [
+                                    "N" if v is None else "V" + k(v) if k else "V"
+                                    for v, k in zip(row, canons, strict=True)
+                                ]
+                            )
+                        )
                     try:
                         copy.write_row(row)
                     except (psycopg.DataError, UnicodeError, ValueError) as exc:
                         raise _bad_value(source, job, _guess(row, names), sent, str(exc)) from None
+                total += _hashes(texts)
                 if progress is not None:
                     progress.advance(len(batch))
     except psycopg.Error as exc:
@@ -522,16 +611,16 @@ def _one(
     return CopiedTable(name, sent, checksum, tuple(s for s, _ in moved)), statements
 
 
-def _row_hash(row: list[Any], canons: list[Canon]) -> int:
-    text = _SEP.join(
-        "N" if v is None else "V" + canon(v) for v, canon in zip(row, canons, strict=True)
-    )
-    return int.from_bytes(
-        hashlib.md5(text.encode("utf-8", "surrogatepass")).digest()[:8], "big", signed=True
+def _hashes(texts: list[str]) -> int:
+    """The sum of the first 64 bits (signed) of the MD5 of each row's canonical text."""
+    md5 = hashlib.md5
+    return sum(
+        int.from_bytes(md5(t.encode("utf-8", "surrogatepass")).digest()[:8], "big", signed=True)
+        for t in texts
     )
 
 
-def _guess(row: list[Any], names: list[str]) -> str:
+def _guess(row: Sequence[Any], names: list[str]) -> str:
     """The column of a row psycopg could not encode (a lone surrogate, …)."""
     for value, name in zip(row, names, strict=True):
         if isinstance(value, str):
