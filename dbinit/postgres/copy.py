@@ -354,6 +354,9 @@ def _copy(
                     conn.execute(
                         sql.SQL("SET LOCAL search_path = {}").format(sql.Identifier(schema))
                     )
+                    # Text timestamps without an offset are UTC in SQLite (CURRENT_TIMESTAMP,
+                    # datetime('now')): read them so, whatever the role's time zone.
+                    conn.execute("SET LOCAL TimeZone = 'UTC'")
                     conn.execute("SET CONSTRAINTS ALL DEFERRED")
                     before = _lock_and_check(conn, schema, jobs, options.append, utf8)
                     keys = _foreign_keys(conn, schema, jobs)

@@ -320,3 +320,18 @@ def test_the_installed_cli_prints_one_json_report(ready: str, tmp_path: Path) ->
     assert {t["table"]: t["rows"] for t in doc["copied"]} == {"users": 4, "orders": 3}
     events = [json.loads(line)["event"] for line in done.stderr.splitlines()]
     assert "copy.committed" in events
+
+
+def test_text_timestamps_without_an_offset_are_read_as_utc_whatever_the_time_zone(
+    ready: str, cli: Any
+) -> None:
+    from tests.postgres.helpers import dbname_of
+
+    with psycopg.connect(ready, autocommit=True) as conn:
+        conn.execute(f"ALTER DATABASE \"{dbname_of(ready)}\" SET timezone = 'America/New_York'")
+    res = copy(cli, ready)
+    assert res.exit_code == 0, res.stdout
+    got = rows(
+        ready, "SELECT placed_at = timestamptz '2024-01-02 03:04:05+00' FROM orders WHERE id = 10"
+    )
+    assert got == [(True,)]
