@@ -594,6 +594,7 @@ def _one(
         if progress is not None:
             progress.table_finished()
     ms = round((time.perf_counter() - t0) * 1000, 3)
+    t1 = time.perf_counter()
     statements = [f"{shown} -- {sent} row(s) from {job.source.name}"]
     moved = _sequences(conn, schema, job)
     statements += [f"SELECT setval('{seq}', {value}) -- the copied maximum" for seq, value in moved]
@@ -610,7 +611,8 @@ def _one(
             "source's (a trigger or rule on the table may have changed them); nothing was written"
         )
     checksum = f"{total:016x}" if utf8 else "n/a (server encoding is not UTF8)"
-    log.info("copy.table", table=name, rows=sent, checksum=checksum, ms=ms)
+    verify_ms = round((time.perf_counter() - t1) * 1000, 3)
+    log.info("copy.table", table=name, rows=sent, checksum=checksum, ms=ms, verify_ms=verify_ms)
     return CopiedTable(name, sent, checksum, tuple(s for s, _ in moved)), statements
 
 
