@@ -335,3 +335,37 @@ def test_text_timestamps_without_an_offset_are_read_as_utc_whatever_the_time_zon
         ready, "SELECT placed_at = timestamptz '2024-01-02 03:04:05+00' FROM orders WHERE id = 10"
     )
     assert got == [(True,)]
+
+
+def test_a_terminal_sees_a_progress_bar_per_table_on_stderr(ready: str, tmp_path: Path) -> None:
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.Popen(
+            [DBINIT, "copy", "--from", "sqlite:///app.db", "--database", ready],
+            env=child_env(COLUMNS="100"),
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=slave,
+            stdin=subprocess.DEVNULL,
+        )
+        os.close(slave)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+        out, _ = proc.communicate(timeout=HANG_GUARD)
+    finally:
+        os.close(master)
+    assert proc.returncode == 0, (out, seen)
+    text = seen.decode("utf-8", "replace")
+    assert "copy users" in text and "copy orders" in text, text
+    assert "rows" in text
+    assert b"Copied 7 row(s)" in out  # the report stays on stdout
