@@ -286,31 +286,19 @@ def _jobs(schema: Schema, source: Source, options: CopyOptions) -> tuple[list[_J
 
 
 def _order(schema: Schema, jobs: dict[str, _Job]) -> list[_Job]:
-    """Parents before children (foreign keys); a cycle can be copied only when
-    one of its foreign keys is DEFERRABLE (checked at commit), else it is refused."""
-    hard: dict[str, set[str]] = {name: set() for name in jobs}
-    soft: dict[str, set[str]] = {name: set() for name in jobs}
+    """Parents before children (foreign keys), by name among equals. The foreign keys
+    are dropped for the copy and checked once at the end (`_drop_keys`), so a cycle
+    needs no particular order: it is broken at its first table by name."""
+    parents: dict[str, set[str]] = {name: set() for name in jobs}
     for name in jobs:
         for con in schema.tables[name].constraints:
             ref = con.ref_table
-            if con.type != "f" or ref is None or ref == name or ref not in jobs:
-                continue
-            (soft if con.deferrable else hard)[name].add(ref)
+            if con.type == "f" and ref is not None and ref != name and ref in jobs:
+                parents[name].add(ref)
     order: list[str] = []
     left = set(jobs)
     while left:
-        ready = sorted(n for n in left if not (hard[n] | soft[n]) & left)
-        if not ready:  # a cycle: only deferrable keys may be broken
-            ready = sorted(n for n in left if not hard[n] & left)
-            if not ready:
-                raise Refused(
-                    "The foreign keys between "
-                    + ", ".join(sorted(left))
-                    + " form a cycle of non-deferrable constraints: no order of the tables "
-                    "satisfies them; declare one of them DEFERRABLE (checked at commit) and "
-                    "run `dbinit repair`, then copy; nothing was written"
-                )
-            ready = ready[:1]
+        ready = sorted(n for n in left if not parents[n] & left) or sorted(left)[:1]
         order.extend(ready)
         left -= set(ready)
     return [jobs[n] for n in order]
@@ -357,7 +345,6 @@ def _copy(
                     # Text timestamps without an offset are UTC in SQLite (CURRENT_TIMESTAMP,
                     # datetime('now')): read them so, whatever the role's time zone.
                     conn.execute("SET LOCAL TimeZone = 'UTC'")
-                    conn.execute("SET CONSTRAINTS ALL DEFERRED")
                     before = _lock_and_check(conn, schema, jobs, options.append, utf8)
                     keys = _foreign_keys(conn, schema, jobs)
                     shown = _drop_keys(conn, schema, keys)

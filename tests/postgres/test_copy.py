@@ -369,3 +369,35 @@ def test_a_terminal_sees_a_progress_bar_per_table_on_stderr(ready: str, tmp_path
     assert "copy users" in text and "copy orders" in text, text
     assert "rows" in text
     assert b"Copied 7 row(s)" in out  # the report stays on stdout
+
+
+def test_a_foreign_key_cycle_is_copied(target: str, cli: Any, tmp_path: Path) -> None:
+    write_schema(
+        tmp_path / "schemas",
+        {
+            "a.sql": """
+CREATE TABLE teams (id integer PRIMARY KEY, captain integer);
+CREATE TABLE players (id integer PRIMARY KEY, team integer NOT NULL REFERENCES teams(id));
+ALTER TABLE teams ADD CONSTRAINT teams_captain_fkey FOREIGN KEY (captain) REFERENCES players(id);
+"""
+        },
+    )
+    make_db(
+        tmp_path / "app.db",
+        """
+CREATE TABLE teams (id INTEGER PRIMARY KEY, captain INTEGER);
+CREATE TABLE players (id INTEGER PRIMARY KEY, team INTEGER NOT NULL);
+INSERT INTO teams VALUES (1, 10), (2, NULL);
+INSERT INTO players VALUES (10, 1), (11, 2);
+""",
+    )
+    assert cli("init", "--database", target).exit_code == 0
+    res = copy(cli, target)
+    assert res.exit_code == 0, res.stdout
+    assert rows(target, "SELECT id, captain FROM teams ORDER BY id") == [(1, 10), (2, None)]
+    # Both foreign keys are back, validated, and hold.
+    assert rows(
+        target,
+        "SELECT conname, convalidated FROM pg_constraint WHERE contype = 'f' ORDER BY 1",
+    ) == [("players_team_fkey", True), ("teams_captain_fkey", True)]
+    assert cli("check", "--database", target).exit_code == 0
