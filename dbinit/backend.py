@@ -2,7 +2,9 @@
 
 `engine.py` runs every command (`check`, `init`, `validate`, `repair`,
 `inspect`, `history`) through a `Backend` and never asks which engine it
-has. Each engine is one package (`dbinit/sqlite/`, `dbinit/postgres/`) whose
+has; `copy` (rows of a SQLite file into the target) goes through the target
+engine's `Copier` (`COPIERS`), which only PostgreSQL provides. Each engine is
+one package (`dbinit/sqlite/`, `dbinit/postgres/`) whose
 `backend` module exports `BACKEND`; the engine is chosen by the database URL
 (`Target.engine`) and imported only when a command needs it, so the driver of
 an engine nobody uses is never loaded.

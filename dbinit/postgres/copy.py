@@ -2,13 +2,14 @@
 
 One session holds dbinit's advisory lock of (database, managed schema); in one
 transaction it locks the declared tables against writers (EXCLUSIVE: the app
-may still read), refuses tables that already hold rows (unless `append`), then
-for each table in foreign-key order (parents first) streams the source rows
-through `COPY … FROM STDIN`, moves the table's identity and serial sequences
-forward to the copied maximum (never back), and verifies the row count and an
-order-independent checksum against the source before the next table. The
-history row is written in the same transaction. Any failure rolls everything
-back: nothing is written.
+may still read), refuses tables that already hold rows (unless `append`), drops
+their foreign keys, then for each table in foreign-key order (parents first)
+streams the source rows through `COPY … FROM STDIN`, moves the table's identity
+and serial sequences forward to the copied maximum (never back), and verifies
+the row count and an order-independent checksum against the source before the
+next table; the foreign keys are added back with their definitions (one check
+each, as pg_restore does, instead of one per row). The history row is written
+in the same transaction. Any failure rolls everything back: nothing is written.
 
 Values are converted in Python by the declared column type only where
 PostgreSQL's own input parsing would read SQLite's value differently (a 0/1
