@@ -379,6 +379,7 @@ def test_a_foreign_key_cycle_is_copied(target: str, cli: Any, tmp_path: Path) ->
 CREATE TABLE teams (id integer PRIMARY KEY, captain integer);
 CREATE TABLE players (id integer PRIMARY KEY, team integer NOT NULL REFERENCES teams(id));
 ALTER TABLE teams ADD CONSTRAINT teams_captain_fkey FOREIGN KEY (captain) REFERENCES players(id);
+COMMENT ON CONSTRAINT players_team_fkey ON players IS 'every player has a team';
 """
         },
     )
@@ -400,4 +401,9 @@ INSERT INTO players VALUES (10, 1), (11, 2);
         target,
         "SELECT conname, convalidated FROM pg_constraint WHERE contype = 'f' ORDER BY 1",
     ) == [("players_team_fkey", True), ("teams_captain_fkey", True)]
+    assert rows(
+        target,
+        "SELECT obj_description(oid, 'pg_constraint') FROM pg_constraint"
+        " WHERE conname = 'players_team_fkey'",
+    ) == [("every player has a team",)]
     assert cli("check", "--database", target).exit_code == 0
