@@ -2,7 +2,9 @@
 
 `engine.py` runs every command (`check`, `init`, `validate`, `repair`,
 `inspect`, `history`) through a `Backend` and never asks which engine it
-has. Each engine is one package (`dbinit/sqlite/`, `dbinit/postgres/`) whose
+has; `copy` (rows of a SQLite file into the target) goes through the target
+engine's `Copier` (`COPIERS`), which only PostgreSQL provides. Each engine is
+one package (`dbinit/sqlite/`, `dbinit/postgres/`) whose
 `backend` module exports `BACKEND`; the engine is chosen by the database URL
 (`Target.engine`) and imported only when a command needs it, so the driver of
 an engine nobody uses is never loaded.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
@@ -83,6 +86,16 @@ class Progress(Protocol):
     def copy_tick(self) -> None: ...
 
     def copy_finished(self) -> None: ...
+
+
+class CopyProgress(Protocol):
+    """What the CLI shows while `copy` streams rows (a rich bar on a TTY)."""
+
+    def table_started(self, table: str, rows: int) -> None: ...
+
+    def advance(self, rows: int) -> None: ...
+
+    def table_finished(self) -> None: ...
 
 
 class Written(NamedTuple):
@@ -180,6 +193,58 @@ class Backend(Protocol[D, S]):
         """Tables, columns, keys and foreign keys of the declared or live schema,
         for the engine-neutral diagram (`--format mermaid`)."""
         ...
+
+
+# engine name (Target.engine) -> module exporting COPIER: the engines `dbinit copy`
+# can copy rows into from a SQLite file.
+COPIERS = {
+    "postgresql": "dbinit.postgres.copy",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CopyOptions:
+    source: str  # the SQLite file rows are read from, as given (`--from`)
+    append: bool = False  # target tables may already hold rows
+    allow_data_loss: bool = False  # leave out source tables and columns no file declares
+    progress: CopyProgress | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CopiedTable:
+    table: str
+    rows: int  # rows copied (= rows in the source table)
+    checksum: str  # order-independent checksum of the rows, equal on both sides
+    sequences: tuple[str, ...] = ()  # sequences moved forward to the copied maximum
+
+
+@dataclass(frozen=True, slots=True)
+class Copied:
+    tables: tuple[CopiedTable, ...]
+    statements: tuple[str, ...]  # what ran, as shown and recorded in the history
+    notes: tuple[str, ...] = ()  # what was left out, and why
+
+
+class Copier(Protocol):
+    def copy(self, run: Run, desired: Any, live: Any, source: Path, options: CopyOptions) -> Copied:
+        """Copy every declared table's rows from the SQLite file `source` into the target,
+        in one transaction, verified (row counts, checksums) before it commits."""
+        ...
+
+
+def copier_for(target: Target) -> Copier:
+    """The copier of the target's engine; an engine that cannot receive a copy is
+    a configuration error (78)."""
+    try:
+        module = COPIERS[target.engine]
+    except KeyError:
+        raise ConfigError(
+            f"dbinit copy writes into a PostgreSQL database and the target {target.label} is "
+            f"{target.engine}: set --database (or DBINIT_DATABASE_URL) to the postgresql:// "
+            "URL of the new database; --from names the SQLite file"
+        ) from None
+    copier: Copier = importlib.import_module(module).COPIER
+    return copier
 
 
 def backend_for(target: Target) -> Backend[Any, Any]:

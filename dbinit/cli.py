@@ -801,6 +801,68 @@ def history(
 
 
 @command
+def copy(
+    given: dict[str, Any],
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            metavar="URL",
+            show_default="required",
+            help="The SQLite file to copy rows from (sqlite:///app.db, sqlite:////abs/app.db "
+            "or a path); opened read-only.",
+        ),
+    ] = None,
+    append: Annotated[
+        bool,
+        typer.Option(
+            "--append",
+            metavar="",
+            help="Add the rows to target tables that already hold rows (refused otherwise).",
+        ),
+    ] = False,
+    allow_data_loss: Annotated[
+        bool,
+        typer.Option(
+            "--allow-data-loss",
+            metavar="",
+            help="Copy even when the source holds tables or columns no schema file declares "
+            "(they are left out and listed); refused otherwise.",
+        ),
+    ] = False,
+) -> None:
+    """Copy every declared table's rows from a SQLite file into the PostgreSQL database.
+
+    The database must match the schema files already (run `dbinit init` first,
+    else exit 3). Tables are copied parents first (foreign keys) through
+    PostgreSQL's COPY, in one transaction; values are converted by the declared
+    column types; identity and serial sequences move to the copied maximum; row
+    counts and checksums are verified before commit. A value that does not fit
+    is exit 3 (DB_005) naming the table, column and source row, and nothing is
+    written. Target tables that already hold rows are refused unless --append.
+    """
+    from dbinit import engine
+    from dbinit.backend import CopyOptions
+    from dbinit.logs import isatty
+
+    if source is None:
+        raise typer.BadParameter("the SQLite file to copy from is required", param_hint="'--from'")
+    progress = _copy_bar() if isatty(sys.stderr) and not given.get("quiet") else None
+    options = CopyOptions(source, append, allow_data_loss, progress)
+
+    def action(run: Run, report: Report) -> None:
+        engine.copy(run, report, options)
+
+    _run("copy", given, action)
+
+
+def _copy_bar() -> Any:
+    from dbinit.progress import CopyBar
+
+    return CopyBar()
+
+
+@command
 def deploy(
     given: dict[str, Any],
     pre_deploy: Annotated[

@@ -1,4 +1,4 @@
-"""The use cases (`check`, `init`, `validate`, `repair`, `inspect`, `history`),
+"""The use cases (`check`, `init`, `validate`, `repair`, `inspect`, `history`, `copy`),
 shared by the CLI and the library, the same for every engine.
 
 Each returns a `Report`; domain failures become the report's `error` with
@@ -20,9 +20,10 @@ from typing import Any
 
 from structlog.contextvars import bound_contextvars
 
-from dbinit.backend import PRE_DEPLOY, START, Progress, backend_for
+from dbinit.backend import PRE_DEPLOY, START, CopyOptions, Progress, backend_for, copier_for
 from dbinit.changes import Safety
 from dbinit.errors import (
+    ConfigError,
     ConnectionFailed,
     DbInitError,
     InternalError,
@@ -37,7 +38,7 @@ from dbinit.errors import (
 )
 from dbinit.export import write_schema_files
 from dbinit.logs import log
-from dbinit.plan import Mode, Plan, Policy, refusal
+from dbinit.plan import Mode, Plan, Policy, change_label, refusal
 from dbinit.report import APPLIED, DRIFT, IN_SYNC, PLANNED, WROTE, Deploy, Report
 from dbinit.run import Retry, Run
 from dbinit.schemafiles import within
@@ -442,6 +443,61 @@ def history(run: Run, report: Report, *, limit: int | None = None) -> None:
     """Rows of the history table, newest first (no schema is read)."""
     report.rows = run.backend.history(run, limit)
     report.status, report.exit_code = IN_SYNC, 0
+
+
+# --- copy ------------------------------------------------------------------
+
+
+def copy(run: Run, report: Report, options: CopyOptions) -> None:
+    """Copy every declared table's rows from a SQLite file into the target, which
+    must already match the schema files (`dbinit init` first): one transaction,
+    verified (row counts, checksums) before it commits, or nothing is written."""
+    copier = copier_for(run.target)  # an engine that cannot receive rows: 78
+    source = _copy_source(options.source)
+    desired = load_desired(run)
+    run.backend.may_write(run)
+    live = run.backend.read(run)
+    plan = compute(run, desired, live, EVERYTHING)
+    report.changes = list(plan.changes)
+    if report.drift:
+        labels = ", ".join(change_label(c) for c in report.drift[:5])
+        more = f" (+{len(report.drift) - 5} more)" if len(report.drift) > 5 else ""
+        raise Refused(
+            f"The target database does not match the schema files ({labels}{more}): run "
+            "`dbinit init` first, then copy; nothing was written",
+            details="`dbinit check` lists the differences",
+        )
+    copied = copier.copy(run, desired, live, source, options)
+    for note in copied.notes:
+        log.warning("copy.left_out", message=note)
+        report.notes.append(note)
+    report.copied = [
+        {"table": t.table, "rows": t.rows, "checksum": t.checksum, "sequences": list(t.sequences)}
+        for t in copied.tables
+    ]
+    report.applied = list(copied.statements)
+    report.checks.update(foreign_keys="ok", row_counts="ok", checksums="ok")
+    report.status, report.exit_code = APPLIED, 0
+
+
+def _copy_source(given: str) -> Path:
+    """The SQLite file `--from` names (a server URL is 78: only a file is read)."""
+    try:
+        where = parse_database(given)
+    except ConfigError as exc:
+        raise ConfigError(f"--from: {exc.message.removeprefix('database: ')}") from None
+    if where.path is None:
+        raise ConfigError(
+            "--from names the SQLite file to copy rows from (sqlite:///app.db or a path); "
+            "copying from a database server is not supported"
+        )
+    if not where.path.exists():  # checked before the schema files are built
+        raise ConnectionFailed(
+            f"Source database {where.path} does not exist: --from names the SQLite file to "
+            "copy rows from",
+            exit_code=66,
+        )
+    return where.path
 
 
 # --- deploy ------------------------------------------------------------------

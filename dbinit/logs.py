@@ -112,6 +112,30 @@ def isatty(stream: IO[str] | None) -> bool:
         return False
 
 
+class _DriverLog(logging.Handler):
+    """psycopg's own log records (logger `psycopg`), as dbinit events on stderr instead
+    of raw lines from Python's last-resort handler. "error ignored terminating …"
+    (a pipeline or COPY left after the error that ended it, already reported) is
+    only a debug event: the report names the real error."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record from a driver never breaks a run
+            message = str(record.msg)
+        if message.startswith("error ignored terminating") or record.levelno < logging.WARNING:
+            log.debug("driver.message", message=message)
+        else:
+            log.warning("driver.warning", message=message)
+
+
+def _driver_logs() -> None:
+    driver = logging.getLogger("psycopg")
+    if not any(isinstance(h, _DriverLog) for h in driver.handlers):
+        driver.addHandler(_DriverLog())
+    driver.propagate = False
+
+
 def configure(log_format: str, level: str | None) -> None:
     """`level` None: the default, `warning` for console lines on a terminal (a person
     reads them before the report), `info` otherwise (JSON lines for aggregators)."""
@@ -135,6 +159,7 @@ def configure(log_format: str, level: str | None) -> None:
                 colors=colors, exception_formatter=structlog.dev.plain_traceback
             )
         )
+    _driver_logs()
     structlog.configure(
         processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, level.upper())),

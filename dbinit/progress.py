@@ -56,3 +56,33 @@ class RichProgress:
             self._bar.remove_task(self._copy)
             self._bar.stop()
             self._copy = None
+
+
+class CopyBar:
+    """`dbinit copy`: one bar per table, counting the rows streamed."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        self._bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed:,}/{task.total:,} rows"),
+            TimeElapsedColumn(),
+            console=console or Console(stderr=True),
+            transient=True,
+        )
+        self._task: TaskID | None = None
+
+    def table_started(self, table: str, rows: int) -> None:
+        self._bar.start()
+        name = escape(printable(table))
+        self._task = self._bar.add_task(f"copy {name}", total=max(rows, 1))
+
+    def advance(self, rows: int) -> None:
+        if self._task is not None:
+            self._bar.advance(self._task, rows)
+
+    def table_finished(self) -> None:
+        if self._task is not None:
+            self._bar.remove_task(self._task)
+            self._bar.stop()
+            self._task = None

@@ -183,6 +183,12 @@ def verdict(report: Report) -> str:
         return (
             f"[cyan]•[/] Dry run: would apply {len(report.plan)} statement(s); nothing was changed"
         )
+    if report.status == APPLIED and report.copied is not None:
+        rows = sum(int(t["rows"]) for t in report.copied)
+        return (
+            f"[green]✓[/] Copied {rows:,} row(s) into {len(report.copied)} table(s) of "
+            f"{database}; row counts and checksums verified"
+        )
     if report.status == APPLIED:
         warn = warn if report.command == "init" else ""
         return (

@@ -43,6 +43,7 @@ class Report:
     plan: list[str] = field(default_factory=list)  # ordered SQL of the plan (text view)
     plan_online: int = 0  # how many of `plan`'s last statements run after its transaction
     entities: Entities | None = None  # what `--format mermaid` draws
+    copied: list[dict[str, Any]] | None = None  # `copy`: per table, rows and checksum
 
     @property
     def drift(self) -> list[Change]:
@@ -72,6 +73,8 @@ class Report:
             "error": self.error.to_dict() if self.error else None,
             "duration_ms": round(self.duration_ms, 3),
         }
+        if self.copied is not None:
+            doc["copied"] = list(self.copied)
         if self.rows is not None:
             doc[self.command if self.command == "history" else "objects"] = self.rows
         return doc

@@ -76,3 +76,27 @@ def test_postgres_benchmark_smoke_mode_runs_and_saves_results(
             (doc["database_prefix"],),
         ).fetchone()
     assert left is not None and left[0] == 0
+
+
+def test_copy_benchmark_smoke_mode_runs_and_saves_results(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    server = request.getfixturevalue("pg_url")  # no server: skip, or fail under CI=true
+    out = tmp_path / "results-copy.json"
+    env = {**os.environ, "DBINIT_BENCH_PG_URL": server}
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "copy.py"), "--smoke", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    doc = json.loads(out.read_text())
+    assert doc["mode"] == "smoke" and sum(doc["rows"].values()) == 2000
+    by_tool = {r["tool"]: r for r in doc["results"]}
+    # Every tool is measured or reported as skipped, never silently left out.
+    assert set(by_tool) == {"dbinit copy", "pgloader", "sqlite3 | psql"}
+    dbinit = by_tool["dbinit copy"]
+    assert dbinit["ok"] and dbinit["next_insert_without_id_works"]
+    assert dbinit["wall_s"]["median"] > 0 and dbinit["peak_rss_mib"]["median"] > 0

@@ -12,6 +12,7 @@ import sqlite3
 import time
 from dataclasses import dataclass, replace
 
+from dbinit.dialect import hint_for_sqlite
 from dbinit.errors import SchemaError, received_signals
 from dbinit.schemafiles import load_time_limit, within
 from dbinit.sqlite.errors import sqlite_error_name, stopped
@@ -122,8 +123,9 @@ def build(
                 conn.execute(st.sql)
             except (sqlite3.Error, sqlite3.Warning) as exc:
                 _raise_if_stopped(exc, deadline, str(st.loc))
+                hint = hint_for_sqlite("\n".join(s.sql for s in files.statements))
                 raise SchemaError(
-                    f"{st.loc}: {how_to_declare(str(exc))}", details=f"sqlite3: {exc}"
+                    f"{st.loc}: {how_to_declare(str(exc))}{hint}", details=f"sqlite3: {exc}"
                 ) from exc
             except (ValueError, OverflowError, MemoryError, RecursionError) as exc:
                 raise SchemaError(f"{st.loc}: statement rejected: {exc}") from exc

@@ -14,6 +14,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from dbinit.dialect import hint_for_sqlite
 from dbinit.errors import SchemaError
 from dbinit.schemafiles import find, read_text, within
 from dbinit.sqlite.model import SourceLoc
@@ -154,7 +155,8 @@ def _statement(text: str, start: int, end: int, lines: _Lines, shown: str) -> St
         raise SchemaError(f"{loc}: objects must be created in the main schema, not another one")
     if not kind:
         words = " ".join(t.text.upper() for t in sig[:2] if t.kind == "word") or first.text
-        raise SchemaError(f"{loc}: {words} is not allowed in schema files; only {ALLOWED}")
+        dialect = hint_for_sqlite(text)
+        raise SchemaError(f"{loc}: {words} is not allowed in schema files; only {ALLOWED}{dialect}")
     if name is None:
         raise SchemaError(f"{loc}: incomplete CREATE statement")
     if kind == "table" and after < len(sig) and sig[after].is_kw("AS"):
