@@ -54,6 +54,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from dbinit.dialect import hint_for_postgresql
 from dbinit.errors import (
     ConfigError,
     ConnectionFailed,
@@ -457,7 +458,7 @@ def _file_error(exc: psycopg.Error, st: Statement) -> DbInitError:
     details = f"psycopg.errors.{type(exc).__name__} [{state}]: {text}"
     if state == "42501":
         return PermissionDenied(f"{loc}: {text}", details=details)
-    return SchemaError(f"{loc}: {text}", details=details)
+    return SchemaError(f"{loc}: {text}{hint_for_postgresql(st.sql)}", details=details)
 
 
 _FOREIGN = """

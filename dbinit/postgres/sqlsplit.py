@@ -170,7 +170,10 @@ def _syntax_error(file: str, data: bytes, at: int, message: str) -> SchemaError:
             f"{file}:{line}: psql meta-command not allowed in a schema file: {word} "
             "(schema files are plain SQL declarations)"
         )
-    return SchemaError(f"{file}:{line}: {message}")
+    from dbinit.dialect import hint_for_postgresql
+
+    hint = hint_for_postgresql(data.decode("utf-8", "replace"))
+    return SchemaError(f"{file}:{line}: {message}{hint}")
 
 
 def _skip_blank(data: bytes, i: int, end: int) -> int:

@@ -24,6 +24,7 @@ from psycopg import sql
 from dbinit.errors import SchemaError, TimeLimit
 from dbinit.postgres.introspect import introspect
 from dbinit.postgres.scratch import build_desired
+from tests.conftest import write_schema
 from tests.postgres.conftest import drop_database, url_for
 from tests.postgres.helpers import dbinit, url_of
 from tests.postgres.test_desired import EVERY_KIND
@@ -339,3 +340,21 @@ def test_the_fall_back_resends_exactly_the_same_statements(
         build_desired(pg_url, [("f.sql", text)], dev_url=pg_db if dev else None)
     texts = [st.sql for st in split("f.sql", text)]
     assert sent == texts + texts
+
+
+def test_sqlite_files_against_postgresql_say_which_dialect_they_look_like(
+    cli: Any, pg_url: str, tmp_path: Path
+) -> None:
+    """SQLite files linted for PostgreSQL failed with a bare `syntax error at or near
+    "AUTOINCREMENT"`: the error says they look like SQLite and what to set."""
+    write_schema(
+        tmp_path / "schemas",
+        {
+            "001.sql": "CREATE TABLE users (\n  id INTEGER PRIMARY KEY AUTOINCREMENT,\n  e TEXT\n);\n"
+        },
+    )
+    result = cli("validate", "--schema-only", "--format", "json", "--database", pg_url)
+    assert result.exit_code == 65, result.stdout
+    message = result.json()["error"]["message"]
+    assert message.startswith('schemas/001.sql:2: syntax error at or near "AUTOINCREMENT"')
+    assert "look like SQLite" in message and "sqlite:///" in message
