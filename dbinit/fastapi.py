@@ -167,9 +167,10 @@ class _Health:
             at, status, body = self.verdict
             if time.monotonic() - at < self.cache_seconds + bound:
                 return status, body  # a check is running: the last verdict, still recent
-        until = pending.started + bound
-        while not pending.done.is_set() and time.monotonic() < until:
-            await anyio.sleep(0.05)
+        left = pending.started + bound - time.monotonic()
+        if left > 0 and not pending.done.is_set():
+            # Woken the moment the check ends (a poll would add its interval to every answer).
+            await anyio.to_thread.run_sync(pending.done.wait, left)
         if pending.result is not None:
             return pending.result
         error = TimeLimit(
