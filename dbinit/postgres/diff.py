@@ -395,6 +395,7 @@ def diff(desired: Schema, live: Schema) -> list[Change]:
                 Safety.DESTRUCTIVE,
                 _EXTRA,
                 hazards=(lock(ACCESS_EXCLUSIVE, name), data_loss(f"every row of {name}")),
+                extra=True,
             )
         )
     out += _indexes(desired, live, gone | gone_mv)
@@ -488,6 +489,7 @@ def _named(
                     Safety.DESTRUCTIVE,
                     _EXTRA,
                     hazards=hazards,
+                    extra=True,
                 )
             )
     return out
@@ -624,6 +626,7 @@ def _table(dt: Table, lt: Table) -> list[Change]:
                     column=lc.name,
                     before=lc.type,
                     hazards=(lock(ACCESS_EXCLUSIVE, t), data_loss(f"the values of {t}.{lc.name}")),
+                    extra=True,
                 )
             )
     declared = {c.name: c for c in dt.constraints if not is_internal(c.name)}
@@ -685,6 +688,7 @@ def _table(dt: Table, lt: Table) -> list[Change]:
                     f"{lcon.kind} {lcon.definition}, {_EXTRA}",
                     before=lcon.definition,
                     hazards=(lock(ACCESS_EXCLUSIVE, t),),
+                    extra=True,
                 )
             )
     return out
@@ -735,6 +739,7 @@ def _indexes(desired: Schema, live: Schema, gone: set[str]) -> list[Change]:
                     Safety.DESTRUCTIVE,
                     _EXTRA,
                     before=lv.definition,
+                    extra=True,
                 )
             )
     return out
@@ -766,6 +771,7 @@ def _comment_change(kind: Kind, d: Comment | None, lv: Comment | None) -> Change
         _ABSENT if lv is None else _EXTRA if d is None else "text differs",
         before=lv.text if lv else None,
         after=d.text if d else None,
+        extra=d is None,
     )
 
 
@@ -783,13 +789,14 @@ def _unmanaged(desired: Schema, live: Schema) -> list[Change]:
                 name,
                 Safety.SAFE,
                 f"not managed by dbinit, never touched{f' ({detail})' if detail else ''}",
+                unmanaged=True,
             )
         )
     return out
 
 
 def is_unmanaged(c: Change) -> bool:
-    return c.kind.value.startswith("unmanaged_")
+    return c.unmanaged
 
 
 def _unmanaged_kind(kind: str) -> Kind:

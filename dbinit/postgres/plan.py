@@ -48,22 +48,6 @@ from dbinit.postgres.model import (
     is_internal,
 )
 
-_EXTRA = frozenset(
-    {
-        Kind.EXTRA_TABLE,
-        Kind.EXTRA_COLUMN,
-        Kind.EXTRA_INDEX,
-        Kind.EXTRA_VIEW,
-        Kind.EXTRA_TRIGGER,
-        Kind.EXTRA_CONSTRAINT,
-        Kind.EXTRA_TYPE,
-        Kind.EXTRA_SEQUENCE,
-        Kind.EXTRA_FUNCTION,
-        Kind.EXTRA_EXTENSION,
-        Kind.EXTRA_MATERIALIZED_VIEW,
-        Kind.EXTRA_COMMENT,
-    }
-)
 # Extras that hold rows: pruning them also needs --allow-data-loss.
 _HOLDS_ROWS = frozenset({Kind.EXTRA_TABLE, Kind.EXTRA_COLUMN})
 
@@ -93,7 +77,7 @@ def temp_name(kind: str, name: str) -> str:
 
 
 def is_extra(c: Change) -> bool:
-    return c.kind in _EXTRA
+    return c.extra
 
 
 # ---------------------------------------------------------------- the plan

@@ -107,6 +107,7 @@ def _match_tables(
                     Safety.DESTRUCTIVE,
                     "in the database, declared in no schema file",
                     before=lt.sql,
+                    extra=True,
                 )
             )
     return pairs, renamed
@@ -263,6 +264,7 @@ def _diff_table(dt: Table, lt: Table) -> list[Change]:
                     "in the database, declared in no schema file",
                     column=lc.name,
                     before=lc.definition,
+                    extra=True,
                 )
             )
 
@@ -443,6 +445,7 @@ def _diff_named(
                     Safety.DESTRUCTIVE,
                     _extra_detail(what, lv, live_tables),
                     before=lv.sql,
+                    extra=True,
                 )
             )
     return out
