@@ -173,15 +173,19 @@ WHERE d.objoid >= 16384 AND d.classoid IN ('pg_class'::regclass, 'pg_type'::regc
 _OTHER = f"""
 SELECT 'policy', pol.polname::text, c.relname::text
   FROM pg_policy pol JOIN pg_class c ON c.oid = pol.polrelid
-  WHERE c.relnamespace = %(ns)s::oid
+  WHERE c.relnamespace = %(ns)s::oid AND NOT {_OWNED.format(cls="pg_class", objid="c.oid")}
 UNION ALL
 SELECT 'rule', r.rulename::text, c.relname::text
   FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class
   WHERE c.relnamespace = %(ns)s::oid AND r.rulename <> '_RETURN'
+    AND NOT {_OWNED.format(cls="pg_class", objid="c.oid")}
+    AND NOT {_OWNED.format(cls="pg_rewrite", objid="r.oid")}
 UNION ALL
-SELECT 'publication', pubname::text, '' FROM pg_publication
+SELECT 'publication', pubname::text, '' FROM pg_publication p
+  WHERE NOT {_OWNED.format(cls="pg_publication", objid="p.oid")}
 UNION ALL
-SELECT 'event_trigger', evtname::text, '' FROM pg_event_trigger
+SELECT 'event_trigger', evtname::text, '' FROM pg_event_trigger et
+  WHERE NOT {_OWNED.format(cls="pg_event_trigger", objid="et.oid")}
 UNION ALL
 SELECT 'statistics', stxname::text, '' FROM pg_statistic_ext s
   WHERE stxnamespace = %(ns)s::oid AND NOT {_OWNED.format(cls="pg_statistic_ext", objid="s.oid")}

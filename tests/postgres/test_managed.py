@@ -1,0 +1,160 @@
+"""What PostgreSQL apps really use is managed, and nothing unmanaged blocks a
+deploy (issue 15 §2, postgres.md "What is managed").
+
+Every test drives the real CLI against a fresh database on the real server.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import write_schema
+from tests.postgres.helpers import dbname_of, execute, scalar, url_of
+
+USERS = "CREATE TABLE users (id integer PRIMARY KEY, email text NOT NULL);\n"
+ROWS = "INSERT INTO users VALUES (1, 'a@x.io'), (2, 'b@x.io'), (3, 'c@x.io');\n"
+
+
+@pytest.fixture
+def db(pg_url: str, pg_db: str) -> str:
+    """A fresh database's postgresql:// URL (the CLI's form)."""
+    return url_of(pg_url, dbname_of(pg_db))
+
+
+class Dbinit:
+    def __init__(self, cli: Any, url: str, schemas: Path) -> None:
+        self.cli, self.url, self.schemas = cli, url, schemas
+
+    def __call__(self, *args: str) -> dict[str, Any]:
+        res = self.cli(*args, "--format", "json", "-d", self.url, "-s", str(self.schemas))
+        doc: dict[str, Any] = res.json()
+        assert doc["exit_code"] == res.exit_code, res.stdout
+        return doc
+
+    def text(self, *args: str) -> tuple[int, str]:
+        res = self.cli(*args, "--format", "text", "-d", self.url, "-s", str(self.schemas))
+        return res.exit_code, res.stdout
+
+
+def _dbinit(cli: Any, tmp_path: Path, url: str, sql: str) -> Dbinit:
+    return Dbinit(cli, url, write_schema(tmp_path / "schemas", {"001.sql": sql}))
+
+
+def _health(url: str, schemas: Path) -> int:
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from dbinit.fastapi import health_router
+
+    app = FastAPI()
+    app.include_router(
+        health_router(cache_seconds=0, database=url, schema_dir=str(schemas), retry_attempts=0)
+    )
+    with TestClient(app) as client:
+        return client.get("/health/db").status_code
+
+
+# --- unmanaged kinds never change an exit code -------------------------------------
+
+
+def test_unmanaged_objects_are_listed_once_and_never_block_a_deploy(
+    cli: Any, tmp_path: Path, db: str
+) -> None:
+    execute(
+        db,
+        USERS
+        + ROWS
+        + "CREATE TABLE audit (id integer PRIMARY KEY);\n"
+        + "CREATE RULE users_no_delete AS ON DELETE TO audit DO INSTEAD NOTHING;\n"
+        + "GRANT SELECT ON users TO PUBLIC;\n"
+        + "CREATE STATISTICS users_stats (dependencies) ON id, email FROM users;\n",
+    )
+    run = _dbinit(cli, tmp_path, db, USERS + "CREATE TABLE audit (id integer PRIMARY KEY);\n")
+    check = run("check")
+    assert check["exit_code"] == 0, check
+    unmanaged = [(c["kind"], c["name"]) for c in check["changes"]]
+    assert sorted(unmanaged) == sorted(set(unmanaged)), unmanaged  # each once
+    kinds = {k for k, _ in unmanaged}
+    assert {"unmanaged_rule", "unmanaged_grant", "unmanaged_statistics"} <= kinds, unmanaged
+    assert all(c["safety"] == "safe" and c["sql"] == [] for c in check["changes"])
+    assert all(c["extra"] is False for c in check["changes"])
+    code, text = run.text("check")
+    assert code == 0 and "In sync" in text, text
+    assert "Not managed by dbinit" in text, text
+    assert "Extra objects" not in text, text
+
+    for args in (("validate",), ("init",), ("init", "--dry-run"), ("deploy",)):
+        doc = run(*args)
+        assert doc["exit_code"] == 0, (args, doc)
+    assert run("init")["applied"] == []
+    assert _health(db, run.schemas) == 200
+
+
+# --- objects that belong to an extension are the extension's -----------------------
+
+EXTENSIONS = """
+CREATE EXTENSION IF NOT EXISTS hstore;
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
+CREATE EXTENSION IF NOT EXISTS citext;
+CREATE EXTENSION IF NOT EXISTS cube;
+CREATE EXTENSION IF NOT EXISTS earthdistance;
+CREATE EXTENSION IF NOT EXISTS unaccent;
+CREATE EXTENSION IF NOT EXISTS ltree;
+CREATE TABLE places (id integer PRIMARY KEY, attrs hstore, email citext, path ltree);
+CREATE INDEX places_email_trgm ON places USING gin ((email::text) gin_trgm_ops);
+"""
+
+
+def test_extension_objects_are_never_drift_never_listed_never_inspected(
+    cli: Any, tmp_path: Path, db: str
+) -> None:
+    run = _dbinit(cli, tmp_path, db, EXTENSIONS)
+    assert run("init")["exit_code"] == 0
+    for command in ("check", "validate", "deploy"):
+        doc = run(command)
+        assert doc["exit_code"] == 0, doc
+        assert doc.get("changes", []) == [], doc
+    assert _health(db, run.schemas) == 200
+    inspected = run("inspect")
+    sql = "\n".join(f["sql"] for f in inspected["objects"])
+    # the extensions themselves, never what they created (their functions, views, types…)
+    for owned in ("pg_stat_statements_info", "hstore_to_json", "similarity", "earth_box"):
+        assert owned not in sql, owned
+    assert "CREATE EXTENSION IF NOT EXISTS hstore" in sql
+    assert "places_email_trgm" in sql
+    # inspect round-trips: its files are in sync with the database
+    out = tmp_path / "inspected"
+    assert run("inspect", "--output-dir", str(out))["exit_code"] == 0
+    again = Dbinit(cli, db, out)("check")
+    assert again["exit_code"] == 0 and again["changes"] == [], again
+    assert scalar(db, "SELECT count(*) FROM places") == 0
+
+
+POSTGIS = """
+CREATE EXTENSION IF NOT EXISTS postgis;
+CREATE TABLE shops (id integer PRIMARY KEY, geom geometry(Point, 4326));
+CREATE INDEX shops_geom ON shops USING gist (geom);
+"""
+
+
+def test_postgis_tables_views_and_rules_are_the_extensions(
+    cli: Any, tmp_path: Path, db: str
+) -> None:
+    """PostGIS brings a table (spatial_ref_sys, granted to PUBLIC), views and rules
+    on them (geometry_columns): none of it is drift, unmanaged or inspected.
+    Needs the PostGIS package (apt-get install postgresql-15-postgis-3)."""
+    if not scalar(db, "SELECT count(*) FROM pg_available_extensions WHERE name = 'postgis'"):
+        pytest.skip("PostGIS is not installed on this server")
+    run = _dbinit(cli, tmp_path, db, POSTGIS)
+    assert run("init")["exit_code"] == 0
+    for command in ("check", "validate", "deploy"):
+        doc = run(command)
+        assert doc["exit_code"] == 0, doc
+        assert doc.get("changes", []) == [], doc
+    sql = "\n".join(f["sql"] for f in run("inspect")["objects"])
+    for owned in ("spatial_ref_sys", "geometry_columns", "st_astext"):
+        assert owned not in sql.lower(), owned
