@@ -419,6 +419,21 @@ _HISTORY_COLUMNS = (
 )
 
 
+# Triggers (not the internal ones of a foreign key) and rules on the history table.
+_HISTORY_HOOKS = """
+SELECT 'trigger', tg.tgname::text FROM pg_trigger tg
+  WHERE tg.tgrelid = to_regclass(format('%%I.%%I', %s::text, %s::text)) AND NOT tg.tgisinternal
+UNION ALL
+SELECT 'rule', r.rulename::text FROM pg_rewrite r
+  WHERE r.ev_class = to_regclass(format('%%I.%%I', %s::text, %s::text)) AND r.rulename <> '_RETURN'
+ORDER BY 1, 2
+"""
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def _history_ddl(schema: str) -> sql.Composed:
     return sql.SQL(
         "CREATE TABLE IF NOT EXISTS {} ("
@@ -575,8 +590,27 @@ def _apply(run: Run, conn: Conn, desired: Desired, plan: Plan) -> tuple[str, ...
 def _record(
     run: Run, conn: Conn, desired: Desired, shown: list[str], changes: int, online: list[Statement]
 ) -> int:
-    """This run's history row, in the plan's transaction."""
+    """This run's history row, in the plan's transaction.
+
+    A trigger or rule on the history table would run inside this transaction,
+    where it could change anything: checked here, under the advisory lock and
+    right before the INSERT, any such object refuses the run (3) and everything
+    is rolled back.
+    """
     conn.execute(_history_ddl(run.settings.pg_schema))
+    where = (run.settings.pg_schema, HISTORY_TABLE)
+    hooks = conn.execute(_HISTORY_HOOKS, where * 2).fetchall()
+    if hooks:
+        names = ", ".join(f"{kind} {name}" for kind, name in hooks)
+        raise Refused(
+            f"Cannot record this run in {HISTORY_TABLE} (dbinit's own table): {names} is on it "
+            "and would run inside dbinit's transaction; nothing was changed",
+            details="drop it: "
+            + "; ".join(
+                f"DROP {kind.upper()} {_quote(name)} ON {_quote(HISTORY_TABLE)}"
+                for kind, name in hooks
+            ),
+        )
     row = conn.execute(
         sql.SQL(
             "INSERT INTO {} (applied_at, command, dbinit_version, schema_checksum, statements, "

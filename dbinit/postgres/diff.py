@@ -20,6 +20,7 @@ from typing import Any
 
 from dbinit.changes import Change, Hazard, Kind, Safety
 from dbinit.postgres.model import (
+    HISTORY_TABLE,
     Column,
     Comment,
     Constraint,
@@ -429,7 +430,34 @@ def diff(desired: Schema, live: Schema) -> list[Change]:
     )
     out += _comments(desired, live)
     out += _unmanaged(desired, live)
+    out += history_hooks(live)
     return out
+
+
+def history_hooks(live: Schema) -> list[Change]:
+    """Triggers and rules on dbinit's history table: they would run inside
+    dbinit's own transaction when it records a run. Drift (`validate` fails,
+    extras allowed or not); no plan removes them (writing commands refuse)."""
+    return [
+        Change(
+            Kind.TABLE_CHANGED,
+            what,
+            name,
+            HISTORY_TABLE,
+            Safety.DESTRUCTIVE,
+            f"a {what} on dbinit's own history table would run inside dbinit's transaction; "
+            f"drop it (DROP {what.upper()} {_qi(name)} ON {_qi(HISTORY_TABLE)})",
+        )
+        for what, name in live.history_hooks
+    ]
+
+
+def is_history_hook(c: Change) -> bool:
+    return c.table == HISTORY_TABLE and c.object in ("trigger", "rule")
+
+
+def _qi(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _named(

@@ -21,6 +21,7 @@ from typing import Any
 import psycopg
 
 from dbinit.postgres.model import (
+    HISTORY_TABLE,
     Column,
     Comment,
     Constraint,
@@ -243,6 +244,7 @@ class _Reader:
         self.unmanaged: list[Unmanaged] = []
         self.rel_names: dict[int, str] = {}  # oid → name of every relation in the schema
         self.managed: set[tuple[str, int]] = set()  # (catalog, oid) of modelled objects
+        self.history_hooks: list[tuple[str, str]] = []  # triggers and rules on the history
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         return self.conn.execute(sql, self.params).fetchall()
@@ -258,7 +260,10 @@ class _Reader:
         extensions = self._extensions()
         comments = self._comments(tables)
         for kind, name, detail in self.rows(_OTHER):
-            self.unmanaged.append(Unmanaged(kind, name, detail))
+            if kind == "rule" and detail == HISTORY_TABLE:
+                self.history_hooks.append(("rule", name))
+            else:
+                self.unmanaged.append(Unmanaged(kind, name, detail))
         return Schema(
             schema=self.schema,
             tables={name: t.build() for name, t in sorted(tables.items())},
@@ -273,6 +278,7 @@ class _Reader:
             comments=comments,
             unmanaged=tuple(sorted(self.unmanaged, key=lambda u: (u.kind, u.name, u.detail))),
             leftovers=leftovers,
+            history_hooks=tuple(sorted(self.history_hooks)),
         )
 
     def _relations(
@@ -463,6 +469,9 @@ class _Reader:
         on.update({v.oid: v.name for v in views.values()})
         triggers: dict[tuple[str, str], Trigger] = {}
         for oid, name, rel, definition, enabled in self.rows(_TRIGGERS):
+            if self.rel_names.get(rel) == HISTORY_TABLE:
+                self.history_hooks.append(("trigger", name))
+                continue
             table = on.get(rel)
             if table is None or is_internal(name):
                 continue

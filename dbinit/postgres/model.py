@@ -263,6 +263,9 @@ class Schema:
     # step built under a `_dbinit_` name and a killed run left behind): never
     # part of the diff, for the planner to drop.
     leftovers: tuple[Index, ...] = field(default=(), compare=False)
+    # Triggers and rules on dbinit's history table, as (kind, name): they would run
+    # inside dbinit's own transaction when it records a run. Drift, never planned.
+    history_hooks: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     def constraints(self) -> Iterator[Constraint]:
         for table in self.tables.values():

@@ -32,8 +32,16 @@ from dataclasses import replace
 
 from dbinit.changes import Change, Kind, Safety
 from dbinit.plan import INIT_REASON, Mode, Plan, Policy, Statement, Step
-from dbinit.postgres.diff import Renames, enum_additions, is_unmanaged, renamed_live, type_change
+from dbinit.postgres.diff import (
+    Renames,
+    enum_additions,
+    is_history_hook,
+    is_unmanaged,
+    renamed_live,
+    type_change,
+)
 from dbinit.postgres.model import (
+    HISTORY_TABLE,
     INTERNAL_PREFIX,
     Column,
     Comment,
@@ -96,7 +104,12 @@ def make_plan(changes: list[Change], desired: Schema, live: Schema, policy: Poli
     # Hinted renames run first; every other step sees the names they give.
     live, renames = renamed_live(desired, live)
     builder = _Builder(desired, live, renames)
-    planned = [c for c in changes if not is_unmanaged(c) and (prune or not is_extra(c))]
+    hooks = [c for c in changes if is_history_hook(c)]
+    planned = [
+        c
+        for c in changes
+        if not is_unmanaged(c) and not is_history_hook(c) and (prune or not is_extra(c))
+    ]
     steps = builder.build(planned)
     by_id: dict[int, list[Statement]] = {}
     for step in steps:
@@ -114,7 +127,7 @@ def make_plan(changes: list[Change], desired: Schema, live: Schema, policy: Poli
             reasons.append(reason)
 
     for c in changes:
-        if is_unmanaged(c):
+        if is_unmanaged(c) or is_history_hook(c):
             pass
         elif is_extra(c) and not prune:
             skipped.append(c)
@@ -145,6 +158,19 @@ def make_plan(changes: list[Change], desired: Schema, live: Schema, policy: Poli
         "; ".join(reasons),
         tuple(annotated),
         _fk_tables(kept_steps, desired),
+        _hooks_refusal(hooks),
+    )
+
+
+def _hooks_refusal(hooks: list[Change]) -> str:
+    """Why a writing command cannot record its run: something on the history table."""
+    if not hooks:
+        return ""
+    names = ", ".join(f"{c.object} {c.name}" for c in hooks)
+    drops = "; ".join(f"DROP {c.object.upper()} {qi(c.name)} ON {qi(HISTORY_TABLE)}" for c in hooks)
+    return (
+        f"Cannot record this run in {HISTORY_TABLE} (dbinit's own table): {names} is on it and "
+        f"would run inside dbinit's transaction; nothing was changed (drop it: {drops})"
     )
 
 

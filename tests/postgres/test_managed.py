@@ -158,3 +158,45 @@ def test_postgis_tables_views_and_rules_are_the_extensions(
     sql = "\n".join(f["sql"] for f in run("inspect")["objects"])
     for owned in ("spatial_ref_sys", "geometry_columns", "st_astext"):
         assert owned not in sql.lower(), owned
+
+
+# --- dbinit's history table: nothing on it may run code inside dbinit's transaction ---
+
+HOOKS = [
+    pytest.param(
+        "CREATE FUNCTION wipe() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$BEGIN DELETE FROM users; RETURN NEW; END$$;\n"
+        "CREATE TRIGGER wipe_users AFTER INSERT ON _dbinit_history "
+        "FOR EACH ROW EXECUTE FUNCTION wipe();\n",
+        "wipe_users",
+        id="trigger",
+    ),
+    pytest.param(
+        "CREATE RULE wipe_users AS ON INSERT TO _dbinit_history DO ALSO DELETE FROM users;\n",
+        "wipe_users",
+        id="rule",
+    ),
+]
+
+
+@pytest.mark.parametrize(("hook", "name"), HOOKS)
+def test_a_trigger_or_rule_on_the_history_table_is_drift_and_init_refuses_to_record(
+    cli: Any, tmp_path: Path, db: str, hook: str, name: str
+) -> None:
+    run = _dbinit(cli, tmp_path, db, USERS)
+    assert run("init")["exit_code"] == 0  # creates users and the history table
+    execute(db, ROWS + hook)
+    check = run("check")
+    assert check["exit_code"] == 1, check
+    assert [c["name"] for c in check["changes"] if c["table"] == "_dbinit_history"] == [name]
+    assert run("validate")["exit_code"] == 1
+    assert run("validate", "--allow-extra")["exit_code"] == 1
+
+    # a change to apply: init would record a run, and must refuse instead
+    write_schema(run.schemas, {"002.sql": "CREATE TABLE tags (id integer PRIMARY KEY);"})
+    for args in (("init",), ("init", "--dry-run"), ("repair", "--yes")):
+        doc = run(*args)
+        assert doc["exit_code"] == 3, (args, doc)
+        assert "_dbinit_history" in doc["error"]["message"], doc
+    assert scalar(db, "SELECT count(*) FROM users") == 3
+    assert scalar(db, "SELECT to_regclass('tags') IS NULL") is True
