@@ -21,6 +21,7 @@ from typing import Any
 from dbinit.changes import Change, Hazard, Kind, Safety
 from dbinit.postgres.model import (
     HISTORY_TABLE,
+    NAMEDATALEN,
     Column,
     Comment,
     Constraint,
@@ -31,6 +32,7 @@ from dbinit.postgres.model import (
     Table,
     Trigger,
     is_internal,
+    truncated,
 )
 
 ACCESS_EXCLUSIVE = "ACCESS EXCLUSIVE"
@@ -294,10 +296,17 @@ def _added_column(table: str, dc: Column) -> tuple[Safety, tuple[Hazard, ...], s
 
 
 def constraint_cost(con: Constraint, *, new_table: bool) -> tuple[Safety, tuple[Hazard, ...]]:
-    """What adding `con` costs (on a table created in the same plan: nothing)."""
+    """What adding `con` costs (on a table created in the same plan: nothing).
+    A CHECK or FOREIGN KEY declared NOT VALID is added NOT VALID and never
+    validated: no scan."""
     t = con.table
     if new_table:
         return Safety.SAFE, ()
+    if con.type in ("c", "f") and not con.validated:
+        locks = [lock(ACCESS_EXCLUSIVE if con.type == "c" else SHARE_ROW_EXCLUSIVE, t)]
+        if con.type == "f" and con.ref_table:
+            locks.append(lock(SHARE_ROW_EXCLUSIVE, con.ref_table))
+        return Safety.SAFE, tuple(locks)
     if con.type in ("c", "f"):
         hz: list[Hazard] = [
             lock(ACCESS_EXCLUSIVE if con.type == "c" else SHARE_ROW_EXCLUSIVE, t),
@@ -352,7 +361,10 @@ def diff(desired: Schema, live: Schema) -> list[Change]:
         live.types,
         _type_changed,
         table_of=lambda t: t.name,
-        stale=lambda t: isinstance(t, Domain) and any(not k.validated for k in t.checks),
+        stale=lambda t: (
+            isinstance(t, Domain)
+            and any(not k.validated and _declared_valid(desired, t.name, k.name) for k in t.checks)
+        ),
     )
     out += _named(
         "sequence",
@@ -432,6 +444,17 @@ def diff(desired: Schema, live: Schema) -> list[Change]:
     out += _unmanaged(desired, live)
     out += history_hooks(live)
     return out
+
+
+def _declared_valid(desired: Schema, domain: str, check: str) -> bool:
+    """Whether the files declare domain `domain`'s check `check` validated (not
+    NOT VALID); a check the files do not declare is compared on its own."""
+    d = desired.types.get(domain)
+    if isinstance(d, Domain):
+        for k in d.checks:
+            if k.name == check:
+                return k.validated
+    return True
 
 
 def history_hooks(live: Schema) -> list[Change]:
@@ -690,7 +713,7 @@ def _table(dt: Table, lt: Table) -> list[Change]:
                     hazards=(lock(ACCESS_EXCLUSIVE, t), *hazards),
                 )
             )
-        elif not lcon.validated:
+        elif not lcon.validated and dcon.validated:  # declared NOT VALID: satisfied either way
             out.append(
                 Change(
                     Kind.CONSTRAINT_CHANGED,
@@ -909,7 +932,8 @@ def renamed_live(desired: Schema, live: Schema) -> tuple[Schema, Renames]:
     """
     tables: dict[str, str] = {}
     for dt in desired.tables.values():
-        old = dt.renamed_from
+        # A hint may name the table by its full name; the server kept 63 bytes of it.
+        old = truncated(dt.renamed_from) if dt.renamed_from else None
         if (
             old
             and dt.name not in live.tables
@@ -925,7 +949,7 @@ def renamed_live(desired: Schema, live: Schema) -> tuple[Schema, Renames]:
         if lt is None:
             continue
         for dc in dt.columns:
-            old = dc.renamed_from
+            old = truncated(dc.renamed_from) if dc.renamed_from else None
             if (
                 old
                 and lt.column(dc.name) is None
@@ -1081,6 +1105,28 @@ def _subst_after_on(text: str, cols: dict[str, str]) -> str:
     return head + sep + _subst(rest, cols) if sep else _subst(text, cols)
 
 
+def _object_name(base: str, label: str) -> str:
+    """The name PostgreSQL chooses for `base`'s `label` object (`users_pkey`):
+    `base` cut so that the whole fits in 63 bytes (makeObjectName)."""
+    room = NAMEDATALEN - 1 - len(label.encode()) - 1
+    return f"{truncated(base) if len(base.encode()) <= room else _cut(base, room)}_{label}"
+
+
+def _cut(name: str, size: int) -> str:
+    return name.encode()[:size].decode(errors="ignore")
+
+
+def _renamed_derived(n: str, old: str, new: str) -> str:
+    """`n` (a constraint or index name) with the table name it was derived from,
+    `old`, replaced by `new`, also when the server cut `old` to make room."""
+    if n.startswith(old + "_"):
+        return _object_name(new, n[len(old) + 1 :])
+    for i in range(len(n) - 1, 0, -1):  # the longest cut of `old` first: labels are short
+        if n[i] == "_" and old.startswith(n[:i]) and _object_name(old, n[i + 1 :]) == n:
+            return _object_name(new, n[i + 1 :])
+    return n
+
+
 def _follow_names(desired: Schema, live: Schema, r: Renames) -> Schema:
     old_of = {b: a for a, b in r.tables.items()}
     tables = dict(live.tables)
@@ -1093,8 +1139,8 @@ def _follow_names(desired: Schema, live: Schema, r: Renames) -> Schema:
         def follows(
             n: str, name: str = name, old: str | None = old, cols: dict[str, str] = cols
         ) -> str:
-            if old is not None and n.startswith(old + "_"):
-                n = name + n[len(old) :]
+            if old is not None:
+                n = _renamed_derived(n, old, name)
             for a, b in cols.items():
                 n = n.replace(f"_{a}_", f"_{b}_")
             return n

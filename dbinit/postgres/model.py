@@ -28,6 +28,18 @@ def is_internal(name: str) -> bool:
     return name.startswith(INTERNAL_PREFIX)
 
 
+NAMEDATALEN = 64  # PostgreSQL keeps the first NAMEDATALEN - 1 bytes of an identifier
+
+
+def truncated(name: str) -> str:
+    """`name` as PostgreSQL stores it: cut to 63 bytes of UTF-8 (the managed
+    encoding), never inside a character, as the server's `truncate_identifier`."""
+    data = name.encode()
+    if len(data) < NAMEDATALEN:
+        return name
+    return data[: NAMEDATALEN - 1].decode(errors="ignore")
+
+
 @dataclass(frozen=True, slots=True)
 class SourceLoc:
     file: str

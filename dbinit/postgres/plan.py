@@ -490,8 +490,11 @@ class _Builder:
                     stmts.append(
                         Statement(f"{dom} ADD CONSTRAINT {qi(name)} {k.definition} NOT VALID")
                     )
-                    stmts.append(Statement(f"{dom} VALIDATE CONSTRAINT {qi(name)}", online=True))
-                elif not have[name].validated:
+                    if k.validated:  # declared NOT VALID: never validated
+                        stmts.append(
+                            Statement(f"{dom} VALIDATE CONSTRAINT {qi(name)}", online=True)
+                        )
+                elif not have[name].validated and k.validated:
                     stmts.append(Statement(f"{dom} VALIDATE CONSTRAINT {qi(name)}", online=True))
             self.add("base", f"alter domain {d.name}", stmts, (c,), order=d.oid)
             return
@@ -779,6 +782,16 @@ class _Builder:
                 order=0 if lcon.type == "f" else 1,
             )
         add = f"ALTER TABLE {tbl} ADD CONSTRAINT {qi(con.name)}"
+        if con.type in ("c", "f") and not con.validated:
+            # Declared NOT VALID: added so, never validated (rows before it may break it).
+            self.add(
+                "constraints",
+                f"add constraint {con.name} on {t.name} NOT VALID",
+                [Statement(f"{add} {con.definition} NOT VALID")],
+                (c,),
+                order=1 if con.type == "f" else 0,
+            )
+            return
         if con.type in ("c", "f"):
             stmts += [
                 Statement(f"{add} {con.definition} NOT VALID"),

@@ -200,3 +200,95 @@ def test_a_trigger_or_rule_on_the_history_table_is_drift_and_init_refuses_to_rec
         assert "_dbinit_history" in doc["error"]["message"], doc
     assert scalar(db, "SELECT count(*) FROM users") == 3
     assert scalar(db, "SELECT to_regclass('tags') IS NULL") is True
+
+
+# --- a constraint declared NOT VALID is satisfied, validated or not -----------------
+
+NOT_VALID = """
+CREATE TABLE users (id integer PRIMARY KEY, score integer);
+CREATE TABLE posts (id integer PRIMARY KEY, user_id integer);
+ALTER TABLE users ADD CONSTRAINT score_positive CHECK (score > 0) NOT VALID;
+ALTER TABLE posts ADD CONSTRAINT posts_user_fk FOREIGN KEY (user_id) REFERENCES users (id)
+    NOT VALID;
+CREATE DOMAIN small_int AS integer;
+ALTER DOMAIN small_int ADD CONSTRAINT small_int_range CHECK (VALUE < 100) NOT VALID;
+"""
+OLD_ROWS = """
+CREATE TABLE users (id integer PRIMARY KEY, score integer);
+CREATE TABLE posts (id integer PRIMARY KEY, user_id integer);
+CREATE DOMAIN small_int AS integer;
+INSERT INTO users VALUES (1, -5), (2, 3);
+INSERT INTO posts VALUES (1, 99);
+"""
+
+
+def test_a_constraint_declared_not_valid_is_added_not_valid_and_never_validated(
+    cli: Any, tmp_path: Path, db: str
+) -> None:
+    execute(db, OLD_ROWS)  # rows that break both constraints: the reason for NOT VALID
+    run = _dbinit(cli, tmp_path, db, NOT_VALID)
+    dry = run("init", "--dry-run")
+    real = run("init")
+    assert dry["exit_code"] == real["exit_code"] == 0, (dry, real)
+    assert not any("VALIDATE" in s for s in real["applied"]), real["applied"]
+    assert scalar(db, "SELECT count(*) FROM pg_constraint WHERE NOT convalidated") == 3
+    for args in (("init",), ("check",), ("validate",), ("init", "--dry-run")):
+        doc = run(*args)
+        assert doc["exit_code"] == 0, (args, doc)
+        assert doc["changes"] == [] and doc["applied"] == [], (args, doc)
+
+    # validated by hand later: still satisfied, never dropped and added again
+    execute(db, "DELETE FROM users WHERE score < 0; DELETE FROM posts;")
+    execute(db, "ALTER TABLE users VALIDATE CONSTRAINT score_positive")
+    execute(db, "ALTER TABLE posts VALIDATE CONSTRAINT posts_user_fk")
+    execute(db, "ALTER DOMAIN small_int VALIDATE CONSTRAINT small_int_range")
+    for args in (("check",), ("validate",), ("init",)):
+        doc = run(*args)
+        assert doc["exit_code"] == 0 and doc["changes"] == [], (args, doc)
+
+
+def test_a_constraint_declared_valid_but_not_valid_live_is_still_drift(
+    cli: Any, tmp_path: Path, db: str
+) -> None:
+    execute(db, OLD_ROWS.replace("(1, -5), ", "") + "DELETE FROM posts;")
+    execute(db, "ALTER TABLE users ADD CONSTRAINT score_positive CHECK (score > 0) NOT VALID")
+    run = _dbinit(
+        cli,
+        tmp_path,
+        db,
+        NOT_VALID.replace(" NOT VALID;", ";").replace("\n    NOT VALID;", ";"),
+    )
+    assert run("check")["exit_code"] == 1
+    assert run("validate")["exit_code"] == 1
+    assert run("init")["exit_code"] == 0
+    assert scalar(db, "SELECT count(*) FROM pg_constraint WHERE NOT convalidated") == 0
+    assert run("validate")["exit_code"] == 0
+
+
+# --- a rename hint naming a table by its full over-63-byte name ---------------------
+
+LONG = [
+    pytest.param("customer_" + "x" * 70, id="ascii"),
+    pytest.param("kund_" + "é" * 40, id="multibyte"),  # truncated between characters, not bytes
+]
+
+
+@pytest.mark.parametrize("old", LONG)
+def test_a_rename_hint_with_the_full_long_name_matches_the_truncated_live_name(
+    cli: Any, tmp_path: Path, db: str, old: str
+) -> None:
+    quoted = '"' + old + '"'
+    execute(db, f"CREATE TABLE {quoted} (id integer PRIMARY KEY);\n")
+    execute(db, f"INSERT INTO {quoted} VALUES (1), (2);")
+    run = _dbinit(
+        cli,
+        tmp_path,
+        db,
+        f"-- dbinit: renamed-from={quoted}\nCREATE TABLE customers (id integer PRIMARY KEY);\n",
+    )
+    check = run("check")
+    kinds = sorted(c["kind"] for c in check["changes"])
+    assert kinds == ["table_renamed"], check["changes"]  # its primary key follows it
+    assert run("repair", "--yes")["exit_code"] == 0
+    assert scalar(db, "SELECT count(*) FROM customers") == 2
+    assert run("check")["changes"] == []
