@@ -71,6 +71,12 @@ class Kind(StrEnum):
     MISSING_COMMENT = "missing_comment"
     EXTRA_COMMENT = "extra_comment"
     COMMENT_CHANGED = "comment_changed"
+    MISSING_POLICY = "missing_policy"
+    EXTRA_POLICY = "extra_policy"
+    POLICY_CHANGED = "policy_changed"
+    MISSING_PARTITION = "missing_partition"
+    EXTRA_PARTITION = "extra_partition"
+    PARTITION_CHANGED = "partition_changed"
     # Objects outside the managed list (postgres.md): listed once, safety safe, never planned.
     UNMANAGED_POLICY = "unmanaged_policy"
     UNMANAGED_RULE = "unmanaged_rule"

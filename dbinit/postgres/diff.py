@@ -27,6 +27,7 @@ from dbinit.postgres.model import (
     Constraint,
     Domain,
     EnumType,
+    Partition,
     Schema,
     Sequence,
     Table,
@@ -411,7 +412,23 @@ def diff(desired: Schema, live: Schema) -> list[Change]:
                 extra=True,
             )
         )
+    out += _named(
+        "partition",
+        desired.partitions,
+        live.partitions,
+        _partition_changed,
+        table_of=lambda p: p.parent,
+        skip_extra=lambda p: p.parent in gone,
+    )
     out += _indexes(desired, live, gone | gone_mv)
+    out += _named(
+        "policy",
+        desired.policies,
+        live.policies,
+        lambda d, lv: [(Safety.SAFE, (lock(ACCESS_EXCLUSIVE, d.table),), "definition differs")],
+        table_of=lambda p: p.table,
+        skip_extra=lambda p: p.table in gone,
+    )
     out += _named(
         "view",
         desired.views,
@@ -527,8 +544,10 @@ def _named(
     for key, lv in live.items():
         if key not in desired and not skip_extra(lv):
             hazards: tuple[Hazard, ...] = ()
-            if what == "trigger":
+            if what in ("trigger", "policy"):
                 hazards = (lock(ACCESS_EXCLUSIVE, lv.table),)
+            elif what == "partition":
+                hazards = (lock(ACCESS_EXCLUSIVE, lv.parent), data_loss(f"every row of {lv.name}"))
             elif what == "materialized_view":
                 hazards = (lock(ACCESS_EXCLUSIVE, lv.name),)
             out.append(
@@ -615,19 +634,72 @@ def _sequence_changed(d: Sequence, lv: Sequence) -> list[tuple[Safety, tuple[Haz
     return [(Safety.SAFE, (lock(ACCESS_EXCLUSIVE, d.name),), "options or owner differ")]
 
 
+def _partition_changed(d: Partition, lv: Partition) -> list[tuple[Safety, tuple[Hazard, ...], str]]:
+    out: list[tuple[Safety, tuple[Hazard, ...], str]] = []
+    if (d.parent, d.bound) != (lv.parent, lv.bound):
+        out.append((Safety.REBUILD, (), f"{lv.parent} {lv.bound} → {d.parent} {d.bound}"))
+    if d.partition_key != lv.partition_key:
+        key = f"{lv.partition_key or 'none'} → {d.partition_key or 'none'}"
+        out.append((Safety.REBUILD, (), f"partition key {key}"))
+    if d.unlogged != lv.unlogged:
+        out.append(
+            (
+                Safety.REBUILD,
+                (lock(ACCESS_EXCLUSIVE, d.name), rewrite(d.name)),
+                "UNLOGGED" if d.unlogged else "LOGGED",
+            )
+        )
+    return out
+
+
+def table_facets(dt: Table, lt: Table) -> list[tuple[Safety, tuple[Hazard, ...], str]]:
+    """What differs in a table itself (not its columns or constraints): storage
+    options, row-level security enabled or forced, UNLOGGED, the partition key."""
+    t = dt.name
+    out: list[tuple[Safety, tuple[Hazard, ...], str]] = []
+    if dt.options != lt.options:
+        out.append(
+            (
+                Safety.SAFE,
+                (lock(SHARE_UPDATE_EXCLUSIVE, t),),
+                f"options {', '.join(lt.options) or 'none'} → {', '.join(dt.options) or 'none'}",
+            )
+        )
+    for what, want, have in (
+        ("row level security", dt.row_security, lt.row_security),
+        ("forced row level security", dt.force_row_security, lt.force_row_security),
+    ):
+        if want != have:
+            state = "enabled" if want else "disabled"
+            out.append((Safety.SAFE, (lock(ACCESS_EXCLUSIVE, t),), f"{what} {state}"))
+    if dt.unlogged != lt.unlogged:
+        out.append(
+            (
+                Safety.REBUILD,
+                (lock(ACCESS_EXCLUSIVE, t), rewrite(t)),
+                "UNLOGGED" if dt.unlogged else "LOGGED (every row is written to the WAL)",
+            )
+        )
+    if dt.partition_key != lt.partition_key:
+        key = f"{lt.partition_key or 'none'} → {dt.partition_key or 'none'}"
+        out.append((Safety.REBUILD, (), f"partitioning {key}"))
+    return out
+
+
 def _table(dt: Table, lt: Table) -> list[Change]:
     out: list[Change] = []
     t = dt.name
-    if dt.options != lt.options:
+    own = table_facets(dt, lt)
+    if own:
         out.append(
             Change(
                 Kind.TABLE_CHANGED,
                 "table",
                 t,
                 t,
-                Safety.SAFE,
-                f"options {', '.join(lt.options) or 'none'} → {', '.join(dt.options) or 'none'}",
-                hazards=(lock(SHARE_UPDATE_EXCLUSIVE, t),),
+                worst(*(s for s, _, _ in own)),
+                "; ".join(why for _, _, why in own),
+                hazards=_dedup(h for _, hz, _ in own for h in hz),
             )
         )
     for dc in dt.columns:

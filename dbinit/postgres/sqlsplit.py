@@ -261,6 +261,8 @@ def _skip_quoted(text: str, i: int, quote: str) -> int:
 # What a statement creates, from its head: CREATE [OR REPLACE] <kind words> …
 _CREATES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("TABLE",), "table"),
+    (("UNLOGGED", "TABLE"), "table"),
+    (("POLICY",), "policy"),
     (("UNIQUE", "INDEX"), "index"),
     (("INDEX",), "index"),
     (("RECURSIVE", "VIEW"), "view"),

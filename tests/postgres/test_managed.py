@@ -292,3 +292,113 @@ def test_a_rename_hint_with_the_full_long_name_matches_the_truncated_live_name(
     assert run("repair", "--yes")["exit_code"] == 0
     assert scalar(db, "SELECT count(*) FROM customers") == 2
     assert run("check")["changes"] == []
+
+
+# --- partitioned tables and partitions, row-level security and policies, UNLOGGED ---
+
+APP = """
+CREATE TABLE tenants (id integer PRIMARY KEY, name text);
+ALTER TABLE tenants ENABLE ROW LEVEL SECURITY;
+ALTER TABLE tenants FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_read ON tenants FOR SELECT USING (id > 0);
+CREATE POLICY tenant_write ON tenants AS RESTRICTIVE FOR INSERT TO PUBLIC WITH CHECK (id < 1000);
+CREATE UNLOGGED TABLE cache (k text PRIMARY KEY, v text);
+CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, PRIMARY KEY (id, at))
+    PARTITION BY RANGE (at);
+CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+CREATE INDEX events_at ON events (at);
+"""
+
+
+def _catalog_facts(db: str) -> tuple[Any, ...]:
+    return (
+        scalar(
+            db,
+            "SELECT relrowsecurity AND relforcerowsecurity FROM pg_class WHERE relname = 'tenants'",
+        ),
+        scalar(db, "SELECT count(*) FROM pg_policy"),
+        scalar(db, "SELECT relpersistence FROM pg_class WHERE relname = 'cache'"),
+        scalar(db, "SELECT count(*) FROM pg_inherits WHERE inhparent = 'events'::regclass"),
+        scalar(db, "SELECT relkind FROM pg_class WHERE relname = 'events'"),
+    )
+
+
+def test_partitions_rls_policies_and_unlogged_are_created_checked_and_inspected(
+    cli: Any, tmp_path: Path, db: str
+) -> None:
+    run = _dbinit(cli, tmp_path, db, APP)
+    first = run("init")
+    assert first["exit_code"] == 0, first
+    assert _catalog_facts(db) == (True, 2, "u", 2, "p")
+    for args in (("check",), ("validate",), ("init",), ("deploy",)):
+        doc = run(*args)
+        assert doc["exit_code"] == 0, (args, doc)
+        assert doc.get("changes", []) == [], (args, doc)  # nothing unmanaged either
+    execute(db, "INSERT INTO events VALUES (1, '2024-05-01'), (2, '2025-05-01')")
+
+    # inspect round-trips: its files are in sync, and build the same schema elsewhere
+    out = tmp_path / "inspected"
+    assert run("inspect", "--output-dir", str(out))["exit_code"] == 0
+    sql = "\n".join(p.read_text() for p in sorted(out.glob("*.sql")))
+    for text in ("PARTITION OF", "PARTITION BY RANGE", "CREATE POLICY", "UNLOGGED", "FORCE ROW"):
+        assert text in sql, text
+    again = Dbinit(cli, db, out)("check")
+    assert again["exit_code"] == 0 and again["changes"] == [], again
+
+
+def test_missing_rls_policy_and_partition_are_drift_that_init_applies(
+    cli: Any, tmp_path: Path, db: str
+) -> None:
+    execute(
+        db,
+        "CREATE TABLE tenants (id integer PRIMARY KEY, name text);\n"
+        "CREATE UNLOGGED TABLE cache (k text PRIMARY KEY, v text);\n"
+        "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, PRIMARY KEY (id, at))"
+        " PARTITION BY RANGE (at);\n"
+        "CREATE TABLE events_2024 PARTITION OF events"
+        " FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\n"
+        "CREATE INDEX events_at ON events (at);\n"
+        "INSERT INTO tenants VALUES (1, 'a'); INSERT INTO events VALUES (1, '2024-02-02');\n",
+    )
+    run = _dbinit(cli, tmp_path, db, APP)
+    check = run("check")
+    assert check["exit_code"] == 1, check
+    kinds = sorted((c["kind"], c["name"], c["extra"]) for c in check["changes"])
+    assert kinds == [
+        ("missing_partition", "events_2025", False),
+        ("missing_policy", "tenant_read", False),
+        ("missing_policy", "tenant_write", False),
+        ("table_changed", "tenants", False),
+    ], kinds
+    assert run("init")["exit_code"] == 0
+    assert _catalog_facts(db) == (True, 2, "u", 2, "p")
+    assert run("check")["changes"] == []
+    assert scalar(db, "SELECT count(*) FROM events") == 1
+
+
+def test_an_undeclared_policy_or_partition_is_an_extra_and_rls_is_table_changed(
+    cli: Any, tmp_path: Path, db: str
+) -> None:
+    execute(db, APP)
+    execute(db, "CREATE POLICY sneaky ON tenants USING (true);")
+    execute(
+        db,
+        "CREATE TABLE events_2026 PARTITION OF events"
+        " FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');",
+    )
+    run = _dbinit(cli, tmp_path, db, APP)
+    check = run("check")
+    assert check["exit_code"] == 0, check
+    kinds = sorted((c["kind"], c["name"], c["extra"]) for c in check["changes"])
+    assert kinds == [("extra_partition", "events_2026", True), ("extra_policy", "sneaky", True)]
+    assert run("validate")["exit_code"] == 1
+    assert run("validate", "--allow-extra")["exit_code"] == 0
+
+    execute(db, "ALTER TABLE tenants NO FORCE ROW LEVEL SECURITY")
+    check = run("check")
+    assert check["exit_code"] == 1
+    [changed] = [c for c in check["changes"] if c["kind"] == "table_changed"]
+    assert changed["name"] == "tenants" and changed["extra"] is False
+    assert run("init")["exit_code"] == 0
+    assert run("check")["exit_code"] == 0

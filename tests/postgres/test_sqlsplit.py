@@ -88,7 +88,7 @@ def test_head_names_what_a_statement_creates(
         "BEGIN",
         "CREATE TEMP TABLE t (a int)",
         "GRANT SELECT ON t TO PUBLIC",
-        "CREATE POLICY p ON t",
+        "CREATE RULE r AS ON INSERT TO t DO NOTHING",
     ],
 )
 def test_other_statements_are_schema_errors_naming_file_and_line(sql: str) -> None:
