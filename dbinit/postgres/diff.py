@@ -1152,6 +1152,17 @@ def _apply(desired: Schema, live: Schema, r: Renames) -> Schema:
                 renamed = [tname(table)] + [cmap(table).get(c, c) for c in names[1:]]
                 identity = prefix + ".".join(_ident(n) for n in renamed)
         comments[(typ, identity)] = replace(com, identity=identity)
+    # A policy's expressions and a partition's parent follow a renamed table and columns.
+    policies = {
+        (tname(t), n): replace(
+            p,
+            table=tname(t),
+            using=_subst(p.using, cmap(t)) if p.using is not None else None,
+            check=_subst(p.check, cmap(t)) if p.check is not None else None,
+        )
+        for (t, n), p in live.policies.items()
+    }
+    partitions = {k: replace(p, parent=tname(p.parent)) for k, p in live.partitions.items()}
     out = replace(
         live,
         tables=tables,
@@ -1161,6 +1172,8 @@ def _apply(desired: Schema, live: Schema, r: Renames) -> Schema:
         views=views,
         materialized_views=mviews,
         comments=comments,
+        policies=policies,
+        partitions=partitions,
     )
     return _follow_names(desired, out, r)
 

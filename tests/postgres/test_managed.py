@@ -402,3 +402,26 @@ def test_an_undeclared_policy_or_partition_is_an_extra_and_rls_is_table_changed(
     assert changed["name"] == "tenants" and changed["extra"] is False
     assert run("init")["exit_code"] == 0
     assert run("check")["exit_code"] == 0
+
+
+def test_policies_and_partitions_follow_a_hinted_table_rename(
+    cli: Any, tmp_path: Path, db: str
+) -> None:
+    old = APP.replace("tenants", "clients").replace("events", "happenings")
+    execute(db, old + "INSERT INTO happenings VALUES (1, '2024-03-03');")
+    new = (
+        APP.replace("CREATE TABLE tenants", "-- dbinit: renamed-from=clients\nCREATE TABLE tenants")
+        .replace(
+            "CREATE TABLE events (", "-- dbinit: renamed-from=happenings\nCREATE TABLE events ("
+        )
+        .replace("events_2024", "happenings_2024")
+        .replace("events_2025", "happenings_2025")
+        .replace("events_at", "happenings_at")
+    )
+    run = _dbinit(cli, tmp_path, db, new)
+    check = run("check")
+    kinds = sorted(c["kind"] for c in check["changes"])
+    assert kinds == ["table_renamed", "table_renamed"], check["changes"]
+    assert run("repair", "--yes")["exit_code"] == 0
+    assert run("check")["changes"] == []
+    assert scalar(db, "SELECT count(*) FROM events") == 1
