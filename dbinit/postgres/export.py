@@ -255,7 +255,8 @@ class _Exporter:
         if table.force_row_security:
             items.append((table.name, f"{at} FORCE ROW LEVEL SECURITY"))
         names = [table.name]
-        for p in self._partitions_of(table.name):
+        parts = self._partitions_of(table.name)
+        for p in parts:
             unlogged = "UNLOGGED " if p.unlogged else ""
             by = f" PARTITION BY {p.partition_key}" if p.partition_key else ""
             items.append(
@@ -266,9 +267,10 @@ class _Exporter:
                 )
             )
             names.append(p.name)
+        homes = {table.name, *(p.name for p in parts)}  # a partition's policies too
         for pol in _vals(s.policies):
-            if pol.table == table.name:
-                items.append((pol.name, pol.sql(quote_ident(table.name))))
+            if pol.table in homes:
+                items.append((pol.name, pol.sql(quote_ident(pol.table))))
         for i in _vals(s.indexes):
             if i.table == table.name:
                 items.append((i.name, i.definition))

@@ -327,10 +327,11 @@ def _catalog_facts(db: str) -> tuple[Any, ...]:
 def test_partitions_rls_policies_and_unlogged_are_created_checked_and_inspected(
     cli: Any, tmp_path: Path, db: str
 ) -> None:
-    run = _dbinit(cli, tmp_path, db, APP)
+    on_partition = "CREATE POLICY recent ON events_2025 FOR SELECT USING (id > 0);\n"
+    run = _dbinit(cli, tmp_path, db, APP + on_partition)
     first = run("init")
     assert first["exit_code"] == 0, first
-    assert _catalog_facts(db) == (True, 2, "u", 2, "p")
+    assert _catalog_facts(db) == (True, 3, "u", 2, "p")
     for args in (("check",), ("validate",), ("init",), ("deploy",)):
         doc = run(*args)
         assert doc["exit_code"] == 0, (args, doc)
@@ -341,7 +342,13 @@ def test_partitions_rls_policies_and_unlogged_are_created_checked_and_inspected(
     out = tmp_path / "inspected"
     assert run("inspect", "--output-dir", str(out))["exit_code"] == 0
     sql = "\n".join(p.read_text() for p in sorted(out.glob("*.sql")))
-    for text in ("PARTITION OF", "PARTITION BY RANGE", "CREATE POLICY", "UNLOGGED", "FORCE ROW"):
+    for text in (
+        "PARTITION OF",
+        "PARTITION BY RANGE",
+        'POLICY "recent" ON events_2025',
+        "UNLOGGED",
+        "FORCE ROW",
+    ):
         assert text in sql, text
     again = Dbinit(cli, db, out)("check")
     assert again["exit_code"] == 0 and again["changes"] == [], again
