@@ -299,9 +299,10 @@ def _load_files(display: str) -> tuple[str, list[tuple[str, str]], str]:
 
 # --- conflicts ---------------------------------------------------------------------------
 
-_RELATIONS = ("tables", "views", "materialized_views", "indexes", "sequences")
+_RELATIONS = ("tables", "partitions", "views", "materialized_views", "indexes", "sequences")
 _WORD = {
     "tables": "a table",
+    "partitions": "a partition",
     "views": "a view",
     "materialized_views": "a materialized view",
     "indexes": "an index",

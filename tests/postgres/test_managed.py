@@ -432,3 +432,15 @@ def test_policies_and_partitions_follow_a_hinted_table_rename(
     assert run("repair", "--yes")["exit_code"] == 0
     assert run("check")["changes"] == []
     assert scalar(db, "SELECT count(*) FROM events") == 1
+
+
+def test_a_table_where_the_files_declare_a_partition_is_refused_not_replaced(
+    cli: Any, tmp_path: Path, db: str
+) -> None:
+    execute(db, APP.replace("events_2025 PARTITION OF events", "events_2025_x PARTITION OF events"))
+    execute(db, "CREATE TABLE events_2025 (id bigint); INSERT INTO events_2025 VALUES (7);")
+    run = _dbinit(cli, tmp_path, db, APP)
+    doc = run("init")
+    assert doc["exit_code"] == 3, doc
+    assert "a partition" in doc["error"]["message"], doc
+    assert scalar(db, "SELECT count(*) FROM events_2025") == 1
