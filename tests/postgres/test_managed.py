@@ -444,3 +444,22 @@ def test_a_table_where_the_files_declare_a_partition_is_refused_not_replaced(
     assert doc["exit_code"] == 3, doc
     assert "a partition" in doc["error"]["message"], doc
     assert scalar(db, "SELECT count(*) FROM events_2025") == 1
+
+
+def test_the_history_guard_holds_under_the_lock_when_the_plan_missed_it(
+    cli: Any, tmp_path: Path, db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A trigger created between the plan and the write: the check right before
+    the history INSERT refuses, and the whole transaction rolls back."""
+    import dbinit.postgres.plan as pg_plan
+
+    run = _dbinit(cli, tmp_path, db, USERS)
+    assert run("init")["exit_code"] == 0
+    execute(db, ROWS + str(HOOKS[0].values[0]))
+    monkeypatch.setattr(pg_plan, "_hooks_refusal", lambda hooks: "")
+    write_schema(run.schemas, {"002.sql": "CREATE TABLE tags (id integer PRIMARY KEY);"})
+    doc = run("init")
+    assert doc["exit_code"] == 3, doc
+    assert "wipe_users" in doc["error"]["message"], doc
+    assert scalar(db, "SELECT count(*) FROM users") == 3
+    assert scalar(db, "SELECT to_regclass('tags') IS NULL") is True
