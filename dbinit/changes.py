@@ -71,6 +71,12 @@ class Kind(StrEnum):
     MISSING_COMMENT = "missing_comment"
     EXTRA_COMMENT = "extra_comment"
     COMMENT_CHANGED = "comment_changed"
+    MISSING_POLICY = "missing_policy"
+    EXTRA_POLICY = "extra_policy"
+    POLICY_CHANGED = "policy_changed"
+    MISSING_PARTITION = "missing_partition"
+    EXTRA_PARTITION = "extra_partition"
+    PARTITION_CHANGED = "partition_changed"
     # Objects outside the managed list (postgres.md): listed once, safety safe, never planned.
     UNMANAGED_POLICY = "unmanaged_policy"
     UNMANAGED_RULE = "unmanaged_rule"
@@ -97,7 +103,16 @@ class Kind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """One difference, with both sides (`before` live, `after` declared)."""
+    """One difference, with both sides (`before` live, `after` declared).
+
+    Two facts about the object, set by the engine's differ and read by the
+    core, never derived from `kind` or `safety` (whose values differ by engine):
+    `extra`: it exists live and no schema file declares it (a warning for
+    `check`, a failure for `validate` unless extras are allowed); `unmanaged`:
+    it is of a kind the engine does not manage (listed, never planned, never
+    drift). Every other change is drift, whatever its safety class: a declared
+    column narrowed on PostgreSQL is `destructive` and still drift.
+    """
 
     kind: Kind
     object: str  # table, virtual_table, column, index, view, trigger
@@ -110,6 +125,13 @@ class Change:
     after: str | None = None
     sql: tuple[str, ...] = ()
     hazards: tuple[Hazard, ...] = ()
+    extra: bool = False
+    unmanaged: bool = False
+
+    @property
+    def drift(self) -> bool:
+        """A difference in what the files declare: `check` exits 1 for it."""
+        return not self.extra and not self.unmanaged
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -119,6 +141,7 @@ class Change:
             "table": self.table,
             "column": self.column,
             "safety": self.safety.value,
+            "extra": self.extra,
             "detail": self.detail,
             "sql": list(self.sql),
             "hazards": [h.to_dict() for h in self.hazards],

@@ -208,6 +208,8 @@ def compute(run: Run, desired: Any, live: Any, policy: Policy) -> Plan:
         safe=sum(c.safety is Safety.SAFE for c in changes),
         rebuild=sum(c.safety is Safety.REBUILD for c in changes),
         destructive=sum(c.safety is Safety.DESTRUCTIVE for c in changes),
+        extra=sum(c.extra for c in changes),
+        unmanaged=sum(c.unmanaged for c in changes),
         ms=_ms(t0),
     )
     return plan
@@ -317,7 +319,7 @@ def validate(
     live, failure = run.backend.read_checked(run, report, integrity)
     plan = compute(run, desired, live, EVERYTHING)
     report.changes = list(plan.changes)
-    drift = report.changes if not allow_extra else report.drift
+    drift = report.failures(allow_extra=allow_extra)
     if failure is not None:
         raise failure
     report.status = DRIFT if drift else IN_SYNC

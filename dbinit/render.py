@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import json
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from dbinit.changes import Change, Safety
@@ -18,10 +19,19 @@ from dbinit.report import APPLIED, DRIFT, IN_SYNC, PLANNED, WROTE, Deploy, Repor
 if TYPE_CHECKING:
     from rich.console import Console
 
-_GROUPS = (
-    (Safety.SAFE, "Safe changes", "green"),
-    (Safety.REBUILD, "Rebuild changes (dbinit repair)", "yellow"),
-    (Safety.DESTRUCTIVE, "Extra objects (not declared)", "magenta"),
+# The text report's groups: declared differences by safety class, then the
+# objects no file declares, then those dbinit does not manage. Which group a
+# change is in comes from its facts (`extra`, `unmanaged`), never from its kind.
+_GROUPS: tuple[tuple[Callable[[Change], bool], str, str], ...] = (
+    (lambda c: c.drift and c.safety is Safety.SAFE, "Safe changes", "green"),
+    (lambda c: c.drift and c.safety is Safety.REBUILD, "Rebuild changes (dbinit repair)", "yellow"),
+    (
+        lambda c: c.drift and c.safety is Safety.DESTRUCTIVE,
+        "Destructive changes (dbinit repair --allow-data-loss)",
+        "red",
+    ),
+    (lambda c: c.extra, "Extra objects (not declared)", "magenta"),
+    (lambda c: c.unmanaged, "Not managed by dbinit (never changed)", "dim"),
 )
 
 
@@ -77,7 +87,7 @@ def render(
             _error_panel(console, report)
             return
         if report.status == DRIFT:
-            tables(console, report.drift)
+            tables(console, [c for c in report.changes if not c.unmanaged])
         console.print(verdict(report))
         return
     if show_changes:
@@ -114,8 +124,8 @@ def tables(console: Console, changes: list[Change]) -> None:
     """The changes as rich tables, one per safety class."""
     from rich.table import Table
 
-    for safety, title, colour in _GROUPS:
-        group = [c for c in changes if c.safety is safety]
+    for belongs, title, colour in _GROUPS:
+        group = [c for c in changes if belongs(c)]
         if not group:
             continue
         table = Table(
@@ -155,10 +165,9 @@ def _plan(console: Console, statements: list[str], online: int = 0) -> None:
 
 def verdict(report: Report) -> str:
     database, schema_dir = shown(report.database), shown(report.schema_dir)
-    n = len(report.changes)
-    extras = n - len(report.drift)
+    extras = len(report.extras)
     warn = f" ({extras} extra object(s) not declared)" if extras else ""
-    rebuild = sum(c.safety is Safety.REBUILD for c in report.changes)
+    rebuild = sum(c.safety is not Safety.SAFE for c in report.drift)
     if report.status == IN_SYNC:
         if (
             report.command == "validate"

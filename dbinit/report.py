@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from dbinit.changes import Change, Safety
+from dbinit.changes import Change
 from dbinit.errors import DbInitError
 
 if TYPE_CHECKING:
@@ -47,8 +47,19 @@ class Report:
 
     @property
     def drift(self) -> list[Change]:
-        """Changes that count as drift (extra objects are warnings)."""
-        return [c for c in self.changes if c.safety is not Safety.DESTRUCTIVE]
+        """Differences in what the files declare, whatever their safety class:
+        `check` exits 1 for them (extra objects are warnings, objects dbinit
+        does not manage never count)."""
+        return [c for c in self.changes if c.drift]
+
+    @property
+    def extras(self) -> list[Change]:
+        """Objects that exist live and that no schema file declares."""
+        return [c for c in self.changes if c.extra]
+
+    def failures(self, *, allow_extra: bool) -> list[Change]:
+        """What `validate` fails on: the drift, and the extras unless allowed."""
+        return [c for c in self.changes if c.drift or (c.extra and not allow_extra)]
 
     def fail(self, error: DbInitError) -> Report:
         self.error = error

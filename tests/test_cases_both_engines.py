@@ -14,6 +14,7 @@ simply has no row for that engine.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -380,9 +381,11 @@ def test_four_phases(cli: Any, request: pytest.FixtureRequest, tmp_path: Path, c
         return doc
 
     # (2) live → desired: exactly the expected kinds and safety
-    extras_only = all(safety == "destructive" for _, safety in case.kinds)
+    extras_only = all(kind.startswith("extra_") for kind, _ in case.kinds)
     report = dbinit("check")
     assert report["exit_code"] == (0 if extras_only else 1), report  # extras are warnings
+    for c in report["changes"]:  # "extra" is a fact about the object, not a safety class
+        assert c["extra"] is str(c["kind"]).startswith("extra_"), c
     assert _kinds(report) == sorted(case.kinds), report["changes"]
 
     # (1) applying is idempotent: the second run applies nothing
@@ -396,7 +399,7 @@ def test_four_phases(cli: Any, request: pytest.FixtureRequest, tmp_path: Path, c
     assert second["exit_code"] == 0, second
     assert second["applied"] == [], second
     after = dbinit("check")
-    kept = [k for k in case.kinds if k[1] == "destructive"]
+    kept = [k for k in case.kinds if k[0].startswith("extra_")]
     assert _kinds(after) == sorted(kept), after["changes"]
 
     # (4) rows kept, counted by the engine's own driver
@@ -412,3 +415,66 @@ def test_four_phases(cli: Any, request: pytest.FixtureRequest, tmp_path: Path, c
         from tests.postgres.helpers import catalog
 
         assert catalog(live) == catalog(twin)
+
+
+# --- the gate (issue 15 §1): a declared difference is drift, whatever its safety ------
+
+GATE = [
+    # (engine, live, declared, kind of the one change, extra)
+    (
+        "sqlite",
+        LITE_USERS + ROWS,
+        LITE_USERS.replace("score INTEGER", "score TEXT"),
+        "column_changed",
+        False,
+    ),
+    (
+        "postgresql",
+        PG_USERS + ROWS,
+        PG_USERS.replace("score integer", "score smallint"),
+        "column_changed",
+        False,
+    ),
+    (
+        "postgresql",
+        PG_USERS.replace("email text", "email varchar(100)") + ROWS,
+        PG_USERS.replace("email text", "email varchar(20)"),
+        "column_changed",
+        False,
+    ),
+    ("sqlite", LITE_USERS + ROWS, LITE_USERS.replace(", score INTEGER", ""), "extra_column", True),
+    ("postgresql", PG_USERS + ROWS, PG_USERS.replace(", score integer", ""), "extra_column", True),
+]
+
+
+@pytest.mark.parametrize(
+    ("engine", "live_sql", "declared", "kind", "extra"),
+    [pytest.param(*g, id=f"{g[0]}-{g[3]}-{i}") for i, g in enumerate(GATE)],
+)
+def test_the_gate_counts_declared_differences_and_only_extras_are_warnings(
+    cli: Any,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    engine: str,
+    live_sql: str,
+    declared: str,
+    kind: str,
+    extra: bool,
+) -> None:
+    schemas = write_schema(tmp_path / "schemas", {"001.sql": declared})
+    live = _make(request, tmp_path, engine, "live", live_sql)
+
+    def code(*args: str, fmt: str = "json") -> tuple[int, str]:
+        res = cli(*args, "--format", fmt, "-d", live, "-s", str(schemas))
+        return res.exit_code, res.stdout
+
+    rc, out = code("check")
+    doc = json.loads(out)
+    changes = [c for c in doc["changes"] if not str(c["kind"]).startswith("unmanaged_")]
+    assert [(c["kind"], c["extra"]) for c in changes] == [(kind, extra)], changes
+    assert rc == (0 if extra else 1), doc
+    rc, text = code("check", fmt="text")
+    assert ("Extra objects (not declared): 1" in text) is extra, text
+    assert ("In sync" in text) is extra, text
+    assert code("validate")[0] == 1
+    assert code("validate", "--allow-extra")[0] == (0 if extra else 1)

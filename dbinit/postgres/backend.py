@@ -406,9 +406,10 @@ def _load_files(display: str) -> tuple[str, list[tuple[str, str]], str]:
 
 # --- conflicts ---------------------------------------------------------------------------
 
-_RELATIONS = ("tables", "views", "materialized_views", "indexes", "sequences")
+_RELATIONS = ("tables", "partitions", "views", "materialized_views", "indexes", "sequences")
 _WORD = {
     "tables": "a table",
+    "partitions": "a partition",
     "views": "a view",
     "materialized_views": "a materialized view",
     "indexes": "an index",
@@ -440,8 +441,8 @@ def kind_conflicts(desired: Schema, live: Schema) -> None:
 def _checks(
     run: Run, conn: Conn, schema: Schema, report: Report, integrity: str
 ) -> DbInitError | None:
-    """No invalid index and no NOT VALID constraint (`integrity`), and every
-    foreign key holds (rows counted, whatever the catalogs say)."""
+    """No invalid index (`integrity`; a NOT VALID constraint is the diff's to judge), and every
+    validated foreign key holds (rows counted, whatever the catalogs say)."""
     t0 = time.perf_counter()
     failure: DbInitError | None = None
     if integrity != "off":
@@ -449,14 +450,8 @@ def _checks(
             f"index {i.name} on {i.table} is invalid (a failed or interrupted concurrent build)"
             for i in schema.invalid_indexes
         ]
-        problems += [
-            f"constraint {c.name} on {c.table} is NOT VALID (never validated)"
-            for c in schema.not_valid_constraints
-        ]
-        problems += [
-            f"check {c.name} of domain {d} is NOT VALID (never validated)"
-            for d, c in schema.not_valid_domain_checks
-        ]
+        # A NOT VALID constraint is the diff's to judge: drift when the files
+        # declare it validated, satisfied when they declare it NOT VALID.
         report.checks["integrity"] = "failed" if problems else "ok"
         if problems:
             more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
@@ -492,6 +487,8 @@ def _foreign_key_problem(run: Run, conn: Conn, schema: Schema) -> DbInitError | 
     for con in schema.constraints():
         if con.type != "f" or not con.columns or con.ref_table is None:
             continue
+        if not con.validated:  # NOT VALID promises nothing about older rows (the diff judges it)
+            continue
         if len(con.columns) != len(con.ref_columns):
             continue
         query = _foreign_key_query(schema.schema, con, count=True)
@@ -526,6 +523,21 @@ _HISTORY_COLUMNS = (
     "outcome",
     "duration_ms",
 )
+
+
+# Triggers (not the internal ones of a foreign key) and rules on the history table.
+_HISTORY_HOOKS = """
+SELECT 'trigger', tg.tgname::text FROM pg_trigger tg
+  WHERE tg.tgrelid = to_regclass(format('%%I.%%I', %s::text, %s::text)) AND NOT tg.tgisinternal
+UNION ALL
+SELECT 'rule', r.rulename::text FROM pg_rewrite r
+  WHERE r.ev_class = to_regclass(format('%%I.%%I', %s::text, %s::text)) AND r.rulename <> '_RETURN'
+ORDER BY 1, 2
+"""
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _history_ddl(schema: str) -> sql.Composed:
@@ -827,8 +839,27 @@ def _timeouts_quietly(run: Run, conn: Conn) -> None:
 def _record(
     run: Run, conn: Conn, desired: Desired, shown: list[str], changes: int, online: list[Statement]
 ) -> int:
-    """This run's history row, in the plan's transaction."""
+    """This run's history row, in the plan's transaction.
+
+    A trigger or rule on the history table would run inside this transaction,
+    where it could change anything: checked here, under the advisory lock and
+    right before the INSERT, any such object refuses the run (3) and everything
+    is rolled back.
+    """
     conn.execute(_history_ddl(run.settings.pg_schema))
+    where = (run.settings.pg_schema, HISTORY_TABLE)
+    hooks = conn.execute(_HISTORY_HOOKS, where * 2).fetchall()
+    if hooks:
+        names = ", ".join(f"{kind} {name}" for kind, name in hooks)
+        raise Refused(
+            f"Cannot record this run in {HISTORY_TABLE} (dbinit's own table): {names} is on it "
+            "and would run inside dbinit's transaction; nothing was changed",
+            details="drop it: "
+            + "; ".join(
+                f"DROP {kind.upper()} {_quote(name)} ON {_quote(HISTORY_TABLE)}"
+                for kind, name in hooks
+            ),
+        )
     row = conn.execute(
         sql.SQL(
             "INSERT INTO {} (applied_at, command, dbinit_version, schema_checksum, statements, "

@@ -28,16 +28,20 @@ from dbinit.changes import (
     renamed_to_hint,
 )
 from dbinit.postgres.model import (
+    HISTORY_TABLE,
+    NAMEDATALEN,
     Column,
     Comment,
     Constraint,
     Domain,
     EnumType,
+    Partition,
     Schema,
     Sequence,
     Table,
     Trigger,
     is_internal,
+    truncated,
 )
 
 ACCESS_EXCLUSIVE = "ACCESS EXCLUSIVE"
@@ -301,10 +305,17 @@ def _added_column(table: str, dc: Column) -> tuple[Safety, tuple[Hazard, ...], s
 
 
 def constraint_cost(con: Constraint, *, new_table: bool) -> tuple[Safety, tuple[Hazard, ...]]:
-    """What adding `con` costs (on a table created in the same plan: nothing)."""
+    """What adding `con` costs (on a table created in the same plan: nothing).
+    A CHECK or FOREIGN KEY declared NOT VALID is added NOT VALID and never
+    validated: no scan."""
     t = con.table
     if new_table:
         return Safety.SAFE, ()
+    if con.type in ("c", "f") and not con.validated:
+        locks = [lock(ACCESS_EXCLUSIVE if con.type == "c" else SHARE_ROW_EXCLUSIVE, t)]
+        if con.type == "f" and con.ref_table:
+            locks.append(lock(SHARE_ROW_EXCLUSIVE, con.ref_table))
+        return Safety.SAFE, tuple(locks)
     if con.type in ("c", "f"):
         hz: list[Hazard] = [
             lock(ACCESS_EXCLUSIVE if con.type == "c" else SHARE_ROW_EXCLUSIVE, t),
@@ -365,7 +376,10 @@ def diff(desired: Schema, live: Schema) -> list[Change]:
         live.types,
         _type_changed,
         table_of=lambda t: t.name,
-        stale=lambda t: isinstance(t, Domain) and any(not k.validated for k in t.checks),
+        stale=lambda t: (
+            isinstance(t, Domain)
+            and any(not k.validated and _declared_valid(desired, t.name, k.name) for k in t.checks)
+        ),
     )
     out += _named(
         "sequence",
@@ -409,9 +423,26 @@ def diff(desired: Schema, live: Schema) -> list[Change]:
                 Safety.DESTRUCTIVE,
                 _EXTRA,
                 hazards=(lock(ACCESS_EXCLUSIVE, name), data_loss(f"every row of {name}")),
+                extra=True,
             )
         )
+    out += _named(
+        "partition",
+        desired.partitions,
+        live.partitions,
+        _partition_changed,
+        table_of=lambda p: p.parent,
+        skip_extra=lambda p: p.parent in gone,
+    )
     out += _indexes(desired, live, gone | gone_mv)
+    out += _named(
+        "policy",
+        desired.policies,
+        live.policies,
+        lambda d, lv: [(Safety.SAFE, (lock(ACCESS_EXCLUSIVE, d.table),), "definition differs")],
+        table_of=lambda p: p.table,
+        skip_extra=lambda p: p.table in gone,
+    )
     out += _named(
         "view",
         desired.views,
@@ -442,7 +473,45 @@ def diff(desired: Schema, live: Schema) -> list[Change]:
     )
     out += _comments(desired, live)
     out += _unmanaged(desired, live)
+    out += history_hooks(live)
     return out
+
+
+def _declared_valid(desired: Schema, domain: str, check: str) -> bool:
+    """Whether the files declare domain `domain`'s check `check` validated (not
+    NOT VALID); a check the files do not declare is compared on its own."""
+    d = desired.types.get(domain)
+    if isinstance(d, Domain):
+        for k in d.checks:
+            if k.name == check:
+                return k.validated
+    return True
+
+
+def history_hooks(live: Schema) -> list[Change]:
+    """Triggers and rules on dbinit's history table: they would run inside
+    dbinit's own transaction when it records a run. Drift (`validate` fails,
+    extras allowed or not); no plan removes them (writing commands refuse)."""
+    return [
+        Change(
+            Kind.TABLE_CHANGED,
+            what,
+            name,
+            HISTORY_TABLE,
+            Safety.DESTRUCTIVE,
+            f"a {what} on dbinit's own history table would run inside dbinit's transaction; "
+            f"drop it (DROP {what.upper()} {_qi(name)} ON {_qi(HISTORY_TABLE)})",
+        )
+        for what, name in live.history_hooks
+    ]
+
+
+def is_history_hook(c: Change) -> bool:
+    return c.table == HISTORY_TABLE and c.object in ("trigger", "rule")
+
+
+def _qi(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _named(
@@ -489,8 +558,10 @@ def _named(
     for key, lv in live.items():
         if key not in desired and not skip_extra(lv):
             hazards: tuple[Hazard, ...] = ()
-            if what == "trigger":
+            if what in ("trigger", "policy"):
                 hazards = (lock(ACCESS_EXCLUSIVE, lv.table),)
+            elif what == "partition":
+                hazards = (lock(ACCESS_EXCLUSIVE, lv.parent), data_loss(f"every row of {lv.name}"))
             elif what == "materialized_view":
                 hazards = (lock(ACCESS_EXCLUSIVE, lv.name),)
             out.append(
@@ -502,6 +573,7 @@ def _named(
                     Safety.DESTRUCTIVE,
                     _EXTRA,
                     hazards=hazards,
+                    extra=True,
                 )
             )
     return out
@@ -576,19 +648,72 @@ def _sequence_changed(d: Sequence, lv: Sequence) -> list[tuple[Safety, tuple[Haz
     return [(Safety.SAFE, (lock(ACCESS_EXCLUSIVE, d.name),), "options or owner differ")]
 
 
+def _partition_changed(d: Partition, lv: Partition) -> list[tuple[Safety, tuple[Hazard, ...], str]]:
+    out: list[tuple[Safety, tuple[Hazard, ...], str]] = []
+    if (d.parent, d.bound) != (lv.parent, lv.bound):
+        out.append((Safety.REBUILD, (), f"{lv.parent} {lv.bound} → {d.parent} {d.bound}"))
+    if d.partition_key != lv.partition_key:
+        key = f"{lv.partition_key or 'none'} → {d.partition_key or 'none'}"
+        out.append((Safety.REBUILD, (), f"partition key {key}"))
+    if d.unlogged != lv.unlogged:
+        out.append(
+            (
+                Safety.REBUILD,
+                (lock(ACCESS_EXCLUSIVE, d.name), rewrite(d.name)),
+                "UNLOGGED" if d.unlogged else "LOGGED",
+            )
+        )
+    return out
+
+
+def table_facets(dt: Table, lt: Table) -> list[tuple[Safety, tuple[Hazard, ...], str]]:
+    """What differs in a table itself (not its columns or constraints): storage
+    options, row-level security enabled or forced, UNLOGGED, the partition key."""
+    t = dt.name
+    out: list[tuple[Safety, tuple[Hazard, ...], str]] = []
+    if dt.options != lt.options:
+        out.append(
+            (
+                Safety.SAFE,
+                (lock(SHARE_UPDATE_EXCLUSIVE, t),),
+                f"options {', '.join(lt.options) or 'none'} → {', '.join(dt.options) or 'none'}",
+            )
+        )
+    for what, want, have in (
+        ("row level security", dt.row_security, lt.row_security),
+        ("forced row level security", dt.force_row_security, lt.force_row_security),
+    ):
+        if want != have:
+            state = "enabled" if want else "disabled"
+            out.append((Safety.SAFE, (lock(ACCESS_EXCLUSIVE, t),), f"{what} {state}"))
+    if dt.unlogged != lt.unlogged:
+        out.append(
+            (
+                Safety.REBUILD,
+                (lock(ACCESS_EXCLUSIVE, t), rewrite(t)),
+                "UNLOGGED" if dt.unlogged else "LOGGED (every row is written to the WAL)",
+            )
+        )
+    if dt.partition_key != lt.partition_key:
+        key = f"{lt.partition_key or 'none'} → {dt.partition_key or 'none'}"
+        out.append((Safety.REBUILD, (), f"partitioning {key}"))
+    return out
+
+
 def _table(dt: Table, lt: Table) -> list[Change]:
     out: list[Change] = []
     t = dt.name
-    if dt.options != lt.options:
+    own = table_facets(dt, lt)
+    if own:
         out.append(
             Change(
                 Kind.TABLE_CHANGED,
                 "table",
                 t,
                 t,
-                Safety.SAFE,
-                f"options {', '.join(lt.options) or 'none'} → {', '.join(dt.options) or 'none'}",
-                hazards=(lock(SHARE_UPDATE_EXCLUSIVE, t),),
+                worst(*(s for s, _, _ in own)),
+                "; ".join(why for _, _, why in own),
+                hazards=_dedup(h for _, hz, _ in own for h in hz),
             )
         )
     dnames, lnames = {c.name for c in dt.columns}, {c.name for c in lt.columns}
@@ -648,6 +773,7 @@ def _table(dt: Table, lt: Table) -> list[Change]:
                     column=lc.name,
                     before=lc.type,
                     hazards=(lock(ACCESS_EXCLUSIVE, t), data_loss(f"the values of {t}.{lc.name}")),
+                    extra=True,
                 )
             )
     declared = {c.name: c for c in dt.constraints if not is_internal(c.name)}
@@ -683,7 +809,7 @@ def _table(dt: Table, lt: Table) -> list[Change]:
                     hazards=(lock(ACCESS_EXCLUSIVE, t), *hazards),
                 )
             )
-        elif not lcon.validated:
+        elif not lcon.validated and dcon.validated:  # declared NOT VALID: satisfied either way
             out.append(
                 Change(
                     Kind.CONSTRAINT_CHANGED,
@@ -709,6 +835,7 @@ def _table(dt: Table, lt: Table) -> list[Change]:
                     f"{_kind_once(lcon)}, {_EXTRA}",
                     before=lcon.definition,
                     hazards=(lock(ACCESS_EXCLUSIVE, t),),
+                    extra=True,
                 )
             )
     return out
@@ -766,6 +893,7 @@ def _indexes(desired: Schema, live: Schema, gone: set[str]) -> list[Change]:
                     Safety.DESTRUCTIVE,
                     _EXTRA,
                     before=lv.definition,
+                    extra=True,
                 )
             )
     return out
@@ -797,6 +925,7 @@ def _comment_change(kind: Kind, d: Comment | None, lv: Comment | None) -> Change
         _ABSENT if lv is None else _EXTRA if d is None else "text differs",
         before=lv.text if lv else None,
         after=d.text if d else None,
+        extra=d is None,
     )
 
 
@@ -814,13 +943,14 @@ def _unmanaged(desired: Schema, live: Schema) -> list[Change]:
                 name,
                 Safety.SAFE,
                 f"not managed by dbinit, never touched{f' ({detail})' if detail else ''}",
+                unmanaged=True,
             )
         )
     return out
 
 
 def is_unmanaged(c: Change) -> bool:
-    return c.kind.value.startswith("unmanaged_")
+    return c.unmanaged
 
 
 def _unmanaged_kind(kind: str) -> Kind:
@@ -905,7 +1035,8 @@ def renamed_live(desired: Schema, live: Schema) -> tuple[Schema, Renames]:
     """
     tables: dict[str, str] = {}
     for dt in desired.tables.values():
-        old = dt.renamed_from
+        # A hint may name the table by its full name; the server kept 63 bytes of it.
+        old = truncated(dt.renamed_from) if dt.renamed_from else None
         if (
             old
             and dt.name not in live.tables
@@ -921,7 +1052,7 @@ def renamed_live(desired: Schema, live: Schema) -> tuple[Schema, Renames]:
         if lt is None:
             continue
         for dc in dt.columns:
-            old = dc.renamed_from
+            old = truncated(dc.renamed_from) if dc.renamed_from else None
             if (
                 old
                 and lt.column(dc.name) is None
@@ -1052,6 +1183,17 @@ def _apply(desired: Schema, live: Schema, r: Renames) -> Schema:
                 renamed = [tname(table)] + [cmap(table).get(c, c) for c in names[1:]]
                 identity = prefix + ".".join(_ident(n) for n in renamed)
         comments[(typ, identity)] = replace(com, identity=identity)
+    # A policy's expressions and a partition's parent follow a renamed table and columns.
+    policies = {
+        (tname(t), n): replace(
+            p,
+            table=tname(t),
+            using=_subst(p.using, cmap(t)) if p.using is not None else None,
+            check=_subst(p.check, cmap(t)) if p.check is not None else None,
+        )
+        for (t, n), p in live.policies.items()
+    }
+    partitions = {k: replace(p, parent=tname(p.parent)) for k, p in live.partitions.items()}
     out = replace(
         live,
         tables=tables,
@@ -1061,6 +1203,8 @@ def _apply(desired: Schema, live: Schema, r: Renames) -> Schema:
         views=views,
         materialized_views=mviews,
         comments=comments,
+        policies=policies,
+        partitions=partitions,
     )
     return _follow_names(desired, out, r)
 
@@ -1077,6 +1221,28 @@ def _subst_after_on(text: str, cols: dict[str, str]) -> str:
     return head + sep + _subst(rest, cols) if sep else _subst(text, cols)
 
 
+def _object_name(base: str, label: str) -> str:
+    """The name PostgreSQL chooses for `base`'s `label` object (`users_pkey`):
+    `base` cut so that the whole fits in 63 bytes (makeObjectName)."""
+    room = NAMEDATALEN - 1 - len(label.encode()) - 1
+    return f"{truncated(base) if len(base.encode()) <= room else _cut(base, room)}_{label}"
+
+
+def _cut(name: str, size: int) -> str:
+    return name.encode()[:size].decode(errors="ignore")
+
+
+def _renamed_derived(n: str, old: str, new: str) -> str:
+    """`n` (a constraint or index name) with the table name it was derived from,
+    `old`, replaced by `new`, also when the server cut `old` to make room."""
+    if n.startswith(old + "_"):
+        return _object_name(new, n[len(old) + 1 :])
+    for i in range(len(n) - 1, 0, -1):  # the longest cut of `old` first: labels are short
+        if n[i] == "_" and old.startswith(n[:i]) and _object_name(old, n[i + 1 :]) == n:
+            return _object_name(new, n[i + 1 :])
+    return n
+
+
 def _follow_names(desired: Schema, live: Schema, r: Renames) -> Schema:
     old_of = {b: a for a, b in r.tables.items()}
     tables = dict(live.tables)
@@ -1089,8 +1255,8 @@ def _follow_names(desired: Schema, live: Schema, r: Renames) -> Schema:
         def follows(
             n: str, name: str = name, old: str | None = old, cols: dict[str, str] = cols
         ) -> str:
-            if old is not None and n.startswith(old + "_"):
-                n = name + n[len(old) :]
+            if old is not None:
+                n = _renamed_derived(n, old, name)
             for a, b in cols.items():
                 n = n.replace(f"_{a}_", f"_{b}_")
             return n

@@ -33,6 +33,7 @@ from dbinit.postgres.model import (
     EnumType,
     Function,
     MaterializedView,
+    Partition,
     Schema,
     SequenceOptions,
     Table,
@@ -248,7 +249,28 @@ class _Exporter:
                         f"{quote_ident(table.name)}.{quote_ident(q.owned_by[1])}",
                     )
                 )
+        at = f"ALTER TABLE {quote_ident(table.name)}"
+        if table.row_security:
+            items.append((table.name, f"{at} ENABLE ROW LEVEL SECURITY"))
+        if table.force_row_security:
+            items.append((table.name, f"{at} FORCE ROW LEVEL SECURITY"))
         names = [table.name]
+        parts = self._partitions_of(table.name)
+        for p in parts:
+            unlogged = "UNLOGGED " if p.unlogged else ""
+            by = f" PARTITION BY {p.partition_key}" if p.partition_key else ""
+            items.append(
+                (
+                    p.name,
+                    f"CREATE {unlogged}TABLE {quote_ident(p.name)} PARTITION OF "
+                    f"{quote_ident(p.parent)} {p.bound}{by}",
+                )
+            )
+            names.append(p.name)
+        homes = {table.name, *(p.name for p in parts)}  # a partition's policies too
+        for pol in _vals(s.policies):
+            if pol.table in homes:
+                items.append((pol.name, pol.sql(quote_ident(pol.table))))
         for i in _vals(s.indexes):
             if i.table == table.name:
                 items.append((i.name, i.definition))
@@ -262,17 +284,29 @@ class _Exporter:
         self.parts[index] = (self.parts[index][0], names, self.parts[index][2])
         self._home_relation(index, "table", table.name)
 
+    def _partitions_of(self, parent: str) -> list[Partition]:
+        """The partitions under `parent`, each after its own parent (sub-partitions)."""
+        out: list[Partition] = []
+        for p in sorted(self.s.partitions.values(), key=lambda p: p.name):
+            if p.parent == parent:
+                out.append(p)
+                out += self._partitions_of(p.name)
+        return out
+
     def _create_table(self, table: Table, skip: set[str]) -> str:
         lines = [_column(c) for c in table.columns]
         for c in table.constraints:
             if c.validated and c.name not in skip:
                 lines.append(f"CONSTRAINT {quote_ident(c.name)} {c.definition}")
         body = ",\n    ".join(lines)
+        create = f"CREATE {'UNLOGGED ' if table.unlogged else ''}TABLE"
         sql = (
-            f"CREATE TABLE {quote_ident(table.name)} (\n    {body}\n)"
+            f"{create} {quote_ident(table.name)} (\n    {body}\n)"
             if lines
-            else (f"CREATE TABLE {quote_ident(table.name)} ()")
+            else (f"{create} {quote_ident(table.name)} ()")
         )
+        if table.partition_key:
+            sql += f" PARTITION BY {table.partition_key}"
         if table.options:
             sql += f" WITH ({', '.join(table.options)})"
         return sql

@@ -21,6 +21,7 @@ from typing import Any
 import psycopg
 
 from dbinit.postgres.model import (
+    HISTORY_TABLE,
     Column,
     Comment,
     Constraint,
@@ -31,6 +32,8 @@ from dbinit.postgres.model import (
     Function,
     Index,
     MaterializedView,
+    Partition,
+    Policy,
     Schema,
     Sequence,
     SequenceOptions,
@@ -60,7 +63,11 @@ _RELATIONS = f"""
 SELECT c.oid, c.relname, c.relkind::text, c.relispartition, c.relrowsecurity,
        c.relacl IS NOT NULL, coalesce(c.reloptions, '{{}}')::text[],
        CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END,
-       c.relispopulated
+       c.relispopulated, c.relforcerowsecurity, c.relpersistence = 'u',
+       CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
+       CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END,
+       CASE WHEN c.relispartition THEN
+         (SELECT i.inhparent FROM pg_inherits i WHERE i.inhrelid = c.oid) END
 FROM pg_class c
 WHERE c.relnamespace = %(ns)s::oid AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c', 'S')
   AND NOT {_OWNED.format(cls="pg_class", objid="c.oid")}
@@ -74,7 +81,8 @@ FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-WHERE c.relnamespace = %(ns)s::oid AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
+WHERE c.relnamespace = %(ns)s::oid AND c.relkind IN ('r', 'p') AND a.attnum > 0
+  AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum
 """
 
@@ -95,6 +103,7 @@ SELECT con.oid, con.conname, con.conrelid, con.contypid, con.contype::text,
        con.confupdtype::text, con.confdeltype::text, con.confmatchtype::text
 FROM pg_constraint con
 WHERE con.connamespace = %(ns)s::oid AND con.contype IN ('p', 'u', 'c', 'f', 'x')
+  AND con.conparentid = 0
 ORDER BY con.conname
 """
 
@@ -171,17 +180,17 @@ WHERE d.objoid >= 16384 AND d.classoid IN ('pg_class'::regclass, 'pg_type'::regc
 """
 
 _OTHER = f"""
-SELECT 'policy', pol.polname::text, c.relname::text
-  FROM pg_policy pol JOIN pg_class c ON c.oid = pol.polrelid
-  WHERE c.relnamespace = %(ns)s::oid
-UNION ALL
 SELECT 'rule', r.rulename::text, c.relname::text
   FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class
   WHERE c.relnamespace = %(ns)s::oid AND r.rulename <> '_RETURN'
+    AND NOT {_OWNED.format(cls="pg_class", objid="c.oid")}
+    AND NOT {_OWNED.format(cls="pg_rewrite", objid="r.oid")}
 UNION ALL
-SELECT 'publication', pubname::text, '' FROM pg_publication
+SELECT 'publication', pubname::text, '' FROM pg_publication p
+  WHERE NOT {_OWNED.format(cls="pg_publication", objid="p.oid")}
 UNION ALL
-SELECT 'event_trigger', evtname::text, '' FROM pg_event_trigger
+SELECT 'event_trigger', evtname::text, '' FROM pg_event_trigger et
+  WHERE NOT {_OWNED.format(cls="pg_event_trigger", objid="et.oid")}
 UNION ALL
 SELECT 'statistics', stxname::text, '' FROM pg_statistic_ext s
   WHERE stxnamespace = %(ns)s::oid AND NOT {_OWNED.format(cls="pg_statistic_ext", objid="s.oid")}
@@ -194,6 +203,16 @@ SELECT 'operator', oprname::text, '' FROM pg_operator o
 UNION ALL
 SELECT 'text_search_configuration', cfgname::text, '' FROM pg_ts_config ts
   WHERE cfgnamespace = %(ns)s::oid AND NOT {_OWNED.format(cls="pg_ts_config", objid="ts.oid")}
+"""
+
+_POLICIES = f"""
+SELECT pol.oid, pol.polname, pol.polrelid, pol.polpermissive, pol.polcmd::text,
+       ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE pg_get_userbyid(r)::text END
+             FROM unnest(pol.polroles) r ORDER BY 1),
+       pg_get_expr(pol.polqual, pol.polrelid), pg_get_expr(pol.polwithcheck, pol.polrelid)
+FROM pg_policy pol JOIN pg_class c ON c.oid = pol.polrelid
+WHERE c.relnamespace = %(ns)s::oid AND NOT {_OWNED.format(cls="pg_class", objid="c.oid")}
+ORDER BY pol.polname
 """
 
 QUERIES = (
@@ -209,12 +228,14 @@ QUERIES = (
     _EXTENSIONS,
     _COMMENTS,
     _OTHER,
+    _POLICIES,
 )
 QUERY_COUNT = len(QUERIES)  # statements sent by introspect() when the schema exists
 
 _ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
 _MATCH = {"s": "SIMPLE", "f": "FULL", "p": "PARTIAL"}
 _IDENTITY = {"a": "ALWAYS", "d": "BY DEFAULT"}
+_COMMANDS = {"*": "ALL", "r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE"}
 _NOT_VALID = " NOT VALID"
 
 
@@ -239,6 +260,8 @@ class _Reader:
         self.unmanaged: list[Unmanaged] = []
         self.rel_names: dict[int, str] = {}  # oid → name of every relation in the schema
         self.managed: set[tuple[str, int]] = set()  # (catalog, oid) of modelled objects
+        self.history_hooks: list[tuple[str, str]] = []  # triggers and rules on the history
+        self.partitions: dict[str, Partition] = {}
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         return self.conn.execute(sql, self.params).fetchall()
@@ -253,8 +276,12 @@ class _Reader:
         triggers = self._triggers(tables, views, matviews)
         extensions = self._extensions()
         comments = self._comments(tables)
+        policies = self._policies(tables)
         for kind, name, detail in self.rows(_OTHER):
-            self.unmanaged.append(Unmanaged(kind, name, detail))
+            if kind == "rule" and detail == HISTORY_TABLE:
+                self.history_hooks.append(("rule", name))
+            else:
+                self.unmanaged.append(Unmanaged(kind, name, detail))
         return Schema(
             schema=self.schema,
             tables={name: t.build() for name, t in sorted(tables.items())},
@@ -267,8 +294,11 @@ class _Reader:
             triggers=triggers,
             extensions=extensions,
             comments=comments,
+            policies=policies,
+            partitions=dict(sorted(self.partitions.items())),
             unmanaged=tuple(sorted(self.unmanaged, key=lambda u: (u.kind, u.name, u.detail))),
             leftovers=leftovers,
+            history_hooks=tuple(sorted(self.history_hooks)),
         )
 
     def _relations(
@@ -277,18 +307,18 @@ class _Reader:
         tables: dict[str, _TableParts] = {}
         views: dict[str, View] = {}
         matviews: dict[str, MaterializedView] = {}
-        for oid, name, kind, partition, rls, acl, options, viewdef, populated in self.rows(
-            _RELATIONS
-        ):
+        partitions: list[tuple[int, str, int, str, str | None, bool]] = []
+        for row in self.rows(_RELATIONS):
+            oid, name, kind, partition, rls, acl, options, viewdef, populated = row[:9]
+            force_rls, unlogged, part_key, bound, parent = row[9:]
             self.rel_names[oid] = name
             if is_internal(name):
                 continue
             opts = tuple(sorted(options))
-            if kind == "r" and partition:
-                self.unmanaged.append(Unmanaged("partition", name))
-                continue
-            if kind == "p":
-                self.unmanaged.append(Unmanaged("partitioned_table", name))
+            if partition and kind in ("r", "p"):
+                partitions.append((oid, name, parent, bound or "", part_key, bool(unlogged)))
+                if acl:
+                    self.unmanaged.append(Unmanaged("grant", name, "privileges granted"))
                 continue
             if kind == "f":
                 self.unmanaged.append(Unmanaged("foreign_table", name))
@@ -297,17 +327,26 @@ class _Reader:
                 continue  # a composite type: listed with the types
             if acl:
                 self.unmanaged.append(Unmanaged("grant", name, "privileges granted"))
-            if rls:
-                self.unmanaged.append(Unmanaged("row_security", name, "row level security"))
             if kind == "S":
                 continue  # sequences are read with their options below
             self.managed.add(("pg_class", oid))
-            if kind == "r":
-                tables[name] = _TableParts(name, oid, opts)
+            if kind in ("r", "p"):
+                parts = _TableParts(name, oid, opts)
+                parts.row_security, parts.force_row_security = bool(rls), bool(force_rls)
+                parts.unlogged, parts.partition_key = bool(unlogged), part_key
+                tables[name] = parts
             elif kind == "v":
                 views[name] = View(name, viewdef or "", opts, oid)
             elif kind == "m":
                 matviews[name] = MaterializedView(name, viewdef or "", opts, bool(populated), oid)
+        for oid, name, parent, bound, part_key, unlogged in partitions:
+            parent_name = self.rel_names.get(parent)
+            if parent_name is None or is_internal(parent_name):
+                # a partition of a table in another schema: not this schema's to manage
+                self.unmanaged.append(Unmanaged("partition", name))
+                continue
+            self.partitions[name] = Partition(name, parent_name, bound, part_key, unlogged, oid)
+            self.managed.add(("pg_class", oid))
         return tables, dict(sorted(views.items())), dict(sorted(matviews.items()))
 
     def _columns_and_constraints(self, tables: dict[str, _TableParts]) -> None:
@@ -394,6 +433,9 @@ class _Reader:
             if of_con or (table is None and not (internal and rel in self.rel_names)):
                 continue  # behind a constraint, or on an unmanaged or internal relation
             table = table or self.rel_names[rel]
+            # a partitioned table's index prints `ON ONLY`: the parent alone, which is
+            # not what CREATE INDEX on it does (it builds one on every partition too)
+            definition = definition.replace(f"INDEX {quoted} ON ONLY ", f"INDEX {quoted} ON ", 1)
             prefix = f"CREATE {'UNIQUE ' if unique else ''}INDEX {quoted} "
             spec = definition[len(prefix) :] if definition.startswith(prefix) else definition
             index = Index(
@@ -459,6 +501,9 @@ class _Reader:
         on.update({v.oid: v.name for v in views.values()})
         triggers: dict[tuple[str, str], Trigger] = {}
         for oid, name, rel, definition, enabled in self.rows(_TRIGGERS):
+            if self.rel_names.get(rel) == HISTORY_TABLE:
+                self.history_hooks.append(("trigger", name))
+                continue
             table = on.get(rel)
             if table is None or is_internal(name):
                 continue
@@ -474,6 +519,25 @@ class _Reader:
             else:
                 self.unmanaged.append(Unmanaged("extension", name, f"in schema {schema}"))
         return dict(sorted(extensions.items()))
+
+    def _policies(self, tables: dict[str, _TableParts]) -> dict[tuple[str, str], Policy]:
+        on = {t.oid: t.name for t in tables.values()}
+        policies: dict[tuple[str, str], Policy] = {}
+        for oid, name, rel, permissive, cmd, roles, using, check in self.rows(_POLICIES):
+            table = on.get(rel) or self.rel_names.get(rel)
+            if table is None or is_internal(table):
+                continue
+            policies[(table, name)] = Policy(
+                name,
+                table,
+                bool(permissive),
+                _COMMANDS.get(cmd, "ALL"),
+                tuple(roles or ()),
+                using,
+                check,
+                oid,
+            )
+        return dict(sorted(policies.items()))
 
     def _comments(self, tables: dict[str, _TableParts]) -> dict[tuple[str, str], Comment]:
         comments: dict[tuple[str, str], Comment] = {}
@@ -493,6 +557,10 @@ class _TableParts:
         self.columns: list[Column] = []
         self.constraints: list[Constraint] = []
         self.identity: dict[str, SequenceOptions] = {}
+        self.row_security = False
+        self.force_row_security = False
+        self.unlogged = False
+        self.partition_key: str | None = None
 
     def build(self) -> Table:
         columns = tuple(
@@ -510,7 +578,17 @@ class _TableParts:
             for c in self.columns
         )
         constraints = tuple(sorted(self.constraints, key=lambda c: c.name))
-        return Table(self.name, columns, constraints, self.options, self.oid)
+        return Table(
+            self.name,
+            columns,
+            constraints,
+            self.options,
+            self.oid,
+            unlogged=self.unlogged,
+            row_security=self.row_security,
+            force_row_security=self.force_row_security,
+            partition_key=self.partition_key,
+        )
 
 
 def _strip_not_valid(definition: str, validated: bool) -> str:

@@ -28,6 +28,18 @@ def is_internal(name: str) -> bool:
     return name.startswith(INTERNAL_PREFIX)
 
 
+NAMEDATALEN = 64  # PostgreSQL keeps the first NAMEDATALEN - 1 bytes of an identifier
+
+
+def truncated(name: str) -> str:
+    """`name` as PostgreSQL stores it: cut to 63 bytes of UTF-8 (the managed
+    encoding), never inside a character, as the server's `truncate_identifier`."""
+    data = name.encode()
+    if len(data) < NAMEDATALEN:
+        return name
+    return data[: NAMEDATALEN - 1].decode(errors="ignore")
+
+
 @dataclass(frozen=True, slots=True)
 class SourceLoc:
     file: str
@@ -98,6 +110,10 @@ class Table:
     oid: int = field(default=0, compare=False)
     loc: SourceLoc | None = field(default=None, compare=False)
     renamed_from: str | None = field(default=None, compare=False)  # a rename hint
+    unlogged: bool = False  # relpersistence 'u'
+    row_security: bool = False  # relrowsecurity: ENABLE ROW LEVEL SECURITY
+    force_row_security: bool = False  # relforcerowsecurity: FORCE ROW LEVEL SECURITY
+    partition_key: str | None = None  # pg_get_partkeydef of a partitioned table: "RANGE (at)"
 
     def column(self, name: str) -> Column | None:
         for col in self.columns:
@@ -230,6 +246,54 @@ class Comment:
 
 
 @dataclass(frozen=True, slots=True)
+class Policy:
+    """A row-level security policy (pg_policy), keyed by `(table, name)`."""
+
+    name: str
+    table: str
+    permissive: bool
+    command: str  # ALL, SELECT, INSERT, UPDATE, DELETE
+    roles: tuple[str, ...]  # sorted; ("public",) for PUBLIC
+    using: str | None  # pg_get_expr of USING
+    check: str | None  # pg_get_expr of WITH CHECK
+    oid: int = field(default=0, compare=False)
+    loc: SourceLoc | None = field(default=None, compare=False)
+
+    def sql(self, table: str) -> str:
+        """CREATE POLICY on `table` (the table's name as the statement writes it)."""
+        roles = ", ".join("PUBLIC" if r == "public" else _quote(r) for r in self.roles)
+        text = (
+            f"CREATE POLICY {_quote(self.name)} ON {table} "
+            f"AS {'PERMISSIVE' if self.permissive else 'RESTRICTIVE'} "
+            f"FOR {self.command} TO {roles or 'PUBLIC'}"
+        )
+        if self.using is not None:
+            text += f" USING ({self.using})"
+        if self.check is not None:
+            text += f" WITH CHECK ({self.check})"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class Partition:
+    """A partition of a partitioned table of the managed schema. Its columns,
+    constraints and indexes are the parent's (cloned by the server), so only its
+    place is compared: the parent and the bound."""
+
+    name: str
+    parent: str
+    bound: str  # pg_get_expr(relpartbound): "FOR VALUES FROM (...) TO (...)", "DEFAULT"
+    partition_key: str | None = None  # a partition that is partitioned in turn
+    unlogged: bool = False
+    oid: int = field(default=0, compare=False)
+    loc: SourceLoc | None = field(default=None, compare=False)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True, slots=True)
 class Unmanaged:
     """An object outside the managed kinds: listed, never diffed or touched."""
 
@@ -244,8 +308,8 @@ class Schema:
 
     Keys: tables, indexes, sequences, types (enums and domains share PostgreSQL's
     type namespace), views, materialized views: the name; functions:
-    `name(identity arguments)`; triggers: `(table, name)`; extensions: the name;
-    comments: `(object_type, identity)`.
+    `name(identity arguments)`; triggers and policies: `(table, name)`; extensions
+    and partitions: the name; comments: `(object_type, identity)`.
     """
 
     schema: str = field(compare=False)
@@ -259,11 +323,16 @@ class Schema:
     triggers: dict[tuple[str, str], Trigger] = field(default_factory=dict)
     extensions: dict[str, Extension] = field(default_factory=dict)
     comments: dict[tuple[str, str], Comment] = field(default_factory=dict)
+    policies: dict[tuple[str, str], Policy] = field(default_factory=dict)
+    partitions: dict[str, Partition] = field(default_factory=dict)
     unmanaged: tuple[Unmanaged, ...] = field(default=(), compare=False)
     # dbinit's own temporary objects found in the schema (e.g. an index an online
     # step built under a `_dbinit_` name and a killed run left behind): never
     # part of the diff, for the planner to drop.
     leftovers: tuple[Index, ...] = field(default=(), compare=False)
+    # Triggers and rules on dbinit's history table, as (kind, name): they would run
+    # inside dbinit's own transaction when it records a run. Drift, never planned.
+    history_hooks: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     def constraints(self) -> Iterator[Constraint]:
         for table in self.tables.values():
@@ -303,4 +372,6 @@ class Schema:
             + len(self.functions)
             + len(self.triggers)
             + len(self.extensions)
+            + len(self.policies)
+            + len(self.partitions)
         )

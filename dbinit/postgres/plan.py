@@ -32,8 +32,16 @@ from dataclasses import replace
 
 from dbinit.changes import Change, Kind, Safety
 from dbinit.plan import INIT_REASON, Mode, Plan, Policy, Statement, Step
-from dbinit.postgres.diff import Renames, enum_additions, is_unmanaged, renamed_live, type_change
+from dbinit.postgres.diff import (
+    Renames,
+    enum_additions,
+    is_history_hook,
+    is_unmanaged,
+    renamed_live,
+    type_change,
+)
 from dbinit.postgres.model import (
+    HISTORY_TABLE,
     INTERNAL_PREFIX,
     Column,
     Comment,
@@ -44,28 +52,13 @@ from dbinit.postgres.model import (
     Schema,
     Sequence,
     SequenceOptions,
+    Table,
     Trigger,
     is_internal,
 )
 
-_EXTRA = frozenset(
-    {
-        Kind.EXTRA_TABLE,
-        Kind.EXTRA_COLUMN,
-        Kind.EXTRA_INDEX,
-        Kind.EXTRA_VIEW,
-        Kind.EXTRA_TRIGGER,
-        Kind.EXTRA_CONSTRAINT,
-        Kind.EXTRA_TYPE,
-        Kind.EXTRA_SEQUENCE,
-        Kind.EXTRA_FUNCTION,
-        Kind.EXTRA_EXTENSION,
-        Kind.EXTRA_MATERIALIZED_VIEW,
-        Kind.EXTRA_COMMENT,
-    }
-)
 # Extras that hold rows: pruning them also needs --allow-data-loss.
-_HOLDS_ROWS = frozenset({Kind.EXTRA_TABLE, Kind.EXTRA_COLUMN})
+_HOLDS_ROWS = frozenset({Kind.EXTRA_TABLE, Kind.EXTRA_COLUMN, Kind.EXTRA_PARTITION})
 
 PRUNE_REASON = (
     "removing undeclared tables or columns (even empty ones) needs --allow-data-loss "
@@ -93,7 +86,7 @@ def temp_name(kind: str, name: str) -> str:
 
 
 def is_extra(c: Change) -> bool:
-    return c.kind in _EXTRA
+    return c.extra
 
 
 # ---------------------------------------------------------------- the plan
@@ -112,7 +105,12 @@ def make_plan(changes: list[Change], desired: Schema, live: Schema, policy: Poli
     # Hinted renames run first; every other step sees the names they give.
     live, renames = renamed_live(desired, live)
     builder = _Builder(desired, live, renames)
-    planned = [c for c in changes if not is_unmanaged(c) and (prune or not is_extra(c))]
+    hooks = [c for c in changes if is_history_hook(c)]
+    planned = [
+        c
+        for c in changes
+        if not is_unmanaged(c) and not is_history_hook(c) and (prune or not is_extra(c))
+    ]
     steps = builder.build(planned)
     by_id: dict[int, list[Statement]] = {}
     for step in steps:
@@ -130,7 +128,7 @@ def make_plan(changes: list[Change], desired: Schema, live: Schema, policy: Poli
             reasons.append(reason)
 
     for c in changes:
-        if is_unmanaged(c):
+        if is_unmanaged(c) or is_history_hook(c):
             pass
         elif is_extra(c) and not prune:
             skipped.append(c)
@@ -161,6 +159,19 @@ def make_plan(changes: list[Change], desired: Schema, live: Schema, policy: Poli
         "; ".join(reasons),
         tuple(annotated),
         _fk_tables(kept_steps, desired),
+        _hooks_refusal(hooks),
+    )
+
+
+def _hooks_refusal(hooks: list[Change]) -> str:
+    """Why a writing command cannot record its run: something on the history table."""
+    if not hooks:
+        return ""
+    names = ", ".join(f"{c.object} {c.name}" for c in hooks)
+    drops = "; ".join(f"DROP {c.object.upper()} {qi(c.name)} ON {qi(HISTORY_TABLE)}" for c in hooks)
+    return (
+        f"Cannot record this run in {HISTORY_TABLE} (dbinit's own table): {names} is on it and "
+        f"would run inside dbinit's transaction; nothing was changed (drop it: {drops})"
     )
 
 
@@ -341,6 +352,12 @@ class _Builder:
             Kind.MISSING_TRIGGER: self._trigger,
             Kind.TRIGGER_CHANGED: self._trigger,
             Kind.EXTRA_TRIGGER: self._drop_dependant,
+            Kind.MISSING_POLICY: self._policy,
+            Kind.POLICY_CHANGED: self._policy,
+            Kind.EXTRA_POLICY: self._drop_dependant,
+            Kind.MISSING_PARTITION: self._partition,
+            Kind.PARTITION_CHANGED: self._partition,
+            Kind.EXTRA_PARTITION: self._drop_rows,
             Kind.MISSING_COMMENT: self._comment,
             Kind.COMMENT_CHANGED: self._comment,
             Kind.EXTRA_COMMENT: self._comment,
@@ -480,8 +497,11 @@ class _Builder:
                     stmts.append(
                         Statement(f"{dom} ADD CONSTRAINT {qi(name)} {k.definition} NOT VALID")
                     )
-                    stmts.append(Statement(f"{dom} VALIDATE CONSTRAINT {qi(name)}", online=True))
-                elif not have[name].validated:
+                    if k.validated:  # declared NOT VALID: never validated
+                        stmts.append(
+                            Statement(f"{dom} VALIDATE CONSTRAINT {qi(name)}", online=True)
+                        )
+                elif not have[name].validated and k.validated:
                     stmts.append(Statement(f"{dom} VALIDATE CONSTRAINT {qi(name)}", online=True))
             self.add("base", f"alter domain {d.name}", stmts, (c,), order=d.oid)
             return
@@ -597,8 +617,11 @@ class _Builder:
         t = self.desired.tables[c.name]
         body = [column_sql(col) for col in t.columns]
         body += [f"CONSTRAINT {qi(k.name)} {k.definition}" for k in t.constraints if k.type != "f"]
-        sql = f"CREATE TABLE {self.q(t.name)} ({', '.join(body)}){_with(t.options)}"
-        self.add("tables", f"create table {t.name}", [Statement(sql)], (c,), order=t.oid)
+        unlogged = "UNLOGGED " if t.unlogged else ""
+        by = f" PARTITION BY {t.partition_key}" if t.partition_key else ""
+        sql = f"CREATE {unlogged}TABLE {self.q(t.name)} ({', '.join(body)}){by}{_with(t.options)}"
+        stmts = [Statement(sql), *self._row_security(t, None)]
+        self.add("tables", f"create table {t.name}", stmts, (c,), order=t.oid)
         fks = [
             Statement(f"ALTER TABLE {self.q(t.name)} ADD CONSTRAINT {qi(k.name)} {k.definition}")
             for k in t.constraints
@@ -606,11 +629,27 @@ class _Builder:
         ]
         self.add("constraints", f"foreign keys of {t.name}", fks, (c,), order=-1)
 
+    def _row_security(self, d: Table, lv: Table | None) -> list[Statement]:
+        at = f"ALTER TABLE {self.q(d.name)}"
+        stmts = []
+        if d.row_security != (lv.row_security if lv else False):
+            state = "ENABLE" if d.row_security else "DISABLE"
+            stmts.append(Statement(f"{at} {state} ROW LEVEL SECURITY"))
+        if d.force_row_security != (lv.force_row_security if lv else False):
+            state = "FORCE" if d.force_row_security else "NO FORCE"
+            stmts.append(Statement(f"{at} {state} ROW LEVEL SECURITY"))
+        return stmts
+
     def _table_options(self, c: Change) -> None:
         d = self.desired.tables[c.name]
         lv = self.live.tables[c.name]
         at = f"ALTER TABLE {self.q(d.name)}"
-        stmts = []
+        if d.partition_key != lv.partition_key:
+            self.unsupported[id(c)] = f"{d.name} changes how it is partitioned"
+            return
+        stmts = self._row_security(d, lv)
+        if d.unlogged != lv.unlogged:
+            stmts.append(Statement(f"{at} SET {'UNLOGGED' if d.unlogged else 'LOGGED'}"))
         gone = [
             o.split("=", 1)[0]
             for o in lv.options
@@ -618,11 +657,49 @@ class _Builder:
         ]
         if gone:
             stmts.append(Statement(f"{at} RESET ({', '.join(gone)})"))
-        if d.options:
+        if d.options != lv.options and d.options:
             stmts.append(Statement(f"{at} SET ({', '.join(d.options)})"))
         self.add("tables", f"options of {d.name}", stmts, (c,), order=d.oid)
 
+    def _partition(self, c: Change) -> None:
+        p = self.desired.partitions[c.name]
+        if c.kind is Kind.PARTITION_CHANGED:
+            self.unsupported[id(c)] = f"partition {p.name} changes its bound, key or logging"
+            return
+        unlogged = "UNLOGGED " if p.unlogged else ""
+        by = f" PARTITION BY {p.partition_key}" if p.partition_key else ""
+        sql = (
+            f"CREATE {unlogged}TABLE {self.q(p.name)} PARTITION OF {self.q(p.parent)} {p.bound}{by}"
+        )
+        self.add("tables", f"create partition {p.name}", [Statement(sql)], (c,), order=p.oid)
+
+    def _policy(self, c: Change) -> None:
+        pol = self.desired.policies[(c.table, c.name)]
+        if c.kind is Kind.POLICY_CHANGED:
+            self.add(
+                "drop_dependants",
+                f"drop policy {pol.name} to create it again",
+                [Statement(f"DROP POLICY {qi(pol.name)} ON {self.q(pol.table)}")],
+                (c,),
+            )
+        self.add(
+            "triggers",
+            f"create policy {pol.name} on {pol.table}",
+            [Statement(pol.sql(self.q(pol.table)))],
+            (c,),
+            order=pol.oid,
+        )
+
     def _drop_rows(self, c: Change) -> None:
+        if c.kind is Kind.EXTRA_PARTITION:
+            self.add(
+                "drop_rows",
+                f"drop partition {c.name}",
+                [Statement(f"DROP TABLE {self.q(c.name)}")],
+                (c,),
+                order=-self.live.partitions[c.name].oid,
+            )
+            return
         if c.kind is Kind.EXTRA_TABLE:
             sql = f"DROP TABLE {self.q(c.name)}"
         else:
@@ -769,6 +846,28 @@ class _Builder:
                 order=0 if lcon.type == "f" else 1,
             )
         add = f"ALTER TABLE {tbl} ADD CONSTRAINT {qi(con.name)}"
+        if self._partitioned(t.name):
+            # No CONCURRENTLY index build and no NOT VALID on a partitioned table:
+            # added in the transaction (its prechecks still count violations first).
+            self.add(
+                "constraints",
+                f"add constraint {con.name} on {t.name}",
+                [Statement(f"{add} {con.definition}")],
+                (c,),
+                order=1 if con.type == "f" else 0,
+                prechecks=self._precheck(con),
+            )
+            return
+        if con.type in ("c", "f") and not con.validated:
+            # Declared NOT VALID: added so, never validated (rows before it may break it).
+            self.add(
+                "constraints",
+                f"add constraint {con.name} on {t.name} NOT VALID",
+                [Statement(f"{add} {con.definition} NOT VALID")],
+                (c,),
+                order=1 if con.type == "f" else 0,
+            )
+            return
         if con.type in ("c", "f"):
             stmts += [
                 Statement(f"{add} {con.definition} NOT VALID"),
@@ -875,6 +974,19 @@ class _Builder:
             phase = "indexes" if ix.table in self.desired.tables else "view_indexes"
             self.add(phase, f"create index {ix.name}", [Statement(sql)], (c,))
             return
+        if self._partitioned(ix.table):
+            # PostgreSQL builds a partitioned table's index on every partition, and
+            # never CONCURRENTLY: in the transaction (SHARE lock while it is built).
+            stmts = [Statement(f"CREATE {unique}INDEX {qi(ix.name)} {ix.spec}")]
+            if c.kind is not Kind.MISSING_INDEX:
+                self.add(
+                    "drop_dependants",
+                    f"drop index {ix.name} to create it again",
+                    [Statement(f"DROP INDEX {self.q(ix.name)}")],
+                    (c,),
+                )
+            self.add("indexes", f"create index {ix.name}", stmts, (c,))
+            return
         if c.kind is Kind.MISSING_INDEX:
             sql = f"CREATE {unique}INDEX CONCURRENTLY {qi(ix.name)} {ix.spec}"
             self.add(
@@ -974,7 +1086,20 @@ class _Builder:
 
     # -- drops of dependants
 
+    def _partitioned(self, table: str) -> bool:
+        """A partitioned table (no CONCURRENTLY, no NOT VALID on it)."""
+        t = self.desired.tables.get(table) or self.live.tables.get(table)
+        return t is not None and t.partition_key is not None
+
     def _drop_dependant(self, c: Change) -> None:
+        if c.kind is Kind.EXTRA_INDEX and self._partitioned(c.table):
+            self.add(
+                "drop_dependants",
+                f"drop index {c.name}",
+                [Statement(f"DROP INDEX {self.q(c.name)}")],
+                (c,),
+            )
+            return
         if c.kind is Kind.EXTRA_INDEX:
             self.add(
                 "drop_dependants",
@@ -994,6 +1119,10 @@ class _Builder:
                 (c,),
                 order=order,
             )
+            return
+        if c.kind is Kind.EXTRA_POLICY:
+            sql = f"DROP POLICY {qi(c.name)} ON {self.q(c.table)}"
+            self.add("drop_dependants", f"drop policy {c.name}", [Statement(sql)], (c,), order=-2)
             return
         if c.kind is Kind.EXTRA_TRIGGER:
             sql = f"DROP TRIGGER {qi(c.name)} ON {self.q(c.table)}"

@@ -107,6 +107,7 @@ def _match_tables(
                     Safety.DESTRUCTIVE,
                     "in the database, declared in no schema file",
                     before=lt.sql,
+                    extra=True,
                 )
             )
     return pairs, renamed
@@ -274,6 +275,7 @@ def _diff_table(dt: Table, lt: Table) -> list[Change]:
                     + (renamed_to_hint(guessed[lc.key]) if lc.key in guessed else ""),
                     column=lc.name,
                     before=lc.definition,
+                    extra=True,
                 )
             )
 
@@ -454,6 +456,7 @@ def _diff_named(
                     Safety.DESTRUCTIVE,
                     _extra_detail(what, lv, live_tables),
                     before=lv.sql,
+                    extra=True,
                 )
             )
     return out

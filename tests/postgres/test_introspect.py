@@ -50,7 +50,7 @@ def test_introspection_sends_a_fixed_number_of_queries(
     model = introspect(pg_conn, "public")
     assert len(model.tables) == tables and len(model.indexes) == tables
     assert len(model.views) == tables and len(model.comments) == tables
-    assert len(sent) == QUERY_COUNT == 12
+    assert len(sent) == QUERY_COUNT == 13  # one per object kind (policies: the 13th)
 
 
 def test_a_missing_schema_reads_as_empty(pg_conn: psycopg.Connection[Any]) -> None:
@@ -93,13 +93,14 @@ def test_objects_outside_the_managed_kinds_are_listed_as_unmanaged(
         "CREATE AGGREGATE my_sum(int) (SFUNC = int4pl, STYPE = int);"
     )
     model = introspect(pg_conn, "public")
-    assert set(model.tables) == {"t"}
+    # row-level security, policies, partitioned tables and partitions are managed
+    assert set(model.tables) == {"t", "m"}
+    assert model.tables["t"].row_security and not model.tables["t"].force_row_security
+    assert model.tables["m"].partition_key == "RANGE (at)"
+    assert set(model.policies) == {("t", "only_positive")}
+    assert [(p.name, p.parent) for p in model.partitions.values()] == [("m_2024", "m")]
     assert set(model.unmanaged) == {
-        Unmanaged("policy", "only_positive", "t"),
-        Unmanaged("row_security", "t", "row level security"),
         Unmanaged("grant", "t", "privileges granted"),
-        Unmanaged("partitioned_table", "m"),
-        Unmanaged("partition", "m_2024"),
         Unmanaged("publication", "pub_t", ""),
         Unmanaged("composite_type", "pair"),
         Unmanaged("aggregate", "my_sum(integer)"),

@@ -104,6 +104,7 @@ def test_head_names_what_a_statement_creates(
         "RESET ALL",
         "SELECT pg_catalog.set_config('search_path', 'x', false)",
         "CALL p()",
+        "CREATE RULE r AS ON INSERT TO t DO NOTHING",
     ],
 )
 def test_other_statements_are_schema_errors_naming_file_and_line(sql: str) -> None:
