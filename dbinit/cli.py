@@ -780,6 +780,15 @@ def deploy(
             "without it, as the start command before the app.",
         ),
     ] = False,
+    allow_extra: Annotated[
+        bool | None,
+        typer.Option(
+            "--allow-extra/--no-allow-extra",
+            metavar="",
+            show_default="the allow_extra setting (DBINIT_ALLOW_EXTRA), else no",
+            help="validate step: do not fail on objects the files do not declare.",
+        ),
+    ] = None,
 ) -> None:
     """The deploy steps for where this runs, with JSON logs; one report of every step.
 
@@ -796,6 +805,8 @@ def deploy(
     from dbinit import engine
     from dbinit.report import Deploy
 
+    if allow_extra is not None:
+        given["allow_extra"] = allow_extra
     if "log_format" not in given and not os.environ.get("DBINIT_LOG_FORMAT"):
         given["log_format"] = "json"
     runner = partial(engine.deploy, pre_deploy=pre_deploy, report_interrupts=True)
