@@ -48,6 +48,30 @@ def render(
 ) -> None:
     """`quiet`: only the verdict, the drift and errors. `show_changes` False: the
     change table was already shown (by the repair prompt)."""
+    if report.plan_file is not None and report.error is None and fmt in ("text", "markdown"):
+        # `dbinit plan`: the plan file itself, or the pull-request comment.
+        doc = report.plan_file.get("markdown" if fmt == "markdown" else "text")
+        if doc is None:
+            doc = (
+                "### dbinit plan: nothing to plan\n\nThe database matches the schema files.\n"
+                if fmt == "markdown"
+                else "-- dbinit plan: nothing to plan; no file written\n"
+            )
+        elif fmt == "text":
+            doc += (
+                f"-- wrote {report.plan_file['file']}\n" if report.plan_file.get("written") else ""
+            )
+        sys.stdout.write(doc)
+        sys.stdout.flush()
+        return
+    if fmt == "markdown":  # `dbinit plan` failed: the error, as the comment would show it
+        err = report.error
+        sys.stdout.write(
+            f"### dbinit plan failed (exit {report.exit_code})\n\n"
+            f"{err.message if err else report.status}\n"
+        )
+        sys.stdout.flush()
+        return
     if fmt == "json":
         json.dump(report.to_dict(), sys.stdout)  # streamed: no second copy of every SQL text
         sys.stdout.write("\n")

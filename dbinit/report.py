@@ -42,6 +42,7 @@ class Report:
     rows: list[dict[str, Any]] | None = None  # `history` and `inspect` payloads
     plan: list[str] = field(default_factory=list)  # ordered SQL of the plan (text view)
     entities: Entities | None = None  # what `--format mermaid` draws
+    plan_file: dict[str, Any] | None = None  # `dbinit plan`: the plan, its file and fingerprints
 
     @property
     def drift(self) -> list[Change]:
@@ -73,6 +74,10 @@ class Report:
         }
         if self.rows is not None:
             doc[self.command if self.command == "history" else "objects"] = self.rows
+        if self.plan_file is not None:
+            doc["plan_file"] = {
+                k: v for k, v in self.plan_file.items() if k not in ("markdown", "text")
+            }
         return doc
 
 

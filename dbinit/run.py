@@ -39,3 +39,9 @@ class Run:
     retry: Retry
     started: float
     backend: Backend[Any, Any]
+    plan_file: str | None = None  # the approved plan file applied: "path sha256:…"
+
+    @property
+    def recorded_command(self) -> str:
+        """The command as the history table records it (with the plan file applied)."""
+        return f"{self.command} {self.plan_file}" if self.plan_file else self.command

@@ -45,6 +45,7 @@ ENV_NAMES = {
     "pg_schema": "DBINIT_PG_SCHEMA",
     "lock_timeout": "DBINIT_LOCK_TIMEOUT",
     "dev_url": "DBINIT_DEV_URL",
+    "plans_dir": "DBINIT_PLANS_DIR",
 }
 OPTION_NAMES = {
     "database_url": "--database",
@@ -57,6 +58,7 @@ OPTION_NAMES = {
     "pg_schema": "--pg-schema",
     "lock_timeout": "--lock-timeout",
     "dev_url": "--dev-url",
+    "plans_dir": "--output-dir",
 }
 
 
@@ -119,6 +121,9 @@ class Settings(BaseSettings):
     pg_schema: str = "public"
     lock_timeout: float = Field(5.0, gt=0, le=86400)
     dev_url: str | None = None
+    # Reviewed plan files (`dbinit plan` writes them, `init` applies an approved
+    # one); None: `plans/` beside the schema folder.
+    plans_dir: str | None = None
 
     @field_validator("format", "log_format", "log_level", mode="before")
     @classmethod

@@ -124,3 +124,206 @@ def test_rename_of_an_index_column_that_also_changes_recreates_only_it(
     ]
     assert "qty" in catalog(db)["items_name"]
     assert cli("check").exit_code == 0
+
+
+# --- plan files and their approval -------------------------------------------------------
+
+BASE = """
+CREATE TABLE accounts (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    amount TEXT
+);
+CREATE TABLE audit (id INTEGER PRIMARY KEY, note TEXT);
+"""
+ROWS = """
+INSERT INTO accounts (id, name, amount) VALUES (1, 'a', '10'), (2, 'b', '20'), (5, 'c', '35');
+INSERT INTO audit (note) VALUES ('x'), ('y');
+"""
+# The three changes the issue names: a hinted rename, a type change, a removed table.
+TARGETS = {
+    "rename": BASE.replace(
+        "name TEXT NOT NULL,", "title TEXT NOT NULL, -- dbinit: renamed-from=name"
+    ),
+    "type": BASE.replace("amount TEXT", "amount INTEGER"),
+    "removed": BASE.replace("CREATE TABLE audit (id INTEGER PRIMARY KEY, note TEXT);", ""),
+}
+
+
+def start(tmp_path: Path, cli: Any, target: str) -> Path:
+    """A database deployed from BASE with rows, and the files changed to `target`."""
+    write_schema(tmp_path / "schemas", {"app.sql": BASE})
+    assert cli("init", "-q").exit_code == 0
+    db = tmp_path / "app.db"
+    conn = sqlite3.connect(db)
+    conn.executescript(ROWS)
+    conn.close()
+    write_schema(tmp_path / "schemas", {"app.sql": TARGETS[target]})
+    return db
+
+
+def accounts(db: Path) -> list[tuple[Any, ...]]:
+    return rows(db, "SELECT * FROM accounts ORDER BY 1")
+
+
+def file_digest(path: Path) -> str:
+    import hashlib
+
+    return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("target", list(TARGETS))
+def test_each_change_goes_from_refused_to_applied_with_the_approved_plan(
+    tmp_path: Path, cli: Any, target: str
+) -> None:
+    db = start(tmp_path, cli, target)
+    before = accounts(db)
+    untouched = file_digest(db)
+    refused = cli("deploy", "--format", "json")
+    if target == "removed":  # init keeps the undeclared table; validate fails on it
+        assert refused.exit_code == 1, refused.stdout
+    else:
+        assert refused.exit_code == 3, refused.stdout
+        assert "plans/" in refused.json()["error"]["message"]
+        assert "is missing" in refused.json()["error"]["message"]
+        assert "`dbinit plan" in refused.json()["error"]["message"]
+    assert file_digest(db) == untouched
+
+    args = ("--allow-data-loss",) if target == "removed" else ()
+    res = cli("plan", *args, "--format", "json")
+    assert res.exit_code == 0, res.stdout
+    info = res.json()["plan_file"]
+    path = tmp_path / info["file"]
+    assert path.parent == tmp_path / "plans"
+    text = path.read_text()
+    assert text.startswith("-- dbinit plan\n")
+    assert f"-- base: {info['base']}" in text and f"-- target: {info['target']}" in text
+    assert "-- dbinit-version: " in text
+    for stmt in info["statements"]:
+        assert stmt + ";" in text
+    assert info["needs_approval"] is True
+    assert file_digest(db) == untouched  # planning writes nothing to the database
+
+    done = cli("deploy", "--format", "json")
+    assert done.exit_code == 0, done.stdout
+    assert [s["status"] for s in done.json()["steps"]] == ["applied", "in_sync"]
+    assert done.json()["steps"][0]["applied"] == info["statements"]
+    after = accounts(db)
+    assert len(after) == len(before) == 3
+    assert [r[0] for r in after] == [1, 2, 5]
+    if target == "type":
+        assert rows(db, "SELECT typeof(amount), amount FROM accounts WHERE id = 5") == [
+            ("integer", 35)
+        ]
+    if target == "removed":
+        assert "audit" not in catalog(db)
+    else:
+        assert rows(db, "SELECT count(*) FROM audit") == [(2,)]
+    # History names the plan file and its hash.
+    (recorded,) = rows(db, "SELECT command FROM _dbinit_history ORDER BY id DESC LIMIT 1")
+    assert recorded[0] == f"init {Path('plans') / path.name} {file_digest(path)}"
+    assert cli("deploy").exit_code == 0
+
+
+def test_rename_plan_is_the_in_place_alter(tmp_path: Path, cli: Any) -> None:
+    start(tmp_path, cli, "rename")
+    res = cli("plan", "--format", "json")
+    assert res.json()["plan_file"]["statements"] == [
+        'ALTER TABLE "accounts" RENAME COLUMN "name" TO "title"'
+    ]
+
+
+def test_removed_table_without_allow_data_loss_needs_the_flag(tmp_path: Path, cli: Any) -> None:
+    db = start(tmp_path, cli, "removed")
+    assert cli("plan").exit_code == 0
+    untouched = file_digest(db)
+    res = cli("deploy", "--format", "json")
+    assert res.exit_code == 3, res.stdout  # the approved plan drops rows: the header must say so
+    message = res.json()["error"]["message"]
+    assert message.startswith(
+        f"plan file {Path('plans') / next((tmp_path / 'plans').iterdir()).name}"
+    )
+    assert "--allow-data-loss" in message
+    assert file_digest(db) == untouched
+    assert cli("init").exit_code == 3
+    forced = cli("deploy", "--allow-data-loss", "--format", "json")
+    assert forced.exit_code == 0, forced.stdout
+    assert "audit" not in catalog(db)
+
+
+@pytest.mark.parametrize("stale", ["base", "files", "statements"])
+def test_a_stale_plan_is_refused_and_nothing_is_applied(
+    tmp_path: Path, cli: Any, stale: str
+) -> None:
+    db = start(tmp_path, cli, "type")
+    assert cli("plan").exit_code == 0
+    (path,) = (tmp_path / "plans").iterdir()
+    if stale == "base":  # the database changed since the plan was made
+        conn = sqlite3.connect(db)
+        conn.execute("CREATE INDEX accounts_name ON accounts (name)")
+        conn.close()
+    elif stale == "files":  # the schema files changed since
+        write_schema(
+            tmp_path / "schemas", {"app.sql": TARGETS["type"].replace("note TEXT", "note BLOB")}
+        )
+    else:  # the file's statements are not what dbinit computes
+        text = path.read_text().replace('SELECT "id", "name", "amount"', 'SELECT "id", "name", 0')
+        assert text != path.read_text()
+        path.write_text(text)
+    untouched = file_digest(db)
+    res = cli("deploy", "--format", "json")
+    assert res.exit_code == 3, res.stdout
+    message = res.json()["error"]["message"]
+    assert str(Path("plans") / path.name) in message and "stale" in message, message
+    assert "`dbinit plan" in message
+    assert file_digest(db) == untouched
+    assert cli("init", "--dry-run").exit_code == 3
+
+
+def test_nothing_to_plan_writes_no_file(tmp_path: Path, cli: Any) -> None:
+    write_schema(tmp_path / "schemas", {"app.sql": BASE})
+    assert cli("init", "-q").exit_code == 0
+    res = cli("plan", "--format", "json")
+    assert res.exit_code == 0, res.stdout
+    assert res.json()["plan_file"]["file"] is None
+    assert not (tmp_path / "plans").exists()
+    md = cli("plan", "--format", "markdown")
+    assert md.exit_code == 0 and "nothing to plan" in md.stdout
+
+
+def test_safe_changes_never_need_a_plan(tmp_path: Path, cli: Any) -> None:
+    write_schema(tmp_path / "schemas", {"app.sql": BASE})
+    assert cli("init", "-q").exit_code == 0
+    write_schema(tmp_path / "schemas", {"app.sql": BASE + "CREATE TABLE more (x);"})
+    res = cli("plan", "--check", "--format", "json")
+    assert res.exit_code == 0, res.stdout
+    assert res.json()["plan_file"]["needs_approval"] is False
+    assert not (tmp_path / "plans").exists()
+    assert cli("deploy").exit_code == 0
+
+
+def test_markdown_and_check(tmp_path: Path, cli: Any) -> None:
+    start(tmp_path, cli, "type")
+    res = cli("plan", "--check")
+    assert res.exit_code == 3, res.stdout
+    md = cli("plan", "--format", "markdown")
+    assert md.exit_code == 0
+    assert md.stdout.startswith("### dbinit plan `plans/")
+    assert "| rebuild | column_changed | `accounts.amount` |" in md.stdout
+    assert "```sql" in md.stdout and "**Needs approval**" in md.stdout
+    assert cli("plan", "--check").exit_code == 0
+    assert cli("check", "--format", "markdown").exit_code == 2
+
+
+def test_plans_folder_inside_the_schema_folder_is_a_config_error(tmp_path: Path, cli: Any) -> None:
+    start(tmp_path, cli, "type")
+    res = cli("plan", "--output-dir", "schemas/plans", "--format", "json")
+    assert res.exit_code == 78, res.stdout
+    assert not (tmp_path / "schemas" / "plans").exists()
+    res = cli("plan", "--format", "json", env={"DBINIT_PLANS_DIR": "elsewhere"})
+    assert res.exit_code == 0
+    assert res.json()["plan_file"]["file"].startswith("elsewhere/")
+    assert cli("deploy", env={"DBINIT_PLANS_DIR": "elsewhere"}).exit_code == 0
