@@ -449,11 +449,14 @@ def schema_at_ref(schema_dir: Path, ref: str) -> Iterator[Path]:
     probe = where if where.is_dir() else where.parent
     while not probe.exists():
         probe = probe.parent
+    top = _git(probe, "rev-parse", "--show-toplevel").strip()
     try:
-        top = _git(probe, "rev-parse", "--show-toplevel").strip()
         _git(probe, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
     except ConfigError:
-        raise
+        raise ConfigError(
+            f"--from-ref {ref!r} is not a commit of the repository at {top} "
+            "(in CI, fetch it first: `git fetch origin main`)"
+        ) from None
     rel = os.path.relpath(where.resolve(), Path(top).resolve())
     with tempfile.TemporaryDirectory(prefix="dbinit-ref-") as tmp:
         listing = _git(Path(top), "ls-tree", "-r", "-z", "--name-only", ref, "--", rel)

@@ -145,7 +145,9 @@ TARGETS = {
     "rename": BASE.replace(
         "name TEXT NOT NULL,", "title TEXT NOT NULL, -- dbinit: renamed-from=name"
     ),
-    "type": BASE.replace("amount TEXT", "amount INTEGER"),
+    "type": BASE.replace(
+        "amount TEXT", "amount INTEGER -- dbinit: using=CAST(amount AS INTEGER) * 100"
+    ),
     "removed": BASE.replace("CREATE TABLE audit (id INTEGER PRIMARY KEY, note TEXT);", ""),
 }
 
@@ -216,7 +218,7 @@ def test_each_change_goes_from_refused_to_applied_with_the_approved_plan(
     assert [r[0] for r in after] == [1, 2, 5]
     if target == "type":
         assert rows(db, "SELECT typeof(amount), amount FROM accounts WHERE id = 5") == [
-            ("integer", 35)
+            ("integer", 3500)
         ]
     if target == "removed":
         assert "audit" not in catalog(db)
@@ -270,7 +272,7 @@ def test_a_stale_plan_is_refused_and_nothing_is_applied(
             tmp_path / "schemas", {"app.sql": TARGETS["type"].replace("note TEXT", "note BLOB")}
         )
     else:  # the file's statements are not what dbinit computes
-        text = path.read_text().replace('SELECT "id", "name", "amount"', 'SELECT "id", "name", 0')
+        text = path.read_text().replace("* 100)", "* 1000)")
         assert text != path.read_text()
         path.write_text(text)
     untouched = file_digest(db)
@@ -327,3 +329,117 @@ def test_plans_folder_inside_the_schema_folder_is_a_config_error(tmp_path: Path,
     assert res.exit_code == 0
     assert res.json()["plan_file"]["file"].startswith("elsewhere/")
     assert cli("deploy", env={"DBINIT_PLANS_DIR": "elsewhere"}).exit_code == 0
+
+
+def test_using_hints_are_read_from_the_column_line_only() -> None:
+    from dbinit.hints import using_hints
+
+    sql = (
+        "CREATE TABLE t (\n"
+        "  id INTEGER PRIMARY KEY,\n"
+        "  amount INTEGER, -- dbinit: using=CAST(amount AS INTEGER) * 100\n"
+        '  "Odd Name" REAL -- dbinit: renamed-from=old using=round("Odd Name", 2)\n'
+        "  , note TEXT DEFAULT '-- dbinit: using=not_a_hint',\n"
+        "  CONSTRAINT c CHECK (id > 0) -- dbinit: using=ignored\n"
+        ")"
+    )
+    assert using_hints(sql) == {
+        ("amount", False): "CAST(amount AS INTEGER) * 100",
+        ("Odd Name", True): 'round("Odd Name", 2)',
+    }
+
+
+def test_using_applies_only_when_the_type_changes(tmp_path: Path, cli: Any) -> None:
+    """A hint left in the file after its deploy does not convert the values again
+    when the table is rebuilt for another reason."""
+    db = start(tmp_path, cli, "type")
+    assert cli("plan").exit_code == 0
+    assert cli("deploy").exit_code == 0
+    assert rows(db, "SELECT amount FROM accounts WHERE id = 5") == [(3500,)]
+    write_schema(
+        tmp_path / "schemas",
+        {
+            "app.sql": TARGETS["type"].replace(
+                "name TEXT NOT NULL", "name TEXT NOT NULL DEFAULT 'x'"
+            )
+        },
+    )
+    res = cli("plan", "--format", "json")
+    assert res.exit_code == 0, res.stdout
+    (copy,) = [s for s in res.json()["plan_file"]["statements"] if s.startswith("INSERT")]
+    assert '"amount" FROM "accounts"' in copy and "* 100" not in copy
+    assert cli("deploy").exit_code == 0
+    assert rows(db, "SELECT amount FROM accounts WHERE id = 5") == [(3500,)]
+
+
+# --- --from-ref: the base is the files at a commit ----------------------------------------
+
+
+def git(cwd: Path, *args: str) -> str:
+    import subprocess
+
+    done = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@x.io", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
+def repo_at_base(tmp_path: Path) -> None:
+    write_schema(tmp_path / "schemas", {"app.sql": BASE})
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "add", "schemas")
+    git(tmp_path, "commit", "-q", "-m", "base")
+
+
+@pytest.mark.parametrize("target", list(TARGETS))
+def test_from_ref_needs_no_database_and_its_plan_approves_the_deploy(
+    tmp_path: Path, cli: Any, target: str
+) -> None:
+    repo_at_base(tmp_path)
+    write_schema(tmp_path / "schemas", {"app.sql": TARGETS[target]})
+    args = ("--allow-data-loss",) if target == "removed" else ()
+    res = cli("plan", "--from-ref", "main", *args, "--format", "json", "-d", "nowhere/prod.db")
+    assert res.exit_code == 0, res.stdout
+    assert not (tmp_path / "nowhere").exists()  # no database was read or created
+    info = res.json()["plan_file"]
+    assert info["needs_approval"] is True
+    text = (tmp_path / info["file"]).read_text()
+    assert "-- base-from: the schema files at git main" in text
+
+    # Production, deployed from the base files: the plan from the ref approves it.
+    write_schema(tmp_path / "schemas", {"app.sql": BASE})
+    assert cli("init", "-q").exit_code == 0
+    db = tmp_path / "app.db"
+    conn = sqlite3.connect(db)
+    conn.executescript(ROWS)
+    conn.close()
+    write_schema(tmp_path / "schemas", {"app.sql": TARGETS[target]})
+    again = cli("plan", "--check", "--format", "json")
+    assert again.exit_code == 0, again.stdout
+    assert again.json()["plan_file"]["base"] == info["base"]  # the database's fingerprint
+    done = cli("deploy", "--format", "json")
+    assert done.exit_code == 0, done.stdout
+    assert done.json()["steps"][0]["applied"] == info["statements"]
+    assert [r[0] for r in accounts(db)] == [1, 2, 5]
+
+
+def test_from_ref_errors(tmp_path: Path, cli: Any) -> None:
+    repo_at_base(tmp_path)
+    res = cli("plan", "--from-ref", "no-such-ref", "--format", "json")
+    assert res.exit_code == 78, res.stdout
+    assert "no-such-ref" in res.json()["error"]["message"]
+    res = cli("plan", "--from-ref", "--upload-pack=x", "--format", "json")
+    assert res.exit_code == 78, res.stdout
+    # Files first added after the ref: the base is an empty database.
+    git(tmp_path, "mv", "schemas", "other")
+    git(tmp_path, "commit", "-q", "-m", "moved")
+    res = cli("plan", "--from-ref", "HEAD", "-s", "schemas2", "--format", "json")
+    assert res.exit_code == 66, res.stdout  # no schema folder now: as any command
+    write_schema(tmp_path / "schemas2", {"app.sql": BASE})
+    res = cli("plan", "--from-ref", "HEAD", "-s", "schemas2", "--format", "json")
+    assert res.exit_code == 0, res.stdout
+    assert res.json()["plan_file"]["needs_approval"] is False  # only creates

@@ -60,6 +60,7 @@ class Column:
     identity_sequence: SequenceOptions | None = None  # the identity's sequence options
     position: int = field(default=0, compare=False)  # attnum
     renamed_from: str | None = field(default=None, compare=False)  # a rename hint
+    using: str | None = field(default=None, compare=False)  # `-- dbinit: using=EXPR`
 
 
 @dataclass(frozen=True, slots=True)

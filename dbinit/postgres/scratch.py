@@ -414,10 +414,20 @@ def _with_locations(model: Schema, parsed: Sequence[tuple[Statement, Head]]) -> 
     )
 
 
+def using_of(create_sql: str) -> dict[str, str]:
+    """`-- dbinit: using=EXPR` hints by column name as PostgreSQL folds it."""
+    from dbinit.hints import using_hints
+
+    return {(n if quoted else n.lower()): e for (n, quoted), e in using_hints(create_sql).items()}
+
+
 def _hinted(table: Table, st: Statement | None) -> Table:
-    """`table` with the rename hints of the statement that created it."""
-    if st is None or (st.renamed_from is None and not st.column_hints):
+    """`table` with the rename and conversion hints of the statement that created it."""
+    using = using_of(st.sql) if st is not None else {}
+    if st is None or (st.renamed_from is None and not st.column_hints and not using):
         return table
     old = {column: was for column, was, _ in st.column_hints}
-    columns = tuple(replace(c, renamed_from=old.get(c.name)) for c in table.columns)
+    columns = tuple(
+        replace(c, renamed_from=old.get(c.name), using=using.get(c.name)) for c in table.columns
+    )
     return replace(table, renamed_from=st.renamed_from, columns=columns)

@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from dbinit.changes import Change, Kind, Safety
+from dbinit.hints import using_hints
 from dbinit.plan import INIT_REASON, Mode, Plan, Policy, Statement, Step
 from dbinit.sqlite.introspect import HISTORY_TABLE
 from dbinit.sqlite.model import Column, Index, Schema, Table, Trigger
@@ -574,12 +575,15 @@ def _rebuild_step(
     sources: list[str] = []
     pairs: list[tuple[str, str]] = []
     copied: set[str] = set()
+    # `-- dbinit: using=EXPR` says how to convert a column whose type changes.
+    using = {fold(name): expr for (name, _), expr in using_hints(dt.sql).items()}
     for col in (*dt.columns, *carried):
         src = live_cols.get(renames.get(col.key, col.key))
         if src is None or col.is_generated:
             continue
         targets.append(quote_ident(col.name))
-        sources.append(quote_ident(src.name))
+        convert = using.get(col.key) if src.type != col.type else None
+        sources.append(f"({convert})" if convert else quote_ident(src.name))
         pairs.append((col.name, src.name))
         copied.add(src.key)
     # Keep each row's identity: the hidden rowid (or a rowid alias no live column

@@ -35,7 +35,7 @@ TARGETS = {
     "rename": BASE.replace(
         "name text NOT NULL,", "title text NOT NULL, -- dbinit: renamed-from=name"
     ).replace("(name)", "(title)"),
-    "type": BASE.replace("amount text", "amount integer"),
+    "type": BASE.replace("amount text", "amount integer -- dbinit: using=amount::integer * 100"),
     "removed": BASE.replace("CREATE TABLE audit (id int PRIMARY KEY, note text);", ""),
 }
 
@@ -119,8 +119,12 @@ def test_each_change_goes_from_refused_to_applied_with_the_approved_plan(
             'ALTER TABLE "public"."accounts" RENAME COLUMN "name" TO "title"'
         )
     if target == "type":
+        assert info["statements"] == [
+            'ALTER TABLE "public"."accounts" ALTER COLUMN "amount" TYPE integer '
+            "USING (amount::integer * 100)"
+        ]
         assert query(db, "SELECT pg_typeof(amount)::text, amount FROM accounts WHERE id = 5") == [
-            ("integer", 35)
+            ("integer", 3500)
         ]
     if target == "removed":
         assert query(db, "SELECT to_regclass('public.audit')") == [(None,)]
@@ -146,7 +150,7 @@ def test_a_stale_plan_is_refused_and_nothing_is_applied(
             tmp_path / "schemas", {"app.sql": TARGETS["type"].replace("note text", "note varchar")}
         )
     else:
-        text = path.read_text().replace('USING "amount"::integer', "USING 0")
+        text = path.read_text().replace("* 100)", "* 1000)")
         assert text != path.read_text()
         path.write_text(text)
     before = state(db)
@@ -155,3 +159,46 @@ def test_a_stale_plan_is_refused_and_nothing_is_applied(
     message = res.json()["error"]["message"]
     assert str(Path("plans") / path.name) in message and "stale" in message, message
     assert state(db) == before
+
+
+def test_from_ref_needs_only_a_scratch_database(
+    tmp_path: Path, cli: Any, db: str, pg_url: str, pg_admin: psycopg.Connection[Any]
+) -> None:
+    """The base is the files at a commit, built in the scratch space (`--dev-url`): the
+    target named here does not even exist; the plan then approves the real deploy."""
+    from tests.test_plan_files import git
+
+    write_schema(tmp_path / "schemas", {"app.sql": BASE})
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "add", "schemas")
+    git(tmp_path, "commit", "-q", "-m", "base")
+    write_schema(tmp_path / "schemas", {"app.sql": TARGETS["type"]})
+    scratch = create_database(pg_admin, "dbinit_test_dev_")
+    try:
+        nowhere = url_of(pg_url, "dbinit_test_no_such_database")
+        res = cli(
+            "plan",
+            "--from-ref",
+            "main",
+            "-d",
+            nowhere,
+            "--dev-url",
+            url_of(pg_url, scratch),
+            "--format",
+            "json",
+        )
+        assert res.exit_code == 0, res.stdout
+    finally:
+        drop_database(pg_admin, scratch)
+    info = res.json()["plan_file"]
+    assert "-- base-from: the schema files at git main" in (tmp_path / info["file"]).read_text()
+
+    write_schema(tmp_path / "schemas", {"app.sql": BASE})
+    assert cli("init", "-q", "-d", db).exit_code == 0
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute(ROWS.encode())
+    write_schema(tmp_path / "schemas", {"app.sql": TARGETS["type"]})
+    done = cli("deploy", "-d", db, "--format", "json")
+    assert done.exit_code == 0, done.stdout
+    assert done.json()["steps"][0]["applied"] == info["statements"] + info["online"]
+    assert query(db, "SELECT amount FROM accounts WHERE id = 5") == [(3500,)]
