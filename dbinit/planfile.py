@@ -412,8 +412,10 @@ def plan(
     )
     report.plan = [s.display() for s in now.plan.statements]
     if check:
+        extra["checked"] = True
         if needs_approval(now.plan):
-            approved(run, desired, live, required=True, allow_data_loss=True)
+            ok = approved(run, desired, live, required=True, allow_data_loss=True)
+            extra["approved_by"] = str(ok.file.path) if ok else None
         report.status, report.exit_code = PLANNED, 0
         return
     write_atomically(path, shown.text)

@@ -48,28 +48,18 @@ def render(
 ) -> None:
     """`quiet`: only the verdict, the drift and errors. `show_changes` False: the
     change table was already shown (by the repair prompt)."""
-    if report.plan_file is not None and report.error is None and fmt in ("text", "markdown"):
-        # `dbinit plan`: the plan file itself, or the pull-request comment.
-        doc = report.plan_file.get("markdown" if fmt == "markdown" else "text")
-        if doc is None:
-            doc = (
-                "### dbinit plan: nothing to plan\n\nThe database matches the schema files.\n"
-                if fmt == "markdown"
-                else "-- dbinit plan: nothing to plan; no file written\n"
-            )
-        elif fmt == "text":
-            doc += (
-                f"-- wrote {report.plan_file['file']}\n" if report.plan_file.get("written") else ""
-            )
-        sys.stdout.write(doc)
+    if fmt == "markdown":  # `dbinit plan`: the pull-request comment
+        sys.stdout.write(_plan_markdown(report))
         sys.stdout.flush()
         return
-    if fmt == "markdown":  # `dbinit plan` failed: the error, as the comment would show it
-        err = report.error
-        sys.stdout.write(
-            f"### dbinit plan failed (exit {report.exit_code})\n\n"
-            f"{err.message if err else report.status}\n"
-        )
+    if report.plan_file is not None and report.error is None and fmt == "text":
+        # `dbinit plan`: the plan file itself.
+        doc = report.plan_file.get("text")
+        if doc is None:
+            doc = "-- dbinit plan: nothing to plan; no file written\n"
+        elif report.plan_file.get("written"):
+            doc += f"-- wrote {report.plan_file['file']}\n"
+        sys.stdout.write(doc)
         sys.stdout.flush()
         return
     if fmt == "json":
@@ -271,3 +261,21 @@ def _history(console: Console, report: Report, quiet: bool) -> None:
             f"{row['duration_ms']:.1f}",
         )
     console.print(table)
+
+
+def _plan_markdown(report: Report) -> str:
+    """The plan as a pull-request comment, then the verdict (approved, or why not)."""
+    info = report.plan_file or {}
+    doc = info.get("markdown") or ""
+    if not doc and report.error is None:
+        return "### dbinit plan: nothing to plan\n\nThe base matches the schema files.\n"
+    if not doc:
+        doc = "### dbinit plan\n"
+    if report.error is not None:
+        doc += (
+            f"\n**✗ {report.status}** (exit {report.exit_code}): "
+            f"{printable(report.error.message)}\n"
+        )
+    elif info.get("checked") and info.get("needs_approval"):
+        doc += f"\n**✓ Approved**: `{info.get('approved_by')}` in this branch matches the plan.\n"
+    return doc

@@ -443,3 +443,153 @@ def test_from_ref_errors(tmp_path: Path, cli: Any) -> None:
     res = cli("plan", "--from-ref", "HEAD", "-s", "schemas2", "--format", "json")
     assert res.exit_code == 0, res.stdout
     assert res.json()["plan_file"]["needs_approval"] is False  # only creates
+
+
+# --- the pull-request workflow's shell steps, run locally ---------------------------------
+
+WORKFLOW = (
+    Path(__file__).resolve().parent.parent / "examples" / "github-actions" / "dbinit-plan.yml"
+)
+FAKE_GH = """#!/bin/sh
+# gh stand-in: records its arguments and the comment body; --edit-last fails until a
+# comment exists (as gh does when there is none to edit).
+echo "$*" >> "$GH_LOG"
+case " $* " in *" --edit-last "*) [ -f "$GH_STATE" ] || exit 1 ;; esac
+while [ $# -gt 0 ]; do
+  if [ "$1" = "--body-file" ]; then cp "$2" "$GH_BODY"; fi
+  shift
+done
+touch "$GH_STATE"
+"""
+
+
+def workflow_steps() -> list[dict[str, Any]]:
+    import yaml
+
+    doc = yaml.safe_load(WORKFLOW.read_text())
+    assert doc.get("on", doc.get(True)) == {"pull_request": None}  # YAML 1.1: on is True
+    assert doc["permissions"]["pull-requests"] == "write"
+    return [s for s in doc["jobs"]["plan"]["steps"] if "run" in s and "pip install" not in s["run"]]
+
+
+def run_workflow(work: Path, tmp: Path) -> tuple[list[int], str, str]:
+    """Each `run:` step under `bash -e` as Actions runs it; step outputs substituted.
+    Returns each step's exit code (stopping at the first failure), gh's log and the
+    comment it posted."""
+    import os
+    import re
+    import subprocess
+    import sys
+
+    bin_dir = tmp / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    (bin_dir / "gh").write_text(FAKE_GH)
+    (bin_dir / "gh").chmod(0o755)
+    runner_temp = tmp / "runner"
+    runner_temp.mkdir(exist_ok=True)
+    outputs = tmp / "outputs"
+    outputs.write_text("")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DBINIT_", "RAILWAY_"))} | {
+        "PATH": f"{bin_dir}:{Path(sys.executable).parent}:{os.environ['PATH']}",
+        "RUNNER_TEMP": str(runner_temp),
+        "GITHUB_OUTPUT": str(outputs),
+        "PR_NUMBER": "7",
+        "GH_LOG": str(tmp / "gh.log"),
+        "GH_BODY": str(tmp / "gh.body"),
+        "GH_STATE": str(tmp / "gh.state"),
+        "DBINIT_DATABASE_URL": "sqlite:///production-is-not-here.db",
+        "DBINIT_SCHEMA_DIR": "schemas",
+        "DBINIT_LOG_FORMAT": "json",
+    }
+    codes = []
+    for step in workflow_steps():
+        values = dict(
+            line.split("=", 1) for line in outputs.read_text().splitlines() if "=" in line
+        )
+        script = re.sub(
+            r"\$\{\{\s*steps\.plan\.outputs\.(\w+)\s*\}\}",
+            lambda m: values[m.group(1)],
+            step["run"],
+        )
+        done = subprocess.run(
+            ["bash", "-e", "-c", script],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        codes.append(done.returncode)
+        if done.returncode != 0:
+            break
+    log = (tmp / "gh.log").read_text() if (tmp / "gh.log").exists() else ""
+    body = (tmp / "gh.body").read_text() if (tmp / "gh.body").exists() else ""
+    assert not (work / "production-is-not-here.db").exists()
+    return codes, log, body
+
+
+def pull_request(tmp_path: Path, target: str) -> Path:
+    """A clone whose origin/main has BASE and whose branch changes it to `target`."""
+    origin, work = tmp_path / "origin.git", tmp_path / "work"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(origin))
+    git(tmp_path, "clone", "-q", str(origin), str(work))
+    write_schema(work / "schemas", {"app.sql": BASE})
+    git(work, "checkout", "-q", "-b", "main")
+    git(work, "add", "schemas")
+    git(work, "commit", "-q", "-m", "base")
+    git(work, "push", "-q", "origin", "main")
+    git(work, "checkout", "-q", "-b", "feature")
+    write_schema(work / "schemas", {"app.sql": TARGETS[target]})
+    git(work, "commit", "-q", "-am", "change")
+    return work
+
+
+def test_workflow_fails_without_an_approved_plan_and_passes_with_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    work = pull_request(tmp_path, "type")
+    codes, log, body = run_workflow(work, tmp_path)
+    assert codes == [0, 0, 3], (codes, log, body)
+    assert log.splitlines() == [
+        "pr comment 7 --edit-last --body-file " + str(tmp_path / "runner" / "plan.md"),
+        "pr comment 7 --body-file " + str(tmp_path / "runner" / "plan.md"),
+    ]
+    assert body.startswith("### dbinit plan `plans/")
+    assert "| rebuild | column_changed | `accounts.amount` |" in body
+    assert "**Needs approval**" in body and "**✗ refused** (exit 3)" in body
+    assert "is missing" in body
+
+    # The author writes the plan (as the refusal says), reviews it and commits it.
+    monkeypatch.chdir(work)
+    res = CliRunner_invoke("plan", "--from-ref", "origin/main")
+    assert res == 0
+    git(work, "add", "plans")
+    git(work, "commit", "-q", "-m", "approve the plan")
+    codes, log, body = run_workflow(work, tmp_path)
+    assert codes == [0, 0, 0], (codes, log, body)
+    assert log.splitlines()[-1].startswith("pr comment 7 --edit-last")  # the comment is edited
+    assert "**✓ Approved**: `plans/" in body
+
+
+def test_workflow_passes_safe_changes_and_no_changes(tmp_path: Path) -> None:
+    work = pull_request(tmp_path, "type")
+    write_schema(work / "schemas", {"app.sql": BASE + "CREATE TABLE more (x TEXT);"})
+    git(work, "commit", "-q", "-am", "only a new table")
+    codes, _, body = run_workflow(work, tmp_path)
+    assert codes == [0, 0, 0]
+    assert "Safe changes only" in body
+    write_schema(work / "schemas", {"app.sql": BASE})
+    git(work, "commit", "-q", "-am", "back to main")
+    codes, _, body = run_workflow(work, tmp_path)
+    assert codes == [0, 0, 0]
+    assert "nothing to plan" in body
+
+
+def CliRunner_invoke(*args: str) -> int:  # noqa: N802
+    from typer.testing import CliRunner
+
+    from dbinit.cli import app
+
+    return (
+        CliRunner().invoke(app, list(args), env={"DBINIT_DATABASE_URL": "sqlite:///x.db"}).exit_code
+    )
