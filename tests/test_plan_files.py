@@ -508,7 +508,7 @@ def run_workflow(work: Path, tmp: Path) -> tuple[list[int], str, str]:
         )
         script = re.sub(
             r"\$\{\{\s*steps\.plan\.outputs\.(\w+)\s*\}\}",
-            lambda m: values[m.group(1)],
+            lambda m, values=values: values[m.group(1)],
             step["run"],
         )
         done = subprocess.run(
@@ -561,7 +561,7 @@ def test_workflow_fails_without_an_approved_plan_and_passes_with_it(
 
     # The author writes the plan (as the refusal says), reviews it and commits it.
     monkeypatch.chdir(work)
-    res = CliRunner_invoke("plan", "--from-ref", "origin/main")
+    res = plan_here("plan", "--from-ref", "origin/main")
     assert res == 0
     git(work, "add", "plans")
     git(work, "commit", "-q", "-m", "approve the plan")
@@ -585,7 +585,7 @@ def test_workflow_passes_safe_changes_and_no_changes(tmp_path: Path) -> None:
     assert "nothing to plan" in body
 
 
-def CliRunner_invoke(*args: str) -> int:  # noqa: N802
+def plan_here(*args: str) -> int:
     from typer.testing import CliRunner
 
     from dbinit.cli import app
