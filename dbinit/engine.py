@@ -278,7 +278,7 @@ def _apply_approved(
 
     run.plan_file = f"{ok.file.path} {ok.file.digest}"
     _write(run, report, desired, ok.policy, prior=(live, ok.plan), before_write=before_write)
-    report.notes.append(f"applied the approved plan file {ok.file.path} ({ok.file.digest})")
+    report.plan_file = {"file": str(ok.file.path), "sha256": ok.file.digest}
 
 
 def _write(

@@ -303,7 +303,12 @@ def approved(
     there is none and none is `required` (only kept extras: init keeps them).
     A required plan that is missing or stale is refused (3), naming the file
     and the command that regenerates it."""
-    folder = plans_dir(run)
+    try:
+        folder = plans_dir(run)
+    except ConfigError as exc:
+        if not required:
+            return None
+        raise Refused(f"no approved plan: {exc.message}", details="nothing was changed") from None
     files = [f for p in sorted(folder.glob("*.sql")) if (f := read(p)) is not None]
     if not files and not required:
         return None

@@ -52,7 +52,7 @@ def render(
         sys.stdout.write(_plan_markdown(report))
         sys.stdout.flush()
         return
-    if report.plan_file is not None and report.error is None and fmt == "text":
+    if fmt == "text" and report.command == "plan" and report.plan_file and not report.error:
         # `dbinit plan`: the plan file itself.
         doc = report.plan_file.get("text")
         if doc is None:
@@ -185,9 +185,15 @@ def verdict(report: Report) -> str:
             f"[cyan]•[/] Dry run: would apply {len(report.plan)} statement(s); nothing was changed"
         )
     if report.status == APPLIED:
-        warn = warn if report.command == "init" else ""
+        # An approved plan file applied its destructive changes: no extras are left.
+        warn = warn if report.command == "init" and report.plan_file is None else ""
+        by = (
+            f" with the approved plan file {shown(report.plan_file.get('file'))}"
+            if report.plan_file
+            else ""
+        )
         return (
-            f"[green]✓[/] Applied {len(report.applied)} statement(s) to {database}; "
+            f"[green]✓[/] Applied {len(report.applied)} statement(s) to {database}{by}; "
             f"verified in sync{warn}"
         )
     return f"{report.status}"

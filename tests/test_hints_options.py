@@ -139,3 +139,37 @@ def test_deploy_allow_extra_passes_extras(tmp_path: Path, cli: Any) -> None:
     assert [s["exit_code"] for s in res.json()["steps"]] == [0, 0]
     res = cli("deploy", "--no-allow-extra", "--format", "json", env={"DBINIT_ALLOW_EXTRA": "1"})
     assert res.exit_code == 1, res.stdout
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown"])
+def test_plan_file_refusals_name_options_of_the_printing_command(
+    tmp_path: Path, cli: Any, fmt: str
+) -> None:
+    """Missing, stale and data-losing plan files: what init, deploy and plan print."""
+    make_db(tmp_path / "app.db", LIVE_TYPE + "CREATE TABLE old (x); INSERT INTO old VALUES (1);")
+    write_schema(tmp_path / "schemas", {"a.sql": DECLARED_TYPE})
+    printed: list[tuple[str, str]] = []
+
+    def run(*argv: str) -> None:
+        f = fmt if fmt != "markdown" or argv[0] == "plan" else "text"
+        res = CliRunner().invoke(
+            app, [*argv, "--format", f], env={"COLUMNS": "250", "NO_COLOR": "1"}
+        )
+        printed.append((argv[0], res.stdout + res.stderr))
+
+    for command in ("init", "deploy", "plan"):  # missing
+        run(command) if command != "plan" else run("plan", "--check")
+    assert cli("plan").exit_code == 0
+    for command in ("init", "deploy"):  # loses data without saying so
+        run(command)
+    (path,) = (tmp_path / "plans").iterdir()
+    path.write_text(path.read_text().replace('"v" FROM', "0 FROM"))
+    for command in ("init", "deploy"):  # stale
+        run(command)
+    run("plan", "--check")
+    wrong = []
+    for command, text in printed:
+        wrong += [o for o in _bare_options(command, text) if o not in options_of(command)]
+        wrong += [f"dbinit {c} {o}" for c, o in named_hints(text) if o not in options_of(c)]
+    assert not wrong, (wrong, printed)
+    assert any("--allow-data-loss" in text for _, text in printed)

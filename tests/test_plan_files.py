@@ -593,3 +593,29 @@ def plan_here(*args: str) -> int:
     return (
         CliRunner().invoke(app, list(args), env={"DBINIT_DATABASE_URL": "sqlite:///x.db"}).exit_code
     )
+
+
+def test_text_report_names_the_plan_file_and_no_leftover_extras(tmp_path: Path, cli: Any) -> None:
+    start(tmp_path, cli, "removed")
+    assert cli("plan", "--allow-data-loss").exit_code == 0
+    (path,) = (tmp_path / "plans").iterdir()
+    res = cli("init")
+    assert res.exit_code == 0, res.stdout
+    assert f"with the approved plan file {Path('plans') / path.name}" in res.stdout
+    assert "extra object" not in res.stdout
+    doc = cli("history", "--format", "json").json()
+    assert doc["history"][0]["command"].startswith(f"init {Path('plans') / path.name} sha256:")
+
+
+def test_schema_folder_holding_the_plans_folder_still_refuses_with_3(
+    tmp_path: Path, cli: Any
+) -> None:
+    """Schema files in the working folder itself: no plans folder can be beside them;
+    init still refuses a rebuild with 3 (never a configuration error)."""
+    make_db(tmp_path / "app.db", "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);")
+    (tmp_path / "a.sql").write_text("CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER);")
+    res = cli("init", "-s", ".", "--format", "json")
+    assert res.exit_code == 3, res.stdout
+    assert "inside the schema folder" in res.json()["error"]["message"]
+    assert cli("plan", "-s", ".").exit_code == 78
+    assert cli("plan", "-s", ".", "-o", "../elsewhere").exit_code == 0
