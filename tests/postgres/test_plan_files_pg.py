@@ -202,3 +202,29 @@ def test_from_ref_needs_only_a_scratch_database(
     assert done.exit_code == 0, done.stdout
     assert done.json()["steps"][0]["applied"] == info["statements"] + info["online"]
     assert query(db, "SELECT amount FROM accounts WHERE id = 5") == [(3500,)]
+
+
+def test_both_phases_are_in_the_file_the_online_part_marked(
+    tmp_path: Path, cli: Any, db: str
+) -> None:
+    start(tmp_path, cli, db, "type")
+    write_schema(
+        tmp_path / "schemas",
+        {"app.sql": TARGETS["type"] + "CREATE INDEX accounts_amount ON accounts (amount);\n"},
+    )
+    res = cli("plan", "-d", db, "--format", "json")
+    assert res.exit_code == 0, res.stdout
+    info = res.json()["plan_file"]
+    assert info["online"] and all("CONCURRENTLY" in s for s in info["online"])
+    text = (tmp_path / info["file"]).read_text()
+    head, _, online = text.partition("\n-- online phase")
+    assert all(s + ";" in head for s in info["statements"])
+    assert all(s + ";" in online for s in info["online"])
+    done = cli("deploy", "-d", db, "--format", "json")
+    assert done.exit_code == 0, done.stdout
+    assert done.json()["steps"][0]["applied"] == info["statements"] + info["online"]
+    assert query(
+        db,
+        "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "WHERE c.relname = 'accounts_amount'",
+    ) == [(True,)]
