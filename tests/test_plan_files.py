@@ -619,3 +619,34 @@ def test_schema_folder_holding_the_plans_folder_still_refuses_with_3(
     assert "inside the schema folder" in res.json()["error"]["message"]
     assert cli("plan", "-s", ".").exit_code == 78
     assert cli("plan", "-s", ".", "-o", "../elsewhere").exit_code == 0
+
+
+def test_a_type_change_without_using_says_values_are_copied_unconverted(
+    tmp_path: Path, cli: Any
+) -> None:
+    db = make_db(
+        tmp_path / "app.db",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, v REAL); INSERT INTO t VALUES (1, 100.5);",
+    )
+    write_schema(
+        tmp_path / "schemas", {"a.sql": "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER);"}
+    )
+    res = cli("check", "--format", "json")
+    (change,) = res.json()["changes"]
+    assert [h["type"] for h in change["hazards"]] == ["conversion"]
+    assert cli("plan").exit_code == 0
+    (path,) = (tmp_path / "plans").iterdir()
+    assert (
+        "--     hazard conversion: values are copied as they are (REAL → INTEGER)"
+        in path.read_text()
+    )
+    assert cli("deploy").exit_code == 0
+    assert rows(db, "SELECT typeof(v), v FROM t") == [("real", 100.5)]  # what the hazard says
+    write_schema(
+        tmp_path / "schemas",
+        {
+            "a.sql": "CREATE TABLE t (\n id INTEGER PRIMARY KEY,\n v TEXT -- dbinit: using=printf('%.2f', v)\n);"
+        },
+    )
+    (change,) = cli("check", "--format", "json").json()["changes"]
+    assert change["hazards"] == []

@@ -12,7 +12,7 @@ import sqlite3
 from dataclasses import replace
 from typing import Any
 
-from dbinit.changes import Change, Kind, Safety
+from dbinit.changes import Change, Hazard, Kind, Safety
 from dbinit.hints import using_hints
 from dbinit.plan import INIT_REASON, Mode, Plan, Policy, Statement, Step
 from dbinit.sqlite.introspect import HISTORY_TABLE
@@ -92,6 +92,7 @@ def make_plan(changes: list[Change], desired: Schema, live: Schema, policy: Poli
             c,
             sql=tuple(s.display() for s in by_id.get(id(c), ())),
             detail=_annotate(c, loses.get(id(c)), stuck.get(id(c)), kept=not prune),
+            hazards=c.hazards + _unconverted(c, desired, live),
         )
         for c in changes
     )
@@ -161,6 +162,32 @@ def _on_history(kept: tuple[Change, ...]) -> tuple[Change, ...]:
     meet them (apply.py refuses under the lock too), so a plan that writes and
     keeps them is refused up front, dry runs included."""
     return tuple(c for c in kept if HISTORY_TABLE in (fold(c.table), fold(c.name)))
+
+
+def _unconverted(c: Change, desired: Schema, live: Schema) -> tuple[Hazard, ...]:
+    """A type change without `-- dbinit: using=EXPR`: the rebuild copies each value
+    as it is (SQLite converts only what converts losslessly: 100.5 stays a REAL in
+    an INTEGER column of a plain table; a STRICT table refuses it)."""
+    if c.kind is not Kind.COLUMN_CHANGED or not c.column:
+        return ()
+    dt = desired.tables.get(fold(c.table))
+    dc = dt.column(fold(c.column)) if dt else None
+    if dt is None or dc is None:
+        return ()
+    lt = live.tables.get(fold(dt.renamed_from or "")) or live.tables.get(dt.key)
+    lc = lt.column(fold(dc.renamed_from or "")) or lt.column(dc.key) if lt else None
+    if lc is None or lc.type == dc.type:
+        return ()
+    if fold(dc.name) in {fold(n) for n, _ in using_hints(dt.sql)}:
+        return ()
+    return (
+        Hazard(
+            "conversion",
+            f"values are copied as they are ({lc.declared_type or 'no type'} → "
+            f"{dc.declared_type or 'no type'}); "
+            "`-- dbinit: using=EXPR` on the column's line says how to convert them",
+        ),
+    )
 
 
 def _annotate(c: Change, loses: str | None, stuck: str | None, *, kept: bool) -> str:
