@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from dbinit.changes import Safety
 from dbinit.errors import ConfigError, Refused, SchemaMissing
+from dbinit.errors import PermissionDenied as PermissionDeniedError
 from dbinit.plan import Mode, Plan, Policy
 
 if TYPE_CHECKING:
@@ -246,12 +247,27 @@ def read(path: Path) -> PlanFile | None:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".dbinit-plan-", suffix=".tmp", dir=path.parent)
+    """The plan file, whole or not at all; an OS failure is the contract's error."""
+    from dbinit.errors import IOFailure, from_os
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise from_os(exc, path.parent, creating_parent=True, what="plans") from None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".dbinit-plan-", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        err = from_os(exc, path)
+        if not isinstance(err, IOFailure | PermissionDeniedError):
+            err = IOFailure(f"Cannot write {path}: {exc.strerror or exc}")
+        raise err from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise IOFailure(f"Cannot write {path}: {exc.strerror or exc}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -309,7 +325,11 @@ def approved(
         if not required:
             return None
         raise Refused(f"no approved plan: {exc.message}", details="nothing was changed") from None
-    files = [f for p in sorted(folder.glob("*.sql")) if (f := read(p)) is not None]
+    try:
+        paths = sorted(folder.glob("*.sql"))
+    except OSError:  # an unreadable folder holds no plan dbinit can check
+        paths = []
+    files = [f for p in paths if (f := read(p)) is not None]
     if not files and not required:
         return None
     now = compute(run, desired, live)

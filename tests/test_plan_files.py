@@ -650,3 +650,22 @@ def test_a_type_change_without_using_says_values_are_copied_unconverted(
     )
     (change,) = cli("check", "--format", "json").json()["changes"]
     assert change["hazards"] == []
+
+
+def test_a_plans_folder_that_cannot_be_written_is_a_contract_error(
+    tmp_path: Path, cli: Any
+) -> None:
+    import os
+
+    if os.geteuid() == 0:
+        # root writes anywhere: a file where the folder should be is the failure instead
+        start(tmp_path, cli, "type")
+        (tmp_path / "plans").write_text("not a folder")
+        res = cli("plan", "--format", "json")
+        assert res.exit_code == 73, res.stdout
+        return
+    start(tmp_path, cli, "type")
+    (tmp_path / "plans").mkdir()
+    (tmp_path / "plans").chmod(0o555)
+    res = cli("plan", "--format", "json")
+    assert res.exit_code == 77, res.stdout
