@@ -189,6 +189,17 @@ class Backend(Protocol[D, S]):
         """Rows of the history table, newest first."""
         ...
 
+    def fingerprint(self, state: D | S) -> str:
+        """SHA-256 of the normalised model of the declared or live schema (what
+        the diff compares, never provenance): equal for a database and the files
+        it is in sync with; a plan file's base and target."""
+        ...
+
+    def as_live(self, run: Run, desired: D | None) -> S:
+        """A declared schema taken as the live side of a plan (`dbinit plan
+        --from-ref`: the files at a commit are the base); None: an empty database."""
+        ...
+
     def entities(self, state: D | S) -> Entities:
         """Tables, columns, keys and foreign keys of the declared or live schema,
         for the engine-neutral diagram (`--format mermaid`)."""

@@ -16,7 +16,8 @@ from typing import Any
 @dataclass(frozen=True, slots=True)
 class Hazard:
     """Something applying a change does to a running application: `type` is one
-    of `lock`, `rewrite`, `index_build`, `validation_scan`, `data_loss`."""
+    of `lock`, `rewrite`, `index_build`, `validation_scan`, `data_loss`,
+    `conversion` (values copied unconverted into another type)."""
 
     type: str
     detail: str

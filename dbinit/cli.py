@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 FORMATS = ("text", "json")
 MERMAID = "mermaid"  # a diagram: `inspect` and `validate --schema-only` only
+MARKDOWN = "markdown"  # a pull-request comment: `plan` only
 NO_DIAGRAM = (
     "mermaid draws a schema: use it with `dbinit inspect` (the database) or "
     "`dbinit validate --schema-only` (the schema files)"
@@ -117,7 +118,7 @@ def _usage_error(exc: Exception, argv: tuple[str, ...]) -> None:
     if isinstance(exc, typer._click.exceptions.NoArgsIsHelpError):
         return
     fmt = option_value(argv, "--format", "-f")
-    if fmt is None or fmt.strip().lower() not in (*FORMATS, MERMAID):
+    if fmt is None or fmt.strip().lower() not in (*FORMATS, MERMAID, MARKDOWN):
         fmt = os.environ.get("DBINIT_FORMAT")
     if (fmt or "").strip().lower() != "json":
         _show_usage(exc)
@@ -224,11 +225,11 @@ Format = Annotated[
     typer.Option(
         "--format",
         "-f",
-        metavar="text|json|mermaid",
-        parser=_choice(*FORMATS, MERMAID),
+        metavar="text|json|mermaid|markdown",
+        parser=_choice(*FORMATS, MERMAID, MARKDOWN),
         show_default="text",
         help="Report format on stdout (mermaid: an erDiagram, for inspect and "
-        "validate --schema-only).",
+        "validate --schema-only; markdown: a pull-request comment, for plan).",
     ),
 ]
 LogFormat = Annotated[
@@ -316,6 +317,15 @@ DevUrl = Annotated[
         metavar="URL",
         show_default="a throw-away database on the target's server",
         help="PostgreSQL: a disposable, empty database to run the schema files in.",
+    ),
+]
+AllowDataLoss = Annotated[
+    bool,
+    typer.Option(
+        "--allow-data-loss",
+        metavar="",
+        help="Apply an approved plan file that loses rows or values even though its "
+        "header does not say allow-data-loss: yes.",
     ),
 ]
 DryRun = Annotated[
@@ -477,6 +487,14 @@ def _run(
         if no_diagram is not None:
             raise typer.BadParameter(no_diagram, param_hint="'--format'")
         del given["format"]
+    markdown = given.get("format") == MARKDOWN
+    if markdown:
+        if command != "plan":
+            raise typer.BadParameter(
+                "markdown is a pull-request comment: use it with `dbinit plan`",
+                param_hint="'--format'",
+            )
+        del given["format"]
     quiet = bool(given.pop("quiet", False))
     try:
         settings = load_settings(**given)
@@ -519,7 +537,7 @@ def _run(
             command, settings, action, touches_database=touches_database, report_interrupts=True
         )
     show_changes = not (shown or {}).get("changes")
-    fmt = MERMAID if mermaid else settings.format
+    fmt = MERMAID if mermaid else MARKDOWN if markdown else settings.format
     raise typer.Exit(_emit(report, fmt, quiet=quiet, show_sql=show_sql, show_changes=show_changes))
 
 
@@ -578,18 +596,25 @@ def init(
     given: dict[str, Any],
     dry_run: DryRun = False,
     online_timeout: OnlineTimeout = None,
+    allow_data_loss: AllowDataLoss = False,
 ) -> None:
     """Create what is missing (tables, columns, indexes, views, triggers), safely.
 
     Applies every safe change in one transaction, verifies and records it in
-    _dbinit_history. If anything needs a rebuild, applies nothing and exits
-    3 naming it (dbinit repair handles it). Never drops anything. Idempotent.
+    _dbinit_history. A rebuild or destructive change is applied only with an
+    approved plan file (dbinit plan wrote it, the repository holds it, and it
+    still matches exactly); otherwise init applies nothing and exits 3 naming
+    it (dbinit plan, or dbinit repair, handles it). Idempotent.
     """
     from functools import partial
 
     from dbinit import engine
 
-    _run("init", _online(given, online_timeout), partial(engine.init, dry_run=dry_run))
+    _run(
+        "init",
+        _online(given, online_timeout),
+        partial(engine.init, dry_run=dry_run, allow_data_loss=allow_data_loss),
+    )
 
 
 @command
@@ -875,6 +900,16 @@ def deploy(
         ),
     ] = False,
     online_timeout: OnlineTimeout = None,
+    allow_extra: Annotated[
+        bool | None,
+        typer.Option(
+            "--allow-extra/--no-allow-extra",
+            metavar="",
+            show_default="the allow_extra setting (DBINIT_ALLOW_EXTRA), else no",
+            help="validate step: do not fail on objects the files do not declare.",
+        ),
+    ] = None,
+    allow_data_loss: AllowDataLoss = False,
 ) -> None:
     """The deploy steps for where this runs; one report of every step.
 
@@ -891,8 +926,80 @@ def deploy(
     from dbinit import engine
     from dbinit.report import Deploy
 
-    runner = partial(engine.deploy, pre_deploy=pre_deploy, report_interrupts=True)
+    if allow_extra is not None:
+        given["allow_extra"] = allow_extra
+    runner = partial(
+        engine.deploy,
+        pre_deploy=pre_deploy,
+        report_interrupts=True,
+        allow_data_loss=allow_data_loss,
+    )
     _run("deploy", _online(given, online_timeout), None, runner=runner, report_type=Deploy)
+
+
+@command
+def plan(
+    given: dict[str, Any],
+    from_ref: Annotated[
+        str | None,
+        typer.Option(
+            "--from-ref",
+            metavar="GIT_REF",
+            show_default="the database",
+            help="Plan from the schema files at this git commit (built in memory for "
+            "SQLite, in the scratch database for PostgreSQL) instead of the database.",
+        ),
+    ] = None,
+    output_dir: Annotated[
+        str | None,
+        typer.Option(
+            "--output-dir",
+            "-o",
+            metavar="DIR",
+            show_default="the plans_dir setting, else plans/ beside the schema folder",
+            help="Folder of plan files.",
+        ),
+    ] = None,
+    allow_data_loss: Annotated[
+        bool,
+        typer.Option(
+            "--allow-data-loss",
+            metavar="",
+            help="Write allow-data-loss: yes in the header, so deploying it may drop "
+            "rows or values without --allow-data-loss.",
+        ),
+    ] = False,
+    check_only: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            metavar="",
+            help="Write nothing; exit 3 when the plan needs approval and no plan file in "
+            "the folder approves it (for CI).",
+        ),
+    ] = False,
+) -> None:
+    """Write the plan from a base to the schema files as one reviewable SQL file.
+
+    The file (plans/BASE-TARGET.sql) holds the base and target fingerprints, the
+    dbinit version, each change's safety and hazards, and the exact statements
+    that will run. Committed, it approves the plan: init and deploy then apply
+    its rebuild and destructive changes, as long as it still matches exactly.
+    --format markdown prints it as a pull-request comment. Nothing to plan: no
+    file, exit 0.
+    """
+    from functools import partial
+
+    from dbinit import planfile
+
+    action = partial(
+        planfile.plan,
+        from_ref=from_ref,
+        output_dir=output_dir,
+        allow_data_loss=allow_data_loss,
+        check=check_only,
+    )
+    _run("plan", given, action, touches_database=from_ref is None)
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -243,7 +244,7 @@ def check(run: Run, report: Report) -> None:
 # --- init --------------------------------------------------------------------
 
 
-def init(run: Run, report: Report, *, dry_run: bool = False) -> None:
+def init(run: Run, report: Report, *, dry_run: bool = False, allow_data_loss: bool = False) -> None:
     desired = load_desired(run)
     run.backend.may_write(run)
     live = run.backend.read(run)
@@ -251,6 +252,23 @@ def init(run: Run, report: Report, *, dry_run: bool = False) -> None:
     policy = Policy(Mode.INIT)
     plan = compute(run, desired, live, policy)
     report.changes = list(plan.changes)
+    if (plan.blocked or plan.skipped) and not plan.refused:
+        # Rebuild or destructive changes: applied only with an approved plan file.
+        from dbinit import planfile
+
+        try:
+            ok = planfile.approved(
+                run, desired, live, required=bool(plan.blocked), allow_data_loss=allow_data_loss
+            )
+        except Refused as exc:
+            if not plan.blocked:  # an approved plan for kept extras that cannot apply
+                raise
+            first = refusal(plan, "init")
+            first.message += f"; {exc.message}"
+            raise first from None
+        if ok is not None:
+            _apply_approved(run, report, desired, live, ok, dry_run=dry_run)
+            return
     if plan.blocked or plan.refused:
         raise refusal(plan, "init")
     if plan.is_empty():
@@ -262,6 +280,31 @@ def init(run: Run, report: Report, *, dry_run: bool = False) -> None:
         report.status, report.exit_code = PLANNED, 0
         return
     _write(run, report, desired, policy, prior=(live, plan))
+
+
+def _apply_approved(
+    run: Run, report: Report, desired: Any, live: Any, ok: Any, *, dry_run: bool
+) -> None:
+    """Apply the plan an approved plan file holds; under the lock the plan must
+    still be exactly the file's statements."""
+    report.changes = list(ok.plan.changes)
+    log.info("plan.approved", file=str(ok.file.path), sha256=ok.file.digest)
+    if dry_run:
+        report.plan = list(ok.statements)
+        report.status, report.exit_code = PLANNED, 0
+        return
+
+    def before_write(current: Plan) -> None:
+        if tuple(s.display() for s in current.statements) != ok.statements:
+            raise Refused(
+                f"the database changed while init was starting: plan file {ok.file.path} no "
+                "longer matches; nothing was changed",
+                details="run `dbinit init` again, or regenerate the plan with `dbinit plan`",
+            )
+
+    run.plan_file = f"{ok.file.path} {ok.file.digest}"
+    _write(run, report, desired, ok.policy, prior=(live, ok.plan), before_write=before_write)
+    report.plan_file = {"file": str(ok.file.path), "sha256": ok.file.digest}
 
 
 def _write(
@@ -505,7 +548,13 @@ def _copy_source(given: str) -> Path:
 # --- deploy ------------------------------------------------------------------
 
 
-def deploy(settings: Settings, *, pre_deploy: bool, report_interrupts: bool = False) -> Deploy:
+def deploy(
+    settings: Settings,
+    *,
+    pre_deploy: bool,
+    report_interrupts: bool = False,
+    allow_data_loss: bool = False,
+) -> Deploy:
     """The deploy steps for where this runs (`pre_deploy`: the platform's
     pre-deploy command, else the start command, before the app).
 
@@ -529,7 +578,7 @@ def deploy(settings: Settings, *, pre_deploy: bool, report_interrupts: bool = Fa
         database_step=where,
     )
     steps: list[tuple[str, Callable[[Run, Report], None], bool]] = [
-        ("init", init, True),
+        ("init", partial(init, allow_data_loss=allow_data_loss), True),
         ("validate", validate, True),
     ]
     if pre_deploy and where != PRE_DEPLOY:

@@ -58,6 +58,20 @@ def render(
 ) -> None:
     """`quiet`: only the verdict, the drift and errors. `show_changes` False: the
     change table was already shown (by the repair prompt)."""
+    if fmt == "markdown":  # `dbinit plan`: the pull-request comment
+        sys.stdout.write(_plan_markdown(report))
+        sys.stdout.flush()
+        return
+    if fmt == "text" and report.command == "plan" and report.plan_file and not report.error:
+        # `dbinit plan`: the plan file itself.
+        doc = report.plan_file.get("text")
+        if doc is None:
+            doc = "-- dbinit plan: nothing to plan; no file written\n"
+        elif report.plan_file.get("written"):
+            doc += f"-- wrote {report.plan_file['file']}\n"
+        sys.stdout.write(doc)
+        sys.stdout.flush()
+        return
     if fmt == "json":
         json.dump(report.to_dict(), sys.stdout)  # streamed: no second copy of every SQL text
         sys.stdout.write("\n")
@@ -199,9 +213,15 @@ def verdict(report: Report) -> str:
             f"{database}; row counts and checksums verified"
         )
     if report.status == APPLIED:
-        warn = warn if report.command == "init" else ""
+        # An approved plan file applied its destructive changes: no extras are left.
+        warn = warn if report.command == "init" and report.plan_file is None else ""
+        by = (
+            f" with the approved plan file {shown(report.plan_file.get('file'))}"
+            if report.plan_file
+            else ""
+        )
         return (
-            f"[green]✓[/] Applied {len(report.applied)} statement(s) to {database}; "
+            f"[green]✓[/] Applied {len(report.applied)} statement(s) to {database}{by}; "
             f"verified in sync{warn}"
         )
     return f"{report.status}"
@@ -283,3 +303,21 @@ def _history(console: Console, report: Report, quiet: bool) -> None:
             f"{row['duration_ms']:.1f}",
         )
     console.print(table)
+
+
+def _plan_markdown(report: Report) -> str:
+    """The plan as a pull-request comment, then the verdict (approved, or why not)."""
+    info = report.plan_file or {}
+    doc = info.get("markdown") or ""
+    if not doc and report.error is None:
+        return "### dbinit plan: nothing to plan\n\nThe base matches the schema files.\n"
+    if not doc:
+        doc = "### dbinit plan\n"
+    if report.error is not None:
+        doc += (
+            f"\n**✗ {report.status}** (exit {report.exit_code}): "
+            f"{printable(report.error.message)}\n"
+        )
+    elif info.get("checked") and info.get("needs_approval"):
+        doc += f"\n**✓ Approved**: `{info.get('approved_by')}` in this branch matches the plan.\n"
+    return doc

@@ -44,6 +44,7 @@ class Report:
     plan_online: int = 0  # how many of `plan`'s last statements run after its transaction
     entities: Entities | None = None  # what `--format mermaid` draws
     copied: list[dict[str, Any]] | None = None  # `copy`: per table, rows and checksum
+    plan_file: dict[str, Any] | None = None  # `dbinit plan`: the plan, its file and fingerprints
 
     @property
     def drift(self) -> list[Change]:
@@ -88,6 +89,10 @@ class Report:
             doc["copied"] = list(self.copied)
         if self.rows is not None:
             doc[self.command if self.command == "history" else "objects"] = self.rows
+        if self.plan_file is not None:
+            doc["plan_file"] = {
+                k: v for k, v in self.plan_file.items() if k not in ("markdown", "text")
+            }
         return doc
 
 

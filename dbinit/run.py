@@ -43,3 +43,9 @@ class Run:
     # transaction commits): a signal after that point must not be reported as a
     # rollback, and `repair`'s backup of the database before it is kept.
     committed: tuple[str, ...] | None = None
+    plan_file: str | None = None  # the approved plan file applied: "path sha256:…"
+
+    @property
+    def recorded_command(self) -> str:
+        """The command as the history table records it (with the plan file applied)."""
+        return f"{self.command} {self.plan_file}" if self.plan_file else self.command

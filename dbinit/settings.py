@@ -46,6 +46,7 @@ ENV_NAMES = {
     "lock_timeout": "DBINIT_LOCK_TIMEOUT",
     "online_timeout": "DBINIT_ONLINE_TIMEOUT",
     "dev_url": "DBINIT_DEV_URL",
+    "plans_dir": "DBINIT_PLANS_DIR",
 }
 OPTION_NAMES = {
     "database_url": "--database",
@@ -59,6 +60,7 @@ OPTION_NAMES = {
     "lock_timeout": "--lock-timeout",
     "online_timeout": "--online-timeout",
     "dev_url": "--dev-url",
+    "plans_dir": "--output-dir",
 }
 
 
@@ -163,6 +165,10 @@ class Settings(BaseSettings):
     # VALIDATE CONSTRAINT), which blocks nobody and so is not cut by the time limit.
     online_timeout: float = Field(3600.0, gt=0, le=604800)
     dev_url: str | None = None
+    # Reviewed plan files (`dbinit plan` writes them, `init` applies an approved
+    # one); None: `plans/` beside the schema folder.
+    plans_dir: str | None = None
+
     # Notes about the settings as given (a URL's SQLAlchemy driver part ignored).
     _notes: list[str] = PrivateAttr(default_factory=list)
 

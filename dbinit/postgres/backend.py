@@ -352,6 +352,16 @@ class PostgresBackend:
         with _guard(run, "history"), _connect(run) as conn:
             return _history(run, conn, limit)
 
+    def fingerprint(self, state: Desired | Snapshot) -> str:
+        from dbinit.planfile import fingerprint
+
+        return fingerprint(state.schema)
+
+    def as_live(self, run: Run, desired: Desired | None) -> Snapshot:
+        if desired is None:
+            return Snapshot(Schema(schema=run.settings.pg_schema))
+        return Snapshot(desired.schema)
+
     def entities(self, state: Desired | Snapshot) -> Entities:
         from dbinit.postgres.entities import entities
 
@@ -867,7 +877,7 @@ def _record(
         ).format(sql.Identifier(run.settings.pg_schema, HISTORY_TABLE)),
         (
             datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            run.command,
+            run.recorded_command,
             _version(),
             desired.checksum,
             json.dumps(shown),

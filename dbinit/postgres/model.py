@@ -73,6 +73,7 @@ class Column:
     position: int = field(default=0, compare=False)  # attnum
     renamed_from: str | None = field(default=None, compare=False)  # a rename hint
     loc: SourceLoc | None = field(default=None, compare=False)  # the column's own line
+    using: str | None = field(default=None, compare=False)  # `-- dbinit: using=EXPR`
 
 
 @dataclass(frozen=True, slots=True)

@@ -752,11 +752,14 @@ class _Builder:
         if dc.type != lc.type or dc.collation != lc.collation:
             how = type_change(lc.type, dc.type) if dc.type != lc.type else "coercible"
             coll = f" COLLATE {dc.collation}" if dc.collation else ""
-            if how == "rewrite":
+            # `-- dbinit: using=EXPR` on the column's line says how to convert.
+            using = f"({dc.using})" if dc.using and dc.type != lc.type else None
+            if how == "rewrite" or using:
                 if lc.default is not None:
                     stmts.append(Statement(f"{at} DROP DEFAULT"))
                     default_set = True
-                stmts.append(Statement(f"{at} TYPE {dc.type}{coll} USING {qi(dc.name)}::{dc.type}"))
+                using = using or f"{qi(dc.name)}::{dc.type}"
+                stmts.append(Statement(f"{at} TYPE {dc.type}{coll} USING {using}"))
             else:
                 stmts.append(Statement(f"{at} TYPE {dc.type}{coll}"))
         if dc.identity is None and (dc.default != lc.default or default_set):

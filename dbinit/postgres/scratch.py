@@ -535,17 +535,26 @@ def _with_locations(model: Schema, parsed: Sequence[tuple[Statement, Head]]) -> 
     )
 
 
+def using_of(create_sql: str) -> dict[str, str]:
+    """`-- dbinit: using=EXPR` hints by column name as PostgreSQL folds it."""
+    from dbinit.hints import using_hints
+
+    return {(n if quoted else n.lower()): e for (n, quoted), e in using_hints(create_sql).items()}
+
+
 def _hinted(table: Table, st: Statement | None) -> Table:
-    """`table` with the rename hints of the statement that created it, and each
-    column's own `file:line`."""
+    """`table` with the rename and conversion hints of the statement that created
+    it, and each column's own `file:line`."""
     if st is None:
         return table
     old = {column: was for column, was, _ in st.column_hints}
     lines = dict(st.column_lines)
+    using = using_of(st.sql)
     columns = tuple(
         replace(
             c,
             renamed_from=old.get(c.name),
+            using=using.get(c.name),
             loc=SourceLoc(st.file, lines[c.name]) if c.name in lines else c.loc,
         )
         for c in table.columns

@@ -193,6 +193,16 @@ class SqliteBackend:
     def history(self, run: Run, limit: int | None) -> list[dict[str, Any]]:
         return _history(run, limit)
 
+    def fingerprint(self, state: Desired | Snapshot) -> str:
+        from dataclasses import replace
+
+        from dbinit.planfile import fingerprint
+
+        return fingerprint(replace(state.schema, version=None, history=None))
+
+    def as_live(self, run: Run, desired: Desired | None) -> Snapshot:
+        return Snapshot(desired.schema, True) if desired is not None else Snapshot(Schema(), False)
+
     def entities(self, state: Desired | Snapshot) -> Entities:
         return entities(state.schema)
 
@@ -448,7 +458,7 @@ def _write(
         return plan
 
     history = {
-        "command": run.command,
+        "command": run.recorded_command,
         "version": _version(),
         "checksum": desired.files.checksum,
         "started": run.started,

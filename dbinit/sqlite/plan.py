@@ -8,9 +8,12 @@ never executes SQL and never looks at SQL strings to decide what a change is.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import replace
+from typing import Any
 
-from dbinit.changes import Change, Kind, Safety
+from dbinit.changes import Change, Hazard, Kind, Safety
+from dbinit.hints import using_hints
 from dbinit.plan import INIT_REASON, Mode, Plan, Policy, Statement, Step
 from dbinit.sqlite.introspect import HISTORY_TABLE
 from dbinit.sqlite.model import Column, Index, Schema, Table, Trigger
@@ -18,6 +21,7 @@ from dbinit.sqlite.sqltext import (
     create_head,
     fold,
     lex,
+    normalize,
     quote_ident,
     significant,
     table_body,
@@ -88,6 +92,7 @@ def make_plan(changes: list[Change], desired: Schema, live: Schema, policy: Poli
             c,
             sql=tuple(s.display() for s in by_id.get(id(c), ())),
             detail=_annotate(c, loses.get(id(c)), stuck.get(id(c)), kept=not prune),
+            hazards=c.hazards + _unconverted(c, desired, live),
         )
         for c in changes
     )
@@ -159,6 +164,32 @@ def _on_history(kept: tuple[Change, ...]) -> tuple[Change, ...]:
     return tuple(c for c in kept if HISTORY_TABLE in (fold(c.table), fold(c.name)))
 
 
+def _unconverted(c: Change, desired: Schema, live: Schema) -> tuple[Hazard, ...]:
+    """A type change without `-- dbinit: using=EXPR`: the rebuild copies each value
+    as it is (SQLite converts only what converts losslessly: 100.5 stays a REAL in
+    an INTEGER column of a plain table; a STRICT table refuses it)."""
+    if c.kind is not Kind.COLUMN_CHANGED or not c.column:
+        return ()
+    dt = desired.tables.get(fold(c.table))
+    dc = dt.column(fold(c.column)) if dt else None
+    if dt is None or dc is None:
+        return ()
+    lt = live.tables.get(fold(dt.renamed_from or "")) or live.tables.get(dt.key)
+    lc = lt.column(fold(dc.renamed_from or "")) or lt.column(dc.key) if lt else None
+    if lc is None or lc.type == dc.type:
+        return ()
+    if fold(dc.name) in {fold(n) for n, _ in using_hints(dt.sql)}:
+        return ()
+    return (
+        Hazard(
+            "conversion",
+            f"values are copied as they are ({lc.declared_type or 'no type'} → "
+            f"{dc.declared_type or 'no type'}); "
+            "`-- dbinit: using=EXPR` on the column's line says how to convert them",
+        ),
+    )
+
+
 def _annotate(c: Change, loses: str | None, stuck: str | None, *, kept: bool) -> str:
     """The change's detail, plus what the plan does about it and why."""
     detail = c.detail
@@ -215,8 +246,19 @@ def _steps(
     late: list[Step] = []
     views_to_recreate: dict[str, Change] = {}
 
+    # Tables whose only change is hinted column renames: renamed in place.
+    absorbed: set[int] = set()
+    for tkey in list(rebuild):
+        step = _rename_in_place(tkey, rebuild[tkey], changes, extras, desired, live)
+        if step is not None:
+            del rebuild[tkey]
+            rebuilds.append(step)
+            absorbed |= {id(c) for c in step.changes}
+
     for c in changes:
         k = c.kind
+        if id(c) in absorbed:
+            continue
         if k in _DROPS:
             what = _DROPS[k]
             drop = f"DROP {what.upper()} {quote_ident(c.name)}"
@@ -275,6 +317,79 @@ def _steps(
         rebuilds.append(_rebuild_step(dt, lt, desired, table_changes, live, keep))
 
     return early + creates + columns + rebuilds + late + view_creates, stuck
+
+
+def _rename_in_place(
+    tkey: str,
+    table_changes: list[Change],
+    changes: list[Change],
+    extras: list[Change],
+    desired: Schema,
+    live: Schema,
+) -> Step | None:
+    """One `ALTER TABLE … RENAME COLUMN` per hinted rename, when nothing else about
+    the table changes (SQLite ≥ 3.25 renames in place and rewrites the indexes,
+    triggers, views and foreign keys that name the column; no 12-step copy). The
+    step also carries the index, trigger and view changes the rename alone
+    resolves. None: the table needs its rebuild."""
+    if sqlite3.sqlite_version_info < (3, 25, 0):
+        return None
+    if any(c.kind is not Kind.COLUMN_RENAMED for c in table_changes):
+        return None
+    lt, dt = live.tables.get(tkey), desired.tables.get(tkey)
+    if lt is None or dt is None or lt.virtual or dt.virtual:
+        return None
+    # An undeclared object kept on the table (or reading it) would follow the
+    # rename in ways the plan does not show: the rebuild says what it does.
+    if any(fold(c.table) == tkey or _mentions(c.before or "", {tkey}) for c in extras):
+        return None
+    renames = {fold(c.before or ""): c for c in table_changes}
+    if any(not old or lt.column(old) is None for old in renames):
+        return None
+    follows: list[Change] = []
+    pools: dict[Kind, tuple[dict[str, Any], dict[str, Any]]] = {
+        Kind.INDEX_CHANGED: (desired.indexes, live.indexes),
+        Kind.TRIGGER_CHANGED: (desired.triggers, live.triggers),
+        Kind.VIEW_CHANGED: (desired.views, live.views),
+    }
+    new_names = {old: c.after or c.name for old, c in renames.items()}
+    for c in changes:
+        if c.kind not in pools:
+            continue
+        want, have = pools[c.kind]
+        d, lv = want.get(fold(c.name)), have.get(fold(c.name))
+        if d is None or lv is None:
+            continue
+        if c.kind is not Kind.VIEW_CHANGED and lv.table != tkey:
+            continue
+        if c.kind is Kind.VIEW_CHANGED and not _mentions(lv.sql, {tkey}):
+            continue
+        if _with_names(lv.normalized, new_names) == d.normalized:
+            follows.append(c)
+    stmts = tuple(
+        Statement(
+            f"ALTER TABLE {quote_ident(lt.name)} RENAME COLUMN "
+            f"{quote_ident(lt.column(old).name)} TO {quote_ident(new_names[old])}"  # type: ignore[union-attr]
+        )
+        for old in renames
+    )
+    shown = ", ".join(f"{c.before} → {c.after}" for c in table_changes)
+    return Step(
+        f"rename column(s) of {dt.name} in place ({shown})", stmts, (*table_changes, *follows)
+    )
+
+
+def _with_names(normalized: str, new_names: dict[str, str]) -> str:
+    """A normalized text with every name in `new_names` (folded) replaced, in
+    canonical form: what SQLite's RENAME COLUMN makes of the live text."""
+    out = []
+    for tok in significant(lex(normalized)):
+        key = fold(unquote(tok.text)) if tok.kind in ("word", "ident") else None
+        if key is not None and key in new_names:
+            out.append(normalize(quote_ident(new_names[key])))
+        else:
+            out.append(tok.text)
+    return " ".join(out)
 
 
 def _kept_extras(
@@ -487,12 +602,15 @@ def _rebuild_step(
     sources: list[str] = []
     pairs: list[tuple[str, str]] = []
     copied: set[str] = set()
+    # `-- dbinit: using=EXPR` says how to convert a column whose type changes.
+    using = {fold(name): expr for (name, _), expr in using_hints(dt.sql).items()}
     for col in (*dt.columns, *carried):
         src = live_cols.get(renames.get(col.key, col.key))
         if src is None or col.is_generated:
             continue
         targets.append(quote_ident(col.name))
-        sources.append(quote_ident(src.name))
+        convert = using.get(col.key) if src.type != col.type else None
+        sources.append(f"({convert})" if convert else quote_ident(src.name))
         pairs.append((col.name, src.name))
         copied.add(src.key)
     # Keep each row's identity: the hidden rowid (or a rowid alias no live column
