@@ -167,7 +167,8 @@ def load_desired(run: Run, *, lint: bool = True, remembered: bool = True) -> Any
     """The declared schema; with `lint`, a lint error is a schema error (65),
     raised before anything is written (every writing command). With
     `remembered`, the model a writing run stored for the same files is used
-    instead of building it (contract §4); `validate --schema-only` checks the
+    instead of building it (docs/usage.md, "The desired state is
+    remembered"); `validate --schema-only` checks the
     files themselves."""
     t0 = time.perf_counter()
     desired = run.backend.desired(run, remembered=remembered)

@@ -392,7 +392,8 @@ def plan(
     from dbinit.errors import mask_url
     from dbinit.report import IN_SYNC, PLANNED
 
-    desired = engine.load_desired(run)
+    # With --from-ref no database is read, not even the model it remembers.
+    desired = engine.load_desired(run, remembered=not from_ref)
     folder = plans_dir(run, output_dir)
     if from_ref:
         live = base_from_ref(run, from_ref)
@@ -459,7 +460,7 @@ def base_from_ref(run: Run, ref: str) -> Any:
         settings = run.settings.model_copy(update={"schema_dir": str(folder)})
         other = dataclasses.replace(run, settings=settings)
         try:
-            base = run.backend.desired(other)
+            base = run.backend.desired(other, remembered=False)
         except SchemaMissing:
             base = None
         if base is None or base.schema.is_empty():

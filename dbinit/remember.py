@@ -1,5 +1,5 @@
-"""The remembered desired state (contract §4, postgres.md "The desired state is
-remembered"): the desired model a writing run built, stored in the database
+"""The remembered desired state (docs/usage.md and docs/library.md, "The desired
+state is remembered"): the desired model a writing run built, stored in the database
 under a key, so that a later run with the same key need not build it again.
 
 The key is the SHA-256 of everything that decides what the files mean: the

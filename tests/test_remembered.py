@@ -1,4 +1,4 @@
-"""The remembered desired state on SQLite (contract §4): a writing run that ends
+"""The remembered desired state on SQLite (docs/usage.md): a writing run that ends
 in sync stores the model it built; a later run with the same key uses it and
 builds nothing; any change of the key, or a stored model that does not load,
 means building from the files again, never a crash.
@@ -112,7 +112,7 @@ def test_an_in_sync_run_writes_nothing_the_next_change_records_the_model(
     before = digest(db)
     assert check(cli)[0] == 0  # built from the files
     assert cli("init").exit_code == 0  # type: ignore[operator]
-    assert digest(db) == before  # in sync: SQLite's init writes nothing (contract §4)
+    assert digest(db) == before  # in sync: SQLite's init writes nothing (docs/usage.md)
     (tmp_path / "schemas" / "003.sql").write_text("CREATE TABLE tags (id INTEGER PRIMARY KEY);\n")
     assert cli("init").exit_code == 0  # type: ignore[operator]
     assert len(state_rows(db)) == 1  # recorded in the transaction that applied

@@ -121,7 +121,7 @@ class SqliteBackend:
         return replace(build(files, run.retry.deadline, app), key=key)
 
     def remember(self, run: Run, desired: Desired) -> None:
-        """Nothing: an in-sync run writes nothing on SQLite (contract §4); the model
+        """Nothing: an in-sync run writes nothing on SQLite (docs/usage.md); the model
         is recorded in the transaction of a run that applies something."""
 
     def read(self, run: Run) -> Snapshot:

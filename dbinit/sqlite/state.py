@@ -1,9 +1,9 @@
-"""The remembered desired state on SQLite (contract §4): dbinit's table
+"""The remembered desired state on SQLite (docs/usage.md): dbinit's table
 `_dbinit_state` in the database file, one row per key (see `dbinit.remember`).
 
 `lookup` only reads (a read-only connection; a missing file, table or row, or
 any error, is a miss). `record` writes the row inside the transaction of a run
-that applies something: an in-sync run writes nothing on SQLite (contract §4),
+that applies something: an in-sync run writes nothing on SQLite (docs/usage.md),
 so a database nobody changed since it was made elsewhere is read from the files
 until its next change. Nothing on the table may run code inside dbinit's
 transaction: a trigger, view or index that names it means the model is not
