@@ -85,7 +85,13 @@ def test_copy_benchmark_smoke_mode_runs_and_saves_results(
     out = tmp_path / "results-copy.json"
     env = {**os.environ, "DBINIT_BENCH_PG_URL": server}
     proc = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "copy.py"), "--smoke", "--out", str(out)],
+        [
+            sys.executable,
+            str(REPO / "benchmarks" / "sqlite_to_pg.py"),
+            "--smoke",
+            "--out",
+            str(out),
+        ],
         capture_output=True,
         text=True,
         timeout=300,

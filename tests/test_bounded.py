@@ -41,7 +41,8 @@ def dbinit(cwd: Path, *args: str) -> tuple[int, dict[str, object], str]:
 def table_names(path: Path) -> set[str]:
     conn = sqlite3.connect(path)
     try:
-        sql = "SELECT name FROM sqlite_schema WHERE type = 'table' AND name <> '_dbinit_history'"
+        # dbinit's own tables (history, remembered models) left out
+        sql = "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE '\\_dbinit\\_%' ESCAPE '\\'"
         rows = conn.execute(sql)
         return {r[0] for r in rows}
     finally:

@@ -60,8 +60,9 @@ def test_history_shows_each_statement_on_one_line(cli: Any, tmp_path: Path) -> N
     assert res.exit_code == 0, (res.stdout, res.stderr)
     body = [line for line in res.stdout.splitlines() if line.startswith("│")]
     assert len(body) == 2, res.stdout  # one line per statement
-    assert "CREATE TABLE wide (id" in body[0] and "… │" in body[0], body[0]
-    assert "CREATE INDEX w1 ON wide" in body[1] and "… │" in body[1], body[1]
+    # cut with "…" (the column's padding depends on the other columns' widths)
+    assert "CREATE TABLE wide (id" in body[0] and re.search(r"… +│", body[0]), body[0]
+    assert "CREATE INDEX w1 ON wide" in body[1] and re.search(r"… +│", body[1]), body[1]
     doc = cli("history", "--format", "json").json()
     assert WIDE in doc["history"][0]["statements"]
 

@@ -110,7 +110,7 @@ class SqliteBackend:
         if remembered:
             names, checksum = files_checksum(Path(folder), folder)
             key = state.key(checksum, run.settings.app_functions, run.settings.app_collations)
-            found = state.lookup(_path(run), key, run.retry.deadline)
+            found = state.lookup(_path(run), key)
             if found is not None:
                 log.info("desired.remembered_used", key=key[:12])
                 return Desired(

@@ -13,6 +13,7 @@ recorded (a warning), never a failure.
 from __future__ import annotations
 
 import sqlite3
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -46,10 +47,12 @@ def key(checksum: str, app_functions: tuple[str, ...], app_collations: tuple[str
     return remember.state_key(checksum, "sqlite", sqlite3.sqlite_version, parts)
 
 
-def lookup(path: Path, state_key: str, until: float) -> tuple[Schema, tuple[LintIssue, ...]] | None:
-    """The model stored under `state_key` in the database at `path`, if any."""
+def lookup(path: Path, state_key: str) -> tuple[Schema, tuple[LintIssue, ...]] | None:
+    """The model stored under `state_key` in the database at `path`, if any. Never
+    waits for a lock: a database another process holds is a miss here, and the
+    read that follows waits (and reports) as it always does."""
     try:
-        conn = open_read(path, until)
+        conn = open_read(path, time.monotonic())
     except (DbInitError, sqlite3.Error, OSError):
         return None  # the read that follows reports it
     if conn is None:

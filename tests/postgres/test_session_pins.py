@@ -23,7 +23,7 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from dbinit.postgres.connect import connect
+from dbinit.postgres.connect import BoundedConnection, connect
 
 from .helpers import dbinit
 
@@ -290,7 +290,7 @@ def test_a_pooler_refusing_startup_options_gets_the_same_pins_by_set(
     """PgBouncer refuses `options` naming settings it does not track; the pins
     are then SET on a plain connection, with the same result."""
     url, _ = role_db(role_settings=ODD, db_settings={"standard_conforming_strings": "off"})
-    real = psycopg.connect
+    real = BoundedConnection.connect
     refused: list[str] = []
 
     def pooler(conninfo: str = "", **kwargs: Any) -> psycopg.Connection[Any]:
@@ -302,7 +302,8 @@ def test_a_pooler_refusing_startup_options_gets_the_same_pins_by_set(
             )
         return real(conninfo, **kwargs)
 
-    monkeypatch.setattr(psycopg, "connect", pooler)
+    # Every dbinit session is a BoundedConnection (its waits have a client-side deadline).
+    monkeypatch.setattr(BoundedConnection, "connect", pooler)
     with connect(url, schema="app") as conn:
         assert shown(conn, list(PINNED)) == PINNED
         assert shown(conn, ["search_path"]) == {"search_path": "app, public"}

@@ -1,9 +1,9 @@
 """`dbinit copy` next to pgloader and a `sqlite3 | psql` pipeline, in one run.
 
-    python benchmarks/copy.py                 # 1,000,000 rows, 3 runs of each tool
-    python benchmarks/copy.py --rows 100000 --repeat 1
-    python benchmarks/copy.py --smoke         # seconds; proves the harness works
-    python benchmarks/copy.py --out FILE.json # default benchmarks/results-copy-<date>.json
+    python benchmarks/sqlite_to_pg.py                 # 1,000,000 rows, 3 runs of each tool
+    python benchmarks/sqlite_to_pg.py --rows 100000 --repeat 1
+    python benchmarks/sqlite_to_pg.py --smoke         # seconds; proves the harness works
+    python benchmarks/sqlite_to_pg.py --out FILE.json # default benchmarks/results-copy-<date>.json
 
 A SQLite file of N rows across three tables (users 10 %, orders 60 % with a
 foreign key to users, items 30 % with a foreign key to orders; integers, text,
