@@ -319,6 +319,15 @@ DevUrl = Annotated[
         help="PostgreSQL: a disposable, empty database to run the schema files in.",
     ),
 ]
+AllowExtra = Annotated[
+    bool | None,
+    typer.Option(
+        "--allow-extra/--no-allow-extra",
+        metavar="",
+        show_default="the allow_extra setting (DBINIT_ALLOW_EXTRA), else no",
+        help="Do not fail on objects the files do not declare (deploy: in its validate step).",
+    ),
+]
 AllowDataLoss = Annotated[
     bool,
     typer.Option(
@@ -626,15 +635,7 @@ def validate(
             "--schema-only", metavar="", help="Check the schema files only, without a database."
         ),
     ] = False,
-    allow_extra: Annotated[
-        bool | None,
-        typer.Option(
-            "--allow-extra/--no-allow-extra",
-            metavar="",
-            show_default="the allow_extra setting (DBINIT_ALLOW_EXTRA), else no",
-            help="Do not fail on objects the files do not declare.",
-        ),
-    ] = None,
+    allow_extra: AllowExtra = None,
     integrity: Annotated[
         str,
         typer.Option(
@@ -900,15 +901,7 @@ def deploy(
         ),
     ] = False,
     online_timeout: OnlineTimeout = None,
-    allow_extra: Annotated[
-        bool | None,
-        typer.Option(
-            "--allow-extra/--no-allow-extra",
-            metavar="",
-            show_default="the allow_extra setting (DBINIT_ALLOW_EXTRA), else no",
-            help="validate step: do not fail on objects the files do not declare.",
-        ),
-    ] = None,
+    allow_extra: AllowExtra = None,
     allow_data_loss: AllowDataLoss = False,
 ) -> None:
     """The deploy steps for where this runs; one report of every step.
