@@ -500,9 +500,10 @@ def _remembering(desired: Desired) -> Callable[[sqlite3.Connection], None] | Non
 
     if not desired.key or desired.remembered:
         return None
+    text = state.encode(desired.schema, desired.lint)  # before the lock
 
     def record(conn: sqlite3.Connection) -> None:
-        state.record(conn, desired.key, desired.schema, desired.lint)
+        state.record(conn, desired.key, text)
 
     return record
 

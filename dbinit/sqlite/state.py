@@ -78,23 +78,23 @@ def lookup(path: Path, state_key: str) -> tuple[Schema, tuple[LintIssue, ...]] |
     return value[0], value[1]
 
 
-def record(conn: sqlite3.Connection, state_key: str, schema: Schema, lint: Any) -> None:
-    """Record the model in the caller's write transaction, unless something of
-    anyone else's is on the table (it would run inside dbinit's transaction):
-    then it is left unrecorded, with a warning; the run itself goes on."""
+def encode(schema: Schema, lint: Any) -> str:
+    """The stored text of a model: made before the write lock is taken (it takes
+    as long as reading the model back), so the lock is held for the INSERT alone."""
+    return remember.dumps((schema, tuple(lint)))
+
+
+def record(conn: sqlite3.Connection, state_key: str, text: str) -> None:
+    """Record the model `text` (from `encode`) in the caller's write transaction,
+    unless something of anyone else's is on the table (it would run inside
+    dbinit's transaction): then it is left unrecorded, with a warning; the run
+    itself goes on. The newest `remember.KEEP` models are kept."""
+    from dbinit import __version__
+
     blocker = _blocker(conn)
     if blocker:
         log.warning("desired.not_remembered", reason=blocker)
         return
-    write(conn, state_key, schema, lint)
-    log.info("desired.remembered", key=state_key[:12])
-
-
-def write(conn: sqlite3.Connection, state_key: str, schema: Schema, lint: Any) -> None:
-    """Insert the row (inside the caller's transaction) and keep the newest few."""
-    from dbinit import __version__
-
-    text = remember.dumps((schema, tuple(lint)))
     conn.execute(STATE_SQL)
     conn.execute(
         f"INSERT OR REPLACE INTO {STATE_TABLE} (key, recorded_at, dbinit_version, digest, model) "
@@ -112,6 +112,7 @@ def write(conn: sqlite3.Connection, state_key: str, schema: Schema, lint: Any) -
         f"(SELECT key FROM {STATE_TABLE} ORDER BY recorded_at DESC LIMIT ?)",
         (remember.KEEP,),
     )
+    log.info("desired.remembered", key=state_key[:12])
 
 
 def _blocker(conn: sqlite3.Connection) -> str | None:
