@@ -281,8 +281,11 @@ class PostgresBackend:
 
         if not desired.key or desired.remembered:
             return
-        with _guard(run, "remember"), _connect(run) as conn:
-            state.store(conn, run.settings.pg_schema, desired.key, desired.schema)
+        try:  # best effort: the run already succeeded; the next writing run records it
+            with _guard(run, "remember"), _connect(run) as conn:
+                state.store(conn, run.settings.pg_schema, desired.key, desired.schema)
+        except DbInitError as exc:
+            log.warning("desired.not_remembered", reason=exc.message)
 
     def read(self, run: Run) -> Snapshot:
         with _guard(run, "read"), _connect(run) as conn:

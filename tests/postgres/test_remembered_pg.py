@@ -218,3 +218,23 @@ def test_the_route_answers_200_to_a_least_privilege_role(
                 conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
     finally:
         drop_database(pg_admin, name)
+
+
+def test_a_failure_to_record_the_model_never_fails_the_run(
+    cli: Any, pg_db: str, pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Recording is best effort after the run succeeded: a database gone at that moment
+    leaves the model unrecorded (the next writing run records it), never an error."""
+    from dbinit.errors import ConnectionFailed
+
+    def gone(*_args: Any) -> bool:
+        raise ConnectionFailed("Cannot reach the database server")
+
+    monkeypatch.setattr(state, "store", gone)
+    url = url_of(pg_url, str(conninfo_to_dict(pg_db)["dbname"]))
+    write_schema(tmp_path / "schemas", FILES)
+    result = cli("init", "--format", "json", "--database", url)
+    assert result.exit_code == 0, result.stdout
+    assert result.json()["status"] == "applied"
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        assert conn.execute("SELECT to_regclass('public._dbinit_state')").fetchone() == (None,)
