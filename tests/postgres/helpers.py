@@ -171,6 +171,33 @@ def dbinit_backends(admin: psycopg.Connection[Any], dbname: str, where: str = "t
     return [int(r[0]) for r in rows]
 
 
+def sigterm_during_concurrent_index(
+    admin: psycopg.Connection[Any], dbname: str, url: str, *args: str
+) -> tuple[str, str]:
+    """Run `dbinit init *args` against `url` and send it SIGTERM while its `CREATE
+    INDEX CONCURRENTLY` runs (after the transaction committed); its (stdout, stderr),
+    once it exited 143."""
+    import signal
+
+    proc = subprocess.Popen(
+        dbinit_argv(url, "init", *args),
+        env=dbinit_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    wait_for(
+        "dbinit's CREATE INDEX CONCURRENTLY",
+        lambda: dbinit_backends(
+            admin, dbname, "state = 'active' AND query ILIKE '%%CONCURRENTLY%%'"
+        ),
+    )
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=HANG_GUARD)
+    assert proc.returncode == 143, out + err[-3000:]
+    return out, err
+
+
 # An expression whose every evaluation sleeps: an index on it builds slowly,
 # long enough to be interrupted (about 1 ms a row).
 SLOW_FUNCTION = """

@@ -3,8 +3,6 @@ lock errors, history rows)."""
 
 from __future__ import annotations
 
-import signal
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +11,11 @@ import pytest
 
 from tests.conftest import write_schema
 from tests.postgres.helpers import (
-    HANG_GUARD,
     dbinit,
-    dbinit_argv,
     dbinit_backends,
-    dbinit_env,
     execute,
     pg_db_url,
+    sigterm_during_concurrent_index,
     url_of,
     wait_for,
 )
@@ -194,22 +190,7 @@ def test_a_pending_online_phase_is_marked_done_by_the_run_that_finishes_it(
         url = url_of(pg_url, name)
         execute(url, OLD + DATA)
         schemas = write_schema(tmp_path / "schemas", {"001.sql": NEW})
-        proc = subprocess.Popen(
-            dbinit_argv(url, "init", "--schema-dir", str(schemas)),
-            env=dbinit_env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        wait_for(
-            "dbinit's CREATE INDEX CONCURRENTLY",
-            lambda: dbinit_backends(
-                pg_admin, name, "state = 'active' AND query ILIKE '%%CONCURRENTLY%%'"
-            ),
-        )
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=HANG_GUARD)
-        assert proc.returncode == 143, out + err[-3000:]
+        sigterm_during_concurrent_index(pg_admin, name, url, "--schema-dir", str(schemas))
         wait_for("the stopped run's sessions to end", lambda: not dbinit_backends(pg_admin, name))
         with psycopg.connect(url, autocommit=True) as conn:  # the oracle: the table itself
             assert conn.execute("SELECT outcome FROM _dbinit_history").fetchall() == [

@@ -6,8 +6,6 @@ finishes the online step (issue 8 §3 on the second engine)."""
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +14,12 @@ import psycopg
 from tests.conftest import write_schema
 from tests.postgres.conftest import create_database, drop_database
 from tests.postgres.helpers import (
-    HANG_GUARD,
     SLOW_FUNCTION,
     dbinit,
-    dbinit_argv,
     dbinit_backends,
-    dbinit_env,
     execute,
     invalid_indexes,
+    sigterm_during_concurrent_index,
     url_of,
     wait_for,
 )
@@ -45,22 +41,9 @@ def test_sigterm_in_the_online_phase_reports_what_was_committed(
         url = url_of(pg_url, name)
         execute(url, OLD + DATA)
         schemas = write_schema(tmp_path / "schemas", {"001.sql": NEW})
-        proc = subprocess.Popen(
-            dbinit_argv(url, "init", "--schema-dir", str(schemas), "--format", "json"),
-            env=dbinit_env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+        out, err = sigterm_during_concurrent_index(
+            pg_admin, name, url, "--schema-dir", str(schemas), "--format", "json"
         )
-        wait_for(
-            "dbinit's CREATE INDEX CONCURRENTLY",
-            lambda: dbinit_backends(
-                pg_admin, name, "state = 'active' AND query ILIKE '%%CONCURRENTLY%%'"
-            ),
-        )
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=HANG_GUARD)
-        assert proc.returncode == 143, out + err[-3000:]
         assert "Traceback" not in err
         doc = json.loads(out)
         assert doc["error"]["error_code"] == "DB_011", doc["error"]
