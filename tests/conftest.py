@@ -127,6 +127,17 @@ class Result:
         return doc
 
 
+def error_of(res: Result, code: int, error_code: str) -> dict[str, Any]:
+    """The report's error, once the run exited `code` with `error_code` and no traceback."""
+    assert res.exit_code == code, (res.stdout[-2000:], res.stderr[-2000:])
+    doc = res.json()
+    assert doc["exit_code"] == code
+    err = doc["error"]
+    assert err["error_code"] == error_code, err
+    assert "Traceback" not in res.stderr
+    return dict(err)
+
+
 @pytest.fixture
 def cli() -> Any:
     runner = CliRunner()

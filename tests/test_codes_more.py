@@ -22,19 +22,10 @@ from typing import Any
 import pytest
 
 from tests.conftest import child_env, digest, make_db, write_schema
+from tests.conftest import error_of as _error
 from tests.test_hostile import run_proc
 
 HANG_GUARD = 300  # seconds: a hang guard only, far above any honest run
-
-
-def _error(res: Any, code: int, error_code: str) -> dict[str, Any]:
-    assert res.exit_code == code, (res.stdout[-2000:], res.stderr[-2000:])
-    doc = res.json()
-    assert doc["exit_code"] == code
-    err = doc["error"]
-    assert err["error_code"] == error_code, err
-    assert "Traceback" not in res.stderr
-    return dict(err)
 
 
 # --- a history row nested too deep ---------------------------------------------------

@@ -10,25 +10,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import psycopg
 import pytest
 
+from tests.conftest import error_of as _error
 from tests.conftest import write_schema
 from tests.postgres.helpers import dbinit, execute, pg_db_url, scalar
 
 __all__ = ["pg_db_url"]  # the fixture
-
-
-def _error(res: Any, code: int, error_code: str) -> dict[str, Any]:
-    assert res.exit_code == code, (res.stdout[-2000:], res.stderr[-2000:])
-    doc = res.json()
-    assert doc["exit_code"] == code
-    err = doc["error"]
-    assert err["error_code"] == error_code, err
-    assert "Traceback" not in res.stderr
-    return dict(err)
 
 
 def _column_type(url: str, table: str, column: str) -> str:
