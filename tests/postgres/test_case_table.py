@@ -1,0 +1,78 @@
+"""Run every case of `tests/postgres/cases/` (format: `casetable.py`) through the
+real CLI on a fresh database, against an oracle database the server built
+directly from the declared SQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from tests.conftest import write_schema
+from tests.postgres.casetable import Case, all_cases, differences, row_counts, snapshot
+from tests.postgres.conftest import create_database, drop_database
+from tests.postgres.helpers import execute, url_of
+
+CASES = all_cases()
+
+
+@pytest.fixture
+def two_databases(pg_url: str, pg_admin: psycopg.Connection[Any]) -> Any:
+    made: list[str] = []
+
+    def make() -> str:
+        made.append(create_database(pg_admin, prefix="dbinit_case_"))
+        return url_of(pg_url, made[-1])
+
+    yield make
+    for name in made:
+        drop_database(pg_admin, name)
+
+
+def _run(cli: Any, url: str, schemas: Path, *args: str) -> tuple[int, dict[str, Any], str]:
+    res = cli(*args, "--format", "json", "-d", url, "-s", str(schemas))
+    assert "Traceback" not in res.stderr, res.stderr[-3000:]
+    doc: dict[str, Any] = res.json()
+    return res.exit_code, doc, res.stdout[-4000:] + res.stderr[-2000:]
+
+
+def test_the_case_table_is_not_empty() -> None:
+    assert len(CASES) >= 10
+    assert len({c.name for c in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_case(case: Case, cli: Any, two_databases: Any, tmp_path: Path) -> None:
+    target = two_databases()
+    if case.current.strip():
+        execute(target, case.current)
+    before, counts = snapshot(target), row_counts(target)
+    schemas = write_schema(tmp_path / "schemas", {"001_schema.sql": case.declared})
+
+    code, doc, seen = _run(cli, target, schemas, "init", *case.args)
+
+    if case.expect == "refused":
+        assert code == case.code, seen
+        assert case.message.lower() in str(doc.get("error", doc)).lower(), seen
+        assert differences(snapshot(target), before) == [], "a refusal changed the schema"
+        assert row_counts(target) == counts, "a refusal changed rows"
+        return
+
+    assert code == 0, seen
+    oracle = two_databases()
+    execute(oracle, case.expected)
+    assert differences(snapshot(target), snapshot(oracle)) == [], seen
+    after = row_counts(target)
+    want = case.rows or {t: n for t, n in counts.items() if t in after}
+    assert {t: after.get(t) for t in want} == want, "rows were not kept"
+    for query in case.verify:
+        with psycopg.connect(target, autocommit=True) as conn:
+            row = conn.execute(query.encode()).fetchone()
+        assert row is not None and row[0] is True, f"not true after init: {query}"
+
+    code, doc, seen = _run(cli, target, schemas, "check")
+    assert code == 0, seen
+    code, doc, seen = _run(cli, target, schemas, "init", *case.args)
+    assert (code, doc.get("applied") or []) == (0, []), seen
