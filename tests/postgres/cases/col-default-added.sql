@@ -1,0 +1,5 @@
+-- source: pg-schema-diff acceptance "Add Default"
+-- == current ==
+CREATE TABLE foobar (id integer PRIMARY KEY, v varchar(255));
+-- == declared ==
+CREATE TABLE foobar (id integer PRIMARY KEY, v varchar(255) DEFAULT '');

@@ -1,0 +1,6 @@
+-- source: pg-schema-diff acceptance "Modify data type (int -> serial)"
+-- == current ==
+CREATE TABLE foobar (id integer PRIMARY KEY, n integer NOT NULL);
+INSERT INTO foobar VALUES (1, 10), (2, 20);
+-- == declared ==
+CREATE TABLE foobar (id integer PRIMARY KEY, n serial NOT NULL);

@@ -1,0 +1,6 @@
+-- source: migra fixture "dependencies3" (two new tables referencing each other)
+-- == current ==
+-- == declared ==
+CREATE TABLE a (id integer PRIMARY KEY, b_id integer);
+CREATE TABLE b (id integer PRIMARY KEY, a_id integer REFERENCES a (id));
+ALTER TABLE a ADD CONSTRAINT a_b_fk FOREIGN KEY (b_id) REFERENCES b (id) DEFERRABLE INITIALLY DEFERRED;
