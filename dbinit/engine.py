@@ -13,7 +13,8 @@ from __future__ import annotations
 import signal
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -302,10 +303,44 @@ def _apply_approved(
                 "longer matches; nothing was changed",
                 details="run `dbinit init` again, or regenerate the plan with `dbinit plan`",
             )
+        _back_up(run, report, None, None)  # backup before any rebuild, as repair does
 
     run.plan_file = f"{ok.file.path} {ok.file.digest}"
-    _write(run, report, desired, ok.policy, prior=(live, ok.plan), before_write=before_write)
+    with _backup_kept_only_if_needed(report, run):
+        _write(run, report, desired, ok.policy, prior=(live, ok.plan), before_write=before_write)
     report.plan_file = {"file": str(ok.file.path), "sha256": ok.file.digest}
+
+
+def _back_up(run: Run, report: Report, folder: Path | None, progress: Progress | None) -> None:
+    """Back the database up under the lock, just before the write (the engine
+    decides whether it takes one: SQLite always, PostgreSQL only into a folder)."""
+    if report.backup:  # an earlier attempt lost the lock: back up afresh
+        Path(report.backup).unlink(missing_ok=True)
+        report.backup = None
+
+    def written(path: Path) -> None:
+        report.backup = str(path)
+
+    run.backend.backup(run, folder, progress, written)
+
+
+@contextmanager
+def _backup_kept_only_if_needed(report: Report, run: Run) -> Iterator[None]:
+    try:
+        yield
+    except IOFailure as exc:
+        # Rolled back, but after a disk or I/O failure the backup is kept: it may
+        # be the copy the operator trusts most.
+        if report.backup:
+            exc.message += f"; the backup is kept at {report.backup}"
+        raise
+    except BaseException:
+        # Nothing was changed: a backup of the unchanged file would only be clutter
+        # (unless a signal came after the commit: then it is the copy from before).
+        if report.backup and not report.applied and run.committed is None:
+            Path(report.backup).unlink(missing_ok=True)
+            report.backup = None
+        raise
 
 
 def _write(
@@ -424,17 +459,10 @@ def repair(run: Run, report: Report, options: RepairOptions) -> None:
                 details="run `dbinit repair` again to see the new plan",
             )
         if options.backup:
-            if report.backup:  # an earlier attempt lost the lock: back up afresh
-                Path(report.backup).unlink(missing_ok=True)
-                report.backup = None
             folder = Path(options.backup_dir) if options.backup_dir else None
+            _back_up(run, report, folder, options.progress)
 
-            def written(path: Path) -> None:
-                report.backup = str(path)
-
-            run.backend.backup(run, folder, options.progress, written)
-
-    try:
+    with _backup_kept_only_if_needed(report, run):
         _write(
             run,
             report,
@@ -444,19 +472,6 @@ def repair(run: Run, report: Report, options: RepairOptions) -> None:
             progress=options.progress,
             prior=(live, plan),
         )
-    except IOFailure as exc:
-        # Rolled back, but after a disk or I/O failure the backup is kept: it may
-        # be the copy the operator trusts most.
-        if report.backup:
-            exc.message += f"; the backup is kept at {report.backup}"
-        raise
-    except BaseException:
-        # Nothing was changed: a backup of the unchanged file would only be clutter
-        # (unless a signal came after the commit: then it is the copy from before).
-        if report.backup and not report.applied and run.committed is None:
-            Path(report.backup).unlink(missing_ok=True)
-            report.backup = None
-        raise
 
 
 # --- inspect and history -----------------------------------------------------

@@ -669,3 +669,35 @@ def test_a_plans_folder_that_cannot_be_written_is_a_contract_error(
     (tmp_path / "plans").chmod(0o555)
     res = cli("plan", "--format", "json")
     assert res.exit_code == 77, res.stdout
+
+
+def test_an_approved_rebuild_by_init_keeps_a_backup_from_before_it(
+    tmp_path: Path, cli: Any
+) -> None:
+    """ "Backup before any rebuild": `init` applying an approved plan file backs the
+    database up first, as `repair` does; the backup holds the rows and schema from
+    before the change."""
+    db = start(tmp_path, cli, "type")
+    before = accounts(db)
+    assert cli("plan", "--format", "json").exit_code == 0
+    res = cli("init", "--format", "json")
+    assert res.exit_code == 0, res.stdout
+    backup = res.json()["backup"]
+    assert backup, res.stdout
+    assert Path(backup).parent == db.parent
+    assert rows(Path(backup), "SELECT * FROM accounts ORDER BY 1") == before
+    assert "amount TEXT" in catalog(Path(backup))["accounts"]
+    assert "amount INTEGER" in catalog(db)["accounts"]
+
+
+def test_an_approved_plan_that_no_longer_matches_leaves_no_backup(tmp_path: Path, cli: Any) -> None:
+    """A refusal under the lock changes nothing, so its backup is not kept either."""
+    db = start(tmp_path, cli, "type")
+    assert cli("plan", "--format", "json").exit_code == 0
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE sneaky (id INTEGER PRIMARY KEY)")
+    conn.close()
+    res = cli("init", "--format", "json")
+    assert res.exit_code in (1, 3), res.stdout
+    assert res.json()["backup"] is None
+    assert [p.name for p in db.parent.iterdir() if p.name.endswith(".bak")] == []
