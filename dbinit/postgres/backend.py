@@ -75,6 +75,7 @@ from dbinit.postgres.connect import (  # noqa: E402
 )
 from dbinit.postgres.introspect import introspect  # noqa: E402
 from dbinit.postgres.model import HISTORY_TABLE, INTERNAL_PREFIX, Schema  # noqa: E402
+from dbinit.postgres.quote import ident as _quote  # noqa: E402
 from dbinit.report import Report  # noqa: E402
 from dbinit.run import Run  # noqa: E402
 
@@ -547,10 +548,6 @@ SELECT 'rule', r.rulename::text FROM pg_rewrite r
   WHERE r.ev_class = to_regclass(format('%%I.%%I', %s::text, %s::text)) AND r.rulename <> '_RETURN'
 ORDER BY 1, 2
 """
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _history_ddl(schema: str) -> sql.Composed:

@@ -114,7 +114,6 @@ PINNED: tuple[tuple[str, str], ...] = (
     ("transform_null_equals", "off"),  # `x = NULL` stays what it says
     ("array_nulls", "on"),
 )
-_PLAIN_NAME = re.compile(r"[a-z_][a-z0-9_$]*")
 _ESCAPE = re.compile(r"[\s\\]")
 # How long past its deadline a session may wait for the server before the client
 # gives up on it (the server's own statement_timeout normally ends it first).
@@ -232,10 +231,9 @@ def _search_path(schema: str) -> str:
     types usually live). `pg_catalog` is left out so that PostgreSQL searches it
     first, as it does when it is not listed: no object of the user's can shadow a
     built-in name in dbinit's queries."""
-    return ", ".join(
-        n if _PLAIN_NAME.fullmatch(n) else '"' + n.replace('"', '""') + '"'
-        for n in _schemas(schema)
-    )
+    from dbinit.postgres.quote import printed
+
+    return ", ".join(printed(n) for n in _schemas(schema))
 
 
 def _schemas(schema: str) -> list[str]:

@@ -43,6 +43,8 @@ from dbinit.postgres.model import (
     is_internal,
     truncated,
 )
+from dbinit.postgres.quote import ident as _qi
+from dbinit.postgres.quote import printed as _ident
 
 ACCESS_EXCLUSIVE = "ACCESS EXCLUSIVE"
 SHARE_UPDATE_EXCLUSIVE = "SHARE UPDATE EXCLUSIVE"
@@ -508,10 +510,6 @@ def history_hooks(live: Schema) -> list[Change]:
 
 def is_history_hook(c: Change) -> bool:
     return c.table == HISTORY_TABLE and c.object in ("trigger", "rule")
-
-
-def _qi(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _named(
@@ -1064,13 +1062,6 @@ def renamed_live(desired: Schema, live: Schema) -> tuple[Schema, Renames]:
         return live, Renames()
     renames = Renames(tables, columns)
     return _apply(desired, live, renames), renames
-
-
-def _ident(name: str) -> str:
-    """An identifier as the server prints it (quoted unless plain lower case)."""
-    if re.fullmatch(r"[a-z_][a-z0-9_$]*", name):
-        return name
-    return '"' + name.replace('"', '""') + '"'
 
 
 _TOKENS = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_$]*""")

@@ -41,41 +41,14 @@ from dbinit.postgres.model import (
     View,
 )
 from dbinit.postgres.model import Sequence as PgSequence
+from dbinit.postgres.quote import literal as quote_literal
+from dbinit.postgres.quote import printed as quote_ident
 
 T = TypeVar("T")
 Files = dict[str, tuple[list[str], str]]  # file name -> (object names, SQL text)
 
-# Keywords PostgreSQL does not take as a bare name (pg_get_keywords(): every
-# category but "unreserved"), so that names are quoted as `quote_ident` does.
-_KEYWORD_TEXT = """
-all analyse analyze and any array as asc asymmetric authorization between bigint binary bit
-boolean both case cast char character check coalesce collate collation column concurrently
-constraint create cross current_catalog current_date current_role current_schema current_time
-current_timestamp current_user dec decimal default deferrable desc distinct do else end except
-exists extract false fetch float for foreign freeze from full grant greatest group grouping
-having ilike in initially inner inout int integer intersect interval into is isnull join lateral
-leading least left like limit localtime localtimestamp national natural nchar none normalize not
-notnull null nullif numeric offset on only or order out outer overlaps overlay placing position
-precision primary real references returning right row select session_user setof similar smallint
-some substring symmetric table tablesample then time timestamp to trailing treat trim true union
-unique user using values varchar variadic verbose when where window with xmlattributes xmlconcat
-xmlelement xmlexists xmlforest xmlnamespaces xmlparse xmlpi xmlroot xmlserialize xmltable
-"""
-_KEYWORDS = frozenset(_KEYWORD_TEXT.split())
-_PLAIN = re.compile(r"[a-z_][a-z0-9_]*\Z")
 _ENABLE = {"D": "DISABLE TRIGGER", "R": "ENABLE REPLICA TRIGGER", "A": "ENABLE ALWAYS TRIGGER"}
 _STEM_MAX = 60
-
-
-def quote_ident(name: str) -> str:
-    """A name as PostgreSQL's quote_ident writes it: bare when that reads back the same."""
-    if _PLAIN.match(name) and name not in _KEYWORDS:
-        return name
-    return '"' + name.replace('"', '""') + '"'
-
-
-def quote_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def export(schema: Schema) -> Files:

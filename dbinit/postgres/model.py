@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from dbinit.postgres.quote import ident as _quote
+
 HISTORY_TABLE = "_dbinit_history"
 # Names dbinit keeps for itself in the managed schema: the history table and the
 # temporary objects of an online plan (an index built under a temporary name).
@@ -288,10 +290,6 @@ class Partition:
     unlogged: bool = False
     oid: int = field(default=0, compare=False)
     loc: SourceLoc | None = field(default=None, compare=False)
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,6 +56,8 @@ from dbinit.postgres.model import (
     Trigger,
     is_internal,
 )
+from dbinit.postgres.quote import ident as qi
+from dbinit.postgres.quote import literal as ql
 
 # Extras that hold rows: pruning them also needs --allow-data-loss.
 _HOLDS_ROWS = frozenset({Kind.EXTRA_TABLE, Kind.EXTRA_COLUMN, Kind.EXTRA_PARTITION})
@@ -67,16 +69,6 @@ PRUNE_REASON = (
 )
 LOSS_REASON = "changes that drop or narrow values need --allow-data-loss"
 UNSUPPORTED_REASON = "dbinit cannot make this change in place; change it by hand"
-
-
-def qi(name: str) -> str:
-    """A quoted identifier."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def ql(text: str) -> str:
-    """A quoted string literal (standard_conforming_strings)."""
-    return "'" + text.replace("'", "''") + "'"
 
 
 def temp_name(kind: str, name: str) -> str:
