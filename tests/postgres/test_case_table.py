@@ -51,7 +51,7 @@ def test_case(case: Case, cli: Any, two_databases: Any, tmp_path: Path) -> None:
     before, counts = snapshot(target), row_counts(target)
     schemas = write_schema(tmp_path / "schemas", {"001_schema.sql": case.declared})
 
-    code, doc, seen = _run(cli, target, schemas, "init", *case.args)
+    code, doc, seen = _run(cli, target, schemas, *case.run)
 
     if case.expect == "refused":
         assert code == case.code, seen
@@ -74,5 +74,5 @@ def test_case(case: Case, cli: Any, two_databases: Any, tmp_path: Path) -> None:
 
     code, doc, seen = _run(cli, target, schemas, "check")
     assert code == 0, seen
-    code, doc, seen = _run(cli, target, schemas, "init", *case.args)
+    code, doc, seen = _run(cli, target, schemas, *case.run)
     assert (code, doc.get("applied") or []) == (0, []), seen
