@@ -26,6 +26,7 @@ the models say.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -49,6 +50,7 @@ from dbinit.postgres.model import (
     Domain,
     EnumType,
     Index,
+    Ref,
     Schema,
     Sequence,
     SequenceOptions,
@@ -291,6 +293,7 @@ class _Builder:
         self.unsupported: dict[int, str] = {}
         self.new_tables = {n for n in desired.tables if n not in live.tables}
         self.recreated: set[str] = set()  # views and matviews dropped and created again
+        self.provides: dict[int, tuple[Ref, ...]] = {}  # id(step) → the objects it creates
 
     def q(self, name: str) -> str:
         return f"{qi(self.s)}.{qi(name)}"
@@ -304,10 +307,15 @@ class _Builder:
         *,
         order: int = 0,
         prechecks: tuple[tuple[str, str, str], ...] = (),
+        provides: tuple[Ref, ...] = (),
     ) -> None:
+        """A step in `phase`; `provides` names the objects it creates, so that it
+        runs after the steps creating what they need (`Schema.depends`)."""
         if statements:
             step = Step(description, tuple(statements), changes, prechecks=prechecks)
             self.phases[phase].append(((order, description), step))
+            if provides:
+                self.provides[id(step)] = provides
 
     def build(self, changes: list[Change]) -> list[Step]:
         self._leftovers()
@@ -369,7 +377,49 @@ class _Builder:
         out: list[Step] = []
         for phase in _PHASES:
             out += [step for _, step in sorted(self.phases[phase], key=lambda p: p[0])]
-        return out
+        return self._by_dependencies(out)
+
+    def _by_dependencies(self, steps: list[Step]) -> list[Step]:
+        """`steps` in phase order, except that a step creating an object runs after
+        the steps creating what that object needs, as the scratch database's
+        pg_depend recorded it (a function `RETURNS SETOF users` after `users`). A
+        stable topological sort: a step moves only when it must, and only later."""
+        made: dict[Ref, int] = {}
+        for i, step in enumerate(steps):
+            for ref in self.provides.get(id(step), ()):
+                made.setdefault(ref, i)
+        after: list[set[int]] = [set() for _ in steps]  # i → the steps that must precede it
+        for i, step in enumerate(steps):
+            mine = self.provides.get(id(step), ())
+            for ref in mine:
+                for need in self.desired.depends.get(ref, ()):
+                    j = made.get(need)
+                    if j is None and need[0] == "column":
+                        j = made.get(("table", need[1]))
+                    if j is not None and j != i and need not in mine:
+                        after[i].add(j)
+        if not any(after):
+            return steps
+        waiting = [len(a) for a in after]
+        unlocks: list[list[int]] = [[] for _ in steps]
+        for i, preds in enumerate(after):
+            for j in preds:
+                unlocks[j].append(i)
+        ready = [i for i, n in enumerate(waiting) if n == 0]
+        heapq.heapify(ready)
+        order: list[int] = []
+        while ready:
+            i = heapq.heappop(ready)
+            order.append(i)
+            for k in unlocks[i]:
+                waiting[k] -= 1
+                if waiting[k] == 0:
+                    heapq.heappush(ready, k)
+        # A cycle (PostgreSQL's catalogs allow none between the objects created
+        # here): what is left keeps its phase order.
+        seen = set(order)
+        order += [i for i in range(len(steps)) if i not in seen]
+        return [steps[i] for i in order]
 
     def _dependent_views(self, changes: list[Change]) -> None:
         """Declared views and materialized views that may read a view the plan
@@ -432,7 +482,12 @@ class _Builder:
     def _type(self, c: Change) -> None:
         t = self.desired.types[c.name]
         self.add(
-            "base", f"create type {t.name}", [Statement(self._create_type(t))], (c,), order=t.oid
+            "base",
+            f"create type {t.name}",
+            [Statement(self._create_type(t))],
+            (c,),
+            order=t.oid,
+            provides=(("type", t.name),),
         )
 
     def _create_type(self, t: EnumType | Domain) -> str:
@@ -538,7 +593,14 @@ class _Builder:
             sql = f"CREATE SEQUENCE {self.q(s.name)} {seq_options(s.options, with_type=True)}"
         else:
             sql = f"ALTER SEQUENCE {self.q(s.name)} {seq_options(s.options, with_type=True)}"
-        self.add("base", f"sequence {s.name}", [Statement(sql)], (c,), order=s.oid)
+        self.add(
+            "base",
+            f"sequence {s.name}",
+            [Statement(sql)],
+            (c,),
+            order=s.oid,
+            provides=(("sequence", s.name),),
+        )
         live = self.live.sequences.get(c.name)
         if live is None or live.owned_by != s.owned_by:
             self._owner(c, s)
@@ -564,7 +626,9 @@ class _Builder:
         if lv is not None and lv.kind != f.kind:
             stmts.append(Statement(f"DROP {lv.kind.upper()} {self.q(lv.name)}({lv.arguments})"))
         stmts.append(Statement(f.definition.strip()))
-        self.add("base", f"function {f.key}", stmts, (c,), order=f.oid)
+        self.add(
+            "base", f"function {f.key}", stmts, (c,), order=f.oid, provides=(("function", f.key),)
+        )
 
     def _drop_base(self, c: Change) -> None:
         order = {Kind.EXTRA_FUNCTION: 0, Kind.EXTRA_SEQUENCE: 1, Kind.EXTRA_TYPE: 2}
@@ -621,13 +685,25 @@ class _Builder:
         by = f" PARTITION BY {t.partition_key}" if t.partition_key else ""
         sql = f"CREATE {unlogged}TABLE {self.q(t.name)} ({', '.join(body)}){by}{_with(t.options)}"
         stmts = [Statement(sql), *self._row_security(t, None)]
-        self.add("tables", f"create table {t.name}", stmts, (c,), order=t.oid)
+        made: tuple[Ref, ...] = (
+            ("table", t.name),
+            *(("column", t.name, col.name) for col in t.columns),
+            *(("constraint", t.name, k.name) for k in t.constraints if k.type != "f"),
+        )
+        self.add("tables", f"create table {t.name}", stmts, (c,), order=t.oid, provides=made)
         fks = [
             Statement(f"ALTER TABLE {self.q(t.name)} ADD CONSTRAINT {qi(k.name)} {k.definition}")
             for k in t.constraints
             if k.type == "f"
         ]
-        self.add("constraints", f"foreign keys of {t.name}", fks, (c,), order=-1)
+        self.add(
+            "constraints",
+            f"foreign keys of {t.name}",
+            fks,
+            (c,),
+            order=-1,
+            provides=tuple(("constraint", t.name, k.name) for k in t.constraints if k.type == "f"),
+        )
 
     def _row_security(self, d: Table, lv: Table | None) -> list[Statement]:
         at = f"ALTER TABLE {self.q(d.name)}"
@@ -671,7 +747,14 @@ class _Builder:
         sql = (
             f"CREATE {unlogged}TABLE {self.q(p.name)} PARTITION OF {self.q(p.parent)} {p.bound}{by}"
         )
-        self.add("tables", f"create partition {p.name}", [Statement(sql)], (c,), order=p.oid)
+        self.add(
+            "tables",
+            f"create partition {p.name}",
+            [Statement(sql)],
+            (c,),
+            order=p.oid,
+            provides=(("table", p.name),),
+        )
 
     def _policy(self, c: Change) -> None:
         pol = self.desired.policies[(c.table, c.name)]
@@ -688,6 +771,7 @@ class _Builder:
             [Statement(pol.sql(self.q(pol.table)))],
             (c,),
             order=pol.oid,
+            provides=(("policy", pol.table, pol.name),),
         )
 
     def _drop_rows(self, c: Change) -> None:
@@ -727,6 +811,7 @@ class _Builder:
             (c,),
             order=col.position,
             prechecks=prechecks,
+            provides=(("column", t.name, col.name),),
         )
 
     def _column_changed(self, c: Change) -> None:
@@ -817,6 +902,7 @@ class _Builder:
             (c,),
             order=dc.position,
             prechecks=tuple(prechecks),
+            provides=(("column", t.name, dc.name),),
         )
 
     # -- constraints
@@ -838,6 +924,7 @@ class _Builder:
                 stmts,
                 (c,),
                 prechecks=self._precheck(con),
+                provides=(("constraint", t.name, con.name),),
             )
             return
         if lcon is not None:
@@ -859,6 +946,7 @@ class _Builder:
                 (c,),
                 order=1 if con.type == "f" else 0,
                 prechecks=self._precheck(con),
+                provides=(("constraint", t.name, con.name),),
             )
             return
         if con.type in ("c", "f") and not con.validated:
@@ -869,6 +957,7 @@ class _Builder:
                 [Statement(f"{add} {con.definition} NOT VALID")],
                 (c,),
                 order=1 if con.type == "f" else 0,
+                provides=(("constraint", t.name, con.name),),
             )
             return
         if con.type in ("c", "f"):
@@ -898,6 +987,7 @@ class _Builder:
             (c,),
             order=1 if con.type == "f" else 0,
             prechecks=self._precheck(con),
+            provides=(("constraint", t.name, con.name),),
         )
 
     def _precheck(self, con: Constraint) -> tuple[tuple[str, str, str], ...]:
@@ -975,7 +1065,8 @@ class _Builder:
         ):
             sql = f"CREATE {unique}INDEX {qi(ix.name)} {ix.spec}"
             phase = "indexes" if ix.table in self.desired.tables else "view_indexes"
-            self.add(phase, f"create index {ix.name}", [Statement(sql)], (c,))
+            made: tuple[Ref, ...] = (("index", ix.name),)
+            self.add(phase, f"create index {ix.name}", [Statement(sql)], (c,), provides=made)
             return
         if self._partitioned(ix.table):
             # PostgreSQL builds a partitioned table's index on every partition, and
@@ -988,7 +1079,9 @@ class _Builder:
                     [Statement(f"DROP INDEX {self.q(ix.name)}")],
                     (c,),
                 )
-            self.add("indexes", f"create index {ix.name}", stmts, (c,))
+            self.add(
+                "indexes", f"create index {ix.name}", stmts, (c,), provides=(("index", ix.name),)
+            )
             return
         if c.kind is Kind.MISSING_INDEX:
             sql = f"CREATE {unique}INDEX CONCURRENTLY {qi(ix.name)} {ix.spec}"
@@ -1045,7 +1138,14 @@ class _Builder:
                 stmts.append(Statement(f"CREATE {unique}INDEX {qi(ix.name)} {ix.spec}"))
             for tg in self._triggers_on(v.name):
                 stmts += self._create_trigger(tg)
-        self.add("views", f"create {what.lower()} {v.name}", stmts, (c,), order=v.oid)
+        self.add(
+            "views",
+            f"create {what.lower()} {v.name}",
+            stmts,
+            (c,),
+            order=v.oid,
+            provides=((obj, v.name),),
+        )
 
     def _indexes_on(self, table: str) -> list[Index]:
         return [i for i in self.desired.indexes.values() if i.table == table]
@@ -1085,6 +1185,7 @@ class _Builder:
             self._create_trigger(tg),
             (c,),
             order=tg.oid,
+            provides=(("trigger", tg.table, tg.name),),
         )
 
     # -- drops of dependants
