@@ -323,6 +323,7 @@ class _Builder:
             c.name for c in changes if c.kind in (Kind.VIEW_CHANGED, Kind.MATERIALIZED_VIEW_CHANGED)
         }
         self.recreated = recreate
+        self.own_change = {(c.kind, c.table, c.name) for c in changes}
         self._dependent_views(changes)
         handlers: dict[Kind, Callable[[Change], None]] = {
             Kind.MISSING_EXTENSION: self._extension,
@@ -420,6 +421,132 @@ class _Builder:
         seen = set(order)
         order += [i for i in range(len(steps)) if i not in seen]
         return [steps[i] for i in order]
+
+    def _rebuild_dependants(self, ref: Ref, c: Change, *, dropped: bool) -> None:
+        """Drop what depends on `ref` (live pg_depend) before change `c` and create it
+        again after, as declared: views and materialized views (and what depends
+        on them), triggers; when `ref` itself is dropped (`dropped`: a function
+        whose result type changes) also column defaults, indexes and CHECKs.
+        Anything else depending on it makes `c` unsupported."""
+        for dep in self.live.dependants(ref):
+            kind = dep[0]
+            if kind in ("view", "materialized_view"):
+                name = dep[1]
+                want = self.desired.views if kind == "view" else self.desired.materialized_views
+                if name not in want:
+                    self.unsupported.setdefault(
+                        id(c), f"{kind.replace('_', ' ')} {name} (not declared) depends on it"
+                    )
+                    continue
+                if name not in self.recreated:
+                    self.recreated.add(name)
+                    self._recreate(kind, name, c)
+                    self._rebuild_dependants(dep, c, dropped=True)
+            elif kind == "trigger":
+                self._rebuild_trigger(dep[1], dep[2], c)
+            elif kind == "index" and self._on_recreated(dep[1]):
+                continue  # created again with its materialized view
+            elif not dropped:
+                continue  # PostgreSQL carries indexes and constraints over a type change
+            elif kind == "column":
+                self._rebuild_default(dep[1], dep[2], c)
+            elif kind == "index" and dep[1] in self.desired.indexes:
+                ix = self.desired.indexes[dep[1]]
+                if (Kind.INDEX_CHANGED, ix.table, ix.name) in self.own_change:
+                    continue
+                unique = "UNIQUE " if ix.unique else ""
+                self.add(
+                    "drop_dependants",
+                    f"drop index {ix.name} to create it again",
+                    [Statement(f"DROP INDEX {self.q(ix.name)}")],
+                    (c,),
+                )
+                self.add(
+                    "indexes",
+                    f"create index {ix.name} again",
+                    [Statement(f"CREATE {unique}INDEX {qi(ix.name)} {ix.spec}")],
+                    (c,),
+                    provides=(dep,),
+                )
+            elif kind == "constraint" and dep[1] in self.desired.tables:
+                con = self.desired.tables[dep[1]].constraint(dep[2])
+                lcon = self.live.tables[dep[1]].constraint(dep[2])
+                if con is None or lcon is None or con.type != "c":
+                    self.unsupported.setdefault(id(c), f"constraint {dep[2]} depends on it")
+                    continue
+                if (Kind.CONSTRAINT_CHANGED, con.table, con.name) in self.own_change:
+                    continue
+                tbl = self.q(con.table)
+                self.add(
+                    "drop_dependants",
+                    f"drop constraint {con.name} on {con.table} to add it again",
+                    [Statement(f"ALTER TABLE {tbl} DROP CONSTRAINT {qi(con.name)}")],
+                    (c,),
+                    order=1,
+                )
+                valid = "" if con.validated else " NOT VALID"
+                self.add(
+                    "constraints",
+                    f"add constraint {con.name} on {con.table} again",
+                    [
+                        Statement(
+                            f"ALTER TABLE {tbl} ADD CONSTRAINT {qi(con.name)} "
+                            f"{con.definition}{valid}"
+                        )
+                    ],
+                    (c,),
+                    provides=(dep,),
+                )
+            else:
+                what = " ".join(dep[:1] + dep[-1:]).replace("_", " ")
+                self.unsupported.setdefault(id(c), f"{what} depends on it")
+
+    def _on_recreated(self, index: str) -> bool:
+        ix = self.live.indexes.get(index)
+        return ix is not None and ix.table in self.recreated
+
+    def _rebuild_trigger(self, table: str, name: str, c: Change) -> None:
+        tg = self.desired.triggers.get((table, name))
+        if tg is None:
+            self.unsupported.setdefault(id(c), f"trigger {name} (not declared) depends on it")
+            return
+        if tg.table in self.recreated or (Kind.TRIGGER_CHANGED, table, name) in self.own_change:
+            return  # created again with its view, or by its own change
+        self.own_change.add((Kind.TRIGGER_CHANGED, table, name))
+        self.add(
+            "drop_dependants",
+            f"drop trigger {name} to create it again",
+            [Statement(f"DROP TRIGGER {qi(name)} ON {self.q(table)}")],
+            (c,),
+        )
+        self.add(
+            "triggers",
+            f"create trigger {name} on {table} again",
+            self._create_trigger(tg),
+            (c,),
+            order=tg.oid,
+            provides=(("trigger", table, name),),
+        )
+
+    def _rebuild_default(self, table: str, column: str, c: Change) -> None:
+        """A column default that calls a function dropped and created again."""
+        at = f"ALTER TABLE {self.q(table)} ALTER COLUMN {qi(column)}"
+        self.add(
+            "drop_dependants",
+            f"drop default of {table}.{column}",
+            [Statement(f"{at} DROP DEFAULT")],
+            (c,),
+        )
+        dt = self.desired.tables.get(table)
+        dc = dt.column(column) if dt is not None else None
+        if dc is not None and dc.default is not None:
+            self.add(
+                "owners",
+                f"default of {table}.{column} again",
+                [Statement(f"{at} SET DEFAULT {dc.default}")],
+                (c,),
+                provides=(("column", table, column),),
+            )
 
     def _dependent_views(self, changes: list[Change]) -> None:
         """Declared views and materialized views that may read a view the plan
@@ -565,6 +692,7 @@ class _Builder:
     def _replace_enum(self, c: Change, d: EnumType) -> None:
         """Values removed or reordered: a new type, every column converted through text."""
         old = temp_name("old", d.name)
+        self._rebuild_dependants(("type", d.name), c, dropped=False)
         stmts = [
             Statement(f"ALTER TYPE {self.q(d.name)} RENAME TO {qi(old)}"),
             Statement(self._create_type(d)),
@@ -574,6 +702,7 @@ class _Builder:
                 base = col.type.removesuffix("[]")
                 if base != _printed(d.name):
                     continue
+                self._rebuild_dependants(("column", t.name, col.name), c, dropped=False)
                 dt = self.desired.tables.get(t.name)
                 dc = dt.column(col.name) if dt else None
                 at = f"ALTER TABLE {self.q(t.name)} ALTER COLUMN {qi(col.name)}"
@@ -622,9 +751,18 @@ class _Builder:
     def _function(self, c: Change) -> None:
         f = self.desired.functions[c.name]
         stmts = [Statement("SET LOCAL check_function_bodies = off")]
-        lv = self.live.functions.get(c.name)
-        if lv is not None and lv.kind != f.kind:
-            stmts.append(Statement(f"DROP {lv.kind.upper()} {self.q(lv.name)}({lv.arguments})"))
+        lv = self.live.functions.get(c.name) or next(
+            (g for g in self.live.functions.values() if f.signature and g.signature == f.signature),
+            None,
+        )
+        # CREATE OR REPLACE cannot change a function's kind, result type (OUT
+        # parameters included) or parameter names: drop it, with what depends on it,
+        # and create it all again in the same transaction.
+        if lv is not None and (lv.kind != f.kind or lv.returns != f.returns or lv.key != f.key):
+            self._rebuild_dependants(("function", lv.key), c, dropped=True)
+            gone = " IF EXISTS" if lv.key != f.key else ""  # an extra --prune may drop first
+            what = f"{lv.kind.upper()}{gone}"
+            stmts.append(Statement(f"DROP {what} {self.q(lv.name)}({lv.arguments})"))
         stmts.append(Statement(f.definition.strip()))
         self.add(
             "base", f"function {f.key}", stmts, (c,), order=f.oid, provides=(("function", f.key),)
@@ -835,6 +973,9 @@ class _Builder:
         if lc.identity and (dc.identity is None):
             stmts.append(Statement(f"{at} DROP IDENTITY"))
         if dc.type != lc.type or dc.collation != lc.collation:
+            # "cannot alter type of a column used by a view or rule": those views
+            # (and triggers) are dropped before and created again after.
+            self._rebuild_dependants(("column", t.name, lc.name), c, dropped=False)
             how = type_change(lc.type, dc.type) if dc.type != lc.type else "coercible"
             coll = f" COLLATE {dc.collation}" if dc.collation else ""
             # `-- dbinit: using=EXPR` on the column's line says how to convert.
