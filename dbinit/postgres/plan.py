@@ -501,6 +501,16 @@ class _Builder:
                 what = " ".join(dep[:1] + dep[-1:]).replace("_", " ")
                 self.unsupported.setdefault(id(c), f"{what} depends on it")
 
+    def _dropped(self, ref: Ref) -> bool:
+        """Whether the plan drops column `ref` (or its table)."""
+        if ref[0] != "column":
+            return False
+        return (Kind.EXTRA_COLUMN, ref[1], ref[2]) in self.own_change or (
+            Kind.EXTRA_TABLE,
+            ref[1],
+            ref[1],
+        ) in self.own_change
+
     def _on_recreated(self, index: str) -> bool:
         ix = self.live.indexes.get(index)
         return ix is not None and ix.table in self.recreated
@@ -774,7 +784,10 @@ class _Builder:
             f = self.live.functions[c.name]
             sql = f"DROP {f.kind.upper()} {self.q(f.name)}({f.arguments})"
         elif c.kind is Kind.EXTRA_SEQUENCE:
-            sql = f"DROP SEQUENCE {self.q(c.name)}"
+            # a serial's sequence goes with its column when the plan drops that
+            owner = self.live.sequences[c.name].owned_by
+            gone = " IF EXISTS" if owner is not None and self._dropped(("column", *owner)) else ""
+            sql = f"DROP SEQUENCE{gone} {self.q(c.name)}"
         elif c.kind is Kind.EXTRA_TYPE:
             t = self.live.types[c.name]
             sql = f"DROP {'TYPE' if isinstance(t, EnumType) else 'DOMAIN'} {self.q(c.name)}"
@@ -1346,10 +1359,13 @@ class _Builder:
             )
             return
         if c.kind is Kind.EXTRA_INDEX:
+            # an index on a column the plan drops goes with it (before this runs)
+            needs = self.live.depends.get(("index", c.name), ())
+            gone = " IF EXISTS" if any(self._dropped(r) for r in needs) else ""
             self.add(
                 "drop_dependants",
                 f"drop index {c.name} concurrently",
-                [Statement(f"DROP INDEX CONCURRENTLY {self.q(c.name)}", online=True)],
+                [Statement(f"DROP INDEX CONCURRENTLY{gone} {self.q(c.name)}", online=True)],
                 (c,),
             )
             return
