@@ -1116,7 +1116,8 @@ class _Builder:
             return
         if con.type in ("c", "f"):
             stmts += [
-                Statement(f"{add} {con.definition} NOT VALID"),
+                # a foreign key to a key this plan adds online: added after that key
+                Statement(f"{add} {con.definition} NOT VALID", online=self._key_online(con)),
                 Statement(f"ALTER TABLE {tbl} VALIDATE CONSTRAINT {qi(con.name)}", online=True),
             ]
         elif con.type in ("u", "p") and con.columns:
@@ -1143,6 +1144,21 @@ class _Builder:
             prechecks=self._precheck(con),
             provides=(("constraint", t.name, con.name),),
         )
+
+    def _key_online(self, con: Constraint) -> bool:
+        """Whether foreign key `con` points at a PRIMARY KEY or UNIQUE that this plan
+        adds online (after the transaction): then it is added after that key."""
+        if con.type != "f" or con.ref_table not in self.desired.tables:
+            return False
+        if con.ref_table in self.new_tables or self._partitioned(con.ref_table):
+            return False
+        for key in self.desired.tables[con.ref_table].constraints:
+            if key.type in ("p", "u") and set(key.columns) == set(con.ref_columns):
+                return any(
+                    (k, con.ref_table, key.name) in self.own_change
+                    for k in (Kind.MISSING_CONSTRAINT, Kind.CONSTRAINT_CHANGED)
+                )
+        return False
 
     def _precheck(self, con: Constraint) -> tuple[tuple[str, str, str], ...]:
         """(label, count query, find query) for a constraint on an existing table,
