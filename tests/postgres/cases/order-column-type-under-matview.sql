@@ -1,4 +1,4 @@
--- source: migra fixture "dependencies2" (a materialized view reads a column whose type changes)
+-- source: issue 15 §3 (kind of change migra/pg-schema-diff test: a materialized view reads a column whose type changes)
 -- == current ==
 CREATE TABLE notes (id integer PRIMARY KEY, body varchar(50));
 INSERT INTO notes VALUES (1, 'x');

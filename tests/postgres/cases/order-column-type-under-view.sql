@@ -1,4 +1,4 @@
--- source: issue 15 §3 (changing the type of a column a view reads: drop the view, alter, recreate); psqldef case "ChangeColumnTypeWithView"
+-- source: issue 15 §3 (changing the type of a column a view reads: drop the view, alter, recreate)
 -- == current ==
 CREATE TABLE people (id integer PRIMARY KEY, name varchar(20) NOT NULL);
 INSERT INTO people VALUES (1, 'ann'), (2, 'bob');

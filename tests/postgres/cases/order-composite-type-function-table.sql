@@ -1,4 +1,4 @@
--- source: pg-schema-diff acceptance "function with dependencies" (a table column of a composite-returning function's domain)
+-- source: issue 15 §3 (order by pg_depend: a domain, a function over it, a generated column and an expression index using the function)
 -- == current ==
 -- == declared ==
 CREATE DOMAIN positive AS integer CHECK (VALUE > 0);

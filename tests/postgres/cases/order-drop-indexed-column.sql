@@ -1,4 +1,4 @@
--- source: issue 15 §4 (dropping an indexed column: its index goes with it); psqldef case "DropColumnWithIndex"
+-- source: issue 15 §4 (dropping an indexed column: its index goes with it)
 -- command: repair
 -- args: --prune --allow-data-loss
 -- == current ==

@@ -1,4 +1,4 @@
--- source: issue 15 §4 (dropping a serial column: its sequence goes with it, "sequence … does not exist"); psqldef case "DropSerialColumn"
+-- source: issue 15 §4 (dropping a serial column: its sequence goes with it, "sequence … does not exist")
 -- command: repair
 -- args: --prune --allow-data-loss
 -- == current ==

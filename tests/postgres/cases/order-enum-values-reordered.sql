@@ -1,4 +1,4 @@
--- source: migra fixture "enumdeps" (values reordered and one removed: a new type, columns converted; a view on the column)
+-- source: issue 15 §3 (kind of change migra/pg-schema-diff test: values reordered and one removed: a new type, columns converted; a view on the column)
 -- command: repair
 -- args: --allow-data-loss
 -- == current ==

@@ -1,4 +1,4 @@
--- source: issue 15 §4 ("no unique constraint matching given keys": a FK to a new composite primary key); pg-schema-diff acceptance "Add foreign key to new primary key"
+-- source: issue 15 §4 ("no unique constraint matching given keys": a FK to a new composite primary key)
 -- == current ==
 CREATE TABLE regions (country text NOT NULL, code text NOT NULL);
 CREATE TABLE shops (id integer PRIMARY KEY, country text, region text);

@@ -1,4 +1,4 @@
--- source: issue 15 §3/§4 ("cannot change return type of existing function": drop and recreate it with its dependents); pg-schema-diff acceptance "Alter function return type"
+-- source: issue 15 §3/§4 ("cannot change return type of existing function": drop and recreate it with its dependents)
 -- == current ==
 CREATE FUNCTION score(x integer) RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT x * 2 $$;
 CREATE TABLE games (id integer PRIMARY KEY, points integer NOT NULL);

@@ -1,4 +1,4 @@
--- source: issue 15 §3/§4 (a function whose return type changes, used by a column default and a trigger's function)
+-- source: issue 15 §3/§4 (a function whose return type changes, used by a column default of a column whose type changes too)
 -- command: repair
 -- == current ==
 CREATE FUNCTION new_ref() RETURNS integer LANGUAGE sql AS $$ SELECT 7 $$;
