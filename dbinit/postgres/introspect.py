@@ -34,6 +34,7 @@ from dbinit.postgres.model import (
     MaterializedView,
     Partition,
     Policy,
+    Ref,
     Schema,
     Sequence,
     SequenceOptions,
@@ -151,7 +152,8 @@ WHERE t.typnamespace = %(ns)s::oid
 
 _FUNCTIONS = f"""
 SELECT p.oid, p.proname, p.prokind::text, pg_get_function_identity_arguments(p.oid),
-       CASE WHEN p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid) END
+       CASE WHEN p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid) END,
+       coalesce(pg_get_function_result(p.oid), ''), p.oid::regprocedure::text
 FROM pg_proc p
 WHERE p.pronamespace = %(ns)s::oid AND NOT {_OWNED.format(cls="pg_proc", objid="p.oid")}
 ORDER BY p.proname
@@ -215,6 +217,27 @@ WHERE c.relnamespace = %(ns)s::oid AND NOT {_OWNED.format(cls="pg_class", objid=
 ORDER BY pol.polname
 """
 
+# Normal and auto dependencies between user objects (pg_depend), each side as
+# (catalog, oid, sub-id): a view's rule stands for its view, a column default for
+# its column, a row type for its table, an array type for its element type. The
+# reader keeps the pairs whose two sides it modelled.
+_DEPENDS = """
+SELECT CASE WHEN d.classid IN ('pg_rewrite'::regclass, 'pg_attrdef'::regclass) THEN 'pg_class'
+            ELSE d.classid::regclass::text END,
+       CASE d.classid WHEN 'pg_rewrite'::regclass THEN r.ev_class
+                      WHEN 'pg_attrdef'::regclass THEN ad.adrelid ELSE d.objid END,
+       CASE d.classid WHEN 'pg_rewrite'::regclass THEN 0
+                      WHEN 'pg_attrdef'::regclass THEN ad.adnum ELSE d.objsubid END,
+       d.refclassid::regclass::text, d.refobjid, d.refobjsubid,
+       coalesce(nullif(rt.typrelid, 0), nullif(et.typrelid, 0)), et.oid
+FROM pg_depend d
+LEFT JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND r.oid = d.objid
+LEFT JOIN pg_attrdef ad ON d.classid = 'pg_attrdef'::regclass AND ad.oid = d.objid
+LEFT JOIN pg_type rt ON d.refclassid = 'pg_type'::regclass AND rt.oid = d.refobjid
+LEFT JOIN pg_type et ON rt.typcategory = 'A' AND et.oid = rt.typelem AND et.typarray = rt.oid
+WHERE d.deptype IN ('n', 'a') AND d.objid >= 16384 AND d.refobjid >= 16384
+"""
+
 QUERIES = (
     _SETUP,
     _RELATIONS,
@@ -229,9 +252,11 @@ QUERIES = (
     _COMMENTS,
     _OTHER,
     _POLICIES,
+    _DEPENDS,
 )
 QUERY_COUNT = len(QUERIES)  # statements sent by introspect() when the schema exists
 
+_REL_KINDS = {"r": "table", "p": "table", "v": "view", "m": "materialized_view"}
 _ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
 _MATCH = {"s": "SIMPLE", "f": "FULL", "p": "PARTIAL"}
 _IDENTITY = {"a": "ALWAYS", "d": "BY DEFAULT"}
@@ -262,6 +287,10 @@ class _Reader:
         self.managed: set[tuple[str, int]] = set()  # (catalog, oid) of modelled objects
         self.history_hooks: list[tuple[str, str]] = []  # triggers and rules on the history
         self.partitions: dict[str, Partition] = {}
+        # (catalog, oid) of each modelled object → its Ref (model.Ref); columns by
+        # (table oid, attnum)
+        self.refs: dict[tuple[str, int], Ref] = {}
+        self.column_refs: dict[tuple[int, int], Ref] = {}
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         return self.conn.execute(sql, self.params).fetchall()
@@ -277,6 +306,7 @@ class _Reader:
         extensions = self._extensions()
         comments = self._comments(tables)
         policies = self._policies(tables)
+        depends = self._depends()
         for kind, name, detail in self.rows(_OTHER):
             if kind == "rule" and detail == HISTORY_TABLE:
                 self.history_hooks.append(("rule", name))
@@ -299,6 +329,7 @@ class _Reader:
             unmanaged=tuple(sorted(self.unmanaged, key=lambda u: (u.kind, u.name, u.detail))),
             leftovers=leftovers,
             history_hooks=tuple(sorted(self.history_hooks)),
+            depends=depends,
         )
 
     def _relations(
@@ -330,6 +361,7 @@ class _Reader:
             if kind == "S":
                 continue  # sequences are read with their options below
             self.managed.add(("pg_class", oid))
+            self.refs[("pg_class", oid)] = (_REL_KINDS[kind], name)
             if kind in ("r", "p"):
                 parts = _TableParts(name, oid, opts)
                 parts.row_security, parts.force_row_security = bool(rls), bool(force_rls)
@@ -347,6 +379,7 @@ class _Reader:
                 continue
             self.partitions[name] = Partition(name, parent_name, bound, part_key, unlogged, oid)
             self.managed.add(("pg_class", oid))
+            self.refs[("pg_class", oid)] = ("table", name)
         return tables, dict(sorted(views.items())), dict(sorted(matviews.items()))
 
     def _columns_and_constraints(self, tables: dict[str, _TableParts]) -> None:
@@ -355,6 +388,7 @@ class _Reader:
             parts = by_oid.get(rel)
             if parts is None:
                 continue
+            self.column_refs[(rel, num)] = ("column", parts.name, name)
             parts.columns.append(
                 Column(
                     name=name,
@@ -380,6 +414,7 @@ class _Reader:
             if parts is None:
                 continue
             self.managed.add(("pg_constraint", oid))
+            self.refs[("pg_constraint", oid)] = ("constraint", parts.name, name)
             is_fk = kind == "f"
             parts.constraints.append(
                 Constraint(
@@ -417,6 +452,7 @@ class _Reader:
                 self.unmanaged.append(Unmanaged(what.get(kind, "type"), name))
                 continue
             self.managed.add(("pg_type", oid))
+            self.refs[("pg_type", oid)] = ("type", name)
         return dict(sorted(types.items()))
 
     def _indexes(
@@ -455,6 +491,7 @@ class _Reader:
                 continue
             indexes[name] = index
             self.managed.add(("pg_class", oid))
+            self.refs[("pg_class", oid)] = ("index", name)
         return indexes, tuple(leftovers)
 
     def _sequences(self, tables: dict[str, _TableParts]) -> dict[str, Sequence]:
@@ -475,20 +512,30 @@ class _Reader:
             owned = (ref_name, column) if ref_name is not None and column else None
             sequences[name] = Sequence(name, opts, owned, oid)
             self.managed.add(("pg_class", oid))
+            self.refs[("pg_class", oid)] = ("sequence", name)
         return dict(sorted(sequences.items()))
 
     def _functions(self) -> dict[str, Function]:
         functions: dict[str, Function] = {}
-        for oid, name, kind, args, definition in self.rows(_FUNCTIONS):
+        for oid, name, kind, args, definition, returns, signature in self.rows(_FUNCTIONS):
             if kind not in ("f", "p"):
                 what = "aggregate" if kind == "a" else "window_function"
                 self.unmanaged.append(Unmanaged(what, f"{name}({args})"))
                 continue
             if is_internal(name):
                 continue
-            fn = Function(name, args, "procedure" if kind == "p" else "function", definition, oid)
+            fn = Function(
+                name,
+                args,
+                "procedure" if kind == "p" else "function",
+                definition,
+                oid,
+                returns=returns,
+                signature=signature,
+            )
             functions[fn.key] = fn
             self.managed.add(("pg_proc", oid))
+            self.refs[("pg_proc", oid)] = ("function", fn.key)
         return dict(sorted(functions.items()))
 
     def _triggers(
@@ -509,6 +556,7 @@ class _Reader:
                 continue
             triggers[(table, name)] = Trigger(name, table, definition, enabled, oid)
             self.managed.add(("pg_trigger", oid))
+            self.refs[("pg_trigger", oid)] = ("trigger", table, name)
         return dict(sorted(triggers.items()))
 
     def _extensions(self) -> dict[str, Extension]:
@@ -527,6 +575,7 @@ class _Reader:
             table = on.get(rel) or self.rel_names.get(rel)
             if table is None or is_internal(table):
                 continue
+            self.refs[("pg_policy", oid)] = ("policy", table, name)
             policies[(table, name)] = Policy(
                 name,
                 table,
@@ -538,6 +587,33 @@ class _Reader:
                 oid,
             )
         return dict(sorted(policies.items()))
+
+    def _depends(self) -> dict[Ref, tuple[Ref, ...]]:
+        """What each modelled object needs among the modelled objects (model.Schema.depends)."""
+        out: dict[Ref, set[Ref]] = defaultdict(set)
+        for cls, oid, sub, ref_cls, ref_oid, ref_sub, row_of, element in self.rows(_DEPENDS):
+            obj = self._ref(cls, oid, sub)
+            if row_of is not None:  # a table's row type (or an array of it): the table
+                ref = self._ref("pg_class", row_of, 0)
+            elif element is not None:  # an array type: its element type
+                ref = self._ref("pg_type", element, 0)
+            else:
+                ref = self._ref(ref_cls, ref_oid, ref_sub)
+            if obj is None or ref is None or obj == ref:
+                continue
+            if ref[0] == "table" and obj[0] == "column" and obj[1] == ref[1]:
+                continue  # a column is part of its table
+            if obj[0] == "sequence" and ref[0] == "column":
+                continue  # OWNED BY: the model's Sequence.owned_by, set after both exist
+            out[obj].add(ref)
+        return {k: tuple(sorted(v)) for k, v in sorted(out.items())}
+
+    def _ref(self, catalog: str, oid: int, sub: int) -> Ref | None:
+        if catalog == "pg_class" and sub:
+            col = self.column_refs.get((oid, sub))
+            if col is not None:
+                return col
+        return self.refs.get((catalog, oid))
 
     def _comments(self, tables: dict[str, _TableParts]) -> dict[tuple[str, str], Comment]:
         comments: dict[tuple[str, str], Comment] = {}

@@ -42,6 +42,14 @@ def truncated(name: str) -> str:
     return data[: NAMEDATALEN - 1].decode(errors="ignore")
 
 
+# An object as the dependency facts name it: ("table", name), ("column", table,
+# column), ("view", name), ("materialized_view", name), ("sequence", name),
+# ("index", name), ("type", name), ("function", key), ("constraint", table, name),
+# ("trigger", table, name), ("policy", table, name). A composite row type is its
+# table; an array type is its element type.
+Ref = tuple[str, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class SourceLoc:
     file: str
@@ -214,6 +222,8 @@ class Function:
     definition: str  # pg_get_functiondef: the whole CREATE OR REPLACE statement
     oid: int = field(default=0, compare=False)
     loc: SourceLoc | None = field(default=None, compare=False)
+    returns: str = field(default="", compare=False)  # pg_get_function_result
+    signature: str = field(default="", compare=False)  # regprocedure: name(input types)
 
     @property
     def key(self) -> str:
@@ -332,6 +342,15 @@ class Schema:
     # Triggers and rules on dbinit's history table, as (kind, name): they would run
     # inside dbinit's own transaction when it records a run. Drift, never planned.
     history_hooks: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    # What each object needs, as PostgreSQL records it (pg_depend, normal and auto
+    # dependencies between objects of the managed schema): the planner creates an
+    # object after what it needs, and drops and creates again what depends on an
+    # object it must drop. Facts, not meaning: never part of equality.
+    depends: dict[Ref, tuple[Ref, ...]] = field(default_factory=dict, compare=False)
+
+    def dependants(self, ref: Ref) -> list[Ref]:
+        """The objects that depend on `ref` directly, sorted."""
+        return sorted(k for k, needs in self.depends.items() if ref in needs)
 
     def constraints(self) -> Iterator[Constraint]:
         for table in self.tables.values():

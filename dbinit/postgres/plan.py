@@ -26,6 +26,7 @@ the models say.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -49,6 +50,7 @@ from dbinit.postgres.model import (
     Domain,
     EnumType,
     Index,
+    Ref,
     Schema,
     Sequence,
     SequenceOptions,
@@ -283,6 +285,7 @@ class _Builder:
         self.unsupported: dict[int, str] = {}
         self.new_tables = {n for n in desired.tables if n not in live.tables}
         self.recreated: set[str] = set()  # views and matviews dropped and created again
+        self.provides: dict[int, tuple[Ref, ...]] = {}  # id(step) → the objects it creates
 
     def q(self, name: str) -> str:
         return f"{qi(self.s)}.{qi(name)}"
@@ -296,10 +299,15 @@ class _Builder:
         *,
         order: int = 0,
         prechecks: tuple[tuple[str, str, str], ...] = (),
+        provides: tuple[Ref, ...] = (),
     ) -> None:
+        """A step in `phase`; `provides` names the objects it creates, so that it
+        runs after the steps creating what they need (`Schema.depends`)."""
         if statements:
             step = Step(description, tuple(statements), changes, prechecks=prechecks)
             self.phases[phase].append(((order, description), step))
+            if provides:
+                self.provides[id(step)] = provides
 
     def build(self, changes: list[Change]) -> list[Step]:
         self._leftovers()
@@ -307,6 +315,7 @@ class _Builder:
             c.name for c in changes if c.kind in (Kind.VIEW_CHANGED, Kind.MATERIALIZED_VIEW_CHANGED)
         }
         self.recreated = recreate
+        self.own_change = {(c.kind, c.table, c.name) for c in changes}
         self._dependent_views(changes)
         handlers: dict[Kind, Callable[[Change], None]] = {
             Kind.MISSING_EXTENSION: self._extension,
@@ -361,7 +370,185 @@ class _Builder:
         out: list[Step] = []
         for phase in _PHASES:
             out += [step for _, step in sorted(self.phases[phase], key=lambda p: p[0])]
-        return out
+        return self._by_dependencies(out)
+
+    def _by_dependencies(self, steps: list[Step]) -> list[Step]:
+        """`steps` in phase order, except that a step creating an object runs after
+        the steps creating what that object needs, as the scratch database's
+        pg_depend recorded it (a function `RETURNS SETOF users` after `users`). A
+        stable topological sort: a step moves only when it must, and only later."""
+        made: dict[Ref, int] = {}
+        for i, step in enumerate(steps):
+            for ref in self.provides.get(id(step), ()):
+                made.setdefault(ref, i)
+        after: list[set[int]] = [set() for _ in steps]  # i → the steps that must precede it
+        for i, step in enumerate(steps):
+            mine = self.provides.get(id(step), ())
+            for ref in mine:
+                for need in self.desired.depends.get(ref, ()):
+                    j = made.get(need)
+                    if j is None and need[0] == "column":
+                        j = made.get(("table", need[1]))
+                    if j is not None and j != i and need not in mine:
+                        after[i].add(j)
+        if not any(after):
+            return steps
+        waiting = [len(a) for a in after]
+        unlocks: list[list[int]] = [[] for _ in steps]
+        for i, preds in enumerate(after):
+            for j in preds:
+                unlocks[j].append(i)
+        ready = [i for i, n in enumerate(waiting) if n == 0]
+        heapq.heapify(ready)
+        order: list[int] = []
+        while ready:
+            i = heapq.heappop(ready)
+            order.append(i)
+            for k in unlocks[i]:
+                waiting[k] -= 1
+                if waiting[k] == 0:
+                    heapq.heappush(ready, k)
+        # A cycle (PostgreSQL's catalogs allow none between the objects created
+        # here): what is left keeps its phase order.
+        seen = set(order)
+        order += [i for i in range(len(steps)) if i not in seen]
+        return [steps[i] for i in order]
+
+    def _rebuild_dependants(self, ref: Ref, c: Change, *, dropped: bool) -> None:
+        """Drop what depends on `ref` (live pg_depend) before change `c` and create it
+        again after, as declared: views and materialized views (and what depends
+        on them), triggers; when `ref` itself is dropped (`dropped`: a function
+        whose result type changes) also column defaults, indexes and CHECKs.
+        Anything else depending on it makes `c` unsupported."""
+        for dep in self.live.dependants(ref):
+            kind = dep[0]
+            if kind in ("view", "materialized_view"):
+                name = dep[1]
+                want = self.desired.views if kind == "view" else self.desired.materialized_views
+                if name not in want:
+                    self.unsupported.setdefault(
+                        id(c), f"{kind.replace('_', ' ')} {name} (not declared) depends on it"
+                    )
+                    continue
+                if name not in self.recreated:
+                    self.recreated.add(name)
+                    self._recreate(kind, name, c)
+                    self._rebuild_dependants(dep, c, dropped=True)
+            elif kind == "trigger":
+                self._rebuild_trigger(dep[1], dep[2], c)
+            elif kind == "index" and self._on_recreated(dep[1]):
+                continue  # created again with its materialized view
+            elif not dropped:
+                continue  # PostgreSQL carries indexes and constraints over a type change
+            elif kind == "column":
+                self._rebuild_default(dep[1], dep[2], c)
+            elif kind == "index" and dep[1] in self.desired.indexes:
+                ix = self.desired.indexes[dep[1]]
+                if (Kind.INDEX_CHANGED, ix.table, ix.name) in self.own_change:
+                    continue
+                unique = "UNIQUE " if ix.unique else ""
+                self.add(
+                    "drop_dependants",
+                    f"drop index {ix.name} to create it again",
+                    [Statement(f"DROP INDEX {self.q(ix.name)}")],
+                    (c,),
+                )
+                self.add(
+                    "indexes",
+                    f"create index {ix.name} again",
+                    [Statement(f"CREATE {unique}INDEX {qi(ix.name)} {ix.spec}")],
+                    (c,),
+                    provides=(dep,),
+                )
+            elif kind == "constraint" and dep[1] in self.desired.tables:
+                con = self.desired.tables[dep[1]].constraint(dep[2])
+                lcon = self.live.tables[dep[1]].constraint(dep[2])
+                if con is None or lcon is None or con.type != "c":
+                    self.unsupported.setdefault(id(c), f"constraint {dep[2]} depends on it")
+                    continue
+                if (Kind.CONSTRAINT_CHANGED, con.table, con.name) in self.own_change:
+                    continue
+                tbl = self.q(con.table)
+                self.add(
+                    "drop_dependants",
+                    f"drop constraint {con.name} on {con.table} to add it again",
+                    [Statement(f"ALTER TABLE {tbl} DROP CONSTRAINT {qi(con.name)}")],
+                    (c,),
+                    order=1,
+                )
+                valid = "" if con.validated else " NOT VALID"
+                self.add(
+                    "constraints",
+                    f"add constraint {con.name} on {con.table} again",
+                    [
+                        Statement(
+                            f"ALTER TABLE {tbl} ADD CONSTRAINT {qi(con.name)} "
+                            f"{con.definition}{valid}"
+                        )
+                    ],
+                    (c,),
+                    provides=(dep,),
+                )
+            else:
+                what = " ".join(dep[:1] + dep[-1:]).replace("_", " ")
+                self.unsupported.setdefault(id(c), f"{what} depends on it")
+
+    def _dropped(self, ref: Ref) -> bool:
+        """Whether the plan drops column `ref` (or its table)."""
+        if ref[0] != "column":
+            return False
+        return (Kind.EXTRA_COLUMN, ref[1], ref[2]) in self.own_change or (
+            Kind.EXTRA_TABLE,
+            ref[1],
+            ref[1],
+        ) in self.own_change
+
+    def _on_recreated(self, index: str) -> bool:
+        ix = self.live.indexes.get(index)
+        return ix is not None and ix.table in self.recreated
+
+    def _rebuild_trigger(self, table: str, name: str, c: Change) -> None:
+        tg = self.desired.triggers.get((table, name))
+        if tg is None:
+            self.unsupported.setdefault(id(c), f"trigger {name} (not declared) depends on it")
+            return
+        if tg.table in self.recreated or (Kind.TRIGGER_CHANGED, table, name) in self.own_change:
+            return  # created again with its view, or by its own change
+        self.own_change.add((Kind.TRIGGER_CHANGED, table, name))
+        self.add(
+            "drop_dependants",
+            f"drop trigger {name} to create it again",
+            [Statement(f"DROP TRIGGER {qi(name)} ON {self.q(table)}")],
+            (c,),
+        )
+        self.add(
+            "triggers",
+            f"create trigger {name} on {table} again",
+            self._create_trigger(tg),
+            (c,),
+            order=tg.oid,
+            provides=(("trigger", table, name),),
+        )
+
+    def _rebuild_default(self, table: str, column: str, c: Change) -> None:
+        """A column default that calls a function dropped and created again."""
+        at = f"ALTER TABLE {self.q(table)} ALTER COLUMN {qi(column)}"
+        self.add(
+            "drop_dependants",
+            f"drop default of {table}.{column}",
+            [Statement(f"{at} DROP DEFAULT")],
+            (c,),
+        )
+        dt = self.desired.tables.get(table)
+        dc = dt.column(column) if dt is not None else None
+        if dc is not None and dc.default is not None:
+            self.add(
+                "owners",
+                f"default of {table}.{column} again",
+                [Statement(f"{at} SET DEFAULT {dc.default}")],
+                (c,),
+                provides=(("column", table, column),),
+            )
 
     def _dependent_views(self, changes: list[Change]) -> None:
         """Declared views and materialized views that may read a view the plan
@@ -424,7 +611,12 @@ class _Builder:
     def _type(self, c: Change) -> None:
         t = self.desired.types[c.name]
         self.add(
-            "base", f"create type {t.name}", [Statement(self._create_type(t))], (c,), order=t.oid
+            "base",
+            f"create type {t.name}",
+            [Statement(self._create_type(t))],
+            (c,),
+            order=t.oid,
+            provides=(("type", t.name),),
         )
 
     def _create_type(self, t: EnumType | Domain) -> str:
@@ -502,6 +694,7 @@ class _Builder:
     def _replace_enum(self, c: Change, d: EnumType) -> None:
         """Values removed or reordered: a new type, every column converted through text."""
         old = temp_name("old", d.name)
+        self._rebuild_dependants(("type", d.name), c, dropped=False)
         stmts = [
             Statement(f"ALTER TYPE {self.q(d.name)} RENAME TO {qi(old)}"),
             Statement(self._create_type(d)),
@@ -511,6 +704,7 @@ class _Builder:
                 base = col.type.removesuffix("[]")
                 if base != _printed(d.name):
                     continue
+                self._rebuild_dependants(("column", t.name, col.name), c, dropped=False)
                 dt = self.desired.tables.get(t.name)
                 dc = dt.column(col.name) if dt else None
                 at = f"ALTER TABLE {self.q(t.name)} ALTER COLUMN {qi(col.name)}"
@@ -530,7 +724,14 @@ class _Builder:
             sql = f"CREATE SEQUENCE {self.q(s.name)} {seq_options(s.options, with_type=True)}"
         else:
             sql = f"ALTER SEQUENCE {self.q(s.name)} {seq_options(s.options, with_type=True)}"
-        self.add("base", f"sequence {s.name}", [Statement(sql)], (c,), order=s.oid)
+        self.add(
+            "base",
+            f"sequence {s.name}",
+            [Statement(sql)],
+            (c,),
+            order=s.oid,
+            provides=(("sequence", s.name),),
+        )
         live = self.live.sequences.get(c.name)
         if live is None or live.owned_by != s.owned_by:
             self._owner(c, s)
@@ -552,11 +753,22 @@ class _Builder:
     def _function(self, c: Change) -> None:
         f = self.desired.functions[c.name]
         stmts = [Statement("SET LOCAL check_function_bodies = off")]
-        lv = self.live.functions.get(c.name)
-        if lv is not None and lv.kind != f.kind:
-            stmts.append(Statement(f"DROP {lv.kind.upper()} {self.q(lv.name)}({lv.arguments})"))
+        lv = self.live.functions.get(c.name) or next(
+            (g for g in self.live.functions.values() if f.signature and g.signature == f.signature),
+            None,
+        )
+        # CREATE OR REPLACE cannot change a function's kind, result type (OUT
+        # parameters included) or parameter names: drop it, with what depends on it,
+        # and create it all again in the same transaction.
+        if lv is not None and (lv.kind != f.kind or lv.returns != f.returns or lv.key != f.key):
+            self._rebuild_dependants(("function", lv.key), c, dropped=True)
+            gone = " IF EXISTS" if lv.key != f.key else ""  # an extra --prune may drop first
+            what = f"{lv.kind.upper()}{gone}"
+            stmts.append(Statement(f"DROP {what} {self.q(lv.name)}({lv.arguments})"))
         stmts.append(Statement(f.definition.strip()))
-        self.add("base", f"function {f.key}", stmts, (c,), order=f.oid)
+        self.add(
+            "base", f"function {f.key}", stmts, (c,), order=f.oid, provides=(("function", f.key),)
+        )
 
     def _drop_base(self, c: Change) -> None:
         order = {Kind.EXTRA_FUNCTION: 0, Kind.EXTRA_SEQUENCE: 1, Kind.EXTRA_TYPE: 2}
@@ -564,7 +776,10 @@ class _Builder:
             f = self.live.functions[c.name]
             sql = f"DROP {f.kind.upper()} {self.q(f.name)}({f.arguments})"
         elif c.kind is Kind.EXTRA_SEQUENCE:
-            sql = f"DROP SEQUENCE {self.q(c.name)}"
+            # a serial's sequence goes with its column when the plan drops that
+            owner = self.live.sequences[c.name].owned_by
+            gone = " IF EXISTS" if owner is not None and self._dropped(("column", *owner)) else ""
+            sql = f"DROP SEQUENCE{gone} {self.q(c.name)}"
         elif c.kind is Kind.EXTRA_TYPE:
             t = self.live.types[c.name]
             sql = f"DROP {'TYPE' if isinstance(t, EnumType) else 'DOMAIN'} {self.q(c.name)}"
@@ -613,13 +828,25 @@ class _Builder:
         by = f" PARTITION BY {t.partition_key}" if t.partition_key else ""
         sql = f"CREATE {unlogged}TABLE {self.q(t.name)} ({', '.join(body)}){by}{_with(t.options)}"
         stmts = [Statement(sql), *self._row_security(t, None)]
-        self.add("tables", f"create table {t.name}", stmts, (c,), order=t.oid)
+        made: tuple[Ref, ...] = (
+            ("table", t.name),
+            *(("column", t.name, col.name) for col in t.columns),
+            *(("constraint", t.name, k.name) for k in t.constraints if k.type != "f"),
+        )
+        self.add("tables", f"create table {t.name}", stmts, (c,), order=t.oid, provides=made)
         fks = [
             Statement(f"ALTER TABLE {self.q(t.name)} ADD CONSTRAINT {qi(k.name)} {k.definition}")
             for k in t.constraints
             if k.type == "f"
         ]
-        self.add("constraints", f"foreign keys of {t.name}", fks, (c,), order=-1)
+        self.add(
+            "constraints",
+            f"foreign keys of {t.name}",
+            fks,
+            (c,),
+            order=-1,
+            provides=tuple(("constraint", t.name, k.name) for k in t.constraints if k.type == "f"),
+        )
 
     def _row_security(self, d: Table, lv: Table | None) -> list[Statement]:
         at = f"ALTER TABLE {self.q(d.name)}"
@@ -663,7 +890,14 @@ class _Builder:
         sql = (
             f"CREATE {unlogged}TABLE {self.q(p.name)} PARTITION OF {self.q(p.parent)} {p.bound}{by}"
         )
-        self.add("tables", f"create partition {p.name}", [Statement(sql)], (c,), order=p.oid)
+        self.add(
+            "tables",
+            f"create partition {p.name}",
+            [Statement(sql)],
+            (c,),
+            order=p.oid,
+            provides=(("table", p.name),),
+        )
 
     def _policy(self, c: Change) -> None:
         pol = self.desired.policies[(c.table, c.name)]
@@ -680,6 +914,7 @@ class _Builder:
             [Statement(pol.sql(self.q(pol.table)))],
             (c,),
             order=pol.oid,
+            provides=(("policy", pol.table, pol.name),),
         )
 
     def _drop_rows(self, c: Change) -> None:
@@ -719,6 +954,7 @@ class _Builder:
             (c,),
             order=col.position,
             prechecks=prechecks,
+            provides=(("column", t.name, col.name),),
         )
 
     def _column_changed(self, c: Change) -> None:
@@ -742,6 +978,9 @@ class _Builder:
         if lc.identity and (dc.identity is None):
             stmts.append(Statement(f"{at} DROP IDENTITY"))
         if dc.type != lc.type or dc.collation != lc.collation:
+            # "cannot alter type of a column used by a view or rule": those views
+            # (and triggers) are dropped before and created again after.
+            self._rebuild_dependants(("column", t.name, lc.name), c, dropped=False)
             how = type_change(lc.type, dc.type) if dc.type != lc.type else "coercible"
             coll = f" COLLATE {dc.collation}" if dc.collation else ""
             # `-- dbinit: using=EXPR` on the column's line says how to convert.
@@ -809,6 +1048,7 @@ class _Builder:
             (c,),
             order=dc.position,
             prechecks=tuple(prechecks),
+            provides=(("column", t.name, dc.name),),
         )
 
     # -- constraints
@@ -830,6 +1070,7 @@ class _Builder:
                 stmts,
                 (c,),
                 prechecks=self._precheck(con),
+                provides=(("constraint", t.name, con.name),),
             )
             return
         if lcon is not None:
@@ -851,6 +1092,7 @@ class _Builder:
                 (c,),
                 order=1 if con.type == "f" else 0,
                 prechecks=self._precheck(con),
+                provides=(("constraint", t.name, con.name),),
             )
             return
         if con.type in ("c", "f") and not con.validated:
@@ -861,11 +1103,13 @@ class _Builder:
                 [Statement(f"{add} {con.definition} NOT VALID")],
                 (c,),
                 order=1 if con.type == "f" else 0,
+                provides=(("constraint", t.name, con.name),),
             )
             return
         if con.type in ("c", "f"):
             stmts += [
-                Statement(f"{add} {con.definition} NOT VALID"),
+                # a foreign key to a key this plan adds online: added after that key
+                Statement(f"{add} {con.definition} NOT VALID", online=self._key_online(con)),
                 Statement(f"ALTER TABLE {tbl} VALIDATE CONSTRAINT {qi(con.name)}", online=True),
             ]
         elif con.type in ("u", "p") and con.columns:
@@ -890,7 +1134,23 @@ class _Builder:
             (c,),
             order=1 if con.type == "f" else 0,
             prechecks=self._precheck(con),
+            provides=(("constraint", t.name, con.name),),
         )
+
+    def _key_online(self, con: Constraint) -> bool:
+        """Whether foreign key `con` points at a PRIMARY KEY or UNIQUE that this plan
+        adds online (after the transaction): then it is added after that key."""
+        if con.type != "f" or con.ref_table not in self.desired.tables:
+            return False
+        if con.ref_table in self.new_tables or self._partitioned(con.ref_table):
+            return False
+        for key in self.desired.tables[con.ref_table].constraints:
+            if key.type in ("p", "u") and set(key.columns) == set(con.ref_columns):
+                return any(
+                    (k, con.ref_table, key.name) in self.own_change
+                    for k in (Kind.MISSING_CONSTRAINT, Kind.CONSTRAINT_CHANGED)
+                )
+        return False
 
     def _precheck(self, con: Constraint) -> tuple[tuple[str, str, str], ...]:
         """(label, count query, find query) for a constraint on an existing table,
@@ -967,7 +1227,8 @@ class _Builder:
         ):
             sql = f"CREATE {unique}INDEX {qi(ix.name)} {ix.spec}"
             phase = "indexes" if ix.table in self.desired.tables else "view_indexes"
-            self.add(phase, f"create index {ix.name}", [Statement(sql)], (c,))
+            made: tuple[Ref, ...] = (("index", ix.name),)
+            self.add(phase, f"create index {ix.name}", [Statement(sql)], (c,), provides=made)
             return
         if self._partitioned(ix.table):
             # PostgreSQL builds a partitioned table's index on every partition, and
@@ -980,7 +1241,9 @@ class _Builder:
                     [Statement(f"DROP INDEX {self.q(ix.name)}")],
                     (c,),
                 )
-            self.add("indexes", f"create index {ix.name}", stmts, (c,))
+            self.add(
+                "indexes", f"create index {ix.name}", stmts, (c,), provides=(("index", ix.name),)
+            )
             return
         if c.kind is Kind.MISSING_INDEX:
             sql = f"CREATE {unique}INDEX CONCURRENTLY {qi(ix.name)} {ix.spec}"
@@ -1037,7 +1300,14 @@ class _Builder:
                 stmts.append(Statement(f"CREATE {unique}INDEX {qi(ix.name)} {ix.spec}"))
             for tg in self._triggers_on(v.name):
                 stmts += self._create_trigger(tg)
-        self.add("views", f"create {what.lower()} {v.name}", stmts, (c,), order=v.oid)
+        self.add(
+            "views",
+            f"create {what.lower()} {v.name}",
+            stmts,
+            (c,),
+            order=v.oid,
+            provides=((obj, v.name),),
+        )
 
     def _indexes_on(self, table: str) -> list[Index]:
         return [i for i in self.desired.indexes.values() if i.table == table]
@@ -1077,6 +1347,7 @@ class _Builder:
             self._create_trigger(tg),
             (c,),
             order=tg.oid,
+            provides=(("trigger", tg.table, tg.name),),
         )
 
     # -- drops of dependants
@@ -1096,10 +1367,13 @@ class _Builder:
             )
             return
         if c.kind is Kind.EXTRA_INDEX:
+            # an index on a column the plan drops goes with it (before this runs)
+            needs = self.live.depends.get(("index", c.name), ())
+            gone = " IF EXISTS" if any(self._dropped(r) for r in needs) else ""
             self.add(
                 "drop_dependants",
                 f"drop index {c.name} concurrently",
-                [Statement(f"DROP INDEX CONCURRENTLY {self.q(c.name)}", online=True)],
+                [Statement(f"DROP INDEX CONCURRENTLY{gone} {self.q(c.name)}", online=True)],
                 (c,),
             )
             return

@@ -4,7 +4,8 @@ A case is what a user has (the current SQL, rows included), what they declare
 (the schema file) and what must come of it. A file reads:
 
     -- source: where the case comes from (migra fixture, psqldef case, a report…)
-    -- command: repair --yes --prune      (optional: the applying command; default `init`)
+    -- command: repair --prune            (optional: the applying command, default `init`;
+                                           `repair` is confirmed with --yes)
     -- args: --allow-data-loss            (optional: extra arguments for that command)
     -- expect: applied                    (or `refused 3`, `refused 65`, …)
     -- message: a fragment of the refusal (optional, refusals only)
@@ -80,12 +81,19 @@ def load(path: Path) -> Case:
         expected=sections.get("expected", sections["declared"]),
         expect=expect[0],
         code=int(expect[1]) if expect[0] == "refused" else 0,
-        command=tuple((found.get("command") or ["init"])[0].split()),
+        command=_confirmed(tuple((found.get("command") or ["init"])[0].split())),
         args=tuple((found.get("args") or [""])[0].split()),
         message=(found.get("message") or [""])[0],
         verify=tuple(found.get("verify", [])),
         rows=rows,
     )
+
+
+def _confirmed(command: tuple[str, ...]) -> tuple[str, ...]:
+    """`repair` confirms with --yes (no one is at a prompt here)."""
+    if command[0] == "repair" and "--yes" not in command and "-y" not in command:
+        return (*command, "--yes")
+    return command
 
 
 def all_cases() -> list[Case]:

@@ -50,7 +50,7 @@ def test_introspection_sends_a_fixed_number_of_queries(
     model = introspect(pg_conn, "public")
     assert len(model.tables) == tables and len(model.indexes) == tables
     assert len(model.views) == tables and len(model.comments) == tables
-    assert len(sent) == QUERY_COUNT == 13  # one per object kind (policies: the 13th)
+    assert len(sent) == QUERY_COUNT == 14  # one per object kind (policies: the 13th), dependencies
 
 
 def test_a_missing_schema_reads_as_empty(pg_conn: psycopg.Connection[Any]) -> None:
