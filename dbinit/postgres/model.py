@@ -334,6 +334,10 @@ class Schema:
     # Triggers and rules on dbinit's history table, as (kind, name): they would run
     # inside dbinit's own transaction when it records a run. Drift, never planned.
     history_hooks: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    # The second printing of a definition, where creating it again from the
+    # server's printed text prints it differently (`reprint.round_trip`): keyed
+    # by `reprint.key_*`; set on the desired model only.
+    reprinted: dict[tuple[str, ...], str] = field(default_factory=dict, compare=False)
 
     def constraints(self) -> Iterator[Constraint]:
         for table in self.tables.values():

@@ -68,6 +68,7 @@ from dbinit.logs import log
 from dbinit.postgres.connect import connect, map_error, sqlstate
 from dbinit.postgres.introspect import introspect
 from dbinit.postgres.model import INTERNAL_PREFIX, Schema, SourceLoc, Table
+from dbinit.postgres.reprint import round_trip
 from dbinit.postgres.sqlsplit import Head, Statement, for_scratch, head, split
 from dbinit.postgres.statements import execute
 
@@ -375,6 +376,7 @@ def _run_batched(
     with conn.transaction():
         _check_other_schemas(conn, schema, parsed, ours=_ALL_OURS)
         model = introspect(conn, schema)
+    model = round_trip(conn, model)
     return _with_locations(model, parsed)
 
 
@@ -408,7 +410,7 @@ def _run_once(
                 except psycopg.Error as exc:
                     raise _file_error(exc, st) from None
         _check_other_schemas(conn, schema, parsed, ours=_THIS_TRANSACTION)
-        model = introspect(conn, schema)
+        model = round_trip(conn, introspect(conn, schema))
     return _with_locations(model, parsed)
 
 
