@@ -208,8 +208,10 @@ class Function:
 
     name: str
     arguments: str  # pg_get_function_identity_arguments
-    kind: str  # "function" or "procedure"
-    definition: str  # pg_get_functiondef: the whole CREATE OR REPLACE statement
+    kind: str  # "function", "procedure" or "aggregate"
+    # pg_get_functiondef: the whole CREATE OR REPLACE statement (for an aggregate,
+    # a CREATE OR REPLACE AGGREGATE built from pg_aggregate)
+    definition: str
     oid: int = field(default=0, compare=False)
     loc: SourceLoc | None = field(default=None, compare=False)
 
