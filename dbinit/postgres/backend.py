@@ -711,7 +711,8 @@ def _apply(run: Run, conn: Conn, desired: Desired, plan: Plan) -> tuple[str, ...
                     "SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)
                 ).fetchone():
                     conn.execute(sql.SQL("CREATE SCHEMA {}").format(ident))
-                conn.execute(sql.SQL("SET LOCAL search_path = {}").format(ident))
+                # the managed schema, then public (extension types), as the scratch build
+                conn.execute(sql.SQL("SET LOCAL search_path = {}, public").format(ident))
                 for st in transactional:
                     running[0] = st.display()
                     _run_sql(conn, st)
@@ -758,7 +759,7 @@ def _apply(run: Run, conn: Conn, desired: Desired, plan: Plan) -> tuple[str, ...
         _timeouts_quietly(run, conn)
 
     try:
-        conn.execute(sql.SQL("SET search_path = {}").format(ident))
+        conn.execute(sql.SQL("SET search_path = {}, public").format(ident))
         for st in online:
 
             def one(st: Statement = st) -> None:

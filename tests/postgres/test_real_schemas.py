@@ -80,3 +80,36 @@ def test_a_pg_dump_of_the_apps_own_schema_works_as_schema_files_unchanged(
     assert [c for c in doc["changes"] if not c["kind"].startswith("unmanaged_")] == [], seen
     code, doc, seen = _run(cli, empty, schemas, "init")
     assert (code, doc.get("applied") or []) == (0, []), seen
+
+
+@pytest.mark.parametrize("qualified", [False, True])
+def test_an_extension_type_in_public_works_with_another_managed_schema(
+    qualified: bool, cli: Any, databases: Any, tmp_path: Path
+) -> None:
+    """citext installed in `public` (by the app or its DBA; the files say so as
+    `pg_dump` writes it), the managed schema `app`: the type resolves unqualified
+    too, in the scratch build and in apply."""
+    schemas = tmp_path / "schemas"
+    schemas.mkdir()
+    kind = "public.citext" if qualified else "citext"
+    (schemas / "schema.sql").write_text(
+        "CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public;\n"
+        f"CREATE TABLE users (id integer PRIMARY KEY, email {kind} UNIQUE);\n"
+        f"CREATE VIEW emails AS SELECT email::{kind} AS e FROM users;\n",
+        encoding="utf-8",
+    )
+    db = databases()
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION citext SCHEMA public")
+    code, doc, seen = _run(cli, db, schemas, "init", "--pg-schema", "app")
+    assert code == 0, seen
+    code, doc, seen = _run(cli, db, schemas, "check", "--pg-schema", "app")
+    assert code == 0, seen
+    code, doc, seen = _run(cli, db, schemas, "init", "--pg-schema", "app")
+    assert (code, doc.get("applied") or []) == (0, []), seen
+    with psycopg.connect(db, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT format_type(atttypid, NULL) FROM pg_attribute"
+            " WHERE attrelid = 'app.users'::regclass AND attname = 'email'"
+        ).fetchone()
+    assert row == ("public.citext",) or row == ("citext",)
