@@ -236,7 +236,9 @@ def _read(run: Run, conn: Conn) -> Schema:
 def _plan(desired: Schema, live: Schema, policy: Policy) -> Plan:
     from dbinit.postgres.diff import diff
     from dbinit.postgres.plan import make_plan
+    from dbinit.postgres.reprint import as_declared
 
+    live = as_declared(desired, live)  # the planner sees what the diff saw
     plan: Plan = make_plan(diff(desired, live), desired, live, policy)
     return plan
 
@@ -706,7 +708,8 @@ def _apply(run: Run, conn: Conn, desired: Desired, plan: Plan) -> tuple[str, ...
                     "SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)
                 ).fetchone():
                     conn.execute(sql.SQL("CREATE SCHEMA {}").format(ident))
-                conn.execute(sql.SQL("SET LOCAL search_path = {}").format(ident))
+                # the managed schema, then public (extension types), as the scratch build
+                conn.execute(sql.SQL("SET LOCAL search_path = {}, public").format(ident))
                 for st in transactional:
                     running[0] = st.display()
                     _run_sql(conn, st)
@@ -753,7 +756,7 @@ def _apply(run: Run, conn: Conn, desired: Desired, plan: Plan) -> tuple[str, ...
         _timeouts_quietly(run, conn)
 
     try:
-        conn.execute(sql.SQL("SET search_path = {}").format(ident))
+        conn.execute(sql.SQL("SET search_path = {}, public").format(ident))
         for st in online:
 
             def one(st: Statement = st) -> None:

@@ -45,6 +45,7 @@ from dbinit.postgres.model import (
 )
 from dbinit.postgres.quote import ident as _qi
 from dbinit.postgres.quote import printed as _ident
+from dbinit.postgres.reprint import as_declared
 
 ACCESS_EXCLUSIVE = "ACCESS EXCLUSIVE"
 SHARE_UPDATE_EXCLUSIVE = "SHARE UPDATE EXCLUSIVE"
@@ -361,6 +362,7 @@ def diff(desired: Schema, live: Schema) -> list[Change]:
     Hinted renames are matched first (`renamed_live`): the rest is compared
     against the live schema as it will be once the renames ran."""
     live, renames = renamed_live(desired, live)
+    live = as_declared(desired, live)  # two printings of one definition are one
     gone = {n for n in live.tables if n not in desired.tables}
     gone_views = {n for n in live.views if n not in desired.views}
     gone_mv = {n for n in live.materialized_views if n not in desired.materialized_views}

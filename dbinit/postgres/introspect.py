@@ -150,9 +150,45 @@ WHERE t.typnamespace = %(ns)s::oid
   AND NOT {_OWNED.format(cls="pg_type", objid="t.oid")}
 """
 
+# A plain aggregate as a CREATE OR REPLACE AGGREGATE statement, from
+# pg_aggregate (PostgreSQL prints no definition of an aggregate); NULL for an
+# ordered-set or hypothetical-set one (not managed).
+_AGGREGATE = """
+SELECT 'CREATE OR REPLACE AGGREGATE ' || quote_ident(p.proname) || '('
+       || pg_get_function_arguments(p.oid) || ') (' || concat_ws(', ',
+         'SFUNC = ' || a.aggtransfn::regproc::text,
+         'STYPE = ' || format_type(a.aggtranstype, NULL),
+         CASE WHEN a.aggtransspace <> 0 THEN 'SSPACE = ' || a.aggtransspace END,
+         CASE WHEN a.aggfinalfn <> 0 THEN 'FINALFUNC = ' || a.aggfinalfn::regproc::text END,
+         CASE WHEN a.aggfinalextra THEN 'FINALFUNC_EXTRA' END,
+         CASE a.aggfinalmodify WHEN 's' THEN 'FINALFUNC_MODIFY = SHAREABLE'
+                               WHEN 'w' THEN 'FINALFUNC_MODIFY = READ_WRITE' END,
+         CASE WHEN a.aggcombinefn <> 0 THEN 'COMBINEFUNC = ' || a.aggcombinefn::regproc::text END,
+         CASE WHEN a.aggserialfn <> 0 THEN 'SERIALFUNC = ' || a.aggserialfn::regproc::text END,
+         CASE WHEN a.aggdeserialfn <> 0
+              THEN 'DESERIALFUNC = ' || a.aggdeserialfn::regproc::text END,
+         'INITCOND = ' || quote_literal(a.agginitval),
+         CASE WHEN a.aggmtransfn <> 0 THEN 'MSFUNC = ' || a.aggmtransfn::regproc::text END,
+         CASE WHEN a.aggminvtransfn <> 0 THEN 'MINVFUNC = ' || a.aggminvtransfn::regproc::text END,
+         CASE WHEN a.aggmtranstype <> 0 THEN 'MSTYPE = ' || format_type(a.aggmtranstype, NULL) END,
+         CASE WHEN a.aggmtransspace <> 0 THEN 'MSSPACE = ' || a.aggmtransspace END,
+         CASE WHEN a.aggmfinalfn <> 0 THEN 'MFINALFUNC = ' || a.aggmfinalfn::regproc::text END,
+         CASE WHEN a.aggmfinalextra THEN 'MFINALFUNC_EXTRA' END,
+         CASE a.aggmfinalmodify WHEN 's' THEN 'MFINALFUNC_MODIFY = SHAREABLE'
+                                WHEN 'w' THEN 'MFINALFUNC_MODIFY = READ_WRITE' END,
+         'MINITCOND = ' || quote_literal(a.aggminitval),
+         CASE WHEN a.aggsortop <> 0
+              THEN 'SORTOP = OPERATOR(' || a.aggsortop::regoper::text || ')' END,
+         CASE p.proparallel WHEN 's' THEN 'PARALLEL = SAFE'
+                            WHEN 'r' THEN 'PARALLEL = RESTRICTED' END
+       ) || ')'
+FROM pg_aggregate a WHERE a.aggfnoid = p.oid AND a.aggkind = 'n'
+"""
+
 _FUNCTIONS = f"""
 SELECT p.oid, p.proname, p.prokind::text, pg_get_function_identity_arguments(p.oid),
-       CASE WHEN p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid) END,
+       CASE WHEN p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid)
+            WHEN p.prokind = 'a' THEN ({_AGGREGATE}) END,
        coalesce(pg_get_function_result(p.oid), ''), p.oid::regprocedure::text
 FROM pg_proc p
 WHERE p.pronamespace = %(ns)s::oid AND NOT {_OWNED.format(cls="pg_proc", objid="p.oid")}
@@ -518,16 +554,17 @@ class _Reader:
     def _functions(self) -> dict[str, Function]:
         functions: dict[str, Function] = {}
         for oid, name, kind, args, definition, returns, signature in self.rows(_FUNCTIONS):
-            if kind not in ("f", "p"):
+            if kind not in ("f", "p") and definition is None:
                 what = "aggregate" if kind == "a" else "window_function"
                 self.unmanaged.append(Unmanaged(what, f"{name}({args})"))
                 continue
             if is_internal(name):
                 continue
+            what = {"p": "procedure", "a": "aggregate"}.get(kind, "function")
             fn = Function(
                 name,
                 args,
-                "procedure" if kind == "p" else "function",
+                what,
                 definition,
                 oid,
                 returns=returns,

@@ -218,8 +218,10 @@ class Function:
 
     name: str
     arguments: str  # pg_get_function_identity_arguments
-    kind: str  # "function" or "procedure"
-    definition: str  # pg_get_functiondef: the whole CREATE OR REPLACE statement
+    kind: str  # "function", "procedure" or "aggregate"
+    # pg_get_functiondef: the whole CREATE OR REPLACE statement (for an aggregate,
+    # a CREATE OR REPLACE AGGREGATE built from pg_aggregate)
+    definition: str
     oid: int = field(default=0, compare=False)
     loc: SourceLoc | None = field(default=None, compare=False)
     returns: str = field(default="", compare=False)  # pg_get_function_result
@@ -351,6 +353,11 @@ class Schema:
     def dependants(self, ref: Ref) -> list[Ref]:
         """The objects that depend on `ref` directly, sorted."""
         return sorted(k for k, needs in self.depends.items() if ref in needs)
+
+    # The second printing of a definition, where creating it again from the
+    # server's printed text prints it differently (`reprint.round_trip`): keyed
+    # by `reprint.key_*`; set on the desired model only.
+    reprinted: dict[tuple[str, ...], str] = field(default_factory=dict, compare=False)
 
     def constraints(self) -> Iterator[Constraint]:
         for table in self.tables.values():

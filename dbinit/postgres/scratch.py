@@ -68,6 +68,7 @@ from dbinit.logs import log
 from dbinit.postgres.connect import connect, map_error, sqlstate
 from dbinit.postgres.introspect import introspect
 from dbinit.postgres.model import INTERNAL_PREFIX, Schema, SourceLoc, Table
+from dbinit.postgres.reprint import round_trip
 from dbinit.postgres.sqlsplit import Head, Statement, for_scratch, head, split
 from dbinit.postgres.statements import execute
 
@@ -151,9 +152,9 @@ def build_desired(
             url, dbname=name, attempts=attempts, delay=delay, deadline=deadline, schema=schema
         )
         with conn:
-            model = _run(
-                conn, parsed, schema, deadline, drop_public=schema != "public", throwaway=True
-            )
+            # `public` is kept: an extension the files install there (`CREATE
+            # EXTENSION … WITH SCHEMA public`, as pg_dump writes it) needs it.
+            model = _run(conn, parsed, schema, deadline, drop_public=False, throwaway=True)
         return Desired(model, statements, f"database {name}")
 
 
@@ -334,7 +335,9 @@ def _prepare(conn: psycopg.Connection[Any], schema: str, *, drop_public: bool, l
         with suppress(psycopg.Error), conn.transaction():
             conn.execute("DROP SCHEMA IF EXISTS public")
     scope = sql.SQL("LOCAL ") if local else sql.SQL("")
-    conn.execute(sql.SQL("SET {}search_path = {}").format(scope, ident))
+    # The managed schema, then `public`, where extension types usually live (as
+    # the session pins for reads do): `citext` resolves unqualified.
+    conn.execute(sql.SQL("SET {}search_path = {}, public").format(scope, ident))
 
 
 def _run_batched(
@@ -375,6 +378,7 @@ def _run_batched(
     with conn.transaction():
         _check_other_schemas(conn, schema, parsed, ours=_ALL_OURS)
         model = introspect(conn, schema)
+    model = round_trip(conn, model)
     return _with_locations(model, parsed)
 
 
@@ -408,7 +412,7 @@ def _run_once(
                 except psycopg.Error as exc:
                     raise _file_error(exc, st) from None
         _check_other_schemas(conn, schema, parsed, ours=_THIS_TRANSACTION)
-        model = introspect(conn, schema)
+        model = round_trip(conn, introspect(conn, schema))
     return _with_locations(model, parsed)
 
 
@@ -464,13 +468,20 @@ def _file_error(exc: psycopg.Error, st: Statement) -> DbInitError:
 _FOREIGN = """
 SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE {ours_c} AND n.nspname <> %(schema)s AND n.nspname NOT LIKE 'pg\\_toast%%'
+  AND NOT {member_c}
 UNION ALL
 SELECT n.nspname, t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
 WHERE {ours_t} AND n.nspname <> %(schema)s AND n.nspname NOT LIKE 'pg\\_toast%%' AND t.typrelid = 0
+  AND NOT {member_t}
 UNION ALL
 SELECT n.nspname, p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-WHERE {ours_p} AND n.nspname <> %(schema)s
+WHERE {ours_p} AND n.nspname <> %(schema)s AND NOT {member_p}
 """
+# An object that belongs to an extension (deptype e), wherever the extension put it.
+_MEMBER = (
+    "EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '{cat}'::regclass"
+    " AND e.objid = {alias}.oid AND e.deptype = 'e')"
+)
 # Objects the files created: in the dev database's transaction, those it wrote;
 # in the throw-away database (made from template0), every object that is not built in.
 _THIS_TRANSACTION = "{alias}.xmin::text::bigint = pg_current_xact_id()::text::bigint %% 4294967296"
@@ -487,8 +498,12 @@ def _check_other_schemas(
     """Objects the files created outside the managed schema: a file error
     at the statement that names the object (else the first one naming its schema)."""
     query = _FOREIGN
-    for alias in "ctp":
+    for alias, cat in (("c", "pg_class"), ("t", "pg_type"), ("p", "pg_proc")):
         query = query.replace(f"{{ours_{alias}}}", ours.replace("{alias}", alias))
+        member = _MEMBER.replace("{cat}", cat).replace("{alias}", alias)
+        if alias == "t":  # an extension type's array type is the extension's too
+            member = f"({member} OR {member.replace('t.oid', 't.typelem')})"
+        query = query.replace(f"{{member_{alias}}}", member)
     row = conn.execute(query, {"schema": schema}).fetchone()
     if row is None:
         return

@@ -13,8 +13,11 @@ types (enum, composite, range, domain), functions and procedures, aggregates,
 triggers, extensions, policies, collations and text-search configurations and
 dictionaries; the ALTERs of those kinds that only declare (see `_ALTER_TABLE`);
 COMMENT ON of those kinds. Everything else is a `SchemaError`: transaction
-control, DO, COPY, SET/RESET, SELECT, DML, CREATE TABLE … AS, roles, owners,
-grants, ALTER SYSTEM/DATABASE/ROLE, schemas, drops, psql meta-commands.
+control, DO, COPY, SET/RESET, SELECT, DML, CREATE TABLE … AS, roles,
+ALTER SYSTEM/DATABASE/ROLE, schemas, drops, psql meta-commands. Owners and
+privileges (`ALTER … OWNER TO`, `GRANT`, `REVOKE`, `ALTER DEFAULT PRIVILEGES`),
+which dbinit does not manage, are accepted and left out with a log note
+(`not_managed`), as `pg_dump` writes them.
 
 Built without running a query of the files: a materialized view's statement is
 rewritten to `WITH NO DATA` for the scratch space (`Statement.scratch_sql`), and
@@ -24,7 +27,7 @@ an `ALTER TABLE … ADD COLUMN … DEFAULT`) accept only constants.
 `pg_dump`'s preamble (the `SET` lines it writes, `SELECT
 pg_catalog.set_config('search_path', '', false)`, and the `\\restrict KEY` /
 `\\unrestrict KEY` lines of recent versions) is recognised and skipped with a log
-note, so `pg_dump --schema-only --no-owner --no-privileges` output works unchanged.
+note, so `pg_dump --schema-only` output works unchanged.
 
 Rename hints (docs/schema-files.md) are read from the text, because the parser
 drops comments: `-- dbinit: renamed-from=OLD` on a comment line directly above a
@@ -141,6 +144,10 @@ def split(file: str, text: str) -> list[Statement]:
         st = Statement(file, line, sql, node, tree)
         if _preamble(node, tree):
             log.info("schema.skipped", file=file, line=line, statement=sql, reason="preamble")
+            continue
+        why = not_managed(node, tree)
+        if why is not None:
+            log.info("schema.skipped", file=file, line=line, statement=sql[:200], reason=why)
             continue
         if node == "CreateStmt":
             hint = _hint_above(above, line)
@@ -337,6 +344,21 @@ def _preamble(node: str, tree: Mapping[str, Any]) -> bool:
     )
 
 
+def not_managed(node: str, tree: Mapping[str, Any]) -> str | None:
+    """Why a statement `pg_dump` writes about something dbinit does not manage
+    (owners, privileges) is accepted and left out, or None. Such objects are
+    listed as not managed on the live side and never change an exit code."""
+    if node in ("GrantStmt", "AlterDefaultPrivilegesStmt"):
+        return "privileges are not managed"
+    if node == "AlterOwnerStmt":
+        return "owners are not managed"
+    if node == "AlterTableStmt":
+        cmds = [next(iter(c.values())) for c in tree.get("cmds", [])]
+        if cmds and all(c.get("subtype") == "AT_ChangeOwner" for c in cmds):
+            return "owners are not managed"
+    return None
+
+
 # -- classification ----------------------------------------------------------------
 
 
@@ -356,7 +378,9 @@ ALLOWED = (
     "CREATE MATERIALIZED VIEW, CREATE SEQUENCE, CREATE TYPE, CREATE DOMAIN, "
     "CREATE FUNCTION/PROCEDURE/AGGREGATE, CREATE [CONSTRAINT] TRIGGER, CREATE EXTENSION, "
     "CREATE POLICY, CREATE COLLATION, CREATE TEXT SEARCH CONFIGURATION/DICTIONARY; "
-    "ALTER of those kinds (no OWNER TO, SET SCHEMA, TABLESPACE); COMMENT ON those kinds"
+    "ALTER of those kinds (no SET SCHEMA, TABLESPACE); COMMENT ON those kinds; "
+    "owners and privileges (ALTER … OWNER TO, GRANT, REVOKE, ALTER DEFAULT PRIVILEGES) are "
+    "accepted and left out: not managed"
 )
 
 # ALTER TABLE subcommands that only declare something about the table.
@@ -462,9 +486,7 @@ _WORDS = {
     "CreateRoleStmt": "CREATE ROLE",
     "AlterRoleStmt": "ALTER ROLE",
     "AlterRoleSetStmt": "ALTER ROLE … SET",
-    "GrantStmt": "GRANT/REVOKE (pg_dump --no-privileges leaves them out)",
     "GrantRoleStmt": "GRANT/REVOKE of a role",
-    "AlterOwnerStmt": "ALTER … OWNER TO (owners are roles; pg_dump --no-owner leaves them out)",
     "AlterSystemStmt": "ALTER SYSTEM",
     "AlterDatabaseStmt": "ALTER DATABASE",
     "AlterDatabaseSetStmt": "ALTER DATABASE … SET",
@@ -561,7 +583,11 @@ def _alter_table(st: Statement) -> Head:
         body = cmd.get("AlterTableCmd", {})
         sub = str(body.get("subtype", ""))
         if sub == "AT_ChangeOwner":
-            raise _refused(st, _WORDS["AlterOwnerStmt"])
+            raise _refused(
+                st,
+                "ALTER TABLE … OWNER TO together with other changes (owners are "
+                "not managed: alone, as pg_dump writes it, it is accepted and left out)",
+            )
         if sub not in _ALTER_TABLE:
             raise _refused(st, f"ALTER TABLE … {sub.removeprefix('AT_')}")
         definition = body.get("def", {})

@@ -91,6 +91,8 @@ def test_objects_outside_the_managed_kinds_are_listed_as_unmanaged(
         "CREATE PUBLICATION pub_t FOR TABLE t;"
         "CREATE TYPE pair AS (x int, y int);"
         "CREATE AGGREGATE my_sum(int) (SFUNC = int4pl, STYPE = int);"
+        "CREATE AGGREGATE my_pct(float8 ORDER BY float8) (SFUNC = ordered_set_transition,"
+        " STYPE = internal, FINALFUNC = percentile_disc_final, FINALFUNC_EXTRA);"
     )
     model = introspect(pg_conn, "public")
     # row-level security, policies, partitioned tables and partitions are managed
@@ -99,11 +101,16 @@ def test_objects_outside_the_managed_kinds_are_listed_as_unmanaged(
     assert model.tables["m"].partition_key == "RANGE (at)"
     assert set(model.policies) == {("t", "only_positive")}
     assert [(p.name, p.parent) for p in model.partitions.values()] == [("m_2024", "m")]
+    # a plain aggregate is managed (with the functions); an ordered-set one is not
+    assert model.functions["my_sum(integer)"].kind == "aggregate"
+    assert model.functions["my_sum(integer)"].definition == (
+        "CREATE OR REPLACE AGGREGATE my_sum(integer) (SFUNC = int4pl, STYPE = integer)"
+    )
     assert set(model.unmanaged) == {
         Unmanaged("grant", "t", "privileges granted"),
         Unmanaged("publication", "pub_t", ""),
         Unmanaged("composite_type", "pair"),
-        Unmanaged("aggregate", "my_sum(integer)"),
+        Unmanaged("aggregate", "my_pct(double precision ORDER BY double precision)"),
     }
 
 

@@ -89,7 +89,6 @@ def test_head_names_what_a_statement_creates(
         "SET search_path = x",
         "BEGIN",
         "CREATE TEMP TABLE t (a int)",
-        "GRANT SELECT ON t TO PUBLIC",
         "CREATE TABLE t AS SELECT 1",
         "SELECT 1 INTO t",
         "DO $$ BEGIN END $$",
@@ -98,7 +97,7 @@ def test_head_names_what_a_statement_creates(
         "ALTER ROLE r SUPERUSER",
         "ALTER DATABASE d SET default_transaction_read_only = on",
         "ALTER SYSTEM SET work_mem = '1GB'",
-        "ALTER TABLE t OWNER TO r",
+        "ALTER TABLE t OWNER TO r, ADD COLUMN b int",
         "COMMENT ON DATABASE d IS 'x'",
         "CREATE SCHEMA s",
         "RESET ALL",
@@ -111,6 +110,20 @@ def test_other_statements_are_schema_errors_naming_file_and_line(sql: str) -> No
     (st,) = split("dir/f.sql", "\n" + sql)
     with pytest.raises(SchemaError, match=r"^dir/f\.sql:2: statement not allowed"):
         head(st)
+
+
+def test_owners_and_privileges_pg_dump_writes_are_accepted_and_left_out() -> None:
+    """Not managed (postgres.md "What is managed"): never refused, never run."""
+    text = (
+        "ALTER TABLE public.t OWNER TO app;\n"
+        "ALTER FUNCTION public.f(integer) OWNER TO app;\n"
+        "ALTER SCHEMA app OWNER TO app;\n"
+        "GRANT SELECT ON TABLE public.t TO reader;\n"
+        "REVOKE ALL ON FUNCTION public.f(integer) FROM PUBLIC;\n"
+        "ALTER DEFAULT PRIVILEGES FOR ROLE app GRANT SELECT ON TABLES TO reader;\n"
+        "CREATE TABLE u (a int);\n"
+    )
+    assert [st.node for st in split("f.sql", text)] == ["CreateStmt"]
 
 
 def test_a_comment_ends_at_a_carriage_return_as_in_postgresql() -> None:

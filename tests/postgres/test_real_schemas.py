@@ -1,0 +1,115 @@
+"""Real-world schemas round-trip (issue 15 §3): the application's own SQL builds
+a database (with psql, as the app would), `pg_dump --schema-only` of it is used
+unchanged as the schema files; then `check` is 0 on the database the app built,
+and `init` on an empty database applies it, `check` is 0 and a second `init`
+applies nothing. Sources and licences: `data/README.md`."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from tests.postgres.conftest import create_database, drop_database
+from tests.postgres.helpers import url_of
+
+DATA = Path(__file__).resolve().parent / "data"
+SCHEMAS = sorted(p.stem for p in DATA.glob("*.sql"))
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("psql") is None or shutil.which("pg_dump") is None,
+    reason="needs psql and pg_dump",
+)
+
+
+@pytest.fixture
+def databases(pg_url: str, pg_admin: psycopg.Connection[Any]) -> Any:
+    made: list[str] = []
+
+    def make() -> str:
+        made.append(create_database(pg_admin, prefix="dbinit_real_"))
+        return url_of(pg_url, made[-1])
+
+    yield make
+    for name in made:
+        drop_database(pg_admin, name)
+
+
+def _run(cli: Any, url: str, schemas: Path, *args: str) -> tuple[int, dict[str, Any], str]:
+    res = cli(*args, "--format", "json", "-d", url, "-s", str(schemas))
+    assert "Traceback" not in res.stderr, res.stderr[-3000:]
+    doc: dict[str, Any] = res.json()
+    return res.exit_code, doc, res.stdout[-4000:] + res.stderr[-2000:]
+
+
+@pytest.mark.parametrize("name", SCHEMAS)
+def test_a_pg_dump_of_the_apps_own_schema_works_as_schema_files_unchanged(
+    name: str, cli: Any, databases: Any, tmp_path: Path
+) -> None:
+    app_built = databases()
+    subprocess.run(
+        ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(DATA / f"{name}.sql"), app_built],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    schemas = tmp_path / "schemas"
+    schemas.mkdir()
+    dump = subprocess.run(
+        ["pg_dump", "--schema-only", "--dbname", app_built],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    (schemas / "schema.sql").write_text(dump, encoding="utf-8")
+
+    code, doc, seen = _run(cli, app_built, schemas, "check")
+    assert code == 0, seen
+    assert [c for c in doc["changes"] if not c["kind"].startswith("unmanaged_")] == [], seen
+
+    empty = databases()
+    code, doc, seen = _run(cli, empty, schemas, "init")
+    assert code == 0, seen
+    code, doc, seen = _run(cli, empty, schemas, "check")
+    assert code == 0, seen
+    assert [c for c in doc["changes"] if not c["kind"].startswith("unmanaged_")] == [], seen
+    code, doc, seen = _run(cli, empty, schemas, "init")
+    assert (code, doc.get("applied") or []) == (0, []), seen
+
+
+@pytest.mark.parametrize("qualified", [False, True])
+def test_an_extension_type_in_public_works_with_another_managed_schema(
+    qualified: bool, cli: Any, databases: Any, tmp_path: Path
+) -> None:
+    """citext installed in `public` (by the app or its DBA; the files say so as
+    `pg_dump` writes it), the managed schema `app`: the type resolves unqualified
+    too, in the scratch build and in apply."""
+    schemas = tmp_path / "schemas"
+    schemas.mkdir()
+    kind = "public.citext" if qualified else "citext"
+    (schemas / "schema.sql").write_text(
+        "CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public;\n"
+        f"CREATE TABLE users (id integer PRIMARY KEY, email {kind} UNIQUE);\n"
+        f"CREATE VIEW emails AS SELECT email::{kind} AS e FROM users;\n",
+        encoding="utf-8",
+    )
+    db = databases()
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION citext SCHEMA public")
+    code, doc, seen = _run(cli, db, schemas, "init", "--pg-schema", "app")
+    assert code == 0, seen
+    code, doc, seen = _run(cli, db, schemas, "check", "--pg-schema", "app")
+    assert code == 0, seen
+    code, doc, seen = _run(cli, db, schemas, "init", "--pg-schema", "app")
+    assert (code, doc.get("applied") or []) == (0, []), seen
+    with psycopg.connect(db, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT format_type(atttypid, NULL) FROM pg_attribute"
+            " WHERE attrelid = 'app.users'::regclass AND attname = 'email'"
+        ).fetchone()
+    assert row == ("public.citext",) or row == ("citext",)
