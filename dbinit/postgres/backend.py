@@ -70,6 +70,7 @@ from dbinit.postgres.connect import (  # noqa: E402
     expired,
     extend_deadline,
     map_error,
+    rejected_statement,
     sqlstate,
     with_retry,
 )
@@ -607,6 +608,27 @@ def _data_error(
     )
 
 
+def _rejected(exc: psycopg.Error, statement: str | None, applied: list[str]) -> DbInitError | None:
+    """PostgreSQL refused a statement of the plan itself (`rejected_statement`):
+    the plan is wrong, a bug of dbinit's, 70 / DB_010 naming the statement and the
+    SQLSTATE, and what was applied before it (nothing, in the plan's transaction)."""
+    if statement is None or not rejected_statement(exc):
+        return None
+    state = sqlstate(exc)
+    text = mask_url((exc.diag.message_primary or str(exc)).strip())
+    before = (
+        f"; applied before it and kept: {'; '.join(applied)}"
+        if applied
+        else "; nothing was applied (the plan's transaction was rolled back)"
+    )
+    return InternalError(
+        f"PostgreSQL rejected a statement dbinit generated: {statement}: {text} "
+        f"(SQLSTATE {state}){before}. This is a bug in dbinit's plan: please report it "
+        "with this message",
+        details=f"psycopg.errors.{type(exc).__name__} [{state}]: {text}",
+    )
+
+
 def _write(
     run: Run, desired: Desired, policy: Policy, before_write: Callable[[Plan], None] | None
 ) -> Written:
@@ -717,7 +739,9 @@ def _apply(run: Run, conn: Conn, desired: Desired, plan: Plan) -> tuple[str, ...
                 recorded.append(_record(run, conn, desired, shown, len(plan.changes), online))
             return recorded[-1]
         except psycopg.Error as exc:
-            better = _data_error(exc, "applying the plan", [], running[0])
+            better = _data_error(exc, "applying the plan", [], running[0]) or _rejected(
+                exc, running[0], []
+            )
             if better is not None:
                 raise better from None
             raise
@@ -770,7 +794,9 @@ def _apply(run: Run, conn: Conn, desired: Desired, plan: Plan) -> tuple[str, ...
                         conn.rollback()
                         _timeouts(run, conn, until=cleanup)
                     _undo_online(conn, schema, plan)
-                    better = _data_error(exc, st.display(), ran)
+                    better = _data_error(exc, st.display(), ran) or _rejected(
+                        exc, st.display(), ran
+                    )
                     if better is not None:
                         raise better from None
                     raise
