@@ -29,6 +29,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 
 from dbinit.changes import Change, Kind, Safety
 from dbinit.plan import INIT_REASON, Mode, Plan, Policy, Statement, Step
@@ -47,6 +48,7 @@ from dbinit.postgres.model import (
     Comment,
     Constraint,
     Domain,
+    DomainCheck,
     EnumType,
     Index,
     Schema,
@@ -66,6 +68,21 @@ PRUNE_REASON = (
     "(`dbinit inspect` prints their SQL)"
 )
 LOSS_REASON = "changes that drop or narrow values need --allow-data-loss"
+_VALUE = re.compile(r"\bVALUE\b")
+_QUOTED = re.compile(r"[Ee]'(?:[^'\\]|''|\\.)*'|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
+
+
+def _outside_strings(text: str, change: Callable[[str], str]) -> str:
+    """`text` with `change` applied to what is not a string literal or a quoted name."""
+    out, at = [], 0
+    for m in _QUOTED.finditer(text):
+        out += [change(text[at : m.start()]), m.group()]
+        at = m.end()
+    return "".join([*out, change(text[at:])])
+
+
+# A CHECK as pg_get_constraintdef prints it: its expression, maybe NO INHERIT.
+_CHECK = re.compile(r"CHECK (\(.*\))(?: NO INHERIT)?", re.S)
 UNSUPPORTED_REASON = "dbinit cannot make this change in place; change it by hand"
 
 
@@ -492,7 +509,17 @@ class _Builder:
             for name, k in have.items():
                 if name not in want or want[name] != k:
                     stmts.append(Statement(f"{dom} DROP CONSTRAINT {qi(name)}"))
+            prechecks: list[tuple[str, str, str]] = []
             for name, k in want.items():
+                if name not in have or have[name] != k or not have[name].validated:
+                    counted = self._domain_prechecks(d.name, k) if k.validated else ()
+                    if counted is None and name in have and have[name] == k:
+                        counted = ()  # left to the online VALIDATE, as before
+                    if counted is None:
+                        # Not countable before the plan: validated in the transaction.
+                        stmts.append(Statement(f"{dom} ADD CONSTRAINT {qi(name)} {k.definition}"))
+                        continue
+                    prechecks += counted
                 if name not in have or have[name] != k:
                     stmts.append(
                         Statement(f"{dom} ADD CONSTRAINT {qi(name)} {k.definition} NOT VALID")
@@ -503,9 +530,43 @@ class _Builder:
                         )
                 elif not have[name].validated and k.validated:
                     stmts.append(Statement(f"{dom} VALIDATE CONSTRAINT {qi(name)}", online=True))
-            self.add("base", f"alter domain {d.name}", stmts, (c,), order=d.oid)
+            self.add(
+                "base",
+                f"alter domain {d.name}",
+                stmts,
+                (c,),
+                order=d.oid,
+                prechecks=tuple(prechecks),
+            )
             return
         self.unsupported[id(c)] = f"{c.name} changes from one kind of type to another"
+
+    def _domain_prechecks(
+        self, domain: str, check: DomainCheck
+    ) -> tuple[tuple[str, str, str], ...] | None:
+        """A domain CHECK's violations, counted in each live column of the domain
+        (its `VALUE` read as the column); None when the expression cannot be
+        rewritten so (a dollar-quoted string in it)."""
+        m = _CHECK.fullmatch(check.definition)
+        if m is None or "$" in m.group(1):
+            return None
+        out: list[tuple[str, str, str]] = []
+        for t in self.live.tables.values():
+            for col in t.columns:
+                if col.type != domain:
+                    continue
+                column = qi(col.name).replace("\\", "\\\\")  # a replacement string
+                expr = _outside_strings(m.group(1), partial(_VALUE.sub, column))
+                cond = f"({expr}) IS FALSE"
+                tbl = self.q(t.name)
+                out.append(
+                    (
+                        f"CHECK {check.name} of domain {domain} on {t.name}.{col.name}",
+                        f"SELECT count(*) FROM {tbl} WHERE {cond}",
+                        f"SELECT * FROM {tbl} WHERE {cond} LIMIT 100",
+                    )
+                )
+        return tuple(out)
 
     def _replace_enum(self, c: Change, d: EnumType) -> None:
         """Values removed or reordered: a new type, every column converted through text."""
@@ -849,9 +910,12 @@ class _Builder:
                 order=0 if lcon.type == "f" else 1,
             )
         add = f"ALTER TABLE {tbl} ADD CONSTRAINT {qi(con.name)}"
-        if self._partitioned(t.name):
+        if self._partitioned(t.name) or self._changing_columns(con):
             # No CONCURRENTLY index build and no NOT VALID on a partitioned table:
             # added in the transaction (its prechecks still count violations first).
+            # Nor on a column this plan adds or converts, whose values no query can
+            # count before the plan runs: validated in the transaction (the table is
+            # locked by that ALTER already), so a violation rolls everything back.
             self.add(
                 "constraints",
                 f"add constraint {con.name} on {t.name}",
@@ -900,20 +964,32 @@ class _Builder:
             prechecks=self._precheck(con),
         )
 
+    def _changing_columns(self, con: Constraint) -> bool:
+        """Whether the plan adds a column `con` names, or changes its type."""
+        lt = self.live.tables.get(con.table)
+        dt = self.desired.tables.get(con.table)
+        if lt is None or dt is None:
+            return False
+        for name in con.columns:
+            have, want = lt.column(name), dt.column(name)
+            if have is None or (want is not None and want.type != have.type):
+                return True
+        return False
+
     def _precheck(self, con: Constraint) -> tuple[tuple[str, str, str], ...]:
         """(label, count query, find query) for a constraint on an existing table,
-        when every column it names exists before the plan runs."""
+        when every column it names exists before the plan runs, with its type."""
         lt = self.live.tables.get(con.table)
-        if lt is None or not con.columns or any(lt.column(x) is None for x in con.columns):
+        if lt is None or (not con.columns and con.type != "c") or self._changing_columns(con):
             return ()
         tbl = self.q(con.table)
         cols = [qi(x) for x in con.columns]
         label = f"{con.kind} {con.name} on {con.table}"
         if con.type == "c":
-            expr = con.definition
-            if not (expr.startswith("CHECK (") and expr.endswith(")")):
+            m = _CHECK.fullmatch(con.definition)
+            if m is None:
                 return ()
-            cond = f"({expr[len('CHECK ') :]}) IS FALSE"
+            cond = f"({m.group(1)}) IS FALSE"
             return (
                 (
                     label,
