@@ -697,6 +697,23 @@ def table_facets(dt: Table, lt: Table) -> list[tuple[Safety, tuple[Hazard, ...],
     if dt.partition_key != lt.partition_key:
         key = f"{lt.partition_key or 'none'} → {dt.partition_key or 'none'}"
         out.append((Safety.REBUILD, (), f"partitioning {key}"))
+    if dt.replica_identity != lt.replica_identity:
+        out.append(
+            (
+                Safety.SAFE,
+                (lock(ACCESS_EXCLUSIVE, t),),
+                f"replica identity {lt.replica_identity} → {dt.replica_identity}",
+            )
+        )
+    if dt.inherits != lt.inherits:
+        parents = ", ".join(lt.inherits) or "none"
+        out.append(
+            (
+                Safety.REBUILD,
+                (),
+                f"inherits from {parents} in the database (table inheritance is not managed)",
+            )
+        )
     return out
 
 

@@ -115,6 +115,11 @@ class Table:
     row_security: bool = False  # relrowsecurity: ENABLE ROW LEVEL SECURITY
     force_row_security: bool = False  # relforcerowsecurity: FORCE ROW LEVEL SECURITY
     partition_key: str | None = None  # pg_get_partkeydef of a partitioned table: "RANGE (at)"
+    # REPLICA IDENTITY: "DEFAULT", "NOTHING", "FULL" or "USING INDEX <quoted name>".
+    replica_identity: str = "DEFAULT"
+    # The parents of table inheritance (INHERITS), in order; never declared (the
+    # files refuse INHERITS), so a live one is drift that no plan changes.
+    inherits: tuple[str, ...] = ()
 
     def column(self, name: str) -> Column | None:
         for col in self.columns:

@@ -72,6 +72,21 @@ _VALUE = re.compile(r"\bVALUE\b")
 _QUOTED = re.compile(r"[Ee]'(?:[^'\\]|''|\\.)*'|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
 
 
+def _inheritance(table: str, parents: tuple[str, ...]) -> str:
+    return (
+        f"{table} inherits from {', '.join(parents)} in the database, and table inheritance "
+        f"is not managed (detach it: ALTER TABLE {table} NO INHERIT {parents[0]})"
+        if parents
+        else f"{table} would inherit from another table: table inheritance is not managed"
+    )
+
+
+def _has_index(table: Table, live: Schema, quoted: str) -> bool:
+    names = {qi(i.name) for i in live.indexes.values() if i.table == table.name}
+    names |= {qi(k.index) for k in table.constraints if k.index}
+    return quoted in names
+
+
 def _outside_strings(text: str, change: Callable[[str], str]) -> str:
     """`text` with `change` applied to what is not a string literal or a quoted name."""
     out, at = [], 0
@@ -383,6 +398,7 @@ class _Builder:
             handler = handlers.get(c.kind)
             if handler is not None:
                 handler(c)
+        self._inherited(changes)
         out: list[Step] = []
         for phase in _PHASES:
             out += [step for _, step in sorted(self.phases[phase], key=lambda p: p[0])]
@@ -689,6 +705,11 @@ class _Builder:
             if k.type == "f"
         ]
         self.add("constraints", f"foreign keys of {t.name}", fks, (c,), order=-1)
+        if t.replica_identity != "DEFAULT":  # after the table's indexes
+            identity = Statement(
+                f"ALTER TABLE {self.q(t.name)} REPLICA IDENTITY {t.replica_identity}"
+            )
+            self.add("triggers", f"replica identity of {t.name}", [identity], (c,))
 
     def _row_security(self, d: Table, lv: Table | None) -> list[Statement]:
         at = f"ALTER TABLE {self.q(d.name)}"
@@ -708,7 +729,19 @@ class _Builder:
         if d.partition_key != lv.partition_key:
             self.unsupported[id(c)] = f"{d.name} changes how it is partitioned"
             return
+        if d.inherits != lv.inherits:
+            self.unsupported[id(c)] = _inheritance(d.name, lv.inherits)
+            return
         stmts = self._row_security(d, lv)
+        if d.replica_identity != lv.replica_identity:
+            identity = Statement(f"{at} REPLICA IDENTITY {d.replica_identity}")
+            index = d.replica_identity.removeprefix("USING INDEX ")
+            if index != d.replica_identity and not _has_index(lv, self.live, index):
+                # An index this plan builds (concurrently, after the transaction).
+                online = Statement(identity.sql, online=True)
+                self.add("triggers", f"replica identity of {d.name}", [online], (c,))
+            else:
+                stmts.append(identity)
         if d.unlogged != lv.unlogged:
             stmts.append(Statement(f"{at} SET {'UNLOGGED' if d.unlogged else 'LOGGED'}"))
         gone = [
@@ -721,6 +754,23 @@ class _Builder:
         if d.options != lv.options and d.options:
             stmts.append(Statement(f"{at} SET ({', '.join(d.options)})"))
         self.add("tables", f"options of {d.name}", stmts, (c,), order=d.oid)
+
+    def _inherited(self, changes: list[Change]) -> None:
+        """Table inheritance is not managed: no plan changes a table that another
+        inherits from, since PostgreSQL would carry the change into the child (a
+        parent's dropped column takes the child's values with it)."""
+        children: dict[str, list[str]] = {}
+        for t in self.live.tables.values():
+            for parent in t.inherits:
+                children.setdefault(parent, []).append(t.name)
+        for c in changes:
+            if c.table in children and id(c) not in self.unsupported:
+                kids = ", ".join(sorted(children[c.table]))
+                self.unsupported[id(c)] = (
+                    f"{c.table} is inherited by {kids} in the database, and table "
+                    "inheritance is not managed: a change to a parent reaches its children "
+                    f"(detach them first: ALTER TABLE child NO INHERIT {c.table})"
+                )
 
     def _partition(self, c: Change) -> None:
         p = self.desired.partitions[c.name]

@@ -6,7 +6,12 @@
   exactly what was applied before it. 69 / DB_001 stays for the connection.
 * Every new or changed constraint is counted before anything runs: a `NO
   INHERIT` CHECK changed over violating rows, or a CHECK on a column the same
-  plan adds, is refused (3) with nothing applied.
+  plan adds, is refused (3) with nothing applied (cases `apply-check-*`,
+  `apply-*-on-new-column-*`, `apply-domain-check-*`).
+* Table inheritance is not managed: declared, 65 (cases `apply-inherits-*`);
+  live, drift for `check` and no plan touches the tables involved, so a
+  parent's dropped column never takes a child's values.
+* REPLICA IDENTITY is applied and `inspect` writes it (round trip).
 
 The failing statements are made by swapping one plan statement for another the
 server rejects (`_run_sql` patched), so the tests do not depend on which real
@@ -123,3 +128,51 @@ def test_a_lost_connection_stays_69(
     res = _run(cli, url, schemas, "init")
     error_of(res, 69, "DB_001")
     assert _columns(url, "t") == ["id"]
+
+
+def test_a_parent_column_drop_never_takes_the_childs_values(
+    tmp_path: Path, pg_db_url: str, cli: Any
+) -> None:
+    url = pg_db_url
+    execute(
+        url,
+        "CREATE TABLE parent (id integer, name text, extra text);"
+        "CREATE TABLE child (note text) INHERITS (parent);"
+        "INSERT INTO child VALUES (1, 'a', 'kept', 'n');",
+    )
+    # The files cannot say INHERITS: the child declares every column itself.
+    schemas = write_schema(
+        tmp_path / "schemas",
+        {
+            "a.sql": "CREATE TABLE parent (id integer, name text);\n"
+            "CREATE TABLE child (id integer, name text, extra text, note text);\n"
+        },
+    )
+    check = _run(cli, url, schemas, "check")
+    assert check.exit_code == 1, check.stdout
+    assert any(
+        c["kind"] == "table_changed" and c["name"] == "child" and "inherit" in c["detail"]
+        for c in check.json()["changes"]
+    ), check.json()["changes"]
+    res = _run(cli, url, schemas, "repair", "--prune", "--allow-data-loss", "--yes")
+    err = error_of(res, 3, "DB_007")
+    assert "inherit" in err["message"], err
+    assert scalar(url, "SELECT extra FROM child") == "kept"
+    assert _columns(url, "parent") == ["id", "name", "extra"]
+
+
+def test_replica_identity_round_trips_through_inspect(
+    tmp_path: Path, pg_db_url: str, cli: Any
+) -> None:
+    url = pg_db_url
+    execute(
+        url,
+        "CREATE TABLE a (id integer PRIMARY KEY, b text); ALTER TABLE a REPLICA IDENTITY FULL;"
+        "CREATE TABLE c (id integer NOT NULL, k text NOT NULL);"
+        "CREATE UNIQUE INDEX c_k ON c (k); ALTER TABLE c REPLICA IDENTITY USING INDEX c_k;",
+    )
+    out = tmp_path / "inspected"
+    res = cli("inspect", "-d", url, "--output-dir", str(out))
+    assert res.exit_code == 0, res.stdout + res.stderr
+    assert "REPLICA IDENTITY FULL" in "".join(p.read_text() for p in out.rglob("*.sql"))
+    assert _run(cli, url, out, "check").exit_code == 0
