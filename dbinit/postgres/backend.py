@@ -651,6 +651,7 @@ def _write(
             if plan.is_empty():
                 return Written(plan, ())
             _cast_checks(conn, plan, desired.schema, live)
+            _extension_paths(conn, plan, desired.schema, live)
             _prechecks(run, conn, plan)
             if before_write is not None:
                 before_write(plan)
@@ -685,6 +686,28 @@ def _cast_checks(conn: Conn, plan: Plan, desired: Schema, live: Schema) -> None:
                 "type, convert the values yourself, then drop the old one)",
                 details=f"psycopg.errors.{type(exc).__name__} [{sqlstate(exc)}]: {text}",
             ) from None
+
+
+def _extension_paths(conn: Conn, plan: Plan, desired: Schema, live: Schema) -> None:
+    """An extension the files pin to another version than the live one needs an
+    update path on this server (`pg_extension_update_paths`; downgrades rarely
+    have one): without one, 3 naming both versions, before anything is applied."""
+    for change in plan.changes:
+        if change.kind is not Kind.EXTENSION_CHANGED:
+            continue
+        want, have = desired.extensions.get(change.name), live.extensions.get(change.name)
+        if want is None or have is None or want.pinned in (None, have.version):
+            continue
+        row = conn.execute(
+            "SELECT path FROM pg_extension_update_paths(%s) WHERE source = %s AND target = %s",
+            (want.name, have.version, want.pinned),
+        ).fetchone()
+        if row is None or row[0] is None:
+            raise Refused(
+                f"Extension {want.name} cannot go from version {have.version} to "
+                f"{want.pinned}: this server has no update path between them; nothing was "
+                "applied. Declare the installed version (or none), or install the path",
+            )
 
 
 def _prechecks(run: Run, conn: Conn, plan: Plan) -> None:

@@ -35,6 +35,7 @@ from dbinit.postgres.model import (
     Constraint,
     Domain,
     EnumType,
+    Extension,
     Partition,
     Schema,
     Sequence,
@@ -367,8 +368,9 @@ def diff(desired: Schema, live: Schema) -> list[Change]:
         "extension",
         desired.extensions,
         live.extensions,
-        lambda d, lv: [(Safety.SAFE, (), f"schema {lv.schema} → {d.schema}")],
+        _extension_changed,
         table_of=lambda e: e.name,
+        stale=lambda e: _unpinned(desired, e),
     )
     out += _named(
         "type",
@@ -512,6 +514,21 @@ def is_history_hook(c: Change) -> bool:
 
 def _qi(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _unpinned(desired: Schema, lv: Extension) -> bool:
+    """A live extension at another version than the one the files pin."""
+    d = desired.extensions.get(lv.name)
+    return d is not None and d.pinned is not None and d.pinned != lv.version
+
+
+def _extension_changed(d: Extension, lv: Extension) -> list[tuple[Safety, tuple[Hazard, ...], str]]:
+    out: list[tuple[Safety, tuple[Hazard, ...], str]] = []
+    if d.schema != lv.schema:
+        out.append((Safety.SAFE, (), f"schema {lv.schema} → {d.schema}"))
+    if d.pinned is not None and d.pinned != lv.version:
+        out.append((Safety.SAFE, (), f"version {lv.version} → {d.pinned}"))
+    return out
 
 
 def _named(

@@ -240,6 +240,9 @@ class Extension:
     version: str = field(compare=False)  # upgrading an extension is not schema drift
     oid: int = field(default=0, compare=False)
     loc: SourceLoc | None = field(default=None, compare=False)
+    # The version the files pin (`CREATE EXTENSION … VERSION '…'`): then, and only
+    # then, the live version must be that one.
+    pinned: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

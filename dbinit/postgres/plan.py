@@ -456,11 +456,18 @@ class _Builder:
 
     def _extension(self, c: Change) -> None:
         e = self.desired.extensions[c.name]
-        if c.kind is Kind.MISSING_EXTENSION:
-            sql = f"CREATE EXTENSION IF NOT EXISTS {qi(e.name)} SCHEMA {qi(e.schema)}"
+        lv = self.live.extensions.get(c.name)
+        stmts: list[Statement] = []
+        if c.kind is Kind.MISSING_EXTENSION or lv is None:
+            version = f" VERSION {ql(e.pinned)}" if e.pinned is not None else ""
+            sql = f"CREATE EXTENSION IF NOT EXISTS {qi(e.name)} SCHEMA {qi(e.schema)}{version}"
+            stmts.append(Statement(sql))
         else:
-            sql = f"ALTER EXTENSION {qi(e.name)} SET SCHEMA {qi(e.schema)}"
-        self.add("base", f"extension {e.name}", [Statement(sql)], (c,), order=-1)
+            if e.schema != lv.schema:
+                stmts.append(Statement(f"ALTER EXTENSION {qi(e.name)} SET SCHEMA {qi(e.schema)}"))
+            if e.pinned is not None and e.pinned != lv.version:
+                stmts.append(Statement(f"ALTER EXTENSION {qi(e.name)} UPDATE TO {ql(e.pinned)}"))
+        self.add("base", f"extension {e.name}", stmts, (c,), order=-1)
 
     def _type(self, c: Change) -> None:
         t = self.desired.types[c.name]
