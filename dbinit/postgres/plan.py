@@ -72,6 +72,10 @@ _VALUE = re.compile(r"\bVALUE\b")
 _QUOTED = re.compile(r"[Ee]'(?:[^'\\]|''|\\.)*'|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
 
 
+def _nulls_not_distinct(con: Constraint) -> bool:
+    return con.definition.startswith("UNIQUE NULLS NOT DISTINCT ")
+
+
 def _inheritance(table: str, parents: tuple[str, ...]) -> str:
     return (
         f"{table} inherits from {', '.join(parents)} in the database, and table inheritance "
@@ -1006,7 +1010,9 @@ class _Builder:
             )
             stmts += [
                 Statement(
-                    f"CREATE UNIQUE INDEX CONCURRENTLY {qi(index)} ON {tbl} ({cols})", online=True
+                    f"CREATE UNIQUE INDEX CONCURRENTLY {qi(index)} ON {tbl} ({cols})"
+                    + (" NULLS NOT DISTINCT" if _nulls_not_distinct(con) else ""),
+                    online=True,
                 ),
                 Statement(f"{add} {kind} USING INDEX {qi(index)}{defer}", online=True),
             ]
@@ -1057,6 +1063,8 @@ class _Builder:
         if con.type in ("u", "p"):
             keys = ", ".join(cols)
             where = " AND ".join(f"{x} IS NOT NULL" for x in cols)
+            if _nulls_not_distinct(con):  # NULL keys are equal too (GROUP BY's own rule)
+                where = "true"
             dup = (
                 f"SELECT {keys}, count(*) AS n FROM {tbl} WHERE {where} "
                 f"GROUP BY {keys} HAVING count(*) > 1"
