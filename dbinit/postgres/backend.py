@@ -70,6 +70,7 @@ from dbinit.postgres.connect import (  # noqa: E402
     expired,
     extend_deadline,
     map_error,
+    rejected_statement,
     sqlstate,
     with_retry,
 )
@@ -606,6 +607,27 @@ def _data_error(
     )
 
 
+def _rejected(exc: psycopg.Error, statement: str | None, applied: list[str]) -> DbInitError | None:
+    """PostgreSQL refused a statement of the plan itself (`rejected_statement`):
+    the plan is wrong, a bug of dbinit's, 70 / DB_010 naming the statement and the
+    SQLSTATE, and what was applied before it (nothing, in the plan's transaction)."""
+    if statement is None or not rejected_statement(exc):
+        return None
+    state = sqlstate(exc)
+    text = mask_url((exc.diag.message_primary or str(exc)).strip())
+    before = (
+        f"; applied before it and kept: {'; '.join(applied)}"
+        if applied
+        else "; nothing was applied (the plan's transaction was rolled back)"
+    )
+    return InternalError(
+        f"PostgreSQL rejected a statement dbinit generated: {statement}: {text} "
+        f"(SQLSTATE {state}){before}. This is a bug in dbinit's plan: please report it "
+        "with this message",
+        details=f"psycopg.errors.{type(exc).__name__} [{state}]: {text}",
+    )
+
+
 def _write(
     run: Run, desired: Desired, policy: Policy, before_write: Callable[[Plan], None] | None
 ) -> Written:
@@ -628,6 +650,7 @@ def _write(
             if plan.is_empty():
                 return Written(plan, ())
             _cast_checks(conn, plan, desired.schema, live)
+            _extension_paths(conn, plan, desired.schema, live)
             _prechecks(run, conn, plan)
             if before_write is not None:
                 before_write(plan)
@@ -662,6 +685,28 @@ def _cast_checks(conn: Conn, plan: Plan, desired: Schema, live: Schema) -> None:
                 "type, convert the values yourself, then drop the old one)",
                 details=f"psycopg.errors.{type(exc).__name__} [{sqlstate(exc)}]: {text}",
             ) from None
+
+
+def _extension_paths(conn: Conn, plan: Plan, desired: Schema, live: Schema) -> None:
+    """An extension the files pin to another version than the live one needs an
+    update path on this server (`pg_extension_update_paths`; downgrades rarely
+    have one): without one, 3 naming both versions, before anything is applied."""
+    for change in plan.changes:
+        if change.kind is not Kind.EXTENSION_CHANGED:
+            continue
+        want, have = desired.extensions.get(change.name), live.extensions.get(change.name)
+        if want is None or have is None or want.pinned in (None, have.version):
+            continue
+        row = conn.execute(
+            "SELECT path FROM pg_extension_update_paths(%s) WHERE source = %s AND target = %s",
+            (want.name, have.version, want.pinned),
+        ).fetchone()
+        if row is None or row[0] is None:
+            raise Refused(
+                f"Extension {want.name} cannot go from version {have.version} to "
+                f"{want.pinned}: this server has no update path between them; nothing was "
+                "applied. Declare the installed version (or none), or install the path",
+            )
 
 
 def _prechecks(run: Run, conn: Conn, plan: Plan) -> None:
@@ -717,7 +762,9 @@ def _apply(run: Run, conn: Conn, desired: Desired, plan: Plan) -> tuple[str, ...
                 recorded.append(_record(run, conn, desired, shown, len(plan.changes), online))
             return recorded[-1]
         except psycopg.Error as exc:
-            better = _data_error(exc, "applying the plan", [], running[0])
+            better = _data_error(exc, "applying the plan", [], running[0]) or _rejected(
+                exc, running[0], []
+            )
             if better is not None:
                 raise better from None
             raise
@@ -770,7 +817,9 @@ def _apply(run: Run, conn: Conn, desired: Desired, plan: Plan) -> tuple[str, ...
                         conn.rollback()
                         _timeouts(run, conn, until=cleanup)
                     _undo_online(conn, schema, plan)
-                    better = _data_error(exc, st.display(), ran)
+                    better = _data_error(exc, st.display(), ran) or _rejected(
+                        exc, st.display(), ran
+                    )
                     if better is not None:
                         raise better from None
                     raise

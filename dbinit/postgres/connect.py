@@ -17,7 +17,11 @@ Error mapping (postgres.md "Errors"):
 * a write the server refuses as read-only (25006: a hot standby): `ConfigError`
   (78);
 * the connection lost mid-run (terminated backend, failover; 57P01, 08006, …):
-  `ConnectionFailed` (69).
+  `ConnectionFailed` (69);
+* a statement the server rejects (`rejected_statement`: a syntax error, an
+  object missing or already there, steps in the wrong order): dbinit generated
+  it, so it is dbinit's bug, `InternalError` (70) with the SQLSTATE; a function
+  or trigger of the database raising (P0*): `DataError` (3).
 
 libpq reports a failed connection as text without a SQLSTATE, so connection
 failures are classified by the server's (English) message; anything not
@@ -56,7 +60,9 @@ from dbinit.errors import (
     ConfigError,
     ConnectionFailed,
     DatabaseLocked,
+    DataError,
     DbInitError,
+    InternalError,
     IOFailure,
     PermissionDenied,
     TimeLimit,
@@ -215,7 +221,38 @@ def map_error(exc: BaseException, *, url: str = "", during: str = "") -> DbInitE
             details=details,
             retry_after=5,
         )
+    if state.startswith("P0"):
+        return DataError(
+            f"A function or trigger in the database raised an error{where}: {first_line}; "
+            "rolled back",
+            details=details,
+        )
+    if rejected_statement(exc):
+        return InternalError(
+            f"PostgreSQL rejected a statement dbinit generated{where}: {first_line} "
+            f"(SQLSTATE {state}); this is a bug in dbinit, please report it",
+            details=details,
+        )
     return ConnectionFailed(f"Database error{where}: {first_line}", details=details)
+
+
+# SQLSTATE classes about the connection or the server itself, never one statement:
+# connection exceptions, invalid authorization, database missing, insufficient
+# resources, program limits, operator intervention, system and internal errors.
+_SERVER_CLASSES = ("08", "28", "3D", "53", "54", "57", "58", "F0", "XX")
+
+
+def rejected_statement(exc: BaseException) -> bool:
+    """PostgreSQL refused the statement itself (a syntax error, an object that
+    does not exist or already does, a wrong order of steps, …): not the
+    connection, the server's resources, a lock, a privilege, a read-only server,
+    or the data (classes 22, 23) and a function's own RAISE (P0)."""
+    state = sqlstate(exc) or ""
+    return bool(state) and not (
+        state.startswith((*_SERVER_CLASSES, "22", "23", "P0"))
+        or state in RETRYABLE_SQLSTATES
+        or state in ("42501", "25006", "57014")
+    )
 
 
 def _sslmode(url: str) -> str:

@@ -35,6 +35,7 @@ from dbinit.postgres.model import (
     Constraint,
     Domain,
     EnumType,
+    Extension,
     Partition,
     Schema,
     Sequence,
@@ -371,8 +372,9 @@ def diff(desired: Schema, live: Schema) -> list[Change]:
         "extension",
         desired.extensions,
         live.extensions,
-        lambda d, lv: [(Safety.SAFE, (), f"schema {lv.schema} → {d.schema}")],
+        _extension_changed,
         table_of=lambda e: e.name,
+        stale=lambda e: _unpinned(desired, e),
     )
     out += _named(
         "type",
@@ -512,6 +514,21 @@ def history_hooks(live: Schema) -> list[Change]:
 
 def is_history_hook(c: Change) -> bool:
     return c.table == HISTORY_TABLE and c.object in ("trigger", "rule")
+
+
+def _unpinned(desired: Schema, lv: Extension) -> bool:
+    """A live extension at another version than the one the files pin."""
+    d = desired.extensions.get(lv.name)
+    return d is not None and d.pinned is not None and d.pinned != lv.version
+
+
+def _extension_changed(d: Extension, lv: Extension) -> list[tuple[Safety, tuple[Hazard, ...], str]]:
+    out: list[tuple[Safety, tuple[Hazard, ...], str]] = []
+    if d.schema != lv.schema:
+        out.append((Safety.SAFE, (), f"schema {lv.schema} → {d.schema}"))
+    if d.pinned is not None and d.pinned != lv.version:
+        out.append((Safety.SAFE, (), f"version {lv.version} → {d.pinned}"))
+    return out
 
 
 def _named(
@@ -697,6 +714,23 @@ def table_facets(dt: Table, lt: Table) -> list[tuple[Safety, tuple[Hazard, ...],
     if dt.partition_key != lt.partition_key:
         key = f"{lt.partition_key or 'none'} → {dt.partition_key or 'none'}"
         out.append((Safety.REBUILD, (), f"partitioning {key}"))
+    if dt.replica_identity != lt.replica_identity:
+        out.append(
+            (
+                Safety.SAFE,
+                (lock(ACCESS_EXCLUSIVE, t),),
+                f"replica identity {lt.replica_identity} → {dt.replica_identity}",
+            )
+        )
+    if dt.inherits != lt.inherits:
+        parents = ", ".join(lt.inherits) or "none"
+        out.append(
+            (
+                Safety.REBUILD,
+                (),
+                f"inherits from {parents} in the database (table inheritance is not managed)",
+            )
+        )
     return out
 
 

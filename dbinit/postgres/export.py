@@ -252,6 +252,8 @@ class _Exporter:
             if tr.table == table.name:
                 items += [(tr.name, sql) for sql in _trigger(tr)]
                 names.append(tr.name)
+        if table.replica_identity != "DEFAULT":
+            items.append((table.name, f"{at} REPLICA IDENTITY {table.replica_identity}"))
         index = self._part(_stem(table.name), items)
         assert index is not None
         self.parts[index] = (self.parts[index][0], names, self.parts[index][2])

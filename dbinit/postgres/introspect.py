@@ -68,7 +68,15 @@ SELECT c.oid, c.relname, c.relkind::text, c.relispartition, c.relrowsecurity,
        CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
        CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END,
        CASE WHEN c.relispartition THEN
-         (SELECT i.inhparent FROM pg_inherits i WHERE i.inhrelid = c.oid) END
+         (SELECT i.inhparent FROM pg_inherits i WHERE i.inhrelid = c.oid) END,
+       c.relreplident::text,
+       (SELECT quote_ident(ic.relname) FROM pg_index x JOIN pg_class ic ON ic.oid = x.indexrelid
+         WHERE x.indrelid = c.oid AND x.indisreplident),
+       CASE WHEN NOT c.relispartition THEN
+         (SELECT array_agg(CASE WHEN p.relnamespace = %(ns)s::oid THEN p.relname::text
+                                ELSE p.oid::regclass::text END ORDER BY i.inhseqno)
+            FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
+           WHERE i.inhrelid = c.oid) END
 FROM pg_class c
 WHERE c.relnamespace = %(ns)s::oid AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c', 'S')
   AND NOT {_OWNED.format(cls="pg_class", objid="c.oid")}
@@ -377,7 +385,7 @@ class _Reader:
         partitions: list[tuple[int, str, int, str, str | None, bool]] = []
         for row in self.rows(_RELATIONS):
             oid, name, kind, partition, rls, acl, options, viewdef, populated = row[:9]
-            force_rls, unlogged, part_key, bound, parent = row[9:]
+            force_rls, unlogged, part_key, bound, parent, replident, replindex, parents = row[9:]
             self.rel_names[oid] = name
             if is_internal(name):
                 continue
@@ -402,6 +410,10 @@ class _Reader:
                 parts = _TableParts(name, oid, opts)
                 parts.row_security, parts.force_row_security = bool(rls), bool(force_rls)
                 parts.unlogged, parts.partition_key = bool(unlogged), part_key
+                parts.replica_identity = _REPLICA_IDENTITY.get(replident, "DEFAULT")
+                if replident == "i" and replindex:
+                    parts.replica_identity = f"USING INDEX {replindex}"
+                parts.inherits = tuple(parents or ())
                 tables[name] = parts
             elif kind == "v":
                 views[name] = View(name, viewdef or "", opts, oid)
@@ -674,6 +686,8 @@ class _TableParts:
         self.force_row_security = False
         self.unlogged = False
         self.partition_key: str | None = None
+        self.replica_identity = "DEFAULT"
+        self.inherits: tuple[str, ...] = ()
 
     def build(self) -> Table:
         columns = tuple(
@@ -701,7 +715,12 @@ class _TableParts:
             row_security=self.row_security,
             force_row_security=self.force_row_security,
             partition_key=self.partition_key,
+            replica_identity=self.replica_identity,
+            inherits=self.inherits,
         )
+
+
+_REPLICA_IDENTITY = {"d": "DEFAULT", "n": "NOTHING", "f": "FULL"}
 
 
 def _strip_not_valid(definition: str, validated: bool) -> str:

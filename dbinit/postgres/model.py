@@ -125,6 +125,11 @@ class Table:
     row_security: bool = False  # relrowsecurity: ENABLE ROW LEVEL SECURITY
     force_row_security: bool = False  # relforcerowsecurity: FORCE ROW LEVEL SECURITY
     partition_key: str | None = None  # pg_get_partkeydef of a partitioned table: "RANGE (at)"
+    # REPLICA IDENTITY: "DEFAULT", "NOTHING", "FULL" or "USING INDEX <quoted name>".
+    replica_identity: str = "DEFAULT"
+    # The parents of table inheritance (INHERITS), in order; never declared (the
+    # files refuse INHERITS), so a live one is drift that no plan changes.
+    inherits: tuple[str, ...] = ()
 
     def column(self, name: str) -> Column | None:
         for col in self.columns:
@@ -249,6 +254,9 @@ class Extension:
     version: str = field(compare=False)  # upgrading an extension is not schema drift
     oid: int = field(default=0, compare=False)
     loc: SourceLoc | None = field(default=None, compare=False)
+    # The version the files pin (`CREATE EXTENSION … VERSION '…'`): then, and only
+    # then, the live version must be that one.
+    pinned: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ import heapq
 import re
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 
 from dbinit.changes import Change, Kind, Safety
 from dbinit.plan import INIT_REASON, Mode, Plan, Policy, Statement, Step
@@ -48,6 +49,7 @@ from dbinit.postgres.model import (
     Comment,
     Constraint,
     Domain,
+    DomainCheck,
     EnumType,
     Index,
     Ref,
@@ -70,6 +72,40 @@ PRUNE_REASON = (
     "(`dbinit inspect` prints their SQL)"
 )
 LOSS_REASON = "changes that drop or narrow values need --allow-data-loss"
+_VALUE = re.compile(r"\bVALUE\b")
+_QUOTED = re.compile(r"[Ee]'(?:[^'\\]|''|\\.)*'|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
+
+
+def _nulls_not_distinct(con: Constraint) -> bool:
+    return con.definition.startswith("UNIQUE NULLS NOT DISTINCT ")
+
+
+def _inheritance(table: str, parents: tuple[str, ...]) -> str:
+    return (
+        f"{table} inherits from {', '.join(parents)} in the database, and table inheritance "
+        f"is not managed (detach it: ALTER TABLE {table} NO INHERIT {parents[0]})"
+        if parents
+        else f"{table} would inherit from another table: table inheritance is not managed"
+    )
+
+
+def _has_index(table: Table, live: Schema, quoted: str) -> bool:
+    names = {qi(i.name) for i in live.indexes.values() if i.table == table.name}
+    names |= {qi(k.index) for k in table.constraints if k.index}
+    return quoted in names
+
+
+def _outside_strings(text: str, change: Callable[[str], str]) -> str:
+    """`text` with `change` applied to what is not a string literal or a quoted name."""
+    out, at = [], 0
+    for m in _QUOTED.finditer(text):
+        out += [change(text[at : m.start()]), m.group()]
+        at = m.end()
+    return "".join([*out, change(text[at:])])
+
+
+# A CHECK as pg_get_constraintdef prints it: its expression, maybe NO INHERIT.
+_CHECK = re.compile(r"CHECK (\(.*\))(?: NO INHERIT)?", re.S)
 UNSUPPORTED_REASON = "dbinit cannot make this change in place; change it by hand"
 
 
@@ -367,6 +403,7 @@ class _Builder:
             handler = handlers.get(c.kind)
             if handler is not None:
                 handler(c)
+        self._inherited(changes)
         out: list[Step] = []
         for phase in _PHASES:
             out += [step for _, step in sorted(self.phases[phase], key=lambda p: p[0])]
@@ -602,11 +639,18 @@ class _Builder:
 
     def _extension(self, c: Change) -> None:
         e = self.desired.extensions[c.name]
-        if c.kind is Kind.MISSING_EXTENSION:
-            sql = f"CREATE EXTENSION IF NOT EXISTS {qi(e.name)} SCHEMA {qi(e.schema)}"
+        lv = self.live.extensions.get(c.name)
+        stmts: list[Statement] = []
+        if c.kind is Kind.MISSING_EXTENSION or lv is None:
+            version = f" VERSION {ql(e.pinned)}" if e.pinned is not None else ""
+            sql = f"CREATE EXTENSION IF NOT EXISTS {qi(e.name)} SCHEMA {qi(e.schema)}{version}"
+            stmts.append(Statement(sql))
         else:
-            sql = f"ALTER EXTENSION {qi(e.name)} SET SCHEMA {qi(e.schema)}"
-        self.add("base", f"extension {e.name}", [Statement(sql)], (c,), order=-1)
+            if e.schema != lv.schema:
+                stmts.append(Statement(f"ALTER EXTENSION {qi(e.name)} SET SCHEMA {qi(e.schema)}"))
+            if e.pinned is not None and e.pinned != lv.version:
+                stmts.append(Statement(f"ALTER EXTENSION {qi(e.name)} UPDATE TO {ql(e.pinned)}"))
+        self.add("base", f"extension {e.name}", stmts, (c,), order=-1)
 
     def _type(self, c: Change) -> None:
         t = self.desired.types[c.name]
@@ -676,7 +720,17 @@ class _Builder:
             for name, k in have.items():
                 if name not in want or want[name] != k:
                     stmts.append(Statement(f"{dom} DROP CONSTRAINT {qi(name)}"))
+            prechecks: list[tuple[str, str, str]] = []
             for name, k in want.items():
+                if name not in have or have[name] != k or not have[name].validated:
+                    counted = self._domain_prechecks(d.name, k) if k.validated else ()
+                    if counted is None and name in have and have[name] == k:
+                        counted = ()  # left to the online VALIDATE, as before
+                    if counted is None:
+                        # Not countable before the plan: validated in the transaction.
+                        stmts.append(Statement(f"{dom} ADD CONSTRAINT {qi(name)} {k.definition}"))
+                        continue
+                    prechecks += counted
                 if name not in have or have[name] != k:
                     stmts.append(
                         Statement(f"{dom} ADD CONSTRAINT {qi(name)} {k.definition} NOT VALID")
@@ -687,9 +741,43 @@ class _Builder:
                         )
                 elif not have[name].validated and k.validated:
                     stmts.append(Statement(f"{dom} VALIDATE CONSTRAINT {qi(name)}", online=True))
-            self.add("base", f"alter domain {d.name}", stmts, (c,), order=d.oid)
+            self.add(
+                "base",
+                f"alter domain {d.name}",
+                stmts,
+                (c,),
+                order=d.oid,
+                prechecks=tuple(prechecks),
+            )
             return
         self.unsupported[id(c)] = f"{c.name} changes from one kind of type to another"
+
+    def _domain_prechecks(
+        self, domain: str, check: DomainCheck
+    ) -> tuple[tuple[str, str, str], ...] | None:
+        """A domain CHECK's violations, counted in each live column of the domain
+        (its `VALUE` read as the column); None when the expression cannot be
+        rewritten so (a dollar-quoted string in it)."""
+        m = _CHECK.fullmatch(check.definition)
+        if m is None or "$" in m.group(1):
+            return None
+        out: list[tuple[str, str, str]] = []
+        for t in self.live.tables.values():
+            for col in t.columns:
+                if col.type != domain:
+                    continue
+                column = qi(col.name).replace("\\", "\\\\")  # a replacement string
+                expr = _outside_strings(m.group(1), partial(_VALUE.sub, column))
+                cond = f"({expr}) IS FALSE"
+                tbl = self.q(t.name)
+                out.append(
+                    (
+                        f"CHECK {check.name} of domain {domain} on {t.name}.{col.name}",
+                        f"SELECT count(*) FROM {tbl} WHERE {cond}",
+                        f"SELECT * FROM {tbl} WHERE {cond} LIMIT 100",
+                    )
+                )
+        return tuple(out)
 
     def _replace_enum(self, c: Change, d: EnumType) -> None:
         """Values removed or reordered: a new type, every column converted through text."""
@@ -847,6 +935,11 @@ class _Builder:
             order=-1,
             provides=tuple(("constraint", t.name, k.name) for k in t.constraints if k.type == "f"),
         )
+        if t.replica_identity != "DEFAULT":  # after the table's indexes
+            identity = Statement(
+                f"ALTER TABLE {self.q(t.name)} REPLICA IDENTITY {t.replica_identity}"
+            )
+            self.add("triggers", f"replica identity of {t.name}", [identity], (c,))
 
     def _row_security(self, d: Table, lv: Table | None) -> list[Statement]:
         at = f"ALTER TABLE {self.q(d.name)}"
@@ -866,7 +959,19 @@ class _Builder:
         if d.partition_key != lv.partition_key:
             self.unsupported[id(c)] = f"{d.name} changes how it is partitioned"
             return
+        if d.inherits != lv.inherits:
+            self.unsupported[id(c)] = _inheritance(d.name, lv.inherits)
+            return
         stmts = self._row_security(d, lv)
+        if d.replica_identity != lv.replica_identity:
+            identity = Statement(f"{at} REPLICA IDENTITY {d.replica_identity}")
+            index = d.replica_identity.removeprefix("USING INDEX ")
+            if index != d.replica_identity and not _has_index(lv, self.live, index):
+                # An index this plan builds (concurrently, after the transaction).
+                online = Statement(identity.sql, online=True)
+                self.add("triggers", f"replica identity of {d.name}", [online], (c,))
+            else:
+                stmts.append(identity)
         if d.unlogged != lv.unlogged:
             stmts.append(Statement(f"{at} SET {'UNLOGGED' if d.unlogged else 'LOGGED'}"))
         gone = [
@@ -879,6 +984,23 @@ class _Builder:
         if d.options != lv.options and d.options:
             stmts.append(Statement(f"{at} SET ({', '.join(d.options)})"))
         self.add("tables", f"options of {d.name}", stmts, (c,), order=d.oid)
+
+    def _inherited(self, changes: list[Change]) -> None:
+        """Table inheritance is not managed: no plan changes a table that another
+        inherits from, since PostgreSQL would carry the change into the child (a
+        parent's dropped column takes the child's values with it)."""
+        children: dict[str, list[str]] = {}
+        for t in self.live.tables.values():
+            for parent in t.inherits:
+                children.setdefault(parent, []).append(t.name)
+        for c in changes:
+            if c.table in children and id(c) not in self.unsupported:
+                kids = ", ".join(sorted(children[c.table]))
+                self.unsupported[id(c)] = (
+                    f"{c.table} is inherited by {kids} in the database, and table "
+                    "inheritance is not managed: a change to a parent reaches its children "
+                    f"(detach them first: ALTER TABLE child NO INHERIT {c.table})"
+                )
 
     def _partition(self, c: Change) -> None:
         p = self.desired.partitions[c.name]
@@ -1082,9 +1204,12 @@ class _Builder:
                 order=0 if lcon.type == "f" else 1,
             )
         add = f"ALTER TABLE {tbl} ADD CONSTRAINT {qi(con.name)}"
-        if self._partitioned(t.name):
+        if self._partitioned(t.name) or self._changing_columns(con):
             # No CONCURRENTLY index build and no NOT VALID on a partitioned table:
             # added in the transaction (its prechecks still count violations first).
+            # Nor on a column this plan adds or converts, whose values no query can
+            # count before the plan runs: validated in the transaction (the table is
+            # locked by that ALTER already), so a violation rolls everything back.
             self.add(
                 "constraints",
                 f"add constraint {con.name} on {t.name}",
@@ -1121,7 +1246,9 @@ class _Builder:
             )
             stmts += [
                 Statement(
-                    f"CREATE UNIQUE INDEX CONCURRENTLY {qi(index)} ON {tbl} ({cols})", online=True
+                    f"CREATE UNIQUE INDEX CONCURRENTLY {qi(index)} ON {tbl} ({cols})"
+                    + (" NULLS NOT DISTINCT" if _nulls_not_distinct(con) else ""),
+                    online=True,
                 ),
                 Statement(f"{add} {kind} USING INDEX {qi(index)}{defer}", online=True),
             ]
@@ -1152,20 +1279,32 @@ class _Builder:
                 )
         return False
 
+    def _changing_columns(self, con: Constraint) -> bool:
+        """Whether the plan adds a column `con` names, or changes its type."""
+        lt = self.live.tables.get(con.table)
+        dt = self.desired.tables.get(con.table)
+        if lt is None or dt is None:
+            return False
+        for name in con.columns:
+            have, want = lt.column(name), dt.column(name)
+            if have is None or (want is not None and want.type != have.type):
+                return True
+        return False
+
     def _precheck(self, con: Constraint) -> tuple[tuple[str, str, str], ...]:
         """(label, count query, find query) for a constraint on an existing table,
-        when every column it names exists before the plan runs."""
+        when every column it names exists before the plan runs, with its type."""
         lt = self.live.tables.get(con.table)
-        if lt is None or not con.columns or any(lt.column(x) is None for x in con.columns):
+        if lt is None or (not con.columns and con.type != "c") or self._changing_columns(con):
             return ()
         tbl = self.q(con.table)
         cols = [qi(x) for x in con.columns]
         label = f"{con.kind} {con.name} on {con.table}"
         if con.type == "c":
-            expr = con.definition
-            if not (expr.startswith("CHECK (") and expr.endswith(")")):
+            m = _CHECK.fullmatch(con.definition)
+            if m is None:
                 return ()
-            cond = f"({expr[len('CHECK ') :]}) IS FALSE"
+            cond = f"({m.group(1)}) IS FALSE"
             return (
                 (
                     label,
@@ -1176,6 +1315,8 @@ class _Builder:
         if con.type in ("u", "p"):
             keys = ", ".join(cols)
             where = " AND ".join(f"{x} IS NOT NULL" for x in cols)
+            if _nulls_not_distinct(con):  # NULL keys are equal too (GROUP BY's own rule)
+                where = "true"
             dup = (
                 f"SELECT {keys}, count(*) AS n FROM {tbl} WHERE {where} "
                 f"GROUP BY {keys} HAVING count(*) > 1"

@@ -521,7 +521,13 @@ def _with_locations(model: Schema, parsed: Sequence[tuple[Statement, Head]]) -> 
     """Attach to each object the `file:line` of the statement that created it."""
     locs: dict[tuple[str, str], SourceLoc] = {}
     hints: dict[str, Statement] = {}  # table -> its CREATE TABLE statement, for rename hints
+    pinned: dict[str, str] = {}  # extension -> the VERSION its CREATE EXTENSION names
     for st, h in parsed:
+        if st.node == "CreateExtensionStmt" and h.name is not None:
+            for option in st.tree.get("options", ()):
+                item = option.get("DefElem", {})
+                if item.get("defname") == "new_version":
+                    pinned[h.name] = str(item.get("arg", {}).get("String", {}).get("sval", ""))
         if h.verb == "create" and h.kind is not None and h.name is not None:
             locs.setdefault((h.kind, h.name), SourceLoc(st.file, st.line))
             if h.kind == "table":
@@ -546,7 +552,10 @@ def _with_locations(model: Schema, parsed: Sequence[tuple[Statement, Head]]) -> 
         },
         functions={k: replace(v, loc=loc("function", v.name)) for k, v in model.functions.items()},
         triggers={k: replace(v, loc=loc("trigger", v.name)) for k, v in model.triggers.items()},
-        extensions={k: replace(v, loc=loc("extension", k)) for k, v in model.extensions.items()},
+        extensions={
+            k: replace(v, loc=loc("extension", k), pinned=pinned.get(k))
+            for k, v in model.extensions.items()
+        },
     )
 
 

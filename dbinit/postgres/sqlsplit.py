@@ -431,8 +431,6 @@ _ALTER_TABLE = frozenset(
         "AT_DropExpression",
         "AT_AddOf",
         "AT_DropOf",
-        "AT_AddInherit",
-        "AT_DropInherit",
     }
 )
 _RELATION_KINDS = frozenset(
@@ -514,6 +512,8 @@ def head(st: Statement) -> Head:
         if rel.get("relpersistence") == "t":
             raise _refused(st, "CREATE TEMP TABLE")
         _inert(st, tree.get("partbound"), "a partition bound")
+        if tree.get("inhRelations") and not tree.get("partbound"):
+            raise _inheritance(st, tree["inhRelations"][0], "INHERITS")
         return _rel("table", rel)
     if node == "IndexStmt":
         rel = tree.get("relation", {})
@@ -588,6 +588,9 @@ def _alter_table(st: Statement) -> Head:
                 "ALTER TABLE … OWNER TO together with other changes (owners are "
                 "not managed: alone, as pg_dump writes it, it is accepted and left out)",
             )
+        if sub in ("AT_AddInherit", "AT_DropInherit"):
+            word = "INHERIT" if sub == "AT_AddInherit" else "NO INHERIT"
+            raise _inheritance(st, body.get("def", {}), f"ALTER TABLE … {word}")
         if sub not in _ALTER_TABLE:
             raise _refused(st, f"ALTER TABLE … {sub.removeprefix('AT_')}")
         definition = body.get("def", {})
@@ -704,6 +707,17 @@ def _describe(st: Statement) -> str:
         return f"CREATE {_object_word(st.tree.get('kind'))}"
     words = re.findall(r"[A-Z][a-z]*", st.node.removesuffix("Stmt"))
     return " ".join(words).upper() or _first_words(st)
+
+
+def _inheritance(st: Statement, parent: Mapping[str, Any], what: str) -> SchemaError:
+    """Table inheritance is not managed (a parent's change reaches its children:
+    a dropped column takes theirs)."""
+    name = parent.get("RangeVar", {}).get("relname", "")
+    return SchemaError(
+        f"{st.loc}: table inheritance ({what} {name}) is not managed by dbinit: declare "
+        "every column on each table, or use a partitioned table (PARTITION BY … / "
+        "PARTITION OF …)"
+    )
 
 
 def _refused(st: Statement, what: str) -> SchemaError:

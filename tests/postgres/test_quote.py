@@ -29,7 +29,5 @@ def test_printed_agrees_with_quote_ident(pg_url: str) -> None:
 )
 def test_ident_and_literal_read_back_exactly(pg_url: str, text: str) -> None:
     with psycopg.connect(pg_url, autocommit=True) as conn:
-        row: Any = conn.execute(
-            f"SELECT {literal(text)} AS {ident(text[:63])}".encode()
-        ).fetchone()
+        row: Any = conn.execute(f"SELECT {literal(text)} AS {ident(text[:63])}".encode()).fetchone()
         assert row[0] == text
