@@ -4,7 +4,8 @@ A case is what a user has (the current SQL, rows included), what they declare
 (the schema file) and what must come of it. A file reads:
 
     -- source: where the case comes from (migra fixture, psqldef case, a report…)
-    -- args: --allow-data-loss            (optional: extra `init` arguments)
+    -- command: repair                    (optional: the writing command, default `init`)
+    -- args: --allow-data-loss            (optional: extra arguments of that command)
     -- expect: applied                    (or `refused 3`, `refused 65`, …)
     -- message: a fragment of the refusal (optional, refusals only)
     -- verify: SELECT <a boolean> …       (optional, any number: must be true after)
@@ -18,7 +19,8 @@ A case is what a user has (the current SQL, rows included), what they declare
     …                                      not what the declared SQL builds directly)
 
 For `applied` the runner checks, through the real CLI on a fresh database:
-`init` exits 0; `check` then exits 0; a second `init` applies nothing; the
+`init` (or the case's command) exits 0; `check` then exits 0; a second run of
+the same command applies nothing; the
 structure equals that of a database built directly from the declared (or
 expected) SQL by the server itself, compared through `pg_catalog` with a
 snapshot independent of dbinit's introspection; the rows are kept. For a refusal:
@@ -36,7 +38,7 @@ import psycopg
 
 CASES = Path(__file__).resolve().parent / "cases"
 _SECTION = re.compile(r"^-- == (current|declared|expected) ==\s*$", re.M)
-_DIRECTIVE = re.compile(r"^-- (source|args|expect|message|verify|rows):[ \t]*(.*)$", re.M)
+_DIRECTIVE = re.compile(r"^-- (source|command|args|expect|message|verify|rows):[ \t]*(.*)$", re.M)
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class Case:
     expect: str = "applied"
     code: int = 0
     args: tuple[str, ...] = ()
+    command: str = "init"
     message: str = ""
     verify: tuple[str, ...] = ()
     rows: dict[str, int] = field(default_factory=dict)
@@ -78,6 +81,7 @@ def load(path: Path) -> Case:
         expect=expect[0],
         code=int(expect[1]) if expect[0] == "refused" else 0,
         args=tuple((found.get("args") or [""])[0].split()),
+        command=(found.get("command") or ["init"])[0],
         message=(found.get("message") or [""])[0],
         verify=tuple(found.get("verify", [])),
         rows=rows,

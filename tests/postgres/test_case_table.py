@@ -51,7 +51,7 @@ def test_case(case: Case, cli: Any, two_databases: Any, tmp_path: Path) -> None:
     before, counts = snapshot(target), row_counts(target)
     schemas = write_schema(tmp_path / "schemas", {"001_schema.sql": case.declared})
 
-    code, doc, seen = _run(cli, target, schemas, "init", *case.args)
+    code, doc, seen = _run(cli, target, schemas, case.command, *case.args)
 
     if case.expect == "refused":
         assert code == case.code, seen
@@ -70,9 +70,9 @@ def test_case(case: Case, cli: Any, two_databases: Any, tmp_path: Path) -> None:
     for query in case.verify:
         with psycopg.connect(target, autocommit=True) as conn:
             row = conn.execute(query.encode()).fetchone()
-        assert row is not None and row[0] is True, f"not true after init: {query}"
+        assert row is not None and row[0] is True, f"not true after {case.command}: {query}"
 
     code, doc, seen = _run(cli, target, schemas, "check")
     assert code == 0, seen
-    code, doc, seen = _run(cli, target, schemas, "init", *case.args)
+    code, doc, seen = _run(cli, target, schemas, case.command, *case.args)
     assert (code, doc.get("applied") or []) == (0, []), seen
