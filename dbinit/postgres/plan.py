@@ -221,6 +221,37 @@ def column_sql(c: Column) -> str:
     return " ".join(parts)
 
 
+_NULLS_NOT_DISTINCT = "UNIQUE NULLS NOT DISTINCT"
+_LIMITED = re.compile(r"^(character varying|character|bit varying|bit)\((\d+)\)((?:\[\])*)$")
+
+
+def _length_limited(type_: str) -> tuple[str, int, str]:
+    """For `character varying(n)`, `character(n)`, `bit(n)`, `bit varying(n)`: the
+    unlimited type values pass through (`text`, `bit varying`), n and the array
+    suffix; else ("", 0, "")."""
+    m = _LIMITED.match(type_)
+    if not m:
+        return "", 0, ""
+    base = "text" if m[1].startswith("character") else "bit varying"
+    return base, int(m[2]), m[3]
+
+
+def conversion(dc: Column, lc: Column) -> str | None:
+    """The USING expression that converts `lc`'s values to `dc`'s type: the
+    column's `-- dbinit: using=EXPR` hint, else an explicit cast. An explicit cast
+    to a length-limited type would cut longer values silently: those go through
+    the unlimited type, and the ALTER's own (assignment) cast refuses what does
+    not fit. None when the types are the same."""
+    if dc.type == lc.type:
+        return None
+    if dc.using:
+        return f"({dc.using})"
+    base, _, arr = _length_limited(dc.type)
+    if base:
+        return f"{qi(dc.name)}::{base}{arr}"
+    return f"{qi(dc.name)}::{dc.type}"
+
+
 def _strip_semicolon(definition: str) -> str:
     text = definition.strip()
     return text[:-1].rstrip() if text.endswith(";") else text
@@ -717,8 +748,8 @@ class _Builder:
         sql = f"ALTER TABLE {self.q(t.name)} ADD COLUMN {column_sql(col)}"
         prechecks: tuple[tuple[str, str, str], ...] = ()
         if col.notnull and col.default is None and not col.identity and not col.generated:
-            count = f"SELECT count(*) FROM {self.q(t.name)}"
-            find = f"SELECT * FROM {self.q(t.name)} LIMIT 100"
+            count = f"SELECT count(*) FROM {self._rows(t.name)}"
+            find = f"SELECT * FROM {self._rows(t.name)} LIMIT 100"
             prechecks = ((f"NOT NULL {t.name}.{col.name} (rows without a value)", count, find),)
         self.add(
             "columns",
@@ -752,16 +783,16 @@ class _Builder:
         if dc.type != lc.type or dc.collation != lc.collation:
             how = type_change(lc.type, dc.type) if dc.type != lc.type else "coercible"
             coll = f" COLLATE {dc.collation}" if dc.collation else ""
-            # `-- dbinit: using=EXPR` on the column's line says how to convert.
-            using = f"({dc.using})" if dc.using and dc.type != lc.type else None
-            if how == "rewrite" or using:
+            using = conversion(dc, lc) if how == "rewrite" or dc.using else None
+            if using is not None:
                 if lc.default is not None:
                     stmts.append(Statement(f"{at} DROP DEFAULT"))
                     default_set = True
-                using = using or f"{qi(dc.name)}::{dc.type}"
                 stmts.append(Statement(f"{at} TYPE {dc.type}{coll} USING {using}"))
             else:
                 stmts.append(Statement(f"{at} TYPE {dc.type}{coll}"))
+            if dc.type != lc.type and how != "coercible":
+                prechecks.append(self._conversion_check(t.name, dc, lc, using))
         if dc.identity is None and (dc.default != lc.default or default_set):
             if dc.default is not None:
                 stmts.append(Statement(f"{at} SET DEFAULT {dc.default}"))
@@ -804,8 +835,8 @@ class _Builder:
             prechecks.append(
                 (
                     f"NOT NULL {t.name}.{dc.name}",
-                    f"SELECT count(*) FROM {tbl} WHERE {qi(dc.name)} IS NULL",
-                    f"SELECT * FROM {tbl} WHERE {qi(dc.name)} IS NULL LIMIT 100",
+                    f"SELECT count(*) FROM {self._rows(t.name)} WHERE {qi(dc.name)} IS NULL",
+                    f"SELECT * FROM {self._rows(t.name)} WHERE {qi(dc.name)} IS NULL LIMIT 100",
                 )
             )
         elif lc.notnull and not dc.notnull:
@@ -906,7 +937,7 @@ class _Builder:
         lt = self.live.tables.get(con.table)
         if lt is None or not con.columns or any(lt.column(x) is None for x in con.columns):
             return ()
-        tbl = self.q(con.table)
+        tbl = self._rows(con.table)
         cols = [qi(x) for x in con.columns]
         label = f"{con.kind} {con.name} on {con.table}"
         if con.type == "c":
@@ -923,12 +954,21 @@ class _Builder:
             )
         if con.type in ("u", "p"):
             keys = ", ".join(cols)
-            where = " AND ".join(f"{x} IS NOT NULL" for x in cols)
-            dup = (
-                f"SELECT {keys}, count(*) AS n FROM {tbl} WHERE {where} "
-                f"GROUP BY {keys} HAVING count(*) > 1"
+            label = f"{con.kind} {con.name} on {con.table} ({', '.join(con.columns)})"
+            # NULLS NOT DISTINCT (and a primary key, whose keys are never NULL):
+            # NULL keys are equal; otherwise a row with a NULL key is no duplicate.
+            nulls_equal = con.type == "p" or con.definition.startswith(_NULLS_NOT_DISTINCT)
+            where = (
+                "" if nulls_equal else " WHERE " + " AND ".join(f"{x} IS NOT NULL" for x in cols)
             )
-            out = [(label, f"SELECT coalesce(sum(n), 0) FROM ({dup}) d", f"{dup} LIMIT 100")]
+            groups = f"FROM {tbl}{where} GROUP BY {keys} HAVING count(*) > 1"
+            out = [
+                (
+                    label,
+                    f"SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n {groups}) d",
+                    f"SELECT {keys} {groups} LIMIT 100",
+                )
+            ]
             if con.type == "p":
                 nulls = " OR ".join(f"{x} IS NULL" for x in cols)
                 out.append(
@@ -940,6 +980,7 @@ class _Builder:
                 )
             return tuple(out)
         if con.type == "f" and con.ref_table and con.ref_columns:
+            tbl = self._rows(con.table, "c")
             all_set = " AND ".join(f"c.{x} IS NOT NULL" for x in cols)
             cond = all_set
             rt = self.live.tables.get(con.ref_table)
@@ -947,7 +988,8 @@ class _Builder:
                 match = " AND ".join(
                     f"p.{qi(r)} = c.{x}" for r, x in zip(con.ref_columns, cols, strict=True)
                 )
-                cond += f" AND NOT EXISTS (SELECT 1 FROM {self.q(con.ref_table)} p WHERE {match})"
+                ref = self._rows(con.ref_table, "p")
+                cond += f" AND NOT EXISTS (SELECT 1 FROM {ref} WHERE {match})"
             elif con.ref_table not in self.new_tables:
                 return ()
             if con.match == "FULL" and len(cols) > 1:
@@ -956,11 +998,80 @@ class _Builder:
             return (
                 (
                     label,
-                    f"SELECT count(*) FROM {tbl} c WHERE {cond}",
-                    f"SELECT c.* FROM {tbl} c WHERE {cond} LIMIT 100",
+                    f"SELECT count(*) FROM {tbl} WHERE {cond}",
+                    f"SELECT c.* FROM {tbl} WHERE {cond} LIMIT 100",
                 ),
             )
         return ()
+
+    def _rows(self, table: str, alias: str | None = None) -> str:
+        """A FROM item reading `table`'s rows as they are before the plan runs
+        (prechecks run before anything is applied), under the names and types the
+        plan gives them: hinted renames undone, changed column types converted as
+        the plan converts them. The table itself when neither applies."""
+        lt = self.live.tables.get(table)
+        old_table = next((a for a, b in self.renames.tables.items() if b == table), table)
+        old_cols = {b: a for a, b in self.renames.columns.get(table, {}).items()}
+        dt = self.desired.tables.get(table)
+        conv: dict[str, str] = {}
+        for lc in lt.columns if lt is not None and dt is not None else ():
+            dc = dt.column(lc.name) if dt is not None else None
+            if dc is not None and dc.type != lc.type and not (dc.generated or lc.generated):
+                expr = conversion(dc, lc) or qi(dc.name)
+                conv[lc.name] = f"CAST(({expr}) AS {dc.type})"
+        name = qi(alias or table)
+        if lt is None or (old_table == table and not old_cols and not conv):
+            return self.q(table) + (f" {alias}" if alias else "")
+        cols = ", ".join(f"{qi(old_cols.get(c.name, c.name))} AS {qi(c.name)}" for c in lt.columns)
+        src = f"(SELECT {cols} FROM {self.q(old_table)}) AS {qi(table) if conv else name}"
+        if conv:
+            outer = ", ".join(
+                f"{conv[c.name]} AS {qi(c.name)}" if c.name in conv else qi(c.name)
+                for c in lt.columns
+            )
+            src = f"(SELECT {outer} FROM {src}) AS {name}"
+        return src
+
+    def _conversion_check(
+        self, table: str, dc: Column, lc: Column, using: str | None
+    ) -> tuple[str, str, str]:
+        """A type change's precheck: the values that will not fit the new type,
+        before anything runs. A value the cast cannot convert at all makes the
+        count query itself fail (the backend reports it, naming this column)."""
+        label = f"type change {table}.{dc.name} {lc.type} → {dc.type}"
+        plain = self._rows_renamed(table)
+        expr = using or qi(dc.name)
+        base, mods, arr = _length_limited(dc.type)
+        if base and not arr:
+            value = f"CAST(({expr}) AS {base})"
+            if base == "text":
+                value = f"rtrim({value}, ' ')" if dc.type.startswith("character(") else value
+                too_long = f"char_length({value}) > {mods}"
+            else:
+                too_long = f"length({value}) > {mods}"
+            return (
+                f"{label} (values longer than {mods})",
+                f"SELECT count(*) FROM {plain} WHERE {too_long}",
+                f"SELECT * FROM {plain} WHERE {too_long} LIMIT 100",
+            )
+        # Both are empty (0) and evaluate the cast on every row: a value that does
+        # not convert makes them fail.
+        convert = f"SELECT CAST(({expr}) AS {dc.type}) AS v FROM {plain}"
+        return (
+            label,
+            f"SELECT count(v) - count(v) FROM ({convert}) x",
+            f"SELECT * FROM ({convert}) x WHERE v IS DISTINCT FROM v",
+        )
+
+    def _rows_renamed(self, table: str) -> str:
+        """`table`'s rows before the plan, under the names the renames give them."""
+        lt = self.live.tables.get(table)
+        old_table = next((a for a, b in self.renames.tables.items() if b == table), table)
+        old_cols = {b: a for a, b in self.renames.columns.get(table, {}).items()}
+        if lt is None or (old_table == table and not old_cols):
+            return self.q(table)
+        cols = ", ".join(f"{qi(old_cols.get(c.name, c.name))} AS {qi(c.name)}" for c in lt.columns)
+        return f"(SELECT {cols} FROM {self.q(old_table)}) AS {qi(table)}"
 
     # -- indexes
 
