@@ -100,7 +100,11 @@ SELECT con.oid, con.conname, con.conrelid, con.contypid, con.contype::text,
        (SELECT array_agg(a.attname::text ORDER BY k.ord)
           FROM unnest(con.confkey) WITH ORDINALITY k(num, ord)
           JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num),
-       con.confupdtype::text, con.confdeltype::text, con.confmatchtype::text
+       con.confupdtype::text, con.confdeltype::text, con.confmatchtype::text,
+       CASE WHEN con.contype IN ('p', 'u') AND con.conindid <> 0 THEN
+         (SELECT quote_ident(relname) FROM pg_class WHERE oid = con.conindid) END,
+       CASE WHEN con.contype IN ('p', 'u') AND con.conindid <> 0 THEN
+         pg_get_indexdef(con.conindid) END
 FROM pg_constraint con
 WHERE con.connamespace = %(ns)s::oid AND con.contype IN ('p', 'u', 'c', 'f', 'x')
   AND con.conparentid = 0
@@ -370,7 +374,11 @@ class _Reader:
         self.domain_checks: dict[int, list[DomainCheck]] = defaultdict(list)
         for row in self.rows(_CONSTRAINTS):
             oid, name, rel, typ_oid, kind, definition, deferrable, deferred, valid = row[:9]
-            index, cols, ref_table, ref_cols, upd, dele, match = row[9:]
+            index, cols, ref_table, ref_cols, upd, dele, match, quoted, indexdef = row[9:]
+            spec = None
+            if indexdef:  # "CREATE UNIQUE INDEX name ON t USING btree (…) INCLUDE (…) …"
+                prefix = f"CREATE UNIQUE INDEX {quoted} "
+                spec = indexdef[len(prefix) :] if indexdef.startswith(prefix) else None
             text = _strip_not_valid(definition, valid)
             if typ_oid:
                 self.domain_checks[typ_oid].append(DomainCheck(name, text, bool(valid)))
@@ -397,6 +405,7 @@ class _Reader:
                     match=_MATCH.get(match) if is_fk else None,
                     validated=bool(valid),
                     index=index,
+                    index_spec=spec,
                 )
             )
 

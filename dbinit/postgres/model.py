@@ -94,6 +94,9 @@ class Constraint:
     match: str | None = field(default=None, compare=False)  # "SIMPLE", "FULL", "PARTIAL"
     validated: bool = field(default=True, compare=False)  # False: NOT VALID
     index: str | None = field(default=None, compare=False)  # the index behind p/u/x
+    # p/u: pg_get_indexdef of that index from " ON " on (method, keys, INCLUDE, NULLS
+    # NOT DISTINCT, WITH, TABLESPACE), to build the same index concurrently
+    index_spec: str | None = field(default=None, compare=False)
 
     @property
     def kind(self) -> str:

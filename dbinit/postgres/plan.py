@@ -914,10 +914,11 @@ class _Builder:
             defer = (" DEFERRABLE" if con.deferrable else "") + (
                 " INITIALLY DEFERRED" if con.deferred else ""
             )
+            # The index as the files' key builds it (INCLUDE, NULLS NOT DISTINCT,
+            # storage options), so the constraint made from it is the declared one.
+            spec = con.index_spec or f"ON {tbl} ({cols})"
             stmts += [
-                Statement(
-                    f"CREATE UNIQUE INDEX CONCURRENTLY {qi(index)} ON {tbl} ({cols})", online=True
-                ),
+                Statement(f"CREATE UNIQUE INDEX CONCURRENTLY {qi(index)} {spec}", online=True),
                 Statement(f"{add} {kind} USING INDEX {qi(index)}{defer}", online=True),
             ]
         else:
