@@ -653,12 +653,18 @@ class _Builder:
         sql = f"CREATE {unlogged}TABLE {self.q(t.name)} ({', '.join(body)}){by}{_with(t.options)}"
         stmts = [Statement(sql), *self._row_security(t, None)]
         self.add("tables", f"create table {t.name}", stmts, (c,), order=t.oid)
-        fks = [
-            Statement(f"ALTER TABLE {self.q(t.name)} ADD CONSTRAINT {qi(k.name)} {k.definition}")
-            for k in t.constraints
-            if k.type == "f"
-        ]
-        self.add("constraints", f"foreign keys of {t.name}", fks, (c,), order=-1)
+        fks = [k for k in t.constraints if k.type == "f"]
+        add = f"ALTER TABLE {self.q(t.name)} ADD CONSTRAINT"
+        now = [Statement(f"{add} {qi(k.name)} {k.definition}") for k in fks]
+        # to a key this plan adds online: after that key (online, a later step)
+        late = [Statement(s.sql, online=True) for k, s in zip(fks, now, strict=True)]
+        keep = [self._key_added_online(k) for k in fks]
+        now, late = (
+            [s for s, k in zip(now, keep, strict=True) if not k],
+            [s for s, k in zip(late, keep, strict=True) if k],
+        )
+        self.add("constraints", f"foreign keys of {t.name}", now, (c,), order=-1)
+        self.add("constraints", f"foreign keys of {t.name} to new keys", late, (c,), order=2)
 
     def _row_security(self, d: Table, lv: Table | None) -> list[Statement]:
         at = f"ALTER TABLE {self.q(d.name)}"
@@ -892,19 +898,22 @@ class _Builder:
                 prechecks=self._precheck(con),
             )
             return
+        # A foreign key to a key this plan adds online can only be added once that
+        # key exists: after the transaction, online too (steps keep their order).
+        late = self._key_added_online(con)
         if con.type in ("c", "f") and not con.validated:
             # Declared NOT VALID: added so, never validated (rows before it may break it).
             self.add(
                 "constraints",
                 f"add constraint {con.name} on {t.name} NOT VALID",
-                [Statement(f"{add} {con.definition} NOT VALID")],
+                [Statement(f"{add} {con.definition} NOT VALID", online=late)],
                 (c,),
                 order=1 if con.type == "f" else 0,
             )
             return
         if con.type in ("c", "f"):
             stmts += [
-                Statement(f"{add} {con.definition} NOT VALID"),
+                Statement(f"{add} {con.definition} NOT VALID", online=late),
                 Statement(f"ALTER TABLE {tbl} VALIDATE CONSTRAINT {qi(con.name)}", online=True),
             ]
         elif con.type in ("u", "p") and con.columns:
@@ -930,6 +939,23 @@ class _Builder:
             (c,),
             order=1 if con.type == "f" else 0,
             prechecks=self._precheck(con),
+        )
+
+    def _key_added_online(self, fk: Constraint) -> bool:
+        """Whether foreign key `fk` references a UNIQUE or PRIMARY KEY of an existing
+        table that this plan adds (online, after the transaction)."""
+        if fk.type != "f" or fk.ref_table is None or fk.ref_table in self.new_tables:
+            return False
+        want, have = self.desired.tables.get(fk.ref_table), self.live.tables.get(fk.ref_table)
+        if want is None or have is None or self._partitioned(fk.ref_table):
+            return False
+        cols = set(fk.ref_columns)
+        return any(
+            k.type in ("u", "p") and set(k.columns) == cols and have.constraint(k.name) != k
+            for k in want.constraints
+        ) and not any(
+            k.type in ("u", "p") and set(k.columns) == cols and want.constraint(k.name) == k
+            for k in have.constraints
         )
 
     def _precheck(self, con: Constraint) -> tuple[tuple[str, str, str], ...]:
