@@ -132,6 +132,25 @@ class Table:
         return None
 
 
+def merged_keys(table: Table) -> frozenset[str]:
+    """The UNIQUE / PRIMARY KEY constraints of `table` that one CREATE TABLE could
+    not hold: PostgreSQL keeps one index per set of equal key definitions there
+    (the PRIMARY KEY first) and silently drops the others, name and all. They
+    have to be added by ALTER TABLE … ADD CONSTRAINT after the table is created."""
+    seen: set[tuple[str, bool, bool]] = set()
+    out: set[str] = set()
+    keys = sorted(
+        (k for k in table.constraints if k.type in ("p", "u")), key=lambda k: k.type != "p"
+    )
+    for k in keys:
+        spec = k.index_spec or k.definition.removeprefix(k.kind).strip()
+        ident = (spec, k.deferrable, k.deferred)
+        if ident in seen:
+            out.add(k.name)
+        seen.add(ident)
+    return frozenset(out)
+
+
 @dataclass(frozen=True, slots=True)
 class Index:
     """An index not behind a constraint (those belong to their `Constraint`)."""

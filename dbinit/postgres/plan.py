@@ -55,6 +55,7 @@ from dbinit.postgres.model import (
     Table,
     Trigger,
     is_internal,
+    merged_keys,
 )
 
 # Extras that hold rows: pruning them also needs --allow-data-loss.
@@ -646,12 +647,22 @@ class _Builder:
 
     def _table(self, c: Change) -> None:
         t = self.desired.tables[c.name]
+        merged = merged_keys(t)
         body = [column_sql(col) for col in t.columns]
-        body += [f"CONSTRAINT {qi(k.name)} {k.definition}" for k in t.constraints if k.type != "f"]
+        body += [
+            f"CONSTRAINT {qi(k.name)} {k.definition}"
+            for k in t.constraints
+            if k.type != "f" and k.name not in merged
+        ]
         unlogged = "UNLOGGED " if t.unlogged else ""
         by = f" PARTITION BY {t.partition_key}" if t.partition_key else ""
         sql = f"CREATE {unlogged}TABLE {self.q(t.name)} ({', '.join(body)}){by}{_with(t.options)}"
         stmts = [Statement(sql), *self._row_security(t, None)]
+        stmts += [
+            Statement(f"ALTER TABLE {self.q(t.name)} ADD CONSTRAINT {qi(k.name)} {k.definition}")
+            for k in t.constraints
+            if k.name in merged
+        ]
         self.add("tables", f"create table {t.name}", stmts, (c,), order=t.oid)
         fks = [k for k in t.constraints if k.type == "f"]
         add = f"ALTER TABLE {self.q(t.name)} ADD CONSTRAINT"
