@@ -179,6 +179,20 @@ class Sequence:
 
 
 @dataclass(frozen=True, slots=True)
+class SequenceBehind:
+    """State, not definition: an identity or serial sequence whose next value is
+    already in its column (rows copied in with their own ids), so the next insert
+    that takes a value from it fails with a duplicate key."""
+
+    sequence: str
+    table: str
+    column: str
+    next_value: int  # what nextval() would return
+    column_edge: int  # max of the column (min for a descending sequence)
+    increment: int
+
+
+@dataclass(frozen=True, slots=True)
 class EnumType:
     name: str
     labels: tuple[str, ...]  # in sort order
@@ -356,6 +370,9 @@ class Schema:
     # Triggers and rules on dbinit's history table, as (kind, name): they would run
     # inside dbinit's own transaction when it records a run. Drift, never planned.
     history_hooks: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    # Identity and serial sequences behind their column's values (state: drift that
+    # `init` fixes with setval, never part of the definitions compared).
+    behind: tuple[SequenceBehind, ...] = field(default=(), compare=False)
 
     def constraints(self) -> Iterator[Constraint]:
         for table in self.tables.values():

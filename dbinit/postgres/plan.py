@@ -358,6 +358,7 @@ class _Builder:
             Kind.MISSING_SEQUENCE: self._sequence,
             Kind.SEQUENCE_CHANGED: self._sequence,
             Kind.EXTRA_SEQUENCE: self._drop_base,
+            Kind.SEQUENCE_BEHIND: self._sequence_forward,
             Kind.MISSING_FUNCTION: self._function,
             Kind.FUNCTION_CHANGED: self._function,
             Kind.EXTRA_FUNCTION: self._drop_base,
@@ -574,6 +575,45 @@ class _Builder:
         live = self.live.sequences.get(c.name)
         if live is None or live.owned_by != s.owned_by:
             self._owner(c, s)
+
+    def _identity_into_range(self, tbl: str, dc: Column, lc: Column) -> list[Statement]:
+        """A MINVALUE raised above an ascending identity's current value (a MAXVALUE
+        lowered below a descending one's) is refused by the server: the sequence is
+        first moved forward to the new bound (never back; a sequence not called yet
+        is taken to stand at its start)."""
+        new, old = dc.identity_sequence, lc.identity_sequence
+        if new is None or old is None:
+            return []
+        up = new.increment > 0
+        edge = new.minvalue if up else new.maxvalue
+        if (edge <= old.minvalue) if up else (edge >= old.maxvalue):
+            return []
+        seq = f"pg_get_serial_sequence({ql(tbl)}, {ql(dc.name)})"
+        return [
+            Statement(
+                f"SELECT setval(s, {edge}, false) FROM {seq} s WHERE coalesce("
+                f"pg_sequence_last_value(s::regclass), {old.start}) {'<' if up else '>'} {edge}"
+            )
+        ]
+
+    def _sequence_forward(self, c: Change) -> None:
+        """setval to the column's largest value (smallest when it counts down), read
+        when the statement runs, and only when that moves the sequence forward."""
+        b = next(x for x in self.live.behind if x.sequence == c.name and x.table == c.table)
+        up = b.increment > 0
+        col, seq = qi(b.column), self.q(b.sequence)
+        sql = (
+            f"SELECT setval({ql(seq)}, m) FROM (SELECT {'max' if up else 'min'}({col}) AS m "
+            f"FROM {self.q(b.table)}) x WHERE m {'>' if up else '<'} (SELECT CASE WHEN "
+            f"is_called THEN last_value ELSE last_value - {b.increment} END FROM {seq})"
+        )
+        self.add(
+            "owners",
+            f"move sequence {b.sequence} past {b.table}.{b.column}",
+            [Statement(sql)],
+            (c,),
+            order=1,
+        )
 
     def _owner(self, c: Change, s: Sequence) -> None:
         if s.owned_by is None:
@@ -837,6 +877,7 @@ class _Builder:
                     "SET CYCLE" if o.cycle else "SET NO CYCLE",
                 ]
             if dc.identity != lc.identity or len(sets) > 1:
+                stmts += self._identity_into_range(tbl, dc, lc)
                 stmts.append(Statement(f"{at} {' '.join(sets)}"))
         if dc.notnull and not lc.notnull and not (dc.identity and not lc.identity):
             check = temp_name("nn", f"{t.name}.{dc.name}")
