@@ -60,6 +60,8 @@ class Kind(StrEnum):
     MISSING_SEQUENCE = "missing_sequence"
     EXTRA_SEQUENCE = "extra_sequence"
     SEQUENCE_CHANGED = "sequence_changed"
+    # an identity or serial sequence behind the values of its column (postgres.md "Sequences")
+    SEQUENCE_BEHIND = "sequence_behind"
     MISSING_FUNCTION = "missing_function"
     EXTRA_FUNCTION = "extra_function"
     FUNCTION_CHANGED = "function_changed"

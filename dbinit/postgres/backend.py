@@ -670,8 +670,8 @@ def _cast_checks(conn: Conn, plan: Plan, desired: Schema, live: Schema) -> None:
         want, have = desired.tables.get(change.table), live.tables.get(change.table)
         dc = want.column(change.column) if want is not None else None
         lc = have.column(change.column) if have is not None else None
-        if dc is None or lc is None or dc.type == lc.type:
-            continue
+        if dc is None or lc is None or dc.type == lc.type or dc.using:
+            continue  # a `using=` hint says how to convert: its precheck tries it
         try:
             conn.execute(f"SELECT CAST(NULL::{lc.type} AS {dc.type})".encode())
         except psycopg.Error as exc:
@@ -681,8 +681,9 @@ def _cast_checks(conn: Conn, plan: Plan, desired: Schema, live: Schema) -> None:
             raise DataError(
                 f"Column {change.table}.{change.column} cannot change type from {lc.type} "
                 f"to {dc.type}: PostgreSQL has no cast between them ({text}); nothing was "
-                "applied. Keep its type, or change it in steps (add a column of the new "
-                "type, convert the values yourself, then drop the old one)",
+                "applied. Say how to convert on the column's line in the schema file: "
+                f"`-- dbinit: using=EXPR`, EXPR computing the new value from {change.column} "
+                "(docs/reviewed-changes.md), then run `dbinit repair`; or keep its type",
                 details=f"psycopg.errors.{type(exc).__name__} [{sqlstate(exc)}]: {text}",
             ) from None
 
@@ -710,19 +711,52 @@ def _extension_paths(conn: Conn, plan: Plan, desired: Schema, live: Schema) -> N
 
 
 def _prechecks(run: Run, conn: Conn, plan: Plan) -> None:
-    """Each new constraint's violations, counted before anything is applied."""
+    """Each new constraint's violations, counted before anything is applied; the
+    refusal names the first of them (`(email)=(a@x.io)`, as PostgreSQL's own key
+    errors do). A value a type change cannot convert fails its count query: the
+    same refusal, with the server's words for the value."""
     for step in plan.steps:
         for label, count_query, find_query in step.prechecks:
             row = _retry(
-                run, partial(_fetch_one, conn, count_query), f"precheck {label}", conn=conn
+                run,
+                partial(_precheck_query, conn, label, count_query),
+                f"precheck {label}",
+                conn=conn,
             )
             n = int(row[0]) if row and row[0] is not None else 0
             log.info("precheck.done", check=label, violations=n)
             if n:
+                example = _retry(
+                    run, partial(_first_row, conn, find_query), f"precheck {label}", conn=conn
+                )
                 raise DataError(
-                    f"{label}: {n} row(s) violate it; nothing was applied",
+                    f"{label}: {n} row(s) violate it{example}; nothing was applied",
                     details=f"find them with: {find_query}",
                 )
+
+
+def _precheck_query(conn: Conn, label: str, query: str) -> Any:
+    try:
+        return _fetch_one(conn, query)
+    except (psycopg.errors.DataError, psycopg.errors.CannotCoerce) as exc:
+        text = mask_url((exc.diag.message_primary or str(exc)).strip())
+        raise DataError(
+            f"{label}: {text}; nothing was applied",
+            details=f"psycopg.errors.{type(exc).__name__} [{sqlstate(exc)}]: {text}; "
+            f"the rows: {query}",
+        ) from None
+
+
+def _first_row(conn: Conn, query: str) -> str:
+    """`, e.g. (a, b)=(1, x)`: the first row `query` finds, values cut short."""
+    cur = conn.execute(query.encode())
+    row = cur.fetchone()
+    if row is None or cur.description is None:
+        return ""
+    names = [d.name for d in cur.description][:8]
+    values = ["NULL" if v is None else str(v) for v in row[:8]]
+    values = [v if len(v) <= 60 else v[:57] + "..." for v in values]
+    return f", e.g. ({', '.join(names)})=({', '.join(values)})"
 
 
 def _run_sql(conn: Conn, st: Statement) -> None:

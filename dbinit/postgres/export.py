@@ -39,6 +39,7 @@ from dbinit.postgres.model import (
     Table,
     Trigger,
     View,
+    merged_keys,
 )
 from dbinit.postgres.model import Sequence as PgSequence
 from dbinit.postgres.quote import literal as quote_literal
@@ -209,9 +210,10 @@ class _Exporter:
 
     def _table_file(self, table: Table, skip: set[str]) -> None:
         s = self.s
-        items: list[tuple[str, str]] = [(table.name, self._create_table(table, skip))]
+        merged = merged_keys(table)  # keys one CREATE TABLE cannot hold beside another
+        items: list[tuple[str, str]] = [(table.name, self._create_table(table, skip | merged))]
         for c in table.constraints:
-            if not c.validated and c.name not in skip:
+            if (not c.validated or c.name in merged) and c.name not in skip:
                 items.append((c.name, self._add_constraint(c)))
         for q in _vals(s.sequences):
             if q.owned_by is not None and q.owned_by[0] == table.name:

@@ -37,6 +37,7 @@ from dbinit.postgres.model import (
     Ref,
     Schema,
     Sequence,
+    SequenceBehind,
     SequenceOptions,
     Table,
     Trigger,
@@ -109,7 +110,11 @@ SELECT con.oid, con.conname, con.conrelid, con.contypid, con.contype::text,
        (SELECT array_agg(a.attname::text ORDER BY k.ord)
           FROM unnest(con.confkey) WITH ORDINALITY k(num, ord)
           JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num),
-       con.confupdtype::text, con.confdeltype::text, con.confmatchtype::text
+       con.confupdtype::text, con.confdeltype::text, con.confmatchtype::text,
+       CASE WHEN con.contype IN ('p', 'u') AND con.conindid <> 0 THEN
+         (SELECT quote_ident(relname) FROM pg_class WHERE oid = con.conindid) END,
+       CASE WHEN con.contype IN ('p', 'u') AND con.conindid <> 0 THEN
+         pg_get_indexdef(con.conindid) END
 FROM pg_constraint con
 WHERE con.connamespace = %(ns)s::oid AND con.contype IN ('p', 'u', 'c', 'f', 'x')
   AND con.conparentid = 0
@@ -129,14 +134,29 @@ WHERE ic.relnamespace = %(ns)s::oid
 ORDER BY ic.relname
 """
 
+# The state of an identity or serial sequence beside its integer column: its
+# last value, whether it was called, and the column's max (min when it counts
+# down). Each is one small query run by the server through query_to_xml, so the
+# statement count stays fixed; on a key column the max is an index lookup.
 _SEQUENCES = """
 SELECT s.seqrelid, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin,
-       s.seqmax, s.seqcache, s.seqcycle, d.deptype::text, d.refobjid,
-       (SELECT attname FROM pg_attribute WHERE attrelid = d.refobjid AND attnum = d.refobjsubid)
+       s.seqmax, s.seqcache, s.seqcycle, d.deptype::text, d.refobjid, a.attname,
+       (xpath('/row/l/text()', st.x))[1]::text, (xpath('/row/c/text()', st.x))[1]::text,
+       (xpath('/row/m/text()', st.x))[1]::text, c.relname
 FROM pg_sequence s
 JOIN pg_class c ON c.oid = s.seqrelid
 LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.seqrelid
      AND d.refclassid = 'pg_class'::regclass AND d.refobjsubid > 0 AND d.deptype IN ('a', 'i')
+LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+LEFT JOIN LATERAL (
+  SELECT query_to_xml(format(
+           'SELECT s.last_value AS l, s.is_called AS c, (SELECT %%s(%%I) FROM %%s) AS m FROM %%s s',
+           CASE WHEN s.seqincrement > 0 THEN 'max' ELSE 'min' END, a.attname,
+           d.refobjid::regclass, s.seqrelid::regclass), false, true, '') AS x
+  WHERE a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)
+    AND has_sequence_privilege(s.seqrelid, 'SELECT')
+    AND has_column_privilege(d.refobjid, a.attnum, 'SELECT')
+) st ON true
 WHERE c.relnamespace = %(ns)s::oid
 """
 
@@ -335,6 +355,7 @@ class _Reader:
         # (table oid, attnum)
         self.refs: dict[tuple[str, int], Ref] = {}
         self.column_refs: dict[tuple[int, int], Ref] = {}
+        self.behind: list[SequenceBehind] = []
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         return self.conn.execute(sql, self.params).fetchall()
@@ -374,6 +395,7 @@ class _Reader:
             leftovers=leftovers,
             history_hooks=tuple(sorted(self.history_hooks)),
             depends=depends,
+            behind=tuple(sorted(self.behind, key=lambda b: (b.table, b.column))),
         )
 
     def _relations(
@@ -452,7 +474,11 @@ class _Reader:
         self.domain_checks: dict[int, list[DomainCheck]] = defaultdict(list)
         for row in self.rows(_CONSTRAINTS):
             oid, name, rel, typ_oid, kind, definition, deferrable, deferred, valid = row[:9]
-            index, cols, ref_table, ref_cols, upd, dele, match = row[9:]
+            index, cols, ref_table, ref_cols, upd, dele, match, quoted, indexdef = row[9:]
+            spec = None
+            if indexdef:  # "CREATE UNIQUE INDEX name ON t USING btree (…) INCLUDE (…) …"
+                prefix = f"CREATE UNIQUE INDEX {quoted} "
+                spec = indexdef[len(prefix) :] if indexdef.startswith(prefix) else None
             text = _strip_not_valid(definition, valid)
             if typ_oid:
                 self.domain_checks[typ_oid].append(DomainCheck(name, text, bool(valid)))
@@ -480,6 +506,7 @@ class _Reader:
                     match=_MATCH.get(match) if is_fk else None,
                     validated=bool(valid),
                     index=index,
+                    index_spec=spec,
                 )
             )
 
@@ -546,10 +573,18 @@ class _Reader:
         by_oid = {t.oid: t for t in tables.values()}
         sequences: dict[str, Sequence] = {}
         for row in self.rows(_SEQUENCES):
-            oid, typ, start, inc, lo, hi, cache, cycle, deptype, ref, column = row
+            oid, typ, start, inc, lo, hi, cache, cycle, deptype, ref, column = row[:11]
+            # row[11:14]: the sequence's last value, is_called, its column's max / min
             name = self.rel_names.get(oid, "")
             opts = SequenceOptions(typ, start, inc, lo, hi, cache, bool(cycle))
             ref_name = self.rel_names.get(ref) if ref is not None else None
+            if ref in by_oid and column and row[13] is not None and row[11] is not None:
+                last, edge = int(row[11]), int(row[13])
+                nxt = last + inc if row[12] == "true" else last
+                if (nxt <= edge) if inc > 0 else (nxt >= edge):
+                    self.behind.append(
+                        SequenceBehind(row[14], by_oid[ref].name, column, nxt, edge, inc)
+                    )
             if deptype == "i":  # an identity column's sequence: part of the column
                 parts = by_oid.get(ref)
                 if parts is not None:

@@ -104,6 +104,9 @@ class Constraint:
     match: str | None = field(default=None, compare=False)  # "SIMPLE", "FULL", "PARTIAL"
     validated: bool = field(default=True, compare=False)  # False: NOT VALID
     index: str | None = field(default=None, compare=False)  # the index behind p/u/x
+    # p/u: pg_get_indexdef of that index from " ON " on (method, keys, INCLUDE, NULLS
+    # NOT DISTINCT, WITH, TABLESPACE), to build the same index concurrently
+    index_spec: str | None = field(default=None, compare=False)
 
     @property
     def kind(self) -> str:
@@ -144,6 +147,25 @@ class Table:
         return None
 
 
+def merged_keys(table: Table) -> frozenset[str]:
+    """The UNIQUE / PRIMARY KEY constraints of `table` that one CREATE TABLE could
+    not hold: PostgreSQL keeps one index per set of equal key definitions there
+    (the PRIMARY KEY first) and silently drops the others, name and all. They
+    have to be added by ALTER TABLE … ADD CONSTRAINT after the table is created."""
+    seen: set[tuple[str, bool, bool]] = set()
+    out: set[str] = set()
+    keys = sorted(
+        (k for k in table.constraints if k.type in ("p", "u")), key=lambda k: k.type != "p"
+    )
+    for k in keys:
+        spec = k.index_spec or k.definition.removeprefix(k.kind).strip()
+        ident = (spec, k.deferrable, k.deferred)
+        if ident in seen:
+            out.add(k.name)
+        seen.add(ident)
+    return frozenset(out)
+
+
 @dataclass(frozen=True, slots=True)
 class Index:
     """An index not behind a constraint (those belong to their `Constraint`)."""
@@ -169,6 +191,20 @@ class Sequence:
     owned_by: tuple[str, str] | None  # (table, column) of OWNED BY
     oid: int = field(default=0, compare=False)
     loc: SourceLoc | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class SequenceBehind:
+    """State, not definition: an identity or serial sequence whose next value is
+    already in its column (rows copied in with their own ids), so the next insert
+    that takes a value from it fails with a duplicate key."""
+
+    sequence: str
+    table: str
+    column: str
+    next_value: int  # what nextval() would return
+    column_edge: int  # max of the column (min for a descending sequence)
+    increment: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,6 +402,9 @@ class Schema:
     # server's printed text prints it differently (`reprint.round_trip`): keyed
     # by `reprint.key_*`; set on the desired model only.
     reprinted: dict[tuple[str, ...], str] = field(default_factory=dict, compare=False)
+    # Identity and serial sequences behind their column's values (state: drift that
+    # `init` fixes with setval, never part of the definitions compared).
+    behind: tuple[SequenceBehind, ...] = field(default=(), compare=False)
 
     def constraints(self) -> Iterator[Constraint]:
         for table in self.tables.values():

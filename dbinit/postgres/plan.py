@@ -59,6 +59,7 @@ from dbinit.postgres.model import (
     Table,
     Trigger,
     is_internal,
+    merged_keys,
 )
 from dbinit.postgres.quote import ident as qi
 from dbinit.postgres.quote import literal as ql
@@ -74,10 +75,6 @@ PRUNE_REASON = (
 LOSS_REASON = "changes that drop or narrow values need --allow-data-loss"
 _VALUE = re.compile(r"\bVALUE\b")
 _QUOTED = re.compile(r"[Ee]'(?:[^'\\]|''|\\.)*'|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
-
-
-def _nulls_not_distinct(con: Constraint) -> bool:
-    return con.definition.startswith("UNIQUE NULLS NOT DISTINCT ")
 
 
 def _inheritance(table: str, parents: tuple[str, ...]) -> str:
@@ -251,6 +248,37 @@ def column_sql(c: Column) -> str:
     return " ".join(parts)
 
 
+_NULLS_NOT_DISTINCT = "UNIQUE NULLS NOT DISTINCT"
+_LIMITED = re.compile(r"^(character varying|character|bit varying|bit)\((\d+)\)((?:\[\])*)$")
+
+
+def _length_limited(type_: str) -> tuple[str, int, str]:
+    """For `character varying(n)`, `character(n)`, `bit(n)`, `bit varying(n)`: the
+    unlimited type values pass through (`text`, `bit varying`), n and the array
+    suffix; else ("", 0, "")."""
+    m = _LIMITED.match(type_)
+    if not m:
+        return "", 0, ""
+    base = "text" if m[1].startswith("character") else "bit varying"
+    return base, int(m[2]), m[3]
+
+
+def conversion(dc: Column, lc: Column) -> str | None:
+    """The USING expression that converts `lc`'s values to `dc`'s type: the
+    column's `-- dbinit: using=EXPR` hint, else an explicit cast. An explicit cast
+    to a length-limited type would cut longer values silently: those go through
+    the unlimited type, and the ALTER's own (assignment) cast refuses what does
+    not fit. None when the types are the same."""
+    if dc.type == lc.type:
+        return None
+    if dc.using:
+        return f"({dc.using})"
+    base, _, arr = _length_limited(dc.type)
+    if base:
+        return f"{qi(dc.name)}::{base}{arr}"
+    return f"{qi(dc.name)}::{dc.type}"
+
+
 def _strip_semicolon(definition: str) -> str:
     text = definition.strip()
     return text[:-1].rstrip() if text.endswith(";") else text
@@ -363,6 +391,7 @@ class _Builder:
             Kind.MISSING_SEQUENCE: self._sequence,
             Kind.SEQUENCE_CHANGED: self._sequence,
             Kind.EXTRA_SEQUENCE: self._drop_base,
+            Kind.SEQUENCE_BEHIND: self._sequence_forward,
             Kind.MISSING_FUNCTION: self._function,
             Kind.FUNCTION_CHANGED: self._function,
             Kind.EXTRA_FUNCTION: self._drop_base,
@@ -824,6 +853,45 @@ class _Builder:
         if live is None or live.owned_by != s.owned_by:
             self._owner(c, s)
 
+    def _identity_into_range(self, tbl: str, dc: Column, lc: Column) -> list[Statement]:
+        """A MINVALUE raised above an ascending identity's current value (a MAXVALUE
+        lowered below a descending one's) is refused by the server: the sequence is
+        first moved forward to the new bound (never back; a sequence not called yet
+        is taken to stand at its start)."""
+        new, old = dc.identity_sequence, lc.identity_sequence
+        if new is None or old is None:
+            return []
+        up = new.increment > 0
+        edge = new.minvalue if up else new.maxvalue
+        if (edge <= old.minvalue) if up else (edge >= old.maxvalue):
+            return []
+        seq = f"pg_get_serial_sequence({ql(tbl)}, {ql(dc.name)})"
+        return [
+            Statement(
+                f"SELECT setval(s, {edge}, false) FROM {seq} s WHERE coalesce("
+                f"pg_sequence_last_value(s::regclass), {old.start}) {'<' if up else '>'} {edge}"
+            )
+        ]
+
+    def _sequence_forward(self, c: Change) -> None:
+        """setval to the column's largest value (smallest when it counts down), read
+        when the statement runs, and only when that moves the sequence forward."""
+        b = next(x for x in self.live.behind if x.sequence == c.name and x.table == c.table)
+        up = b.increment > 0
+        col, seq = qi(b.column), self.q(b.sequence)
+        sql = (
+            f"SELECT setval({ql(seq)}, m) FROM (SELECT {'max' if up else 'min'}({col}) AS m "
+            f"FROM {self.q(b.table)}) x WHERE m {'>' if up else '<'} (SELECT CASE WHEN "
+            f"is_called THEN last_value ELSE last_value - {b.increment} END FROM {seq})"
+        )
+        self.add(
+            "owners",
+            f"move sequence {b.sequence} past {b.table}.{b.column}",
+            [Statement(sql)],
+            (c,),
+            order=1,
+        )
+
     def _owner(self, c: Change, s: Sequence) -> None:
         if s.owned_by is None:
             if c.kind is Kind.MISSING_SEQUENCE:
@@ -910,31 +978,44 @@ class _Builder:
 
     def _table(self, c: Change) -> None:
         t = self.desired.tables[c.name]
+        merged = merged_keys(t)
         body = [column_sql(col) for col in t.columns]
-        body += [f"CONSTRAINT {qi(k.name)} {k.definition}" for k in t.constraints if k.type != "f"]
+        body += [
+            f"CONSTRAINT {qi(k.name)} {k.definition}"
+            for k in t.constraints
+            if k.type != "f" and k.name not in merged
+        ]
         unlogged = "UNLOGGED " if t.unlogged else ""
         by = f" PARTITION BY {t.partition_key}" if t.partition_key else ""
         sql = f"CREATE {unlogged}TABLE {self.q(t.name)} ({', '.join(body)}){by}{_with(t.options)}"
         stmts = [Statement(sql), *self._row_security(t, None)]
+        # A key on the same columns as another (PostgreSQL keeps one of them inside
+        # one CREATE TABLE): added after the table.
+        stmts += [
+            Statement(f"ALTER TABLE {self.q(t.name)} ADD CONSTRAINT {qi(k.name)} {k.definition}")
+            for k in t.constraints
+            if k.name in merged
+        ]
         made: tuple[Ref, ...] = (
             ("table", t.name),
             *(("column", t.name, col.name) for col in t.columns),
             *(("constraint", t.name, k.name) for k in t.constraints if k.type != "f"),
         )
         self.add("tables", f"create table {t.name}", stmts, (c,), order=t.oid, provides=made)
-        fks = [
-            Statement(f"ALTER TABLE {self.q(t.name)} ADD CONSTRAINT {qi(k.name)} {k.definition}")
-            for k in t.constraints
-            if k.type == "f"
-        ]
-        self.add(
-            "constraints",
-            f"foreign keys of {t.name}",
-            fks,
-            (c,),
-            order=-1,
-            provides=tuple(("constraint", t.name, k.name) for k in t.constraints if k.type == "f"),
-        )
+        fks = [k for k in t.constraints if k.type == "f"]
+        add = f"ALTER TABLE {self.q(t.name)} ADD CONSTRAINT"
+        # to a key this plan adds online: after that key (online, a later step)
+        late_key = [self._key_added_online(k) for k in fks]
+        for online, order, what in ((False, -1, ""), (True, 2, " to new keys")):
+            chosen = [k for k, late in zip(fks, late_key, strict=True) if late == online]
+            self.add(
+                "constraints",
+                f"foreign keys of {t.name}{what}",
+                [Statement(f"{add} {qi(k.name)} {k.definition}", online=online) for k in chosen],
+                (c,),
+                order=order,
+                provides=tuple(("constraint", t.name, k.name) for k in chosen),
+            )
         if t.replica_identity != "DEFAULT":  # after the table's indexes
             identity = Statement(
                 f"ALTER TABLE {self.q(t.name)} REPLICA IDENTITY {t.replica_identity}"
@@ -1066,8 +1147,8 @@ class _Builder:
         sql = f"ALTER TABLE {self.q(t.name)} ADD COLUMN {column_sql(col)}"
         prechecks: tuple[tuple[str, str, str], ...] = ()
         if col.notnull and col.default is None and not col.identity and not col.generated:
-            count = f"SELECT count(*) FROM {self.q(t.name)}"
-            find = f"SELECT * FROM {self.q(t.name)} LIMIT 100"
+            count = f"SELECT count(*) FROM {self._rows(t.name)}"
+            find = f"SELECT * FROM {self._rows(t.name)} LIMIT 100"
             prechecks = ((f"NOT NULL {t.name}.{col.name} (rows without a value)", count, find),)
         self.add(
             "columns",
@@ -1105,16 +1186,16 @@ class _Builder:
             self._rebuild_dependants(("column", t.name, lc.name), c, dropped=False)
             how = type_change(lc.type, dc.type) if dc.type != lc.type else "coercible"
             coll = f" COLLATE {dc.collation}" if dc.collation else ""
-            # `-- dbinit: using=EXPR` on the column's line says how to convert.
-            using = f"({dc.using})" if dc.using and dc.type != lc.type else None
-            if how == "rewrite" or using:
+            using = conversion(dc, lc) if how == "rewrite" or dc.using else None
+            if using is not None:
                 if lc.default is not None:
                     stmts.append(Statement(f"{at} DROP DEFAULT"))
                     default_set = True
-                using = using or f"{qi(dc.name)}::{dc.type}"
                 stmts.append(Statement(f"{at} TYPE {dc.type}{coll} USING {using}"))
             else:
                 stmts.append(Statement(f"{at} TYPE {dc.type}{coll}"))
+            if dc.type != lc.type and how != "coercible":
+                prechecks.append(self._conversion_check(t.name, dc, lc, using))
         if dc.identity is None and (dc.default != lc.default or default_set):
             if dc.default is not None:
                 stmts.append(Statement(f"{at} SET DEFAULT {dc.default}"))
@@ -1142,6 +1223,7 @@ class _Builder:
                     "SET CYCLE" if o.cycle else "SET NO CYCLE",
                 ]
             if dc.identity != lc.identity or len(sets) > 1:
+                stmts += self._identity_into_range(tbl, dc, lc)
                 stmts.append(Statement(f"{at} {' '.join(sets)}"))
         if dc.notnull and not lc.notnull and not (dc.identity and not lc.identity):
             check = temp_name("nn", f"{t.name}.{dc.name}")
@@ -1157,8 +1239,8 @@ class _Builder:
             prechecks.append(
                 (
                     f"NOT NULL {t.name}.{dc.name}",
-                    f"SELECT count(*) FROM {tbl} WHERE {qi(dc.name)} IS NULL",
-                    f"SELECT * FROM {tbl} WHERE {qi(dc.name)} IS NULL LIMIT 100",
+                    f"SELECT count(*) FROM {self._rows(t.name)} WHERE {qi(dc.name)} IS NULL",
+                    f"SELECT * FROM {self._rows(t.name)} WHERE {qi(dc.name)} IS NULL LIMIT 100",
                 )
             )
         elif lc.notnull and not dc.notnull:
@@ -1220,12 +1302,15 @@ class _Builder:
                 provides=(("constraint", t.name, con.name),),
             )
             return
+        # A foreign key to a key this plan adds online can only be added once that
+        # key exists: after the transaction, online too (steps keep their order).
+        late = self._key_added_online(con)
         if con.type in ("c", "f") and not con.validated:
             # Declared NOT VALID: added so, never validated (rows before it may break it).
             self.add(
                 "constraints",
                 f"add constraint {con.name} on {t.name} NOT VALID",
-                [Statement(f"{add} {con.definition} NOT VALID")],
+                [Statement(f"{add} {con.definition} NOT VALID", online=late)],
                 (c,),
                 order=1 if con.type == "f" else 0,
                 provides=(("constraint", t.name, con.name),),
@@ -1233,8 +1318,7 @@ class _Builder:
             return
         if con.type in ("c", "f"):
             stmts += [
-                # a foreign key to a key this plan adds online: added after that key
-                Statement(f"{add} {con.definition} NOT VALID", online=self._key_online(con)),
+                Statement(f"{add} {con.definition} NOT VALID", online=late),
                 Statement(f"ALTER TABLE {tbl} VALIDATE CONSTRAINT {qi(con.name)}", online=True),
             ]
         elif con.type in ("u", "p") and con.columns:
@@ -1244,12 +1328,11 @@ class _Builder:
             defer = (" DEFERRABLE" if con.deferrable else "") + (
                 " INITIALLY DEFERRED" if con.deferred else ""
             )
+            # The index as the files' key builds it (INCLUDE, NULLS NOT DISTINCT,
+            # storage options), so the constraint made from it is the declared one.
+            spec = con.index_spec or f"ON {tbl} ({cols})"
             stmts += [
-                Statement(
-                    f"CREATE UNIQUE INDEX CONCURRENTLY {qi(index)} ON {tbl} ({cols})"
-                    + (" NULLS NOT DISTINCT" if _nulls_not_distinct(con) else ""),
-                    online=True,
-                ),
+                Statement(f"CREATE UNIQUE INDEX CONCURRENTLY {qi(index)} {spec}", online=True),
                 Statement(f"{add} {kind} USING INDEX {qi(index)}{defer}", online=True),
             ]
         else:
@@ -1264,21 +1347,6 @@ class _Builder:
             provides=(("constraint", t.name, con.name),),
         )
 
-    def _key_online(self, con: Constraint) -> bool:
-        """Whether foreign key `con` points at a PRIMARY KEY or UNIQUE that this plan
-        adds online (after the transaction): then it is added after that key."""
-        if con.type != "f" or con.ref_table not in self.desired.tables:
-            return False
-        if con.ref_table in self.new_tables or self._partitioned(con.ref_table):
-            return False
-        for key in self.desired.tables[con.ref_table].constraints:
-            if key.type in ("p", "u") and set(key.columns) == set(con.ref_columns):
-                return any(
-                    (k, con.ref_table, key.name) in self.own_change
-                    for k in (Kind.MISSING_CONSTRAINT, Kind.CONSTRAINT_CHANGED)
-                )
-        return False
-
     def _changing_columns(self, con: Constraint) -> bool:
         """Whether the plan adds a column `con` names, or changes its type."""
         lt = self.live.tables.get(con.table)
@@ -1291,13 +1359,30 @@ class _Builder:
                 return True
         return False
 
+    def _key_added_online(self, fk: Constraint) -> bool:
+        """Whether foreign key `fk` references a UNIQUE or PRIMARY KEY of an existing
+        table that this plan adds (online, after the transaction)."""
+        if fk.type != "f" or fk.ref_table is None or fk.ref_table in self.new_tables:
+            return False
+        want, have = self.desired.tables.get(fk.ref_table), self.live.tables.get(fk.ref_table)
+        if want is None or have is None or self._partitioned(fk.ref_table):
+            return False
+        cols = set(fk.ref_columns)
+        return any(
+            k.type in ("u", "p") and set(k.columns) == cols and have.constraint(k.name) != k
+            for k in want.constraints
+        ) and not any(
+            k.type in ("u", "p") and set(k.columns) == cols and want.constraint(k.name) == k
+            for k in have.constraints
+        )
+
     def _precheck(self, con: Constraint) -> tuple[tuple[str, str, str], ...]:
         """(label, count query, find query) for a constraint on an existing table,
         when every column it names exists before the plan runs, with its type."""
         lt = self.live.tables.get(con.table)
         if lt is None or (not con.columns and con.type != "c") or self._changing_columns(con):
             return ()
-        tbl = self.q(con.table)
+        tbl = self._rows(con.table)
         cols = [qi(x) for x in con.columns]
         label = f"{con.kind} {con.name} on {con.table}"
         if con.type == "c":
@@ -1314,14 +1399,21 @@ class _Builder:
             )
         if con.type in ("u", "p"):
             keys = ", ".join(cols)
-            where = " AND ".join(f"{x} IS NOT NULL" for x in cols)
-            if _nulls_not_distinct(con):  # NULL keys are equal too (GROUP BY's own rule)
-                where = "true"
-            dup = (
-                f"SELECT {keys}, count(*) AS n FROM {tbl} WHERE {where} "
-                f"GROUP BY {keys} HAVING count(*) > 1"
+            label = f"{con.kind} {con.name} on {con.table} ({', '.join(con.columns)})"
+            # NULLS NOT DISTINCT (and a primary key, whose keys are never NULL):
+            # NULL keys are equal; otherwise a row with a NULL key is no duplicate.
+            nulls_equal = con.type == "p" or con.definition.startswith(_NULLS_NOT_DISTINCT)
+            where = (
+                "" if nulls_equal else " WHERE " + " AND ".join(f"{x} IS NOT NULL" for x in cols)
             )
-            out = [(label, f"SELECT coalesce(sum(n), 0) FROM ({dup}) d", f"{dup} LIMIT 100")]
+            groups = f"FROM {tbl}{where} GROUP BY {keys} HAVING count(*) > 1"
+            out = [
+                (
+                    label,
+                    f"SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n {groups}) d",
+                    f"SELECT {keys} {groups} LIMIT 100",
+                )
+            ]
             if con.type == "p":
                 nulls = " OR ".join(f"{x} IS NULL" for x in cols)
                 out.append(
@@ -1333,6 +1425,7 @@ class _Builder:
                 )
             return tuple(out)
         if con.type == "f" and con.ref_table and con.ref_columns:
+            tbl = self._rows(con.table, "c")
             all_set = " AND ".join(f"c.{x} IS NOT NULL" for x in cols)
             cond = all_set
             rt = self.live.tables.get(con.ref_table)
@@ -1340,7 +1433,8 @@ class _Builder:
                 match = " AND ".join(
                     f"p.{qi(r)} = c.{x}" for r, x in zip(con.ref_columns, cols, strict=True)
                 )
-                cond += f" AND NOT EXISTS (SELECT 1 FROM {self.q(con.ref_table)} p WHERE {match})"
+                ref = self._rows(con.ref_table, "p")
+                cond += f" AND NOT EXISTS (SELECT 1 FROM {ref} WHERE {match})"
             elif con.ref_table not in self.new_tables:
                 return ()
             if con.match == "FULL" and len(cols) > 1:
@@ -1349,11 +1443,80 @@ class _Builder:
             return (
                 (
                     label,
-                    f"SELECT count(*) FROM {tbl} c WHERE {cond}",
-                    f"SELECT c.* FROM {tbl} c WHERE {cond} LIMIT 100",
+                    f"SELECT count(*) FROM {tbl} WHERE {cond}",
+                    f"SELECT c.* FROM {tbl} WHERE {cond} LIMIT 100",
                 ),
             )
         return ()
+
+    def _rows(self, table: str, alias: str | None = None) -> str:
+        """A FROM item reading `table`'s rows as they are before the plan runs
+        (prechecks run before anything is applied), under the names and types the
+        plan gives them: hinted renames undone, changed column types converted as
+        the plan converts them. The table itself when neither applies."""
+        lt = self.live.tables.get(table)
+        old_table = next((a for a, b in self.renames.tables.items() if b == table), table)
+        old_cols = {b: a for a, b in self.renames.columns.get(table, {}).items()}
+        dt = self.desired.tables.get(table)
+        conv: dict[str, str] = {}
+        for lc in lt.columns if lt is not None and dt is not None else ():
+            dc = dt.column(lc.name) if dt is not None else None
+            if dc is not None and dc.type != lc.type and not (dc.generated or lc.generated):
+                expr = conversion(dc, lc) or qi(dc.name)
+                conv[lc.name] = f"CAST(({expr}) AS {dc.type})"
+        name = qi(alias or table)
+        if lt is None or (old_table == table and not old_cols and not conv):
+            return self.q(table) + (f" {alias}" if alias else "")
+        cols = ", ".join(f"{qi(old_cols.get(c.name, c.name))} AS {qi(c.name)}" for c in lt.columns)
+        src = f"(SELECT {cols} FROM {self.q(old_table)}) AS {qi(table) if conv else name}"
+        if conv:
+            outer = ", ".join(
+                f"{conv[c.name]} AS {qi(c.name)}" if c.name in conv else qi(c.name)
+                for c in lt.columns
+            )
+            src = f"(SELECT {outer} FROM {src}) AS {name}"
+        return src
+
+    def _conversion_check(
+        self, table: str, dc: Column, lc: Column, using: str | None
+    ) -> tuple[str, str, str]:
+        """A type change's precheck: the values that will not fit the new type,
+        before anything runs. A value the cast cannot convert at all makes the
+        count query itself fail (the backend reports it, naming this column)."""
+        label = f"type change {table}.{dc.name} {lc.type} → {dc.type}"
+        plain = self._rows_renamed(table)
+        expr = using or qi(dc.name)
+        base, mods, arr = _length_limited(dc.type)
+        if base and not arr:
+            value = f"CAST(({expr}) AS {base})"
+            if base == "text":
+                value = f"rtrim({value}, ' ')" if dc.type.startswith("character(") else value
+                too_long = f"char_length({value}) > {mods}"
+            else:
+                too_long = f"length({value}) > {mods}"
+            return (
+                f"{label} (values longer than {mods})",
+                f"SELECT count(*) FROM {plain} WHERE {too_long}",
+                f"SELECT * FROM {plain} WHERE {too_long} LIMIT 100",
+            )
+        # Both are empty (0) and evaluate the cast on every row: a value that does
+        # not convert makes them fail.
+        convert = f"SELECT CAST(({expr}) AS {dc.type}) AS v FROM {plain}"
+        return (
+            label,
+            f"SELECT count(v) - count(v) FROM ({convert}) x",
+            f"SELECT * FROM ({convert}) x WHERE v IS DISTINCT FROM v",
+        )
+
+    def _rows_renamed(self, table: str) -> str:
+        """`table`'s rows before the plan, under the names the renames give them."""
+        lt = self.live.tables.get(table)
+        old_table = next((a for a, b in self.renames.tables.items() if b == table), table)
+        old_cols = {b: a for a, b in self.renames.columns.get(table, {}).items()}
+        if lt is None or (old_table == table and not old_cols):
+            return self.q(table)
+        cols = ", ".join(f"{qi(old_cols.get(c.name, c.name))} AS {qi(c.name)}" for c in lt.columns)
+        return f"(SELECT {cols} FROM {self.q(old_table)}) AS {qi(table)}"
 
     # -- indexes
 

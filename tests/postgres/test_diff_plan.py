@@ -409,9 +409,9 @@ def test_prechecks_count_and_find_the_rows_that_break_a_new_constraint(db: Db) -
     _, plan, _ = db.plan(schema)
     assert db.violations(plan) == {
         "CHECK age_ok on users": 2,
-        "UNIQUE users_email_key on users": 3,
-        "PRIMARY KEY posts_pkey on posts": 2,
-        "PRIMARY KEY posts_pkey on posts (NULL keys)": 1,
+        "UNIQUE users_email_key on users (email)": 3,
+        "PRIMARY KEY posts_pkey on posts (id)": 2,
+        "PRIMARY KEY posts_pkey on posts (id) (NULL keys)": 1,
         "FOREIGN KEY posts_user_id_fkey on posts": 2,
         "NOT NULL posts.id": 1,
     }
