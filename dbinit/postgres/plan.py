@@ -249,6 +249,14 @@ def column_sql(c: Column) -> str:
 
 
 _NULLS_NOT_DISTINCT = "UNIQUE NULLS NOT DISTINCT"
+# The Schema dictionaries of the kinds a Ref names by one key.
+_POOLS = {
+    "function": "functions",
+    "type": "types",
+    "sequence": "sequences",
+    "view": "views",
+    "materialized_view": "materialized_views",
+}
 _LIMITED = re.compile(r"^(character varying|character|bit varying|bit)\((\d+)\)((?:\[\])*)$")
 
 
@@ -1348,7 +1356,9 @@ class _Builder:
         )
 
     def _changing_columns(self, con: Constraint) -> bool:
-        """Whether the plan adds a column `con` names, or changes its type."""
+        """Whether no query can count `con`'s violations before the plan runs: the
+        plan adds a column it names or changes its type, or creates or changes a
+        function, type, sequence or view it uses (`Schema.depends`)."""
         lt = self.live.tables.get(con.table)
         dt = self.desired.tables.get(con.table)
         if lt is None or dt is None:
@@ -1357,7 +1367,17 @@ class _Builder:
             have, want = lt.column(name), dt.column(name)
             if have is None or (want is not None and want.type != have.type):
                 return True
-        return False
+        uses = self.desired.depends.get(("constraint", con.table, con.name), ())
+        return any(self._planned(ref) for ref in uses)
+
+    def _planned(self, ref: Ref) -> bool:
+        """Whether the plan creates or changes object `ref` (a kind kept by name)."""
+        pool = _POOLS.get(ref[0])
+        if pool is None or len(ref) != 2:
+            return False
+        want: dict[str, object] = getattr(self.desired, pool)
+        have: dict[str, object] = getattr(self.live, pool)
+        return have.get(ref[1]) != want.get(ref[1])
 
     def _key_added_online(self, fk: Constraint) -> bool:
         """Whether foreign key `fk` references a UNIQUE or PRIMARY KEY of an existing
