@@ -957,3 +957,44 @@ def test_repair_memory_is_bounded_by_the_largest_row_not_the_table(tmp_path: Pat
     assert few <= base + 3 * 24 * mib + 16 * mib, (base, few)
     assert many <= base + 3 * 24 * mib + 16 * mib, (base, many)
     assert many - few < 24 * mib, (few, many)  # three times the rows, not more memory
+
+
+def test_a_parent_rebuild_that_changes_its_keys_is_checked_against_its_children(
+    cli, tmp_path: Path
+) -> None:
+    """Issue 15 §5 (mutation survivor): a rebuild of a parent whose key values
+    change (a type change converted by `using=`) leaves rows of an untouched child pointing at nothing: the
+    foreign-key check covers the children too, so nothing is committed."""
+    parent = "CREATE TABLE p (id INTEGER PRIMARY KEY, label TEXT);\n"
+    child = "CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id));\n"
+    db = make_db(
+        tmp_path / "app.db",
+        parent
+        + child
+        + "INSERT INTO p VALUES (1, 'one'), (2, 'two');\n"
+        + "INSERT INTO c VALUES (10, 1), (20, 2), (30, NULL);\n",
+    )
+    folder = write_schema(
+        tmp_path / "schemas",
+        {
+            "001.sql": "CREATE TABLE p (\n"
+            "  id TEXT PRIMARY KEY, -- dbinit: using='k' || id\n"
+            "  label TEXT\n"
+            ");\n" + child
+        },
+    )
+    before = digest(db)
+    res = run_repair(cli, db, folder)
+    assert res.exit_code == 3, res.stdout
+    err = res.json()["error"]
+    assert err["error_code"] == "DB_005"
+    assert "Foreign key check failed" in err["message"], err
+    assert "2 row(s) of c refer to missing rows of p" in err["message"], err
+    assert "rolled back" in err["message"]
+    assert digest(db) == before
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT id, typeof(id) FROM p ORDER BY id").fetchall() == [
+        (1, "integer"),
+        (2, "integer"),
+    ]
+    conn.close()

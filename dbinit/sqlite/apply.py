@@ -495,6 +495,7 @@ def apply_plan(
     before_write: Callable[[Plan], None] | None = None,
     progress: Progress | None = None,
     on_commit: Callable[[tuple[str, ...]], None] | None = None,
+    before_commit: Callable[[Plan], None] | None = None,
 ) -> Applied:
     """Take the write lock, recompute the plan, run it, check it, commit it.
 
@@ -505,7 +506,9 @@ def apply_plan(
 
     `replan` returns the plan for the database as seen under the lock; when it
     is blocked or empty nothing runs and the transaction is rolled back.
-    `before_write` may raise to stop (a refusal) before anything is written.
+    `before_write` may raise to stop (a refusal) before anything is written;
+    `before_commit`, once the plan ran and its foreign keys were checked, may
+    raise to roll everything back.
     """
 
     def attempt(until: float) -> Applied:
@@ -529,6 +532,8 @@ def apply_plan(
             if problem is not None:
                 problem.message += "; everything was rolled back"
                 raise problem
+            if before_commit is not None:
+                before_commit(plan)
             applied = {id(c) for step in plan.steps for c in step.changes}
             _record(conn, history, ran, len(applied))
             if history.get("remember") is not None:

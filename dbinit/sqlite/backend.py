@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from dbinit.backend import START, Backend, Progress, Written
-from dbinit.changes import Kind, Safety
+from dbinit.changes import Safety
 from dbinit.entities import Entities
 from dbinit.errors import (
     DataError,
@@ -47,7 +47,7 @@ from dbinit.sqlite.apply import (
     open_write,
     with_retry,
 )
-from dbinit.sqlite.desired import AppNames, Desired, build, register_stand_ins
+from dbinit.sqlite.desired import AppNames, Desired, build
 from dbinit.sqlite.diff import diff
 from dbinit.sqlite.entities import entities
 from dbinit.sqlite.errors import from_sqlite, is_busy
@@ -303,21 +303,34 @@ def _a(plural: str, *, article: bool = True) -> str:
 _STAND_IN_USED = "dbinit stand-in used"
 
 
-def _arm_stand_ins(conn: sqlite3.Connection, app: AppNames, plan: Plan) -> None:
+def _arm_stand_ins(conn: sqlite3.Connection, app: AppNames) -> set[str]:
     """Let SQLite create objects that name the application's functions and
     collations, without ever computing a value with a stand-in: a stand-in
-    function raises; stand-in collations are registered only when no step can
-    compare existing rows (creating tables and their indexes, views, triggers)."""
+    function raises; a stand-in collation notes each use in the returned set,
+    and a run that used one is refused before its commit (`_stand_in_refusal`)."""
     for name in app.functions:
         conn.create_function(name, -1, _refuse_call(name), deterministic=True)
-    if not app.collations:
-        return
-    register = _compares_no_rows(plan)
-    for name in app.collations:
-        if register:
-            register_stand_ins(conn, AppNames(collations=(name,)))
-        else:
-            conn.create_collation(name, None)
+    return noting_collations(conn, app.collations)
+
+
+def noting_collations(conn: sqlite3.Connection, names: tuple[str, ...]) -> set[str]:
+    """Register stand-ins for the application's collations `names` on `conn`:
+    SQLite then parses and keeps the objects that name them (an ALTER TABLE
+    re-reads every index and view), and the returned set receives the name of
+    each one that was asked to compare two values (whatever it answered is not
+    the application's order, so nothing computed after that can be trusted)."""
+    used: set[str] = set()
+    for name in names:
+        conn.create_collation(name, _noting(name, used))
+    return used
+
+
+def _noting(name: str, used: set[str]) -> Callable[[str, str], int]:
+    def compare(a: str, b: str) -> int:
+        used.add(name)
+        return (a > b) - (a < b)
+
+    return compare
 
 
 def _refuse_call(name: str) -> Callable[..., None]:
@@ -327,30 +340,16 @@ def _refuse_call(name: str) -> Callable[..., None]:
     return call
 
 
-_NO_ROWS = {
-    Kind.MISSING_TABLE,
-    Kind.MISSING_VIEW,
-    Kind.VIEW_CHANGED,
-    Kind.EXTRA_VIEW,
-    Kind.MISSING_TRIGGER,
-    Kind.TRIGGER_CHANGED,
-    Kind.EXTRA_TRIGGER,
-    Kind.EXTRA_INDEX,
-}
-
-
-def _compares_no_rows(plan: Plan) -> bool:
-    new_tables = {fold(c.table) for c in plan.changes if c.kind is Kind.MISSING_TABLE}
-    for step in plan.steps:
-        if step.rebuild:
-            return False
-        for c in step.changes:
-            if c.kind in _NO_ROWS:
-                continue
-            if c.kind is Kind.MISSING_INDEX and fold(c.table) in new_tables:
-                continue
-            return False
-    return True
+def _stand_in_refusal(plan: Plan, used: set[str]) -> Refused:
+    """The refusal of a run that ordered or compared existing rows with a stand-in."""
+    labels = ", ".join(change_label(c) for step in plan.steps for c in step.changes)
+    return Refused(
+        f"dbinit cannot apply {labels}: it needs the application's collation "
+        f"{', '.join(sorted(used))} to compute or order existing rows, and dbinit has only a "
+        "stand-in for it; create these objects from the application (whose connection "
+        "registers it)",
+        details="nothing was changed; everything was rolled back",
+    )
 
 
 _APP_NAME = re.compile(
@@ -437,11 +436,17 @@ def _write(
     app = AppNames(run.settings.app_functions, run.settings.app_collations)
     ran: list[Plan] = []
 
+    used = _arm_stand_ins(conn, app)
+
     def replan(c: sqlite3.Connection) -> Plan:
         plan = _replan(c)
         ran.append(plan)
-        _arm_stand_ins(c, app, plan)
+        used.clear()  # a comparison made while planning computed nothing
         return plan
+
+    def before_commit(plan: Plan) -> None:
+        if used:
+            raise _stand_in_refusal(plan, used)
 
     def _replan(c: sqlite3.Connection) -> Plan:
         # Under the lock: an unchanged schema cookie proves the live schema is the
@@ -475,11 +480,16 @@ def _write(
             before_write=before_write,
             progress=progress,
             on_commit=partial(setattr, run, "committed"),
+            before_commit=before_commit,
         )
         if applied.plan.blocked:
             raise refusal(applied.plan, run.command)
     except DbInitError as exc:
-        better = _explain(exc, conn, app, ran[-1] if ran else None)
+        better: DbInitError | None
+        if used and ran and run.committed is None:  # what failed was computed with a stand-in
+            better = _stand_in_refusal(ran[-1], used)
+        else:
+            better = _explain(exc, conn, app, ran[-1] if ran else None)
         conn.close()
         discard_if_new(path, created)
         if better is not None:
@@ -538,17 +548,26 @@ def _checks(
     run: Run, conn: sqlite3.Connection, report: Report, integrity: str
 ) -> DbInitError | None:
     """Integrity and foreign-key checks; a database SQLite finds malformed while
-    checking it fails the integrity check (exit 1, DB_006), not the open."""
+    checking it fails the integrity check (exit 1, DB_006), not the open.
+
+    With the application's collations (`app_collations`) stand-ins are
+    registered: a check that never compared with one holds; otherwise each
+    table is checked on its own and the tables whose check needs the
+    application's order are left out (said in a note), after a check of the
+    whole file's structure and NOT NULL columns that compares nothing."""
     failure: DbInitError | None = None
     t0 = time.perf_counter()
+    used = noting_collations(conn, run.settings.app_collations)
+    unchecked: set[str] = set()
     if integrity != "off":
         pragma = "quick_check" if integrity == "quick" else "integrity_check"
         try:
-            rows = [str(r[0]) for r in conn.execute(f"PRAGMA {pragma}").fetchall()]
+            rows, left_out = _integrity_rows(conn, pragma, used)
         except sqlite3.DatabaseError as exc:
             if is_busy(exc):
                 raise from_sqlite(exc, _path(run), during="validate") from None
-            rows = [f"{exc}"]
+            rows, left_out = [f"{exc}"], []
+        unchecked.update(left_out)
         ok = rows == ["ok"]
         report.checks["integrity"] = "ok" if ok else "failed"
         if not ok:
@@ -557,7 +576,12 @@ def _checks(
                 f"PRAGMA {pragma} failed: {rows[0]}{more}", details="; ".join(rows[:20])
             )
     try:
+        used.clear()
         fk_problem = foreign_key_problem(conn, exit_code=1)
+        if used:  # compared with a stand-in: only the tables that need no collation
+            tables, left_out = _without_stand_ins(conn, used, "foreign_key_check")
+            unchecked.update(left_out)
+            fk_problem = foreign_key_problem(conn, tables=tuple(tables), exit_code=1)
     except sqlite3.DatabaseError as exc:
         if failure is None:
             raise from_sqlite(exc, _path(run), during="validate") from None
@@ -566,8 +590,65 @@ def _checks(
     else:
         report.checks["foreign_keys"] = "failed" if fk_problem else "ok"
     failure = failure or fk_problem
+    if unchecked:
+        names = ", ".join(sorted(unchecked))
+        collations = ", ".join(run.settings.app_collations)
+        log.warning("checks.partial", tables=sorted(unchecked), app_collations=collations)
+        report.notes.append(
+            f"not fully checked (their check needs the application's collation {collations}, "
+            f"and dbinit has only a stand-in): {names}"
+        )
     log.info("checks.done", **report.checks, ms=_ms(t0))
     return failure
+
+
+def _integrity_rows(
+    conn: sqlite3.Connection, pragma: str, used: set[str]
+) -> tuple[list[str], list[str]]:
+    """`PRAGMA quick_check` or `integrity_check`'s rows, and the tables left out
+    because checking them compared values with a stand-in collation (`used`)."""
+    used.clear()
+    rows = [str(r[0]) for r in conn.execute(f"PRAGMA {pragma}").fetchall()]
+    if not used:
+        return rows, []
+    # The whole file's pages, free list and NOT NULL columns: no CHECK constraint
+    # (it may compare with the collation), no index looked up.
+    used.clear()
+    conn.execute("PRAGMA ignore_check_constraints = ON")
+    try:
+        rows = [str(r[0]) for r in conn.execute("PRAGMA quick_check").fetchall()]
+    finally:
+        conn.execute("PRAGMA ignore_check_constraints = OFF")
+    if used:
+        rows = []
+    _, left_out = _without_stand_ins(conn, used, pragma, rows)
+    found = list(dict.fromkeys(r for r in rows if r != "ok"))  # a table's rows come twice
+    return found or ["ok"], left_out
+
+
+def _without_stand_ins(
+    conn: sqlite3.Connection, used: set[str], pragma: str, rows: list[str] | None = None
+) -> tuple[list[str], list[str]]:
+    """Run `PRAGMA pragma(table)` table by table: the tables whose check
+    compared nothing with a stand-in collation, and those left out. The rows of
+    the first are appended to `rows` (when given)."""
+    checked: list[str] = []
+    left_out: list[str] = []
+    names = [
+        str(r[0])
+        for r in conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+    ]
+    for name in names:
+        used.clear()
+        found = [str(r[0]) for r in conn.execute(f"PRAGMA {pragma}({quote_ident(name)})")]
+        if used:
+            left_out.append(name)
+            continue
+        checked.append(name)
+        if rows is not None:
+            rows.extend(found)
+    used.clear()
+    return checked, left_out
 
 
 def _history(run: Run, limit: int | None) -> list[dict[str, Any]]:
