@@ -45,6 +45,7 @@ from dbinit.postgres.model import (
     truncated,
 )
 from dbinit.postgres.quote import ident as _qi
+from dbinit.postgres.quote import literal as quote_literal
 from dbinit.postgres.quote import printed as _ident
 from dbinit.postgres.reprint import as_declared
 
@@ -1037,11 +1038,14 @@ class Renames:
     columns: dict[str, dict[str, str]] = field(default_factory=dict)  # new table -> old -> new
     constraints: dict[str, dict[str, str]] = field(default_factory=dict)  # new table -> old -> new
     indexes: dict[str, tuple[str, str]] = field(default_factory=dict)  # old -> (new table, new)
+    sequences: dict[str, tuple[str, str]] = field(default_factory=dict)  # old -> (new table, new)
 
     def follow(self, table: str) -> list[tuple[str, str, str]]:
-        """("constraint" | "index", old, new) of the names that follow on `table`."""
+        """("constraint" | "index" | "sequence", old, new) of the names that follow
+        on `table`."""
         out = [("constraint", a, b) for a, b in self.constraints.get(table, {}).items()]
         out += [("index", a, b) for a, (t, b) in self.indexes.items() if t == table]
+        out += [("sequence", a, b) for a, (t, b) in self.sequences.items() if t == table]
         return out
 
 
@@ -1304,6 +1308,7 @@ def _follow_names(desired: Schema, live: Schema, r: Renames) -> Schema:
     old_of = {b: a for a, b in r.tables.items()}
     tables = dict(live.tables)
     indexes = dict(live.indexes)
+    sequences = dict(live.sequences)
     for name, lt in live.tables.items():
         old, cols = old_of.get(name), r.columns.get(name, {})
         if old is None and not cols:
@@ -1345,4 +1350,30 @@ def _follow_names(desired: Schema, live: Schema, r: Renames) -> Schema:
                 relations.add(new)
                 del indexes[key]
                 indexes[new] = replace(ix, name=new)
-    return replace(live, tables=tables, indexes=indexes)
+        # A serial column's sequence (`posts_id_seq`) follows too, and the column's
+        # default with it: else a new sequence would start again at 1.
+        for key, seq in list(sequences.items()):
+            if seq.owned_by is None or seq.owned_by[0] != name:
+                continue
+            new = follows(key)
+            if (
+                new != key
+                and new in desired.sequences
+                and key not in desired.sequences
+                and new not in sequences
+                and new not in relations
+            ):
+                r.sequences[key] = (name, new)
+                del sequences[key]
+                sequences[new] = replace(seq, name=new)
+                was, now = f"{quote_literal(_ident(key))}::regclass", quote_literal(_ident(new))
+                tables[name] = replace(
+                    tables[name],
+                    columns=tuple(
+                        replace(c, default=c.default.replace(was, now + "::regclass"))
+                        if c.default
+                        else c
+                        for c in tables[name].columns
+                    ),
+                )
+    return replace(live, tables=tables, indexes=indexes, sequences=sequences)

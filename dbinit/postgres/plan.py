@@ -885,19 +885,21 @@ class _Builder:
         """setval to the column's largest value (smallest when it counts down), read
         when the statement runs, and only when that moves the sequence forward."""
         b = next(x for x in self.live.behind if x.sequence == c.name and x.table == c.table)
-        up = b.increment > 0
-        col, seq = qi(b.column), self.q(b.sequence)
-        sql = (
-            f"SELECT setval({ql(seq)}, m) FROM (SELECT {'max' if up else 'min'}({col}) AS m "
-            f"FROM {self.q(b.table)}) x WHERE m {'>' if up else '<'} (SELECT CASE WHEN "
-            f"is_called THEN last_value ELSE last_value - {b.increment} END FROM {seq})"
-        )
         self.add(
             "owners",
             f"move sequence {b.sequence} past {b.table}.{b.column}",
-            [Statement(sql)],
+            [self._forward(b.sequence, b.table, b.column, b.increment)],
             (c,),
             order=1,
+        )
+
+    def _forward(self, sequence: str, table: str, column: str, increment: int) -> Statement:
+        up = increment > 0
+        col, seq = qi(column), self.q(sequence)
+        return Statement(
+            f"SELECT setval({ql(seq)}, m) FROM (SELECT {'max' if up else 'min'}({col}) AS m "
+            f"FROM {self.q(table)}) x WHERE m {'>' if up else '<'} (SELECT CASE WHEN "
+            f"is_called THEN last_value ELSE last_value - {increment} END FROM {seq})"
         )
 
     def _owner(self, c: Change, s: Sequence) -> None:
@@ -907,12 +909,13 @@ class _Builder:
             owner = "NONE"
         else:
             owner = f"{self.q(s.owned_by[0])}.{qi(s.owned_by[1])}"
-        self.add(
-            "owners",
-            f"sequence {s.name} owned by {owner}",
-            [Statement(f"ALTER SEQUENCE {self.q(s.name)} OWNED BY {owner}")],
-            (c,),
-        )
+        stmts = [Statement(f"ALTER SEQUENCE {self.q(s.name)} OWNED BY {owner}")]
+        lt = self.live.tables.get(s.owned_by[0]) if s.owned_by else None
+        if s.owned_by and c.kind is Kind.MISSING_SEQUENCE and lt and lt.column(s.owned_by[1]):
+            # A new sequence for a column that already holds values (`integer` made
+            # `serial`): it starts past them, or the next insert collides.
+            stmts.append(self._forward(s.name, *s.owned_by, s.options.increment))
+        self.add("owners", f"sequence {s.name} owned by {owner}", stmts, (c,))
 
     def _function(self, c: Change) -> None:
         f = self.desired.functions[c.name]
@@ -979,6 +982,8 @@ class _Builder:
         for kind, old, new in self.renames.follow(c.table):
             if kind == "constraint":
                 sql = f"ALTER TABLE {self.q(c.table)} RENAME CONSTRAINT {qi(old)} TO {qi(new)}"
+            elif kind == "sequence":
+                sql = f"ALTER SEQUENCE {self.q(old)} RENAME TO {qi(new)}"
             else:
                 sql = f"ALTER INDEX {self.q(old)} RENAME TO {qi(new)}"
             follow.append(Statement(sql))
