@@ -23,7 +23,7 @@ from typing import Any
 from structlog.contextvars import bound_contextvars
 
 from dbinit.backend import PRE_DEPLOY, START, CopyOptions, Progress, backend_for, copier_for
-from dbinit.changes import Safety
+from dbinit.changes import Kind, Safety
 from dbinit.errors import (
     ConfigError,
     ConnectionFailed,
@@ -520,9 +520,12 @@ def copy(run: Run, report: Report, options: CopyOptions) -> None:
     live = run.backend.read(run)
     plan = compute(run, desired, live, EVERYTHING)
     report.changes = list(plan.changes)
-    if report.drift:
-        labels = ", ".join(change_label(c) for c in report.drift[:5])
-        more = f" (+{len(report.drift) - 5} more)" if len(report.drift) > 5 else ""
+    # A sequence behind its column is no mismatch here: copy moves every sequence
+    # past the largest value it holds once the rows are in.
+    drift = [c for c in report.drift if c.kind is not Kind.SEQUENCE_BEHIND]
+    if drift:
+        labels = ", ".join(change_label(c) for c in drift[:5])
+        more = f" (+{len(drift) - 5} more)" if len(drift) > 5 else ""
         raise Refused(
             f"The target database does not match the schema files ({labels}{more}): run "
             "`dbinit init` first, then copy; nothing was written",
