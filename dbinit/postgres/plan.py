@@ -139,18 +139,18 @@ def make_plan(changes: list[Change], desired: Schema, live: Schema, policy: Poli
         if not is_unmanaged(c) and not is_history_hook(c) and (prune or not is_extra(c))
     ]
     steps = builder.build(planned)
-    by_id: dict[int, list[Statement]] = {}
+    by_change: dict[Change, list[Statement]] = {}
     for step in steps:
         for ch in step.changes:
-            by_id.setdefault(id(ch), []).extend(step.statements)
+            by_change.setdefault(ch, []).extend(step.statements)
     skipped: list[Change] = []
     blocked: list[Change] = []
     reasons: list[str] = []
     annotated: list[Change] = []
-    blocked_ids: set[int] = set()
+    blocked_set: set[Change] = set()
 
     def block(c: Change, reason: str) -> None:
-        blocked_ids.add(id(c))
+        blocked_set.add(c)
         if reason not in reasons:
             reasons.append(reason)
 
@@ -159,8 +159,8 @@ def make_plan(changes: list[Change], desired: Schema, live: Schema, policy: Poli
             pass
         elif is_extra(c) and not prune:
             skipped.append(c)
-        elif id(c) in builder.unsupported:
-            block(c, f"{builder.unsupported[id(c)]}: {UNSUPPORTED_REASON}")
+        elif c in builder.unsupported:
+            block(c, f"{builder.unsupported[c]}: {UNSUPPORTED_REASON}")
         elif policy.mode is Mode.INIT and c.safety is not Safety.SAFE:
             block(c, INIT_REASON)
         elif policy.mode is Mode.REPAIR and not policy.allow_data_loss:
@@ -172,13 +172,13 @@ def make_plan(changes: list[Change], desired: Schema, live: Schema, policy: Poli
         detail = c.detail
         if is_extra(c) and not prune:
             detail += "; kept (`--prune` removes it; `dbinit inspect` prints its SQL to declare it)"
-        a = replace(c, sql=tuple(s.display() for s in by_id.get(id(c), ())), detail=detail)
+        a = replace(c, sql=tuple(s.display() for s in by_change.get(c, ())), detail=detail)
         annotated.append(a)
-        if id(c) in blocked_ids:
+        if c in blocked_set:
             blocked.append(a)
         elif is_extra(c) and not prune:
             skipped[skipped.index(c)] = a
-    kept_steps = tuple(s for s in steps if not any(id(c) in blocked_ids for c in s.changes))
+    kept_steps = tuple(s for s in steps if not any(c in blocked_set for c in s.changes))
     return Plan(
         kept_steps,
         tuple(skipped),
@@ -354,7 +354,7 @@ class _Builder:
         self.followed: set[str] = set()  # tables whose following names are planned
         self.s = desired.schema or live.schema
         self.phases: dict[str, list[tuple[tuple[int, str], Step]]] = {p: [] for p in _PHASES}
-        self.unsupported: dict[int, str] = {}
+        self.unsupported: dict[Change, str] = {}  # a change the planner cannot apply → why
         self.new_tables = {n for n in desired.tables if n not in live.tables}
         self.recreated: set[str] = set()  # views and matviews dropped and created again
         self.provides: dict[int, tuple[Ref, ...]] = {}  # id(step) → the objects it creates
@@ -501,7 +501,7 @@ class _Builder:
                 want = self.desired.views if kind == "view" else self.desired.materialized_views
                 if name not in want:
                     self.unsupported.setdefault(
-                        id(c), f"{kind.replace('_', ' ')} {name} (not declared) depends on it"
+                        c, f"{kind.replace('_', ' ')} {name} (not declared) depends on it"
                     )
                     continue
                 if name not in self.recreated:
@@ -538,7 +538,7 @@ class _Builder:
                 con = self.desired.tables[dep[1]].constraint(dep[2])
                 lcon = self.live.tables[dep[1]].constraint(dep[2])
                 if con is None or lcon is None or con.type != "c":
-                    self.unsupported.setdefault(id(c), f"constraint {dep[2]} depends on it")
+                    self.unsupported.setdefault(c, f"constraint {dep[2]} depends on it")
                     continue
                 if (Kind.CONSTRAINT_CHANGED, con.table, con.name) in self.own_change:
                     continue
@@ -565,7 +565,7 @@ class _Builder:
                 )
             else:
                 what = " ".join(dep[:1] + dep[-1:]).replace("_", " ")
-                self.unsupported.setdefault(id(c), f"{what} depends on it")
+                self.unsupported.setdefault(c, f"{what} depends on it")
 
     def _dropped(self, ref: Ref) -> bool:
         """Whether the plan drops column `ref` (or its table)."""
@@ -584,7 +584,7 @@ class _Builder:
     def _rebuild_trigger(self, table: str, name: str, c: Change) -> None:
         tg = self.desired.triggers.get((table, name))
         if tg is None:
-            self.unsupported.setdefault(id(c), f"trigger {name} (not declared) depends on it")
+            self.unsupported.setdefault(c, f"trigger {name} (not declared) depends on it")
             return
         if tg.table in self.recreated or (Kind.TRIGGER_CHANGED, table, name) in self.own_change:
             return  # created again with its view, or by its own change
@@ -740,7 +740,7 @@ class _Builder:
             return
         if isinstance(d, Domain) and isinstance(lv, Domain):
             if d.base_type != lv.base_type or d.collation != lv.collation:
-                self.unsupported[id(c)] = f"the base type or collation of domain {d.name}"
+                self.unsupported[c] = f"the base type or collation of domain {d.name}"
                 return
             dom = f"ALTER DOMAIN {self.q(d.name)}"
             stmts: list[Statement] = []
@@ -787,7 +787,7 @@ class _Builder:
                 prechecks=tuple(prechecks),
             )
             return
-        self.unsupported[id(c)] = f"{c.name} changes from one kind of type to another"
+        self.unsupported[c] = f"{c.name} changes from one kind of type to another"
 
     def _domain_prechecks(
         self, domain: str, check: DomainCheck
@@ -1051,10 +1051,10 @@ class _Builder:
         lv = self.live.tables[c.name]
         at = f"ALTER TABLE {self.q(d.name)}"
         if d.partition_key != lv.partition_key:
-            self.unsupported[id(c)] = f"{d.name} changes how it is partitioned"
+            self.unsupported[c] = f"{d.name} changes how it is partitioned"
             return
         if d.inherits != lv.inherits:
-            self.unsupported[id(c)] = _inheritance(d.name, lv.inherits)
+            self.unsupported[c] = _inheritance(d.name, lv.inherits)
             return
         stmts = self._row_security(d, lv)
         if d.replica_identity != lv.replica_identity:
@@ -1088,9 +1088,9 @@ class _Builder:
             for parent in t.inherits:
                 children.setdefault(parent, []).append(t.name)
         for c in changes:
-            if c.table in children and id(c) not in self.unsupported:
+            if c.table in children and c not in self.unsupported:
                 kids = ", ".join(sorted(children[c.table]))
-                self.unsupported[id(c)] = (
+                self.unsupported[c] = (
                     f"{c.table} is inherited by {kids} in the database, and table "
                     "inheritance is not managed: a change to a parent reaches its children "
                     f"(detach them first: ALTER TABLE child NO INHERIT {c.table})"
@@ -1099,7 +1099,7 @@ class _Builder:
     def _partition(self, c: Change) -> None:
         p = self.desired.partitions[c.name]
         if c.kind is Kind.PARTITION_CHANGED:
-            self.unsupported[id(c)] = f"partition {p.name} changes its bound, key or logging"
+            self.unsupported[c] = f"partition {p.name} changes its bound, key or logging"
             return
         unlogged = "UNLOGGED " if p.unlogged else ""
         by = f" PARTITION BY {p.partition_key}" if p.partition_key else ""

@@ -534,7 +534,7 @@ def apply_plan(
                 raise problem
             if before_commit is not None:
                 before_commit(plan)
-            applied = {id(c) for step in plan.steps for c in step.changes}
+            applied = {c for step in plan.steps for c in step.changes}
             _record(conn, history, ran, len(applied))
             if history.get("remember") is not None:
                 history["remember"](conn)  # the desired model, in the same transaction

@@ -80,18 +80,18 @@ def make_plan(changes: list[Change], desired: Schema, live: Schema, policy: Poli
     """
     prune = policy.prune or policy.mode is Mode.INIT  # init never applies an extra anyway
     full, stuck = _steps(changes, desired, live, prune=prune)
-    by_id: dict[int, tuple[Statement, ...]] = {}
-    loses: dict[int, str] = {}
+    by_change: dict[Change, tuple[Statement, ...]] = {}
+    loses: dict[Change, str] = {}
     for step in full:
         for ch in step.changes:
-            by_id[id(ch)] = by_id.get(id(ch), ()) + step.statements
+            by_change[ch] = by_change.get(ch, ()) + step.statements
             if step.loses:
-                loses[id(ch)] = step.loses
+                loses[ch] = step.loses
     annotated = tuple(
         replace(
             c,
-            sql=tuple(s.display() for s in by_id.get(id(c), ())),
-            detail=_annotate(c, loses.get(id(c)), stuck.get(id(c)), kept=not prune),
+            sql=tuple(s.display() for s in by_change.get(c, ())),
+            detail=_annotate(c, loses.get(c), stuck.get(c), kept=not prune),
             hazards=c.hazards + _unconverted(c, desired, live),
         )
         for c in changes
@@ -107,14 +107,14 @@ def make_plan(changes: list[Change], desired: Schema, live: Schema, policy: Poli
             reason = "; ".join(r for r in (reason, ON_HISTORY) if r)
         refused = (live.history or "") if steps else ""
         return Plan(steps, skipped, blocked, reason, annotated, _fk_tables(steps, desired), refused)
-    original = {id(a): c for a, c in zip(annotated, changes, strict=True)}
+    original = dict(zip(annotated, changes, strict=True))
     pruned = [
         c for c in annotated if policy.prune and c.kind in (Kind.EXTRA_TABLE, Kind.EXTRA_COLUMN)
     ]
-    lossy = [c for c in annotated if id(original[id(c)]) in loses]
-    lost = sorted({loses[id(original[id(c)])] for c in lossy})
+    lossy = [c for c in annotated if original[c] in loses]
+    lost = sorted({loses[original[c]] for c in lossy})
     stuck_why = sorted(
-        {stuck[id(original[id(c)])] for c in annotated if id(original[id(c)]) in stuck}
+        {stuck[original[c]] for c in annotated if original[c] in stuck}
     )
     blocked_list: list[Change] = []
     reasons = []
@@ -128,7 +128,7 @@ def make_plan(changes: list[Change], desired: Schema, live: Schema, policy: Poli
     if lossy and not policy.allow_data_loss:
         blocked_list += lossy
         reasons.append(f"{'; '.join(lost)}: rebuilding loses them, so it needs --allow-data-loss")
-    held = [c for c in annotated if id(original[id(c)]) in stuck]
+    held = [c for c in annotated if original[c] in stuck]
     if held:
         blocked_list += held
         reasons.append(
@@ -216,7 +216,7 @@ def _fk_tables(steps: tuple[Step, ...] | list[Step], desired: Schema) -> tuple[s
 
 def _steps(
     changes: list[Change], desired: Schema, live: Schema, *, prune: bool
-) -> tuple[list[Step], dict[int, str]]:
+) -> tuple[list[Step], dict[Change, str]]:
     """The ordered steps; without `prune`, extra objects are kept (a rebuilt table
     carries its live-only columns, indexes and triggers over) and the second
     value says, per extra change, why one cannot be kept."""
@@ -247,17 +247,17 @@ def _steps(
     views_to_recreate: dict[str, Change] = {}
 
     # Tables whose only change is hinted column renames: renamed in place.
-    absorbed: set[int] = set()
+    absorbed: set[Change] = set()
     for tkey in list(rebuild):
         step = _rename_in_place(tkey, rebuild[tkey], changes, extras, desired, live)
         if step is not None:
             del rebuild[tkey]
             rebuilds.append(step)
-            absorbed |= {id(c) for c in step.changes}
+            absorbed |= set(step.changes)
 
     for c in changes:
         k = c.kind
-        if id(c) in absorbed:
+        if c in absorbed:
             continue
         if k in _DROPS:
             what = _DROPS[k]
@@ -313,7 +313,7 @@ def _steps(
     for tkey, table_changes in rebuild.items():
         dt = desired.tables[tkey]
         lt = live.tables[live_key_of[tkey]]
-        keep = [c for c in extras if fold(c.table) == tkey and id(c) not in stuck]
+        keep = [c for c in extras if fold(c.table) == tkey and c not in stuck]
         rebuilds.append(_rebuild_step(dt, lt, desired, table_changes, live, keep))
 
     return early + creates + columns + rebuilds + late + view_creates, stuck
@@ -397,7 +397,7 @@ def _kept_extras(
     rebuild: dict[str, list[Change]],
     live_key_of: dict[str, str],
     live: Schema,
-) -> dict[int, str]:
+) -> dict[Change, str]:
     """Why an extra object cannot survive the rebuilds as it is (by change id).
 
     A live-only column of a rebuilt table is carried over unless it is part of
@@ -412,14 +412,14 @@ def _kept_extras(
             fold(c.before) for c in table_changes if c.kind is Kind.COLUMN_RENAMED and c.before
         }
     rebuilt = {live_key_of.get(k, k) for k in rebuild}
-    stuck: dict[int, str] = {}
+    stuck: dict[Change, str] = {}
     for c in extras:
         if c.kind is Kind.EXTRA_COLUMN and fold(c.table) in rebuild:
             lt = live.tables[live_key_of[fold(c.table)]]
             col = lt.column(fold(c.column or ""))
             if col is not None and (col.is_generated or _holds_primary_key(col)):
                 what = "generated" if col.is_generated else "PRIMARY KEY"
-                stuck[id(c)] = (
+                stuck[c] = (
                     f"{lt.name} must be rebuilt and its undeclared {what} column "
                     f"{col.name} cannot be carried over"
                 )
@@ -427,7 +427,7 @@ def _kept_extras(
             on = fold(c.table) in rebuilt or c.kind is Kind.EXTRA_VIEW
             names = sorted({n for n in vanished if _mentions(c.before, {n})})
             if on and names:
-                stuck[id(c)] = (
+                stuck[c] = (
                     f"undeclared {c.object} {c.name} uses {', '.join(names)}, which the schema "
                     "renames, so it cannot be kept as it is"
                 )
