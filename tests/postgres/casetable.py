@@ -180,7 +180,11 @@ _QUERIES = {
 def snapshot(url: str) -> dict[str, list[tuple[Any, ...]]]:
     """Every managed kind of object in schema `public`, dbinit's own tables left out."""
     with psycopg.connect(url, autocommit=True) as conn:
-        got = {kind: conn.execute(q.encode()).fetchall() for kind, q in _QUERIES.items()}
+        return snapshot_of(conn)
+
+
+def snapshot_of(conn: psycopg.Connection[Any]) -> dict[str, list[tuple[Any, ...]]]:
+    got = {kind: conn.execute(q.encode()).fetchall() for kind, q in _QUERIES.items()}
     return {kind: [r for r in rows if not _own(r)] for kind, rows in got.items()}
 
 
