@@ -556,6 +556,15 @@ def _with_locations(model: Schema, parsed: Sequence[tuple[Statement, Head]]) -> 
             k: replace(v, loc=loc("extension", k), pinned=pinned.get(k))
             for k, v in model.extensions.items()
         },
+        collations={k: replace(v, loc=loc("collation", k)) for k, v in model.collations.items()},
+        ts_dictionaries={
+            k: replace(v, loc=loc("text_search_dictionary", k))
+            for k, v in model.ts_dictionaries.items()
+        },
+        ts_configurations={
+            k: replace(v, loc=loc("text_search_configuration", k))
+            for k, v in model.ts_configurations.items()
+        },
     )
 
 
