@@ -242,6 +242,12 @@ class TypeAttribute:
     type: str  # format_type(atttypid, atttypmod)
     collation: str | None  # set only when it differs from the type's default collation
 
+    def sql(self) -> str:
+        """`name type [COLLATE c]`, as CREATE TYPE and ADD ATTRIBUTE take it."""
+        return f"{_quote(self.name)} {self.type}" + (
+            f" COLLATE {self.collation}" if self.collation else ""
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class CompositeType:
@@ -255,6 +261,10 @@ class CompositeType:
     def attribute(self, name: str) -> TypeAttribute | None:
         return next((a for a in self.attributes if a.name == name), None)
 
+    def sql(self, name: str) -> list[str]:
+        """CREATE TYPE, the type's name as the statement writes it."""
+        return [f"CREATE TYPE {name} AS ({', '.join(a.sql() for a in self.attributes)})"]
+
 
 @dataclass(frozen=True, slots=True)
 class Collation:
@@ -265,6 +275,9 @@ class Collation:
     options: str
     oid: int = field(default=0, compare=False)
     loc: SourceLoc | None = field(default=None, compare=False)
+
+    def sql(self, name: str) -> list[str]:
+        return [f"CREATE COLLATION {name} ({self.options})"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,6 +290,10 @@ class TextSearchDictionary:
     oid: int = field(default=0, compare=False)
     loc: SourceLoc | None = field(default=None, compare=False)
 
+    def sql(self, name: str) -> list[str]:
+        options = f", {self.options}" if self.options else ""
+        return [f"CREATE TEXT SEARCH DICTIONARY {name} (TEMPLATE = {self.template}{options})"]
+
 
 @dataclass(frozen=True, slots=True)
 class TextSearchConfiguration:
@@ -288,6 +305,19 @@ class TextSearchConfiguration:
     mappings: tuple[tuple[str, tuple[str, ...]], ...]
     oid: int = field(default=0, compare=False)
     loc: SourceLoc | None = field(default=None, compare=False)
+
+    def sql(self, name: str) -> list[str]:
+        """CREATE, then one ADD MAPPING per list of dictionaries."""
+        out = [f"CREATE TEXT SEARCH CONFIGURATION {name} (PARSER = {self.parser})"]
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for token, dicts in self.mappings:
+            groups.setdefault(dicts, []).append(token)
+        for dicts, tokens in groups.items():
+            out.append(
+                f"ALTER TEXT SEARCH CONFIGURATION {name} ADD MAPPING FOR "
+                f"{', '.join(_quote(t) for t in tokens)} WITH {', '.join(dicts)}"
+            )
+        return out
 
 
 @dataclass(frozen=True, slots=True)

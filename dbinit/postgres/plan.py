@@ -62,7 +62,6 @@ from dbinit.postgres.model import (
     TextSearchConfiguration,
     TextSearchDictionary,
     Trigger,
-    TypeAttribute,
     is_internal,
     merged_keys,
 )
@@ -332,10 +331,6 @@ _WORDS = {
     "text_search_dictionary": "TEXT SEARCH DICTIONARY",
     "text_search_configuration": "TEXT SEARCH CONFIGURATION",
 }
-
-
-def _attribute(a: TypeAttribute) -> str:
-    return f"{qi(a.name)} {a.type}" + (f" COLLATE {a.collation}" if a.collation else "")
 
 
 def _describe_ref(ref: Ref) -> str:
@@ -734,8 +729,7 @@ class _Builder:
         if isinstance(t, EnumType):
             return f"CREATE TYPE {self.q(t.name)} AS ENUM ({', '.join(ql(x) for x in t.labels)})"
         if isinstance(t, CompositeType):
-            attrs = ", ".join(_attribute(a) for a in t.attributes)
-            return f"CREATE TYPE {self.q(t.name)} AS ({attrs})"
+            return t.sql(self.q(t.name))[0]
         parts = [f"CREATE DOMAIN {self.q(t.name)} AS {t.base_type}"]
         if t.collation:
             parts.append(f"COLLATE {t.collation}")
@@ -848,7 +842,7 @@ class _Builder:
             )
             return
         actions = [f"DROP ATTRIBUTE {qi(a.name)}" for a in lv.attributes if a.name not in kept]
-        actions += [f"ADD ATTRIBUTE {_attribute(a)}" for a in added]
+        actions += [f"ADD ATTRIBUTE {a.sql()}" for a in added]
         for a in changed:
             coll = f" COLLATE {a.collation}" if a.collation else ""
             actions.append(f"ALTER ATTRIBUTE {qi(a.name)} TYPE {a.type}{coll}")
@@ -883,26 +877,7 @@ class _Builder:
                 )
                 return
             stmts.append(Statement(f"DROP {word} {self.q(c.name)}"))
-        q = self.q(c.name)
-        if isinstance(obj, Collation):
-            stmts.append(Statement(f"CREATE COLLATION {q} ({obj.options})"))
-        elif isinstance(obj, TextSearchDictionary):
-            options = f", {obj.options}" if obj.options else ""
-            stmts.append(
-                Statement(f"CREATE TEXT SEARCH DICTIONARY {q} (TEMPLATE = {obj.template}{options})")
-            )
-        elif isinstance(obj, TextSearchConfiguration):
-            stmts.append(Statement(f"CREATE TEXT SEARCH CONFIGURATION {q} (PARSER = {obj.parser})"))
-            groups: dict[tuple[str, ...], list[str]] = {}
-            for token, dicts in obj.mappings:
-                groups.setdefault(dicts, []).append(token)
-            for dicts, tokens in groups.items():
-                stmts.append(
-                    Statement(
-                        f"ALTER TEXT SEARCH CONFIGURATION {q} ADD MAPPING FOR "
-                        f"{', '.join(qi(t) for t in tokens)} WITH {', '.join(dicts)}"
-                    )
-                )
+        stmts += [Statement(text) for text in obj.sql(self.q(c.name))]
         self.add(
             "base",
             f"{word.lower()} {c.name}",
