@@ -377,6 +377,7 @@ def diff(desired: Schema, live: Schema) -> list[Change]:
         _extension_changed,
         table_of=lambda e: e.name,
         stale=lambda e: _unpinned(desired, e),
+        skip_extra=lambda e: _elsewhere(live, e),
     )
     for what, want, have in (
         ("collation", desired.collations, live.collations),
@@ -552,6 +553,12 @@ def history_hooks(live: Schema) -> list[Change]:
 
 def is_history_hook(c: Change) -> bool:
     return c.table == HISTORY_TABLE and c.object in ("trigger", "rule")
+
+
+def _elsewhere(live: Schema, e: Extension) -> bool:
+    """An extension outside the managed schema (installed by the app or its DBA):
+    managed only when the files declare it; else unmanaged, never an extra."""
+    return e.schema != live.schema
 
 
 def _unpinned(desired: Schema, lv: Extension) -> bool:
@@ -1042,6 +1049,9 @@ def _unmanaged(desired: Schema, live: Schema) -> list[Change]:
     seen: dict[tuple[str, str, str], str] = {}
     for u in (*live.unmanaged, *desired.unmanaged):
         seen.setdefault((u.kind, u.name, u.detail), "")
+    for e in live.extensions.values():
+        if e.name not in desired.extensions and _elsewhere(live, e):
+            seen.setdefault(("extension", e.name, f"in schema {e.schema}"), "")
     out: list[Change] = []
     for kind, name, detail in sorted(seen):
         out.append(

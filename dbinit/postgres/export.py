@@ -113,7 +113,9 @@ class _Exporter:
     # -- extensions, types, sequences, functions ---------------------------
 
     def _extension(self, name: str) -> str:
-        return f"CREATE EXTENSION IF NOT EXISTS {quote_ident(name)}"
+        e = self.s.extensions[name]
+        home = f" WITH SCHEMA {quote_ident(e.schema)}" if e.schema != self.s.schema else ""
+        return f"CREATE EXTENSION IF NOT EXISTS {quote_ident(name)}{home}"
 
     def _types(self) -> None:
         enums = [t for t in _vals(self.s.types) if isinstance(t, EnumType)]

@@ -707,11 +707,10 @@ class _Reader:
 
     def _extensions(self) -> dict[str, Extension]:
         extensions: dict[str, Extension] = {}
-        for oid, name, version, schema, here in self.rows(_EXTENSIONS):
-            if here:
-                extensions[name] = Extension(name, schema, version, oid)
-            else:
-                self.unmanaged.append(Unmanaged("extension", name, f"in schema {schema}"))
+        # Every extension, wherever it lives: one outside the managed schema is
+        # managed when the files declare it, else listed as unmanaged (diff).
+        for oid, name, version, schema, _here in self.rows(_EXTENSIONS):
+            extensions[name] = Extension(name, schema, version, oid)
         return dict(sorted(extensions.items()))
 
     def _policies(self, tables: dict[str, _TableParts]) -> dict[tuple[str, str], Policy]:

@@ -705,6 +705,8 @@ class _Builder:
         stmts: list[Statement] = []
         if c.kind is Kind.MISSING_EXTENSION or lv is None:
             version = f" VERSION {ql(e.pinned)}" if e.pinned is not None else ""
+            if e.schema != self.s:  # its home outside the managed schema (`public`, `ext`)
+                stmts.append(Statement(f"CREATE SCHEMA IF NOT EXISTS {qi(e.schema)}"))
             sql = f"CREATE EXTENSION IF NOT EXISTS {qi(e.name)} SCHEMA {qi(e.schema)}{version}"
             stmts.append(Statement(sql))
         else:
