@@ -35,7 +35,8 @@ from dbinit.logs import log
 
 # Bumped whenever the encoding, or a model class's meaning, changes in a way the
 # dbinit version alone would not tell (development builds share a version).
-FORMAT = 2  # 2 (PostgreSQL): Function.returns, .signature; Schema.depends, .reprinted, .behind;
+FORMAT = 3  # 3 (PostgreSQL): CompositeType, Collation, TextSearch*; Schema.collations, .ts_*
+# 2 (PostgreSQL): Function.returns, .signature; Schema.depends, .reprinted, .behind;
 #   Constraint.index_spec; Table.replica_identity, .inherits; Extension.pinned
 STATE_TABLE = "_dbinit_state"
 KEEP = 5  # the newest models kept per database (a rollback to the previous files hits)

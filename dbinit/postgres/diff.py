@@ -32,6 +32,7 @@ from dbinit.postgres.model import (
     NAMEDATALEN,
     Column,
     Comment,
+    CompositeType,
     Constraint,
     Domain,
     EnumType,
@@ -376,12 +377,19 @@ def diff(desired: Schema, live: Schema) -> list[Change]:
         _extension_changed,
         table_of=lambda e: e.name,
         stale=lambda e: _unpinned(desired, e),
+        skip_extra=lambda e: _elsewhere(live, e),
     )
+    for what, want, have in (
+        ("collation", desired.collations, live.collations),
+        ("text_search_dictionary", desired.ts_dictionaries, live.ts_dictionaries),
+        ("text_search_configuration", desired.ts_configurations, live.ts_configurations),
+    ):
+        out += _named(what, want, have, _redefined, table_of=lambda o: o.name)
     out += _named(
         "type",
         desired.types,
         live.types,
-        _type_changed,
+        lambda d, lv: _type_changed(d, lv, in_use=_in_columns(live, d.name)),
         table_of=lambda t: t.name,
         stale=lambda t: (
             isinstance(t, Domain)
@@ -547,6 +555,12 @@ def is_history_hook(c: Change) -> bool:
     return c.table == HISTORY_TABLE and c.object in ("trigger", "rule")
 
 
+def _elsewhere(live: Schema, e: Extension) -> bool:
+    """An extension outside the managed schema (installed by the app or its DBA):
+    managed only when the files declare it; else unmanaged, never an extra."""
+    return e.schema != live.schema
+
+
 def _unpinned(desired: Schema, lv: Extension) -> bool:
     """A live extension at another version than the one the files pin."""
     d = desired.extensions.get(lv.name)
@@ -649,8 +663,16 @@ def enum_additions(d: EnumType, lv: EnumType) -> list[tuple[str, str | None, str
     return out
 
 
+def _in_columns(live: Schema, name: str) -> bool:
+    """Whether a live table column (or another type) holds values of type `name`."""
+    return any(r[0] in ("column", "type") for r in live.dependants(("type", name)))
+
+
 def _type_changed(
-    d: EnumType | Domain, lv: EnumType | Domain
+    d: EnumType | Domain | CompositeType,
+    lv: EnumType | Domain | CompositeType,
+    *,
+    in_use: bool = True,
 ) -> list[tuple[Safety, tuple[Hazard, ...], str]]:
     if isinstance(d, EnumType) and isinstance(lv, EnumType):
         if enum_additions(d, lv):
@@ -689,7 +711,36 @@ def _type_changed(
                 )
             )
         return out or [(Safety.SAFE, (), "definition differs")]
+    if isinstance(d, CompositeType) and isinstance(lv, CompositeType):
+        return _composite_changed(d, lv, in_use=in_use)
     return [(Safety.REBUILD, (), f"{type(lv).__name__} → {type(d).__name__}")]
+
+
+def _redefined(d: Any, lv: Any) -> list[tuple[Safety, tuple[Hazard, ...], str]]:
+    """A collation or text-search object defined differently: dropped and created
+    again when nothing uses it (the plan refuses it otherwise)."""
+    return [(Safety.SAFE, (), "definition differs: dropped and created again")]
+
+
+def _composite_changed(
+    d: CompositeType, lv: CompositeType, *, in_use: bool
+) -> list[tuple[Safety, tuple[Hazard, ...], str]]:
+    """Attributes added: safe (no table is rewritten); an attribute's type changed:
+    safe while no column holds the type (PostgreSQL refuses it otherwise); dropped:
+    destructive."""
+    out: list[tuple[Safety, tuple[Hazard, ...], str]] = []
+    gone = [a.name for a in lv.attributes if d.attribute(a.name) is None]
+    added = [a.name for a in d.attributes if lv.attribute(a.name) is None]
+    changed = [a.name for a in d.attributes if (la := lv.attribute(a.name)) is not None and la != a]
+    if added:
+        out.append((Safety.SAFE, (), f"attributes added: {', '.join(added)}"))
+    if changed:
+        safety = Safety.REBUILD if in_use else Safety.SAFE
+        out.append((safety, (), f"attribute types changed: {', '.join(changed)}"))
+    if gone:
+        loss = data_loss(f"attributes {', '.join(gone)} of every value of type {d.name}")
+        out.append((Safety.DESTRUCTIVE, (loss,), f"attributes dropped: {', '.join(gone)}"))
+    return out or [(Safety.REBUILD, (), "attributes reordered")]
 
 
 def _sequence_changed(d: Sequence, lv: Sequence) -> list[tuple[Safety, tuple[Hazard, ...], str]]:
@@ -998,6 +1049,9 @@ def _unmanaged(desired: Schema, live: Schema) -> list[Change]:
     seen: dict[tuple[str, str, str], str] = {}
     for u in (*live.unmanaged, *desired.unmanaged):
         seen.setdefault((u.kind, u.name, u.detail), "")
+    for e in live.extensions.values():
+        if e.name not in desired.extensions and _elsewhere(live, e):
+            seen.setdefault(("extension", e.name, f"in schema {e.schema}"), "")
     out: list[Change] = []
     for kind, name, detail in sorted(seen):
         out.append(

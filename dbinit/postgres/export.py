@@ -3,7 +3,8 @@
 `export(schema)` renders the model read by `introspect` as numbered SQL files
 whose lexical order respects dependencies:
 
-    000_extensions, 001_types (enums, then domains), 002_sequences,
+    000_extensions, collations and text search (dictionaries, then
+    configurations), types (enums, domains, then composite types), sequences,
     003_functions (those tables need, or that need no relation),
     one file per table (its columns, constraints, the OWNED BY of its
     sequences, indexes, triggers and comments), in foreign-key order,
@@ -26,8 +27,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from dbinit.postgres.model import (
+    Collation,
     Column,
     Comment,
+    CompositeType,
     Constraint,
     Domain,
     EnumType,
@@ -37,6 +40,8 @@ from dbinit.postgres.model import (
     Schema,
     SequenceOptions,
     Table,
+    TextSearchConfiguration,
+    TextSearchDictionary,
     Trigger,
     View,
     merged_keys,
@@ -69,6 +74,7 @@ class _Exporter:
         s = self.s
         early, late = self._split_functions()
         self._part("extensions", [(e.name, self._extension(e.name)) for e in _vals(s.extensions)])
+        self._collations_and_text_search()
         self._types()
         self._part(
             "sequences", [(q.name, self._sequence(q)) for q in _vals(s.sequences)], "sequence"
@@ -107,7 +113,9 @@ class _Exporter:
     # -- extensions, types, sequences, functions ---------------------------
 
     def _extension(self, name: str) -> str:
-        return f"CREATE EXTENSION IF NOT EXISTS {quote_ident(name)}"
+        e = self.s.extensions[name]
+        home = f" WITH SCHEMA {quote_ident(e.schema)}" if e.schema != self.s.schema else ""
+        return f"CREATE EXTENSION IF NOT EXISTS {quote_ident(name)}{home}"
 
     def _types(self) -> None:
         enums = [t for t in _vals(self.s.types) if isinstance(t, EnumType)]
@@ -125,6 +133,9 @@ class _Exporter:
                             f"{quote_ident(c.name)} {c.definition} NOT VALID",
                         )
                     )
+        composites = [t for t in _vals(self.s.types) if isinstance(t, CompositeType)]
+        for ct in _topo(composites, lambda t: t.name, lambda t: " ".join(t.sql(""))):
+            items.append((ct.name, ct.sql(quote_ident(ct.name))[0]))
         index = self._part("types", items)
         if index is not None:  # one name per type, though a type may take two statements
             stem, names, statements = self.parts[index]
@@ -132,6 +143,18 @@ class _Exporter:
         if index is not None:
             for t in _vals(self.s.types):
                 self.comment_home[("type", t.name)] = index
+
+    def _collations_and_text_search(self) -> None:
+        objects: list[Collation | TextSearchDictionary | TextSearchConfiguration] = [
+            *_vals(self.s.collations),
+            *_vals(self.s.ts_dictionaries),
+            *_vals(self.s.ts_configurations),
+        ]
+        items = [(o.name, text) for o in objects for text in o.sql(quote_ident(o.name))]
+        index = self._part("collations_text_search", items)
+        if index is not None:  # one name per object, though a configuration takes several
+            stem, names, statements = self.parts[index]
+            self.parts[index] = (stem, list(dict.fromkeys(names)), statements)
 
     def _enum(self, e: EnumType) -> str:
         labels = ", ".join(quote_literal(label) for label in e.labels)

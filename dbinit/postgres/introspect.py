@@ -22,8 +22,10 @@ import psycopg
 
 from dbinit.postgres.model import (
     HISTORY_TABLE,
+    Collation,
     Column,
     Comment,
+    CompositeType,
     Constraint,
     Domain,
     DomainCheck,
@@ -40,7 +42,10 @@ from dbinit.postgres.model import (
     SequenceBehind,
     SequenceOptions,
     Table,
+    TextSearchConfiguration,
+    TextSearchDictionary,
     Trigger,
+    TypeAttribute,
     Unmanaged,
     View,
     is_internal,
@@ -169,7 +174,14 @@ SELECT t.oid, t.typname, t.typtype::text,
        t.typnotnull, pg_get_expr(t.typdefaultbin, 0),
        CASE WHEN t.typtype = 'd' AND t.typcollation <> bt.typcollation
             THEN t.typcollation::regcollation::text END,
-       t.typrelid
+       t.typrelid,
+       CASE WHEN t.typtype = 'c' THEN
+         (SELECT array_agg(ARRAY[a.attname::text, format_type(a.atttypid, a.atttypmod),
+                                 CASE WHEN a.attcollation <> at.typcollation
+                                      THEN a.attcollation::regcollation::text END]
+                           ORDER BY a.attnum)
+            FROM pg_attribute a JOIN pg_type at ON at.oid = a.atttypid
+           WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped) END
 FROM pg_type t
 LEFT JOIN pg_type bt ON bt.oid = t.typbasetype
 WHERE t.typnamespace = %(ns)s::oid
@@ -261,14 +273,51 @@ UNION ALL
 SELECT 'statistics', stxname::text, '' FROM pg_statistic_ext s
   WHERE stxnamespace = %(ns)s::oid AND NOT {_OWNED.format(cls="pg_statistic_ext", objid="s.oid")}
 UNION ALL
-SELECT 'collation', collname::text, '' FROM pg_collation co
-  WHERE collnamespace = %(ns)s::oid AND NOT {_OWNED.format(cls="pg_collation", objid="co.oid")}
-UNION ALL
 SELECT 'operator', oprname::text, '' FROM pg_operator o
   WHERE oprnamespace = %(ns)s::oid AND NOT {_OWNED.format(cls="pg_operator", objid="o.oid")}
+"""
+
+# Collations, text-search dictionaries and configurations, one row each: kind,
+# oid, name, then the definition's parts (read through to_jsonb where the
+# column names differ between server versions). Collation options are built as
+# CREATE COLLATION takes them; a configuration's mappings as "token" → dictionaries.
+_COLLATIONS_AND_TEXT_SEARCH = f"""
+SELECT 'collation', co.oid, co.collname::text, concat_ws(', ',
+         'provider = ' || CASE co.collprovider WHEN 'i' THEN 'icu' WHEN 'c' THEN 'libc'
+                                               ELSE 'default' END,
+         CASE WHEN co.collprovider = 'i' THEN 'locale = ' || quote_literal(coalesce(
+              to_jsonb(co)->>'colliculocale', to_jsonb(co)->>'colllocale', co.collcollate)) END,
+         CASE WHEN co.collprovider = 'i' AND coalesce(to_jsonb(co)->>'collicurules', '') <> ''
+              THEN 'rules = ' || quote_literal(to_jsonb(co)->>'collicurules') END,
+         CASE WHEN co.collprovider = 'c' THEN 'lc_collate = ' || quote_literal(co.collcollate)
+                                          || ', lc_ctype = ' || quote_literal(co.collctype) END,
+         CASE WHEN NOT co.collisdeterministic THEN 'deterministic = false' END),
+       NULL::text, NULL::text[]
+  FROM pg_collation co
+  WHERE co.collnamespace = %(ns)s::oid AND NOT {_OWNED.format(cls="pg_collation", objid="co.oid")}
 UNION ALL
-SELECT 'text_search_configuration', cfgname::text, '' FROM pg_ts_config ts
-  WHERE cfgnamespace = %(ns)s::oid AND NOT {_OWNED.format(cls="pg_ts_config", objid="ts.oid")}
+SELECT 'text_search_dictionary', d.oid, d.dictname::text,
+       CASE WHEN tm.tmplnamespace = %(ns)s::oid THEN quote_ident(tm.tmplname)
+            ELSE quote_ident(tn.nspname) || '.' || quote_ident(tm.tmplname) END,
+       d.dictinitoption, NULL::text[]
+  FROM pg_ts_dict d JOIN pg_ts_template tm ON tm.oid = d.dicttemplate
+  JOIN pg_namespace tn ON tn.oid = tm.tmplnamespace
+  WHERE d.dictnamespace = %(ns)s::oid AND NOT {_OWNED.format(cls="pg_ts_dict", objid="d.oid")}
+UNION ALL
+SELECT 'text_search_configuration', c.oid, c.cfgname::text,
+       CASE WHEN p.prsnamespace = %(ns)s::oid THEN quote_ident(p.prsname)
+            ELSE quote_ident(pn.nspname) || '.' || quote_ident(p.prsname) END,
+       NULL::text,
+       (SELECT array_agg(m.tok || '=' || m.dicts ORDER BY m.tok)
+          FROM (SELECT tt.alias AS tok,
+                       string_agg(mp.mapdict::regdictionary::text, ', ' ORDER BY mp.mapseqno)
+                         AS dicts
+                  FROM pg_ts_config_map mp
+                  JOIN ts_token_type(c.cfgparser) tt ON tt.tokid = mp.maptokentype
+                 WHERE mp.mapcfg = c.oid GROUP BY tt.alias) m)
+  FROM pg_ts_config c JOIN pg_ts_parser p ON p.oid = c.cfgparser
+  JOIN pg_namespace pn ON pn.oid = p.prsnamespace
+  WHERE c.cfgnamespace = %(ns)s::oid AND NOT {_OWNED.format(cls="pg_ts_config", objid="c.oid")}
 """
 
 _POLICIES = f"""
@@ -316,6 +365,7 @@ QUERIES = (
     _COMMENTS,
     _OTHER,
     _POLICIES,
+    _COLLATIONS_AND_TEXT_SEARCH,
     _DEPENDS,
 )
 QUERY_COUNT = len(QUERIES)  # statements sent by introspect() when the schema exists
@@ -371,6 +421,7 @@ class _Reader:
         extensions = self._extensions()
         comments = self._comments(tables)
         policies = self._policies(tables)
+        collations, dictionaries, configurations = self._collations_and_text_search()
         depends = self._depends()
         for kind, name, detail in self.rows(_OTHER):
             if kind == "rule" and detail == HISTORY_TABLE:
@@ -391,6 +442,9 @@ class _Reader:
             comments=comments,
             policies=policies,
             partitions=dict(sorted(self.partitions.items())),
+            collations=collations,
+            ts_dictionaries=dictionaries,
+            ts_configurations=configurations,
             unmanaged=tuple(sorted(self.unmanaged, key=lambda u: (u.kind, u.name, u.detail))),
             leftovers=leftovers,
             history_hooks=tuple(sorted(self.history_hooks)),
@@ -510,9 +564,12 @@ class _Reader:
                 )
             )
 
-    def _types(self, tables: dict[str, _TableParts]) -> dict[str, EnumType | Domain]:
-        types: dict[str, EnumType | Domain] = {}
-        for oid, name, kind, labels, base, notnull, default, coll, _rel in self.rows(_TYPES):
+    def _types(
+        self, tables: dict[str, _TableParts]
+    ) -> dict[str, EnumType | Domain | CompositeType]:
+        types: dict[str, EnumType | Domain | CompositeType] = {}
+        for row in self.rows(_TYPES):
+            oid, name, kind, labels, base, notnull, default, coll, rel, attributes = row
             if is_internal(name):
                 continue
             if kind == "e":
@@ -522,8 +579,13 @@ class _Reader:
                 types[name] = Domain(
                     name, base or "", bool(notnull), default, coll, tuple(checks), oid
                 )
+            elif kind == "c":
+                attrs = tuple(TypeAttribute(a, t, c) for a, t, c in attributes or ())
+                types[name] = CompositeType(name, attrs, oid)
+                # its relation (and so its attributes' dependencies) stands for the type
+                self.refs[("pg_class", rel)] = ("type", name)
             else:
-                what = {"c": "composite_type", "r": "range_type", "m": "multirange_type"}
+                what = {"r": "range_type", "m": "multirange_type"}
                 self.unmanaged.append(Unmanaged(what.get(kind, "type"), name))
                 continue
             self.managed.add(("pg_type", oid))
@@ -645,11 +707,10 @@ class _Reader:
 
     def _extensions(self) -> dict[str, Extension]:
         extensions: dict[str, Extension] = {}
-        for oid, name, version, schema, here in self.rows(_EXTENSIONS):
-            if here:
-                extensions[name] = Extension(name, schema, version, oid)
-            else:
-                self.unmanaged.append(Unmanaged("extension", name, f"in schema {schema}"))
+        # Every extension, wherever it lives: one outside the managed schema is
+        # managed when the files declare it, else listed as unmanaged (diff).
+        for oid, name, version, schema, _here in self.rows(_EXTENSIONS):
+            extensions[name] = Extension(name, schema, version, oid)
         return dict(sorted(extensions.items()))
 
     def _policies(self, tables: dict[str, _TableParts]) -> dict[tuple[str, str], Policy]:
@@ -671,6 +732,42 @@ class _Reader:
                 oid,
             )
         return dict(sorted(policies.items()))
+
+    def _collations_and_text_search(
+        self,
+    ) -> tuple[
+        dict[str, Collation],
+        dict[str, TextSearchDictionary],
+        dict[str, TextSearchConfiguration],
+    ]:
+        collations: dict[str, Collation] = {}
+        dictionaries: dict[str, TextSearchDictionary] = {}
+        configurations: dict[str, TextSearchConfiguration] = {}
+        catalogs = {
+            "collation": "pg_collation",
+            "text_search_dictionary": "pg_ts_dict",
+            "text_search_configuration": "pg_ts_config",
+        }
+        for kind, oid, name, text, options, mappings in self.rows(_COLLATIONS_AND_TEXT_SEARCH):
+            if is_internal(name):
+                continue
+            if kind == "collation":
+                collations[name] = Collation(name, text, oid)
+            elif kind == "text_search_dictionary":
+                dictionaries[name] = TextSearchDictionary(name, text, options or "", oid)
+            else:
+                maps = tuple(
+                    (tok, tuple(dicts.split(", ")))
+                    for tok, _, dicts in (m.partition("=") for m in mappings or ())
+                )
+                configurations[name] = TextSearchConfiguration(name, text, maps, oid)
+            self.managed.add((catalogs[kind], oid))
+            self.refs[(catalogs[kind], oid)] = (kind, name)
+        return (
+            dict(sorted(collations.items())),
+            dict(sorted(dictionaries.items())),
+            dict(sorted(configurations.items())),
+        )
 
     def _depends(self) -> dict[Ref, tuple[Ref, ...]]:
         """What each modelled object needs among the modelled objects (model.Schema.depends)."""

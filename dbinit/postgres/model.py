@@ -45,8 +45,10 @@ def truncated(name: str) -> str:
 # An object as the dependency facts name it: ("table", name), ("column", table,
 # column), ("view", name), ("materialized_view", name), ("sequence", name),
 # ("index", name), ("type", name), ("function", key), ("constraint", table, name),
-# ("trigger", table, name), ("policy", table, name). A composite row type is its
-# table; an array type is its element type.
+# ("trigger", table, name), ("policy", table, name), ("collation", name),
+# ("text_search_dictionary", name), ("text_search_configuration", name). A table's
+# row type is its table (a composite type's relation is its type); an array type
+# is its element type.
 Ref = tuple[str, ...]
 
 
@@ -235,6 +237,90 @@ class Domain:
 
 
 @dataclass(frozen=True, slots=True)
+class TypeAttribute:
+    name: str
+    type: str  # format_type(atttypid, atttypmod)
+    collation: str | None  # set only when it differs from the type's default collation
+
+    def sql(self) -> str:
+        """`name type [COLLATE c]`, as CREATE TYPE and ADD ATTRIBUTE take it."""
+        return f"{_quote(self.name)} {self.type}" + (
+            f" COLLATE {self.collation}" if self.collation else ""
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CompositeType:
+    """CREATE TYPE name AS (attribute type [COLLATE c], …): its attributes in order."""
+
+    name: str
+    attributes: tuple[TypeAttribute, ...]
+    oid: int = field(default=0, compare=False)
+    loc: SourceLoc | None = field(default=None, compare=False)
+
+    def attribute(self, name: str) -> TypeAttribute | None:
+        return next((a for a in self.attributes if a.name == name), None)
+
+    def sql(self, name: str) -> list[str]:
+        """CREATE TYPE, the type's name as the statement writes it."""
+        return [f"CREATE TYPE {name} AS ({', '.join(a.sql() for a in self.attributes)})"]
+
+
+@dataclass(frozen=True, slots=True)
+class Collation:
+    """CREATE COLLATION name (options): the options as built from pg_collation
+    ("provider = icu, locale = 'und-u-ks-level2', deterministic = false")."""
+
+    name: str
+    options: str
+    oid: int = field(default=0, compare=False)
+    loc: SourceLoc | None = field(default=None, compare=False)
+
+    def sql(self, name: str) -> list[str]:
+        return [f"CREATE COLLATION {name} ({self.options})"]
+
+
+@dataclass(frozen=True, slots=True)
+class TextSearchDictionary:
+    """CREATE TEXT SEARCH DICTIONARY name (TEMPLATE = t, options…)."""
+
+    name: str
+    template: str  # the template, qualified unless in the managed schema
+    options: str  # pg_ts_dict.dictinitoption ("language = 'english', stopwords = 'english'")
+    oid: int = field(default=0, compare=False)
+    loc: SourceLoc | None = field(default=None, compare=False)
+
+    def sql(self, name: str) -> list[str]:
+        options = f", {self.options}" if self.options else ""
+        return [f"CREATE TEXT SEARCH DICTIONARY {name} (TEMPLATE = {self.template}{options})"]
+
+
+@dataclass(frozen=True, slots=True)
+class TextSearchConfiguration:
+    """CREATE TEXT SEARCH CONFIGURATION name (PARSER = p) and its mappings, as
+    (token type, dictionaries in order) sorted by token type."""
+
+    name: str
+    parser: str
+    mappings: tuple[tuple[str, tuple[str, ...]], ...]
+    oid: int = field(default=0, compare=False)
+    loc: SourceLoc | None = field(default=None, compare=False)
+
+    def sql(self, name: str) -> list[str]:
+        """CREATE, then one ADD MAPPING per list of dictionaries."""
+        out = [f"CREATE TEXT SEARCH CONFIGURATION {name} (PARSER = {self.parser})"]
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for token, dicts in self.mappings:
+            groups.setdefault(dicts, []).append(token)
+        for dicts, tokens in groups.items():
+            out.append(
+                f"ALTER TEXT SEARCH CONFIGURATION {name} ADD MAPPING FOR "
+                f"{', '.join(_quote(t) for t in tokens)} WITH {', '.join(dicts)}"
+            )
+        return out
+
+
+@dataclass(frozen=True, slots=True)
 class View:
     name: str
     definition: str  # pg_get_viewdef(oid, true)
@@ -361,7 +447,7 @@ class Unmanaged:
 class Schema:
     """Every managed object of one PostgreSQL schema, keyed by name.
 
-    Keys: tables, indexes, sequences, types (enums and domains share PostgreSQL's
+    Keys: tables, indexes, sequences, types (enums, domains and composite types share PostgreSQL's
     type namespace), views, materialized views: the name; functions:
     `name(identity arguments)`; triggers and policies: `(table, name)`; extensions
     and partitions: the name; comments: `(object_type, identity)`.
@@ -371,7 +457,11 @@ class Schema:
     tables: dict[str, Table] = field(default_factory=dict)
     indexes: dict[str, Index] = field(default_factory=dict)
     sequences: dict[str, Sequence] = field(default_factory=dict)
-    types: dict[str, EnumType | Domain] = field(default_factory=dict)
+    types: dict[str, EnumType | Domain | CompositeType] = field(default_factory=dict)
+    collations: dict[str, Collation] = field(default_factory=dict)
+    # text-search dictionaries and configurations, each keyed by name
+    ts_dictionaries: dict[str, TextSearchDictionary] = field(default_factory=dict)
+    ts_configurations: dict[str, TextSearchConfiguration] = field(default_factory=dict)
     views: dict[str, View] = field(default_factory=dict)
     materialized_views: dict[str, MaterializedView] = field(default_factory=dict)
     functions: dict[str, Function] = field(default_factory=dict)
@@ -446,4 +536,7 @@ class Schema:
             + len(self.extensions)
             + len(self.policies)
             + len(self.partitions)
+            + len(self.collations)
+            + len(self.ts_dictionaries)
+            + len(self.ts_configurations)
         )

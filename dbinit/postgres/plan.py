@@ -45,8 +45,10 @@ from dbinit.postgres.diff import (
 from dbinit.postgres.model import (
     HISTORY_TABLE,
     INTERNAL_PREFIX,
+    Collation,
     Column,
     Comment,
+    CompositeType,
     Constraint,
     Domain,
     DomainCheck,
@@ -57,6 +59,8 @@ from dbinit.postgres.model import (
     Sequence,
     SequenceOptions,
     Table,
+    TextSearchConfiguration,
+    TextSearchDictionary,
     Trigger,
     is_internal,
     merged_keys,
@@ -322,6 +326,18 @@ def comment_sql(c: Comment, text: str | None) -> str:
     return f"COMMENT ON {what} {target} IS {ql(text) if text is not None else 'NULL'}"
 
 
+_WORDS = {
+    "collation": "COLLATION",
+    "text_search_dictionary": "TEXT SEARCH DICTIONARY",
+    "text_search_configuration": "TEXT SEARCH CONFIGURATION",
+}
+
+
+def _describe_ref(ref: Ref) -> str:
+    """("column", "t", "c") → "column t.c"; ("index", "i") → "index i"."""
+    return f"{ref[0].replace('_', ' ')} {'.'.join(ref[1:])}"
+
+
 # ---------------------------------------------------------------- steps
 
 
@@ -393,6 +409,15 @@ class _Builder:
             Kind.MISSING_EXTENSION: self._extension,
             Kind.EXTENSION_CHANGED: self._extension,
             Kind.EXTRA_EXTENSION: self._drop_base,
+            Kind.MISSING_COLLATION: self._redefine,
+            Kind.COLLATION_CHANGED: self._redefine,
+            Kind.EXTRA_COLLATION: self._drop_base,
+            Kind.MISSING_TEXT_SEARCH_DICTIONARY: self._redefine,
+            Kind.TEXT_SEARCH_DICTIONARY_CHANGED: self._redefine,
+            Kind.EXTRA_TEXT_SEARCH_DICTIONARY: self._drop_base,
+            Kind.MISSING_TEXT_SEARCH_CONFIGURATION: self._redefine,
+            Kind.TEXT_SEARCH_CONFIGURATION_CHANGED: self._redefine,
+            Kind.EXTRA_TEXT_SEARCH_CONFIGURATION: self._drop_base,
             Kind.MISSING_TYPE: self._type,
             Kind.TYPE_CHANGED: self._type_changed,
             Kind.EXTRA_TYPE: self._drop_base,
@@ -680,6 +705,8 @@ class _Builder:
         stmts: list[Statement] = []
         if c.kind is Kind.MISSING_EXTENSION or lv is None:
             version = f" VERSION {ql(e.pinned)}" if e.pinned is not None else ""
+            if e.schema != self.s:  # its home outside the managed schema (`public`, `ext`)
+                stmts.append(Statement(f"CREATE SCHEMA IF NOT EXISTS {qi(e.schema)}"))
             sql = f"CREATE EXTENSION IF NOT EXISTS {qi(e.name)} SCHEMA {qi(e.schema)}{version}"
             stmts.append(Statement(sql))
         else:
@@ -700,9 +727,11 @@ class _Builder:
             provides=(("type", t.name),),
         )
 
-    def _create_type(self, t: EnumType | Domain) -> str:
+    def _create_type(self, t: EnumType | Domain | CompositeType) -> str:
         if isinstance(t, EnumType):
             return f"CREATE TYPE {self.q(t.name)} AS ENUM ({', '.join(ql(x) for x in t.labels)})"
+        if isinstance(t, CompositeType):
+            return t.sql(self.q(t.name))[0]
         parts = [f"CREATE DOMAIN {self.q(t.name)} AS {t.base_type}"]
         if t.collation:
             parts.append(f"COLLATE {t.collation}")
@@ -787,7 +816,88 @@ class _Builder:
                 prechecks=tuple(prechecks),
             )
             return
+        if isinstance(d, CompositeType) and isinstance(lv, CompositeType):
+            self._alter_composite(c, d, lv)
+            return
         self.unsupported[c] = f"{c.name} changes from one kind of type to another"
+
+    def _alter_composite(self, c: Change, d: CompositeType, lv: CompositeType) -> None:
+        """ALTER TYPE … DROP / ADD / ALTER ATTRIBUTE, in one statement. PostgreSQL
+        adds an attribute at the end and cannot change an attribute's type while a
+        table column holds values of the type: those are refused."""
+        what = f"composite type {d.name}"
+        kept = [a.name for a in lv.attributes if d.attribute(a.name) is not None]
+        added = [a for a in d.attributes if lv.attribute(a.name) is None]
+        if kept + [a.name for a in added] != [a.name for a in d.attributes]:
+            self.unsupported[c] = (
+                f"the attribute order of {what} (ALTER TYPE … ADD ATTRIBUTE adds at the end; "
+                "declare new attributes last)"
+            )
+            return
+        changed = [a for a in d.attributes if (la := lv.attribute(a.name)) is not None and la != a]
+        users = [r for r in self.live.dependants(("type", d.name)) if r[0] in ("column", "type")]
+        if changed and users:
+            self.unsupported[c] = (
+                f"the type of attribute {changed[0].name} of {what}: "
+                f"{_describe_ref(users[0])} uses the type and PostgreSQL cannot change it "
+                "then (declare a new type and convert the column)"
+            )
+            return
+        actions = [f"DROP ATTRIBUTE {qi(a.name)}" for a in lv.attributes if a.name not in kept]
+        actions += [f"ADD ATTRIBUTE {a.sql()}" for a in added]
+        for a in changed:
+            coll = f" COLLATE {a.collation}" if a.collation else ""
+            actions.append(f"ALTER ATTRIBUTE {qi(a.name)} TYPE {a.type}{coll}")
+        self.add(
+            "base",
+            f"alter {what}",
+            [Statement(f"ALTER TYPE {self.q(d.name)} {', '.join(actions)}")],
+            (c,),
+            order=d.oid,
+            provides=(("type", d.name),),
+        )
+
+    def _redefine(self, c: Change) -> None:
+        """A collation, text-search dictionary or configuration: created, or
+        dropped and created again when nothing uses it (refused otherwise)."""
+        kind = c.object
+        word = _WORDS[kind]
+        obj = self._definable(self.desired, kind, c.name)
+        stmts: list[Statement] = []
+        if c.kind in (
+            Kind.COLLATION_CHANGED,
+            Kind.TEXT_SEARCH_DICTIONARY_CHANGED,
+            Kind.TEXT_SEARCH_CONFIGURATION_CHANGED,
+        ):
+            users = self.live.dependants((kind, c.name))
+            if users:
+                label = word.lower().replace("text search", "text-search")
+                self.unsupported[c] = (
+                    f"{label} {c.name} is defined differently and {_describe_ref(users[0])} "
+                    f"uses it: it cannot be redefined in place (declare a new {label} under "
+                    "another name and switch to it)"
+                )
+                return
+            stmts.append(Statement(f"DROP {word} {self.q(c.name)}"))
+        stmts += [Statement(text) for text in obj.sql(self.q(c.name))]
+        self.add(
+            "base",
+            f"{word.lower()} {c.name}",
+            stmts,
+            (c,),
+            order=obj.oid,
+            provides=((kind, c.name),),
+        )
+
+    @staticmethod
+    def _definable(
+        s: Schema, kind: str, name: str
+    ) -> Collation | TextSearchDictionary | TextSearchConfiguration:
+        if kind == "collation":
+            return s.collations[name]
+        if kind == "text_search_dictionary":
+            return s.ts_dictionaries[name]
+        return s.ts_configurations[name]
 
     def _domain_prechecks(
         self, domain: str, check: DomainCheck
@@ -938,7 +1048,14 @@ class _Builder:
         )
 
     def _drop_base(self, c: Change) -> None:
-        order = {Kind.EXTRA_FUNCTION: 0, Kind.EXTRA_SEQUENCE: 1, Kind.EXTRA_TYPE: 2}
+        order = {
+            Kind.EXTRA_FUNCTION: 0,
+            Kind.EXTRA_SEQUENCE: 1,
+            Kind.EXTRA_TYPE: 2,
+            Kind.EXTRA_TEXT_SEARCH_CONFIGURATION: 3,
+            Kind.EXTRA_TEXT_SEARCH_DICTIONARY: 4,
+            Kind.EXTRA_COLLATION: 5,
+        }
         if c.kind is Kind.EXTRA_FUNCTION:
             f = self.live.functions[c.name]
             sql = f"DROP {f.kind.upper()} {self.q(f.name)}({f.arguments})"
@@ -949,7 +1066,9 @@ class _Builder:
             sql = f"DROP SEQUENCE{gone} {self.q(c.name)}"
         elif c.kind is Kind.EXTRA_TYPE:
             t = self.live.types[c.name]
-            sql = f"DROP {'TYPE' if isinstance(t, EnumType) else 'DOMAIN'} {self.q(c.name)}"
+            sql = f"DROP {'DOMAIN' if isinstance(t, Domain) else 'TYPE'} {self.q(c.name)}"
+        elif c.object in _WORDS:
+            sql = f"DROP {_WORDS[c.object]} {self.q(c.name)}"
         else:
             sql = f"DROP EXTENSION {qi(c.name)}"
         self.add(
@@ -957,7 +1076,7 @@ class _Builder:
             f"drop {c.object} {c.name}",
             [Statement(sql)],
             (c,),
-            order=order.get(c.kind, 3),
+            order=order.get(c.kind, 6),
         )
 
     # -- tables and columns

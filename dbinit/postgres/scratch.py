@@ -340,6 +340,25 @@ def _prepare(conn: psycopg.Connection[Any], schema: str, *, drop_public: bool, l
     conn.execute(sql.SQL("SET {}search_path = {}, public").format(scope, ident))
 
 
+def _extension_homes(
+    conn: psycopg.Connection[Any], parsed: Sequence[tuple[Statement, Head]]
+) -> None:
+    """The schemas the files install extensions in (`CREATE EXTENSION … SCHEMA
+    ext`, as pg_dump writes it): made in the scratch space, as the plan makes
+    them in the target (`CREATE SCHEMA IF NOT EXISTS`)."""
+    for st, _ in parsed:
+        if st.node != "CreateExtensionStmt":
+            continue
+        for option in st.tree.get("options", ()):
+            item = option.get("DefElem", {})
+            if item.get("defname") == "schema":
+                home = str(item.get("arg", {}).get("String", {}).get("sval", ""))
+                if home:
+                    conn.execute(
+                        sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(home))
+                    )
+
+
 def _run_batched(
     conn: psycopg.Connection[Any],
     parsed: Sequence[tuple[Statement, Head]],
@@ -355,6 +374,7 @@ def _run_batched(
     again statement by statement (the very same statement texts) to say which
     statement failed."""
     _prepare(conn, schema, drop_public=drop_public, local=False)
+    _extension_homes(conn, parsed)
     statements = [st for st, _ in parsed]
     for at in range(0, len(statements), BATCH):
         batch = statements[at : at + BATCH]
@@ -394,6 +414,7 @@ def _run_once(
     """The dev database: one transaction, always rolled back."""
     with conn.transaction(force_rollback=True):
         _prepare(conn, schema, drop_public=drop_public, local=True)
+        _extension_homes(conn, parsed)
         if fast:
             _time_limit(conn, parsed[0][0] if parsed else None, deadline)
             try:
@@ -555,6 +576,18 @@ def _with_locations(model: Schema, parsed: Sequence[tuple[Statement, Head]]) -> 
         extensions={
             k: replace(v, loc=loc("extension", k), pinned=pinned.get(k))
             for k, v in model.extensions.items()
+            # one outside the managed schema is the files' only when they create it
+            # (a dev database may hold others)
+            if v.schema == model.schema or ("extension", k) in locs
+        },
+        collations={k: replace(v, loc=loc("collation", k)) for k, v in model.collations.items()},
+        ts_dictionaries={
+            k: replace(v, loc=loc("text_search_dictionary", k))
+            for k, v in model.ts_dictionaries.items()
+        },
+        ts_configurations={
+            k: replace(v, loc=loc("text_search_configuration", k))
+            for k, v in model.ts_configurations.items()
         },
     )
 

@@ -113,9 +113,7 @@ def make_plan(changes: list[Change], desired: Schema, live: Schema, policy: Poli
     ]
     lossy = [c for c in annotated if original[c] in loses]
     lost = sorted({loses[original[c]] for c in lossy})
-    stuck_why = sorted(
-        {stuck[original[c]] for c in annotated if original[c] in stuck}
-    )
+    stuck_why = sorted({stuck[original[c]] for c in annotated if original[c] in stuck})
     blocked_list: list[Change] = []
     reasons = []
     if pruned and not policy.allow_data_loss:

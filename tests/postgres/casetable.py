@@ -171,6 +171,20 @@ _QUERIES = {
     "policies": """
         SELECT tablename, policyname, permissive, roles::text, cmd, qual, with_check
         FROM pg_policies WHERE schemaname = 'public' ORDER BY 1, 2""",
+    "collations": """
+        SELECT collname, collprovider::text, collisdeterministic, collcollate, collctype,
+               colliculocale
+        FROM pg_collation WHERE collnamespace = 'public'::regnamespace ORDER BY 1""",
+    "text_search": """
+        SELECT 'dictionary', d.dictname, (SELECT tmplname::text FROM pg_ts_template WHERE oid = d.dicttemplate), d.dictinitoption
+        FROM pg_ts_dict d WHERE d.dictnamespace = 'public'::regnamespace
+        UNION ALL
+        SELECT 'configuration', c.cfgname, (SELECT prsname::text FROM pg_ts_parser WHERE oid = c.cfgparser),
+               (SELECT string_agg(m.maptokentype || ':' || m.mapseqno || ':'
+                                  || m.mapdict::regdictionary::text, ','
+                                  ORDER BY m.maptokentype, m.mapseqno)
+                  FROM pg_ts_config_map m WHERE m.mapcfg = c.oid)
+        FROM pg_ts_config c WHERE c.cfgnamespace = 'public'::regnamespace ORDER BY 1, 2""",
     "extensions": """
         SELECT e.extname, n.nspname FROM pg_extension e
         JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql' ORDER BY 1""",

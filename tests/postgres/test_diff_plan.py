@@ -811,13 +811,13 @@ def test_extensions_and_comments(db: Db) -> None:
 def test_unmanaged_objects_are_listed_once_and_never_planned(db: Db) -> None:
     db.run(
         "CREATE TABLE t (a int); CREATE RULE p AS ON DELETE TO t DO INSTEAD NOTHING;"
-        "CREATE TYPE pair AS (x int, y int)"
+        "CREATE OPERATOR === (LEFTARG = int, RIGHTARG = int, FUNCTION = int4eq)"
     )
-    schema = "CREATE TABLE t (a int); CREATE TYPE pair AS (x int, y int)"
+    schema = "CREATE TABLE t (a int)"
     changes, plan, _ = db.plan(schema, PRUNE_ALL)
     un = [c for c in changes if is_unmanaged(c)]
     assert [(c.kind.value, c.name, c.safety) for c in un] == [
-        ("unmanaged_composite_type", "pair", Safety.SAFE),
+        ("unmanaged_operator", "===", Safety.SAFE),
         ("unmanaged_rule", "p", Safety.SAFE),
     ]
     assert plan.is_empty() and not plan.skipped and not plan.blocked

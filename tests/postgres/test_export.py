@@ -205,6 +205,36 @@ def test_round_trip_every_managed_kind(pg_url: str, pg_db: str) -> None:
     assert not desired.materialized_views["b_stale"].populated
 
 
+NEW_KINDS = """
+CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+CREATE COLLATION "c copy" FROM "C";
+CREATE TEXT SEARCH DICTIONARY stem (TEMPLATE = snowball, language = 'english');
+CREATE TEXT SEARCH CONFIGURATION search (PARSER = "default");
+ALTER TEXT SEARCH CONFIGURATION search ADD MAPPING FOR asciiword WITH stem, simple;
+ALTER TEXT SEARCH CONFIGURATION search ADD MAPPING FOR word WITH simple;
+CREATE TYPE zeta AS (street text COLLATE ci, tags text[]);
+CREATE TYPE alpha AS (home zeta, code varchar(5) COLLATE "c copy");
+CREATE TABLE person (id int PRIMARY KEY, a alpha, name text COLLATE ci, body text);
+CREATE INDEX person_body ON person USING gin (to_tsvector('search'::regconfig, body));
+"""
+
+
+def test_round_trip_collations_text_search_composite_types(pg_url: str, pg_db: str) -> None:
+    live = seed(pg_db, NEW_KINDS)
+    assert not live.unmanaged
+    assert set(live.collations) == {"ci", "c copy"}
+    assert set(live.ts_dictionaries) == {"stem"} and set(live.ts_configurations) == {"search"}
+    assert live.ts_configurations["search"].mappings == (
+        ("asciiword", ("stem", "simple")),
+        ("word", ("simple",)),
+    )
+    assert ("type", "alpha") in live.depends[("column", "person", "a")]
+    assert ("collation", "ci") in live.depends[("type", "zeta")]
+    assert ("text_search_configuration", "search") in live.depends[("index", "person_body")]
+    desired = round_trip(pg_url, live)
+    assert desired == live
+
+
 def test_file_layout_and_names(pg_db: str) -> None:
     files = export(seed(pg_db, EVERY_KIND))
     stems = [re.sub(r"^\d+_|\.sql$", "", name) for name in files]

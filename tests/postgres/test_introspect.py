@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from dbinit.postgres.introspect import QUERY_COUNT, introspect
-from dbinit.postgres.model import Unmanaged
+from dbinit.postgres.model import CompositeType, TypeAttribute, Unmanaged
 
 
 class CountingCursor(psycopg.Cursor[Any]):
@@ -50,7 +50,9 @@ def test_introspection_sends_a_fixed_number_of_queries(
     model = introspect(pg_conn, "public")
     assert len(model.tables) == tables and len(model.indexes) == tables
     assert len(model.views) == tables and len(model.comments) == tables
-    assert len(sent) == QUERY_COUNT == 14  # one per object kind (policies: the 13th), dependencies
+    # one per object kind (policies: the 13th; collations and text search: the 14th),
+    # dependencies
+    assert len(sent) == QUERY_COUNT == 15
 
 
 def test_a_missing_schema_reads_as_empty(pg_conn: psycopg.Connection[Any]) -> None:
@@ -101,6 +103,13 @@ def test_objects_outside_the_managed_kinds_are_listed_as_unmanaged(
     assert model.tables["m"].partition_key == "RANGE (at)"
     assert set(model.policies) == {("t", "only_positive")}
     assert [(p.name, p.parent) for p in model.partitions.values()] == [("m_2024", "m")]
+    # a composite type is managed with the types
+    pair = model.types["pair"]
+    assert isinstance(pair, CompositeType)
+    assert pair.attributes == (
+        TypeAttribute("x", "integer", None),
+        TypeAttribute("y", "integer", None),
+    )
     # a plain aggregate is managed (with the functions); an ordered-set one is not
     assert model.functions["my_sum(integer)"].kind == "aggregate"
     assert model.functions["my_sum(integer)"].definition == (
@@ -109,7 +118,6 @@ def test_objects_outside_the_managed_kinds_are_listed_as_unmanaged(
     assert set(model.unmanaged) == {
         Unmanaged("grant", "t", "privileges granted"),
         Unmanaged("publication", "pub_t", ""),
-        Unmanaged("composite_type", "pair"),
         Unmanaged("aggregate", "my_pct(double precision ORDER BY double precision)"),
     }
 

@@ -113,3 +113,37 @@ def test_an_extension_type_in_public_works_with_another_managed_schema(
             " WHERE attrelid = 'app.users'::regclass AND attname = 'email'"
         ).fetchone()
     assert row == ("public.citext",) or row == ("citext",)
+
+
+def test_an_extension_in_public_is_created_by_init_with_another_managed_schema(
+    cli: Any, databases: Any, tmp_path: Path
+) -> None:
+    """`CREATE EXTENSION … WITH SCHEMA public` in the files, the managed schema
+    `app`, an empty database: init creates the extension there (it used to be
+    unmanaged: the table's CREATE failed); an extension the files do not declare
+    stays unmanaged, never an extra."""
+    schemas = tmp_path / "schemas"
+    schemas.mkdir()
+    (schemas / "schema.sql").write_text(
+        "CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public;\n"
+        "CREATE TABLE users (id integer PRIMARY KEY, email public.citext UNIQUE);\n",
+        encoding="utf-8",
+    )
+    db = databases()
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION hstore SCHEMA public")
+    code, doc, seen = _run(cli, db, schemas, "init", "--pg-schema", "app")
+    assert code == 0, seen
+    with psycopg.connect(db, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'citext'"
+        ).fetchone()
+    assert row == ("public",)
+    code, doc, seen = _run(cli, db, schemas, "check", "--pg-schema", "app")
+    assert code == 0, seen
+    kinds = {(c["kind"], c["name"]) for c in doc["changes"]}
+    assert kinds == {("unmanaged_extension", "hstore")}, seen
+    code, doc, seen = _run(cli, db, schemas, "validate", "--pg-schema", "app")
+    assert code == 0, seen
+    code, doc, seen = _run(cli, db, schemas, "init", "--pg-schema", "app")
+    assert (code, doc.get("applied") or []) == (0, []), seen
