@@ -352,6 +352,10 @@ def not_managed(node: str, tree: Mapping[str, Any]) -> str | None:
         return "privileges are not managed"
     if node == "AlterOwnerStmt":
         return "owners are not managed"
+    if node == "CreateSchemaStmt" and not tree.get("schemaElts"):
+        # The managed schema is DBINIT_PG_SCHEMA (dbinit creates it); the schema an
+        # extension is declared in is created with the extension.
+        return "schemas are not managed"
     if node == "AlterTableStmt":
         cmds = [next(iter(c.values())) for c in tree.get("cmds", [])]
         if cmds and all(c.get("subtype") == "AT_ChangeOwner" for c in cmds):

@@ -85,7 +85,7 @@ def test_head_names_what_a_statement_creates(
     [
         "INSERT INTO t VALUES (1)",
         "DROP TABLE t",
-        "CREATE SCHEMA s",
+        "CREATE SCHEMA s CREATE TABLE t (a int)",
         "SET search_path = x",
         "BEGIN",
         "CREATE TEMP TABLE t (a int)",
@@ -99,7 +99,6 @@ def test_head_names_what_a_statement_creates(
         "ALTER SYSTEM SET work_mem = '1GB'",
         "ALTER TABLE t OWNER TO r, ADD COLUMN b int",
         "COMMENT ON DATABASE d IS 'x'",
-        "CREATE SCHEMA s",
         "RESET ALL",
         "SELECT pg_catalog.set_config('search_path', 'x', false)",
         "CALL p()",
@@ -124,6 +123,15 @@ def test_owners_and_privileges_pg_dump_writes_are_accepted_and_left_out() -> Non
         "CREATE TABLE u (a int);\n"
     )
     assert [st.node for st in split("f.sql", text)] == ["CreateStmt"]
+
+
+def test_a_bare_create_schema_pg_dump_writes_is_accepted_and_left_out() -> None:
+    """Schemas are not managed: the managed one is DBINIT_PG_SCHEMA, and the schema
+    an extension is declared in is created with it. One holding objects (`CREATE
+    SCHEMA s CREATE TABLE …`) is still refused."""
+    text = "CREATE SCHEMA ext;\nCREATE SCHEMA IF NOT EXISTS app AUTHORIZATION app;\n"
+    text += "CREATE EXTENSION citext WITH SCHEMA ext;\n"
+    assert [st.node for st in split("f.sql", text)] == ["CreateExtensionStmt"]
 
 
 def test_a_comment_ends_at_a_carriage_return_as_in_postgresql() -> None:
