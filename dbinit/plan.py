@@ -38,6 +38,9 @@ class Statement:
     # Runs outside the plan's transaction, after it commits, each on its own
     # (PostgreSQL's CREATE INDEX CONCURRENTLY, VALIDATE CONSTRAINT, ...).
     online: bool = False
+    # Committed on its own, before the prechecks and the plan's transaction
+    # (PostgreSQL's enum `ADD VALUE`: no transaction may use a value it added).
+    early: bool = False
 
     def display(self) -> str:
         """The statement as it runs, parameters inlined: what is shown and recorded."""

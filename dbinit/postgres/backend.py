@@ -74,9 +74,11 @@ from dbinit.postgres.connect import (  # noqa: E402
     sqlstate,
     with_retry,
 )
+from dbinit.postgres.diff import enum_additions  # noqa: E402
 from dbinit.postgres.introspect import introspect  # noqa: E402
-from dbinit.postgres.model import HISTORY_TABLE, INTERNAL_PREFIX, Schema  # noqa: E402
+from dbinit.postgres.model import HISTORY_TABLE, INTERNAL_PREFIX, EnumType, Schema  # noqa: E402
 from dbinit.postgres.quote import ident as _quote  # noqa: E402
+from dbinit.postgres.quote import literal, printed  # noqa: E402
 from dbinit.report import Report  # noqa: E402
 from dbinit.run import Run  # noqa: E402
 
@@ -651,10 +653,10 @@ def _write(
                 return Written(plan, ())
             _cast_checks(conn, plan, desired.schema, live)
             _extension_paths(conn, plan, desired.schema, live)
-            _prechecks(run, conn, plan)
+            later = _prechecks(run, conn, plan, defer=_added_values(desired.schema, live))
             if before_write is not None:
                 before_write(plan)
-            return Written(plan, _apply(run, conn, desired, plan))
+            return Written(plan, _apply(run, conn, desired, plan, later))
     finally:
         conn.close()
 
@@ -672,20 +674,35 @@ def _cast_checks(conn: Conn, plan: Plan, desired: Schema, live: Schema) -> None:
         lc = have.column(change.column) if have is not None else None
         if dc is None or lc is None or dc.type == lc.type or dc.using:
             continue  # a `using=` hint says how to convert: its precheck tries it
-        try:
-            conn.execute(f"SELECT CAST(NULL::{lc.type} AS {dc.type})".encode())
-        except psycopg.Error as exc:
-            if sqlstate(exc) not in _NO_CAST:
-                continue  # e.g. a type this plan creates first: applying tells
-            text = mask_url((exc.diag.message_primary or str(exc)).strip())
+        text = details = ""
+        if _enum_named(live, lc.type) and _enum_named(desired, dc.type):
+            # no cast between two enum types (the new one may not exist yet)
+            text = f"cannot cast type {lc.type} to {dc.type}"
+            details = f"two enum types: {text}"
+        else:
+            try:
+                conn.execute(f"SELECT CAST(NULL::{lc.type} AS {dc.type})".encode())
+            except psycopg.Error as exc:
+                if sqlstate(exc) not in _NO_CAST:
+                    continue  # e.g. a type this plan creates first: applying tells
+                text = mask_url((exc.diag.message_primary or str(exc)).strip())
+                details = f"psycopg.errors.{type(exc).__name__} [{sqlstate(exc)}]: {text}"
+        if text:
             raise DataError(
                 f"Column {change.table}.{change.column} cannot change type from {lc.type} "
                 f"to {dc.type}: PostgreSQL has no cast between them ({text}); nothing was "
                 "applied. Say how to convert on the column's line in the schema file: "
                 f"`-- dbinit: using=EXPR`, EXPR computing the new value from {change.column} "
                 "(docs/reviewed-changes.md), then run `dbinit repair`; or keep its type",
-                details=f"psycopg.errors.{type(exc).__name__} [{sqlstate(exc)}]: {text}",
-            ) from None
+                details=details,
+            )
+
+
+def _enum_named(schema: Schema, column_type: str) -> bool:
+    """Whether `column_type` (as a column prints it) is an enum type of `schema`."""
+    return any(
+        isinstance(t, EnumType) and printed(name) == column_type for name, t in schema.types.items()
+    )
 
 
 def _extension_paths(conn: Conn, plan: Plan, desired: Schema, live: Schema) -> None:
@@ -710,38 +727,65 @@ def _extension_paths(conn: Conn, plan: Plan, desired: Schema, live: Schema) -> N
             )
 
 
-def _prechecks(run: Run, conn: Conn, plan: Plan) -> None:
+def _added_values(desired: Schema, live: Schema) -> tuple[str, ...]:
+    """The enum values this plan adds, as SQL literals: what a precheck may name
+    that does not exist before the values are committed (`Statement.early`)."""
+    out: list[str] = []
+    for name, d in desired.types.items():
+        lv = live.types.get(name)
+        if isinstance(d, EnumType) and isinstance(lv, EnumType):
+            out += [literal(label) for label, _, _ in enum_additions(d, lv)]
+    return tuple(out)
+
+
+Precheck = tuple[str, str, str]
+
+
+def _prechecks(run: Run, conn: Conn, plan: Plan, *, defer: tuple[str, ...] = ()) -> list[Precheck]:
     """Each new constraint's violations, counted before anything is applied; the
     refusal names the first of them (`(email)=(a@x.io)`, as PostgreSQL's own key
     errors do). A value a type change cannot convert fails its count query: the
-    same refusal, with the server's words for the value."""
-    for step in plan.steps:
-        for label, count_query, find_query in step.prechecks:
-            row = _retry(
-                run,
-                partial(_precheck_query, conn, label, count_query),
-                f"precheck {label}",
-                conn=conn,
-            )
-            n = int(row[0]) if row and row[0] is not None else 0
-            log.info("precheck.done", check=label, violations=n)
-            if n:
-                example = _retry(
-                    run, partial(_first_row, conn, find_query), f"precheck {label}", conn=conn
-                )
-                raise DataError(
-                    f"{label}: {n} row(s) violate it{example}; nothing was applied",
-                    details=f"find them with: {find_query}",
-                )
+    same refusal, with the server's words for the value. A precheck naming an
+    enum value the plan adds (a literal of `defer`) cannot run before that value
+    is committed: returned, for `_apply` to run after the early commit."""
+    later: list[Precheck] = []
+    checks = [check for step in plan.steps for check in step.prechecks]
+    for check in checks:
+        if any(value in check[1] for value in defer):
+            later.append(check)
+        else:
+            _precheck(run, conn, check, [])
+    return later
 
 
-def _precheck_query(conn: Conn, label: str, query: str) -> Any:
+def _precheck(run: Run, conn: Conn, check: Precheck, kept: list[str]) -> None:
+    label, count_query, find_query = check
+    outcome = (
+        f"; applied before it and kept: {'; '.join(kept)}" if kept else "; nothing was applied"
+    )
+    row = _retry(
+        run,
+        partial(_precheck_query, conn, label, count_query, outcome),
+        f"precheck {label}",
+        conn=conn,
+    )
+    n = int(row[0]) if row and row[0] is not None else 0
+    log.info("precheck.done", check=label, violations=n)
+    if n:
+        example = _retry(run, partial(_first_row, conn, find_query), f"precheck {label}", conn=conn)
+        raise DataError(
+            f"{label}: {n} row(s) violate it{example}{outcome}",
+            details=f"find them with: {find_query}",
+        )
+
+
+def _precheck_query(conn: Conn, label: str, query: str, outcome: str) -> Any:
     try:
         return _fetch_one(conn, query)
     except (psycopg.errors.DataError, psycopg.errors.CannotCoerce) as exc:
         text = mask_url((exc.diag.message_primary or str(exc)).strip())
         raise DataError(
-            f"{label}: {text}; nothing was applied",
+            f"{label}: {text}{outcome}",
             details=f"psycopg.errors.{type(exc).__name__} [{sqlstate(exc)}]: {text}; "
             f"the rows: {query}",
         ) from None
@@ -766,14 +810,76 @@ def _run_sql(conn: Conn, st: Statement) -> None:
     execute(conn, st.sql, st.params or None)
 
 
-def _apply(run: Run, conn: Conn, desired: Desired, plan: Plan) -> tuple[str, ...]:
+def _apply_early(
+    run: Run, conn: Conn, desired: Desired, plan: Plan, early: list[Statement], pending: bool
+) -> int:
+    """The `early` statements (enum values added), committed on their own before
+    the prechecks that name them and the plan's transaction, with this run's
+    history row (`online_pending` while more is to come)."""
+    schema = run.settings.pg_schema
+    shown = [s.display() for s in early]
+    running: list[str | None] = [None]
+    recorded: list[int] = []
+
+    def transaction() -> int:
+        try:
+            with conn.transaction():
+                _timeouts(run, conn, local=True)
+                conn.execute(
+                    sql.SQL("SET LOCAL search_path = {}, public").format(sql.Identifier(schema))
+                )
+                for st in early:
+                    running[0] = st.display()
+                    _run_sql(conn, st)
+                running[0] = None
+                recorded.append(
+                    _record(run, conn, desired, shown, len(plan.changes), [], pending=pending)
+                )
+            return recorded[-1]
+        except psycopg.Error as exc:
+            better = _data_error(exc, "applying the plan", [], running[0]) or _rejected(
+                exc, running[0], []
+            )
+            if better is not None:
+                raise better from None
+            raise
+
+    try:
+        history_id = int(_retry(run, transaction, "the enum values' transaction", conn=conn))
+    except KeyboardInterrupt:
+        if recorded and _committed(conn, schema, recorded[-1]):
+            run.committed = tuple(shown)
+        raise
+    run.committed = tuple(shown)
+    log.info("apply.committed_early", statements=len(early))
+    return history_id
+
+
+def _apply(
+    run: Run, conn: Conn, desired: Desired, plan: Plan, later: list[Precheck] | None = None
+) -> tuple[str, ...]:
     schema = run.settings.pg_schema
     ident = sql.Identifier(schema)
-    transactional = [s for s in plan.statements if not s.online]
+    early = [s for s in plan.statements if s.early]
+    transactional = [s for s in plan.statements if not s.online and not s.early]
     online = [s for s in plan.statements if s.online]
+    kept = [s.display() for s in early]
     shown = [s.display() for s in transactional]
     t0 = time.perf_counter()
     running: list[str | None] = [None]  # the statement being run, for error messages
+    early_id: int | None = None
+    if early:
+        # Kept if anything after fails: harmless alone, and the next run converges.
+        early_id = _apply_early(run, conn, desired, plan, early, bool(transactional or online))
+        try:
+            for check in later or ():
+                _precheck(run, conn, check, kept)
+        except DbInitError:
+            _finish(conn, schema, early_id, kept, "failed")
+            raise
+        if not transactional and not online:
+            _settle(conn, schema, early_id, desired.checksum)
+            return tuple(kept)
 
     recorded: list[int] = []
 
@@ -793,11 +899,21 @@ def _apply(run: Run, conn: Conn, desired: Desired, plan: Plan) -> tuple[str, ...
                     running[0] = st.display()
                     _run_sql(conn, st)
                 running[0] = None
-                recorded.append(_record(run, conn, desired, shown, len(plan.changes), online))
+                recorded.append(
+                    _record(
+                        run,
+                        conn,
+                        desired,
+                        kept + shown,
+                        len(plan.changes),
+                        online,
+                        history_id=early_id,
+                    )
+                )
             return recorded[-1]
         except psycopg.Error as exc:
-            better = _data_error(exc, "applying the plan", [], running[0]) or _rejected(
-                exc, running[0], []
+            better = _data_error(exc, "applying the plan", kept, running[0]) or _rejected(
+                exc, running[0], kept
             )
             if better is not None:
                 raise better from None
@@ -808,15 +924,20 @@ def _apply(run: Run, conn: Conn, desired: Desired, plan: Plan) -> tuple[str, ...
         history_id = _retry(run, transaction, "the plan's transaction", conn=conn)
     except KeyboardInterrupt:
         # Stopped while COMMIT was under way: its history row says whether it landed.
-        if recorded and _committed(conn, schema, recorded[-1]):
-            run.committed = tuple(shown)
+        if recorded and _committed(conn, schema, recorded[-1], kept + shown):
+            run.committed = tuple(kept + shown)
         raise
-    except DatabaseLocked as exc:
-        exc.message += _holders(conn, schema, tables)
+    except DbInitError as exc:
+        if isinstance(exc, DatabaseLocked):
+            exc.message += _holders(conn, schema, tables)
+        if early_id is not None:
+            _finish(conn, schema, early_id, kept, "failed")
+            if "applied before it" not in exc.message:
+                exc.message += f"; applied before it and kept: {'; '.join(kept)}"
         raise
-    run.committed = tuple(shown)
+    run.committed = tuple(kept + shown)
     log.info("apply.committed", statements=len(transactional), ms=_ms(t0))
-    ran = list(shown)
+    ran = kept + shown
     if not online:
         _settle(conn, schema, history_id, desired.checksum)
         return tuple(ran)
@@ -911,15 +1032,20 @@ def _holders(conn: Conn, schema: str, tables: list[str]) -> str:
     return ("; " + "; ".join(held)) if held else ""
 
 
-def _committed(conn: Conn, schema: str, history_id: int) -> bool:
-    """Whether the transaction that wrote history row `history_id` committed (best
-    effort: False when the session cannot tell)."""
+def _committed(
+    conn: Conn, schema: str, history_id: int, statements: list[str] | None = None
+) -> bool:
+    """Whether the transaction that wrote history row `history_id` (with these
+    `statements`, when the row existed before it) committed (best effort: False
+    when the session cannot tell)."""
     try:
         if conn.closed or conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
             return False
         row = conn.execute(
-            sql.SQL("SELECT 1 FROM {} WHERE id = %s").format(sql.Identifier(schema, HISTORY_TABLE)),
-            (history_id,),
+            sql.SQL(
+                "SELECT 1 FROM {} WHERE id = %s AND (%s::text IS NULL OR statements = %s)"
+            ).format(sql.Identifier(schema, HISTORY_TABLE)),
+            (history_id, *[None if statements is None else json.dumps(statements)] * 2),
         ).fetchone()
     except psycopg.Error:
         return False
@@ -933,7 +1059,15 @@ def _timeouts_quietly(run: Run, conn: Conn) -> None:
 
 
 def _record(
-    run: Run, conn: Conn, desired: Desired, shown: list[str], changes: int, online: list[Statement]
+    run: Run,
+    conn: Conn,
+    desired: Desired,
+    shown: list[str],
+    changes: int,
+    online: list[Statement],
+    *,
+    history_id: int | None = None,
+    pending: bool = False,
 ) -> int:
     """This run's history row, in the plan's transaction.
 
@@ -956,6 +1090,20 @@ def _record(
                 for kind, name in hooks
             ),
         )
+    outcome = "online_pending" if online or pending else "applied"
+    if history_id is not None:  # the row of this run's early commit
+        conn.execute(
+            sql.SQL(
+                "UPDATE {} SET statements = %s, outcome = %s, duration_ms = %s WHERE id = %s"
+            ).format(sql.Identifier(run.settings.pg_schema, HISTORY_TABLE)),
+            (
+                json.dumps(shown),
+                outcome,
+                round((time.monotonic() - run.started) * 1000, 3),
+                history_id,
+            ),
+        )
+        return history_id
     row = conn.execute(
         sql.SQL(
             "INSERT INTO {} (applied_at, command, dbinit_version, schema_checksum, statements, "
@@ -968,7 +1116,7 @@ def _record(
             desired.checksum,
             json.dumps(shown),
             changes,
-            "online_pending" if online else "applied",
+            outcome,
             round((time.monotonic() - run.started) * 1000, 3),
         ),
     ).fetchone()

@@ -427,7 +427,7 @@ def diff(desired: Schema, live: Schema) -> list[Change]:
                 )
             )
         else:
-            out += _table(dt, lt)
+            out += [_key_used(ch, desired, live) for ch in _table(dt, lt)]
     for name in sorted(gone):
         out.append(
             Change(
@@ -894,9 +894,24 @@ def _table(dt: Table, lt: Table) -> list[Change]:
             )
     declared = {c.name: c for c in dt.constraints if not is_internal(c.name)}
     present = {c.name: c for c in lt.constraints if not is_internal(c.name)}
+    renamed = renamed_keys(dt, lt)
     for name, dcon in declared.items():
         lcon = present.get(name)
-        if lcon is None:
+        if name in renamed:
+            out.append(
+                Change(
+                    Kind.CONSTRAINT_CHANGED,
+                    "constraint",
+                    name,
+                    t,
+                    Safety.SAFE,
+                    f"{_kind_once(dcon)}, named {renamed[name]} in the database: renamed",
+                    before=renamed[name],
+                    after=name,
+                    hazards=(lock(ACCESS_EXCLUSIVE, t),),
+                )
+            )
+        elif lcon is None:
             safety, hazards = constraint_cost(dcon, new_table=False)
             out.append(
                 Change(
@@ -940,7 +955,7 @@ def _table(dt: Table, lt: Table) -> list[Change]:
                 )
             )
     for name, lcon in present.items():
-        if name not in declared:
+        if name not in declared and name not in renamed.values():
             out.append(
                 Change(
                     Kind.EXTRA_CONSTRAINT,
@@ -954,6 +969,72 @@ def _table(dt: Table, lt: Table) -> list[Change]:
                     extra=True,
                 )
             )
+    return out
+
+
+def foreign_keys_on(schema: Schema, key: Constraint) -> list[Constraint]:
+    """The foreign keys of `schema` that reference PRIMARY KEY or UNIQUE `key` (its
+    table, the same set of columns: PostgreSQL picks such a key's index for them)."""
+    if key.type not in ("p", "u"):
+        return []
+    return [
+        fk
+        for fk in schema.constraints()
+        if fk.type == "f" and fk.ref_table == key.table and set(fk.ref_columns) == set(key.columns)
+    ]
+
+
+def kept_foreign_keys(desired: Schema, live: Schema, key: Constraint) -> list[Constraint]:
+    """The live foreign keys on `key` that the files declare unchanged: when `key` is
+    dropped (changed), they are dropped first and added again after (they need it)."""
+    out = []
+    for fk in foreign_keys_on(live, key):
+        dt = desired.tables.get(fk.table)
+        if dt is not None and dt.constraint(fk.name) == fk:
+            out.append(fk)
+    return out
+
+
+def _key_used(c: Change, desired: Schema, live: Schema) -> Change:
+    """A PRIMARY KEY or UNIQUE changed while declared foreign keys still use it: a
+    rebuild (the foreign keys are dropped and added again around it, the new key
+    built in the transaction: `repair`)."""
+    if c.kind is not Kind.CONSTRAINT_CHANGED:
+        return c
+    lt = live.tables.get(c.table)
+    key = lt.constraint(c.name) if lt is not None else None
+    dt = desired.tables.get(c.table)
+    if key is None or dt is None or dt.constraint(c.name) is None:
+        return c
+    if dt.constraint(c.name) == key:  # only validated: nothing is dropped
+        return c
+    fks = kept_foreign_keys(desired, live, key)
+    if not fks:
+        return c
+    names = ", ".join(f"{fk.table}.{fk.name}" for fk in fks)
+    return replace(
+        c,
+        safety=worst(c.safety, Safety.REBUILD),
+        detail=f"{c.detail}; foreign keys use it: {names} (dropped and added again around it)",
+        hazards=_dedup((*c.hazards, *(lock(SHARE_ROW_EXCLUSIVE, fk.table) for fk in fks))),
+    )
+
+
+def renamed_keys(dt: Table, lt: Table) -> dict[str, str]:
+    """A PRIMARY KEY or UNIQUE declared under another name than the live one, the
+    same otherwise (columns, options): declared name → live name, renamed in
+    place (`RENAME CONSTRAINT`, its index follows) rather than a second key added
+    next to the first ("multiple primary keys"). Only one-to-one matches."""
+    declared = {c.name for c in dt.constraints}
+    present = {c.name for c in lt.constraints}
+    missing = [c for c in dt.constraints if c.type in ("p", "u") and c.name not in present]
+    extra = [c for c in lt.constraints if c.type in ("p", "u") and c.name not in declared]
+    out: dict[str, str] = {}
+    for dcon in missing:
+        same = [c for c in extra if replace(c, name=dcon.name) == dcon]
+        twins = [d for d in missing if replace(d, name=dcon.name) == dcon]
+        if len(same) == 1 and len(twins) == 1:
+            out[dcon.name] = same[0].name
     return out
 
 

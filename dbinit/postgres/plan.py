@@ -11,7 +11,8 @@ marked `online` run after it commits, each on its own, in step order too
   transaction, `VALIDATE CONSTRAINT` online; UNIQUE / PRIMARY KEY: a unique
   index built concurrently, then `ADD CONSTRAINT ... USING INDEX`;
 * `SET NOT NULL` through a validated `CHECK (col IS NOT NULL)`, dropped after;
-* enum `ADD VALUE` in a step of its own.
+* enum `ADD VALUE` first, committed on its own before the prechecks and the
+  transaction (a value added cannot be used by the transaction that adds it).
 
 Order: drops of dependants (comments, triggers, views, constraints) and of
 tables and columns first; then extensions, types, sequences, functions (in
@@ -37,8 +38,11 @@ from dbinit.plan import INIT_REASON, Mode, Plan, Policy, Statement, Step
 from dbinit.postgres.diff import (
     Renames,
     enum_additions,
+    foreign_keys_on,
     is_history_hook,
     is_unmanaged,
+    kept_foreign_keys,
+    renamed_keys,
     renamed_live,
     type_change,
 )
@@ -342,13 +346,13 @@ def _describe_ref(ref: Ref) -> str:
 
 
 _PHASES = (
+    "enum_values",  # committed first, on their own (`Statement.early`)
     "renames",  # hinted renames of tables and columns, and the names that follow
     "cleanup",  # dbinit's own leftovers
     "drop_dependants",  # comments, triggers, views, constraints
     "drop_rows",  # tables, columns
     "drop_routines",  # functions and procedures (a new one may take the name)
     "base",  # extensions, types, sequences, functions
-    "enum_values",
     "tables",
     "columns",
     "owners",
@@ -760,7 +764,7 @@ class _Builder:
                     self.add(
                         "enum_values",
                         f"add value {label} to enum {d.name}",
-                        [Statement(sql)],
+                        [Statement(sql, early=True)],
                         (c,),
                         order=i,
                     )
@@ -1326,7 +1330,7 @@ class _Builder:
                 stmts.append(Statement(f"{at} TYPE {dc.type}{coll} USING {using}"))
             else:
                 stmts.append(Statement(f"{at} TYPE {dc.type}{coll}"))
-            if dc.type != lc.type and how != "coercible":
+            if dc.type != lc.type and how != "coercible" and not self._new_type(dc.type):
                 prechecks.append(self._conversion_check(t.name, dc, lc, using))
         if dc.identity is None and (dc.default != lc.default or default_set):
             if dc.default is not None:
@@ -1396,6 +1400,17 @@ class _Builder:
         lcon = self.live.tables[c.table].constraint(c.name)
         tbl = self.q(t.name)
         stmts: list[Statement] = []
+        old = renamed_keys(t, self.live.tables[c.table]).get(c.name)
+        if old is not None:  # the same key under another name: renamed, index too
+            self.add(
+                "constraints",
+                f"rename constraint {old} to {con.name} on {t.name}",
+                [Statement(f"ALTER TABLE {tbl} RENAME CONSTRAINT {qi(old)} TO {qi(con.name)}")],
+                (c,),
+                order=-1,
+                provides=(("constraint", t.name, con.name),),
+            )
+            return
         if lcon is not None and lcon == con and not lcon.validated:
             stmts.append(
                 Statement(f"ALTER TABLE {tbl} VALIDATE CONSTRAINT {qi(con.name)}", online=True)
@@ -1417,8 +1432,13 @@ class _Builder:
                 (c,),
                 order=0 if lcon.type == "f" else 1,
             )
+            self._foreign_keys_again(lcon, c)
         add = f"ALTER TABLE {tbl} ADD CONSTRAINT {qi(con.name)}"
-        if self._partitioned(t.name) or self._changing_columns(con):
+        if (
+            self._partitioned(t.name)
+            or self._changing_columns(con)
+            or (con.type in ("u", "p") and self._keys_in_transaction(t.name))
+        ):
             # No CONCURRENTLY index build and no NOT VALID on a partitioned table:
             # added in the transaction (its prechecks still count violations first).
             # Nor on a column this plan adds or converts, whose values no query can
@@ -1494,6 +1514,14 @@ class _Builder:
         uses = self.desired.depends.get(("constraint", con.table, con.name), ())
         return any(self._planned(ref) for ref in uses)
 
+    def _new_type(self, column_type: str) -> bool:
+        """Whether `column_type` (or its element type) is a type this plan creates:
+        no query can cast to it before the plan runs (its transaction tells)."""
+        base = column_type.removesuffix("[]")
+        return any(
+            _printed(name) == base for name in self.desired.types if name not in self.live.types
+        )
+
     def _planned(self, ref: Ref) -> bool:
         """Whether the plan creates or changes object `ref` (a kind kept by name)."""
         pool = _POOLS.get(ref[0])
@@ -1501,7 +1529,67 @@ class _Builder:
             return False
         want: dict[str, object] = getattr(self.desired, pool)
         have: dict[str, object] = getattr(self.live, pool)
-        return have.get(ref[1]) != want.get(ref[1])
+        d, lv = want.get(ref[1]), have.get(ref[1])
+        if isinstance(d, EnumType) and isinstance(lv, EnumType) and enum_additions(d, lv):
+            return False  # values only added: committed before the prechecks run
+        return lv != d
+
+    def _keys_in_transaction(self, table: str) -> bool:
+        """Whether the plan drops a key of `table` that declared foreign keys use:
+        its new keys are built in the transaction, where those foreign keys are
+        added again (never a moment without them after the commit)."""
+        lt = self.live.tables.get(table)
+        dt = self.desired.tables.get(table)
+        if lt is None or dt is None:
+            return False
+        return any(
+            k.type in ("u", "p")
+            and dt.constraint(k.name) != k
+            and kept_foreign_keys(self.desired, self.live, k)
+            for k in lt.constraints
+        )
+
+    def _foreign_keys_again(self, key: Constraint, c: Change) -> None:
+        """Live key `key` is dropped (changed): the foreign keys that use it are
+        dropped first and, as declared, added again after the new keys (NOT VALID
+        in the transaction, prechecked, validated online). An undeclared one makes
+        the change unsupported (unless the plan drops it anyway)."""
+        kept = {(fk.table, fk.name) for fk in kept_foreign_keys(self.desired, self.live, key)}
+        for fk in foreign_keys_on(self.live, key):
+            if (Kind.CONSTRAINT_CHANGED, fk.table, fk.name) in self.own_change or (
+                Kind.EXTRA_CONSTRAINT,
+                fk.table,
+                fk.name,
+            ) in self.own_change:
+                continue  # its own step drops it first
+            if (fk.table, fk.name) not in kept:
+                self.unsupported.setdefault(
+                    id(c), f"foreign key {fk.name} on {fk.table} (not declared) uses it"
+                )
+                continue
+            tbl = self.q(fk.table)
+            self.add(
+                "drop_dependants",
+                f"drop foreign key {fk.name} on {fk.table} to add it again",
+                [Statement(f"ALTER TABLE {tbl} DROP CONSTRAINT {qi(fk.name)}")],
+                (c,),
+                order=0,
+            )
+            add = f"ALTER TABLE {tbl} ADD CONSTRAINT {qi(fk.name)} {fk.definition}"
+            stmts = [Statement(f"{add} NOT VALID")]
+            if fk.validated:
+                stmts.append(
+                    Statement(f"ALTER TABLE {tbl} VALIDATE CONSTRAINT {qi(fk.name)}", online=True)
+                )
+            self.add(
+                "constraints",
+                f"add foreign key {fk.name} on {fk.table} again",
+                stmts,
+                (c,),
+                order=1,
+                prechecks=self._precheck(fk) if fk.validated else (),
+                provides=(("constraint", fk.table, fk.name),),
+            )
 
     def _key_added_online(self, fk: Constraint) -> bool:
         """Whether foreign key `fk` references a UNIQUE or PRIMARY KEY of an existing
@@ -1836,6 +1924,8 @@ class _Builder:
                 (c,),
                 order=order,
             )
+            if lcon is not None:
+                self._foreign_keys_again(lcon, c)
             return
         if c.kind is Kind.EXTRA_POLICY:
             sql = f"DROP POLICY {qi(c.name)} ON {self.q(c.table)}"
