@@ -1564,7 +1564,7 @@ class _Builder:
                 continue  # its own step drops it first
             if (fk.table, fk.name) not in kept:
                 self.unsupported.setdefault(
-                    id(c), f"foreign key {fk.name} on {fk.table} (not declared) uses it"
+                    c, f"foreign key {fk.name} on {fk.table} (not declared) uses it"
                 )
                 continue
             tbl = self.q(fk.table)
