@@ -199,11 +199,13 @@ def as_declared(desired: Schema, live: Schema) -> Schema:
     """`live` with each definition that equals the second printing of the
     declared one (`desired.reprinted`) read as the declared text."""
     rp = desired.reprinted
-    if not rp:
-        return live
 
     def same(key: Key, live_text: str | None, declared: str | None) -> str | None:
-        if live_text is not None and declared is not None and rp.get(key) == live_text:
+        if live_text is None or declared is None or live_text == declared:
+            return live_text
+        if rp.get(key) == live_text:
+            return declared
+        if key[0] in {"constraint", "domain_check"} and printed_alike(live_text, declared):
             return declared
         return live_text
 
@@ -282,6 +284,50 @@ def as_declared(desired: Schema, live: Schema) -> Schema:
         indexes=indexes,
         policies=policies,
     )
+
+
+def printed_alike(first: str, second: str) -> bool:
+    """Two printings of one CHECK (`CHECK (…)`, as `pg_get_constraintdef` gives
+    it) that the server tells apart only by where an array's cast sits: a
+    database built from the app's own SQL prints `x IN ('a', 'b')` on a
+    `varchar` as `… = ANY ((ARRAY['a'::character varying, …])::text[])`, which
+    (as `pg_dump` writes it into the files) is created again and printed as
+    `… = ANY (ARRAY[('a'::character varying)::text, …])`. Both parse to one
+    tree once a cast of an `ARRAY[…]` constructor to `T[]` is moved onto each
+    element as a cast to `T` (what the server does with it); anything else is
+    compared as parsed, source positions left out. A text that does not parse
+    is never alike."""
+    from dbinit.postgres.sqlsplit import _pgparse
+
+    pgparse = _pgparse()
+    trees = []
+    for text in (first, second):
+        try:
+            tree = pgparse.parse(f"ALTER TABLE t ADD CONSTRAINT c {text}")
+        except pgparse.PGQueryError:
+            return False
+        trees.append(_casts_inside(tree))
+    return bool(trees[0] == trees[1])
+
+
+def _casts_inside(node: Any) -> Any:
+    """`node` (a parse tree) without source positions, each `ARRAY[…]::T[]`
+    read as `ARRAY[…::T, …]`."""
+    if isinstance(node, list):
+        return [_casts_inside(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    cast = node.get("TypeCast")
+    if isinstance(cast, dict):
+        arr = (cast.get("arg") or {}).get("A_ArrayExpr")
+        type_name = dict(cast.get("typeName") or {})
+        bounds = type_name.pop("arrayBounds", None)
+        if isinstance(arr, dict) and isinstance(bounds, list) and len(bounds) == 1:
+            elements = [
+                {"TypeCast": {"arg": e, "typeName": type_name}} for e in arr.get("elements", [])
+            ]
+            return _casts_inside({"A_ArrayExpr": {"elements": elements}})
+    return {k: _casts_inside(v) for k, v in node.items() if k != "location"}
 
 
 def _def(obj: Any) -> str | None:

@@ -57,3 +57,24 @@ def test_only_the_second_printing_of_the_declared_text_reads_as_declared() -> No
     # the second printing of another object's text is not this object's
     moved = replace(desired, reprinted={key_constraint("t", "d"): "CHECK (b)"})
     assert as_declared(moved, _schema("CHECK (b)")) != desired
+
+
+DUMPED = (
+    "CHECK (((s)::text = ANY ((ARRAY['a'::character varying, 'b'::character varying])::text[])))"
+)
+REPRINTED = (
+    "CHECK (((s)::text = ANY (ARRAY[('a'::character varying)::text,"
+    " ('b'::character varying)::text])))"
+)
+
+
+def test_two_printings_of_one_varchar_in_list_are_alike_and_nothing_else_is() -> None:
+    from dbinit.postgres.reprint import printed_alike
+
+    assert printed_alike(DUMPED, REPRINTED)
+    assert printed_alike(REPRINTED, DUMPED)
+    assert not printed_alike(DUMPED, REPRINTED.replace("'b'", "'c'"))
+    assert not printed_alike(DUMPED, REPRINTED.replace("::text,", "::bpchar,", 1))
+    assert not printed_alike(DUMPED, DUMPED.replace("= ANY", "<> ALL"))
+    assert not printed_alike(DUMPED, "CHECK (((s)::text = ANY ((ARRAY['a', 'b'])::text[][])))")
+    assert not printed_alike(DUMPED, "CHECK (")
