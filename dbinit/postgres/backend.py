@@ -237,12 +237,12 @@ def _read(run: Run, conn: Conn) -> Schema:
 
 
 def _plan(desired: Schema, live: Schema, policy: Policy) -> Plan:
-    from dbinit.postgres.diff import diff
+    from dbinit.postgres.diff import compare
     from dbinit.postgres.plan import make_plan
     from dbinit.postgres.reprint import as_declared
 
-    live = as_declared(desired, live)  # the planner sees what the diff saw
-    plan: Plan = make_plan(diff(desired, live), desired, live, policy)
+    live = as_declared(desired, live)
+    plan: Plan = make_plan(compare(desired, live), desired, policy)  # sees what the diff saw
     return plan
 
 

@@ -356,7 +356,24 @@ _ABSENT = "absent from the database"
 _EXTRA = "in the database, declared in no schema file"
 
 
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """What `compare` found, for the planner: the changes, the live schema they
+    were found against (as it will be once the hinted renames ran, each
+    definition read as declared when it is the same) and those renames. Renames
+    are resolved here, once."""
+
+    changes: list[Change]
+    live: Schema
+    renames: Renames
+
+
 def diff(desired: Schema, live: Schema) -> list[Change]:
+    """Every difference between the declared and the live schema (`compare`)."""
+    return compare(desired, live).changes
+
+
+def compare(desired: Schema, live: Schema) -> Comparison:
     """Every difference between the declared and the live schema, in a stable
     order: extensions, types, sequences, functions, tables (columns,
     constraints), indexes, views, materialized views, triggers, comments,
@@ -490,7 +507,7 @@ def diff(desired: Schema, live: Schema) -> list[Change]:
     out += sequences_behind(desired, live)
     out += _unmanaged(desired, live)
     out += history_hooks(live)
-    return out
+    return Comparison(out, live, renames)
 
 
 def sequences_behind(desired: Schema, live: Schema) -> list[Change]:

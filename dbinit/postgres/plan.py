@@ -36,6 +36,7 @@ from functools import partial
 from dbinit.changes import Change, Kind, Safety
 from dbinit.plan import INIT_REASON, Mode, Plan, Policy, Statement, Step
 from dbinit.postgres.diff import (
+    Comparison,
     Renames,
     enum_additions,
     foreign_keys_on,
@@ -43,7 +44,6 @@ from dbinit.postgres.diff import (
     is_unmanaged,
     kept_foreign_keys,
     renamed_keys,
-    renamed_live,
     type_change,
 )
 from dbinit.postgres.model import (
@@ -127,8 +127,10 @@ def is_extra(c: Change) -> bool:
 # ---------------------------------------------------------------- the plan
 
 
-def make_plan(changes: list[Change], desired: Schema, live: Schema, policy: Policy) -> Plan:
-    """Order `changes` into steps; record which ones the policy blocks.
+def make_plan(found: Comparison, desired: Schema, policy: Policy) -> Plan:
+    """Order the changes `compare` found into steps; record which ones the
+    policy blocks. The steps see the live schema `compare` saw: hinted renames
+    run first, and every other step sees the names they give.
 
     `init` applies only safe changes (a non-safe one blocks with INIT_REASON)
     and leaves extra objects alone; `repair` keeps extras unless `--prune`;
@@ -137,9 +139,8 @@ def make_plan(changes: list[Change], desired: Schema, live: Schema, policy: Poli
     `--allow-data-loss`. Objects dbinit does not manage are never planned.
     """
     prune = policy.prune and policy.mode is Mode.REPAIR
-    # Hinted renames run first; every other step sees the names they give.
-    live, renames = renamed_live(desired, live)
-    builder = _Builder(desired, live, renames)
+    changes = found.changes
+    builder = _Builder(desired, found.live, found.renames)
     hooks = [c for c in changes if is_history_hook(c)]
     planned = [
         c
