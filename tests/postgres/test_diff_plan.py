@@ -14,10 +14,11 @@ import pytest
 
 from dbinit.changes import Change, Kind, Safety
 from dbinit.plan import INIT_REASON, Mode, Plan, Policy
-from dbinit.postgres.diff import compare, diff, is_unmanaged
+from dbinit.postgres.compare import compare, diff
+from dbinit.postgres.compare.unmanaged import is_unmanaged
 from dbinit.postgres.introspect import introspect
 from dbinit.postgres.model import Schema
-from dbinit.postgres.plan import LOSS_REASON, PRUNE_REASON, make_plan
+from dbinit.postgres.planner import LOSS_REASON, PRUNE_REASON, make_plan
 from dbinit.postgres.scratch import build_desired
 
 INIT = Policy(Mode.INIT)
