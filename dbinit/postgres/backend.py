@@ -61,6 +61,7 @@ from dbinit.errors import (  # noqa: E402
 )
 from dbinit.logs import log  # noqa: E402
 from dbinit.plan import Plan, Policy, Statement, change_label, refusal  # noqa: E402
+from dbinit.postgres.compare.types import enum_additions  # noqa: E402
 from dbinit.postgres.connect import (  # noqa: E402
     advisory_key,
     advisory_lock,
@@ -74,7 +75,6 @@ from dbinit.postgres.connect import (  # noqa: E402
     sqlstate,
     with_retry,
 )
-from dbinit.postgres.diff import enum_additions  # noqa: E402
 from dbinit.postgres.introspect import introspect  # noqa: E402
 from dbinit.postgres.model import HISTORY_TABLE, INTERNAL_PREFIX, EnumType, Schema  # noqa: E402
 from dbinit.postgres.quote import ident as _quote  # noqa: E402
@@ -237,12 +237,12 @@ def _read(run: Run, conn: Conn) -> Schema:
 
 
 def _plan(desired: Schema, live: Schema, policy: Policy) -> Plan:
-    from dbinit.postgres.diff import diff
-    from dbinit.postgres.plan import make_plan
+    from dbinit.postgres.compare import compare
+    from dbinit.postgres.planner import make_plan
     from dbinit.postgres.reprint import as_declared
 
-    live = as_declared(desired, live)  # the planner sees what the diff saw
-    plan: Plan = make_plan(diff(desired, live), desired, live, policy)
+    live = as_declared(desired, live)
+    plan: Plan = make_plan(compare(desired, live), desired, policy)  # sees what the diff saw
     return plan
 
 

@@ -14,10 +14,11 @@ import pytest
 
 from dbinit.changes import Change, Kind, Safety
 from dbinit.plan import INIT_REASON, Mode, Plan, Policy
-from dbinit.postgres.diff import diff, is_unmanaged
+from dbinit.postgres.compare import compare, diff
+from dbinit.postgres.compare.unmanaged import is_unmanaged
 from dbinit.postgres.introspect import introspect
 from dbinit.postgres.model import Schema
-from dbinit.postgres.plan import LOSS_REASON, PRUNE_REASON, make_plan
+from dbinit.postgres.planner import LOSS_REASON, PRUNE_REASON, make_plan
 from dbinit.postgres.scratch import build_desired
 
 INIT = Policy(Mode.INIT)
@@ -48,8 +49,8 @@ class Db:
 
     def plan(self, sql: str, policy: Policy = INIT) -> tuple[list[Change], Plan, Schema]:
         want = self.desired(sql)
-        changes = diff(want, self.live())
-        return changes, make_plan(changes, want, self.live(), policy), want
+        found = compare(want, self.live())
+        return found.changes, make_plan(found, want, policy), want
 
     def violations(self, plan: Plan) -> dict[str, int]:
         out = {}

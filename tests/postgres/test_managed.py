@@ -451,7 +451,7 @@ def test_the_history_guard_holds_under_the_lock_when_the_plan_missed_it(
 ) -> None:
     """A trigger created between the plan and the write: the check right before
     the history INSERT refuses, and the whole transaction rolls back."""
-    import dbinit.postgres.plan as pg_plan
+    import dbinit.postgres.planner as pg_plan
 
     run = _dbinit(cli, tmp_path, db, USERS)
     assert run("init")["exit_code"] == 0

@@ -1,0 +1,14 @@
+"""Objects compared by their definition alone: collations, text-search dictionaries and
+configurations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dbinit.changes import Hazard, Safety
+
+
+def _redefined(d: Any, lv: Any) -> list[tuple[Safety, tuple[Hazard, ...], str]]:
+    """A collation or text-search object defined differently: dropped and created
+    again when nothing uses it (the plan refuses it otherwise)."""
+    return [(Safety.SAFE, (), "definition differs: dropped and created again")]

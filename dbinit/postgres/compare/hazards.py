@@ -1,0 +1,62 @@
+"""What a change costs: its safety class and hazards (locks, rewrites, scans, data loss),
+and `Facet`, one difference of one object with its cost."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from dbinit.changes import Hazard, Safety
+
+ACCESS_EXCLUSIVE = "ACCESS EXCLUSIVE"
+
+
+SHARE_UPDATE_EXCLUSIVE = "SHARE UPDATE EXCLUSIVE"
+
+
+SHARE_ROW_EXCLUSIVE = "SHARE ROW EXCLUSIVE"
+
+
+_RANK = {Safety.SAFE: 0, Safety.REBUILD: 1, Safety.DESTRUCTIVE: 2}
+
+
+def worst(*safeties: Safety) -> Safety:
+    return max(safeties, key=lambda s: _RANK[s], default=Safety.SAFE)
+
+
+def lock(level: str, table: str, how: str = "briefly") -> Hazard:
+    return Hazard("lock", f"{level} lock on {table}, held {how}")
+
+
+def rewrite(table: str) -> Hazard:
+    return Hazard("rewrite", f"rewrites {table} and its indexes")
+
+
+def index_build(index: str, table: str) -> Hazard:
+    return Hazard("index_build", f"builds index {index} on {table} concurrently (writes continue)")
+
+
+def validation_scan(table: str, what: str) -> Hazard:
+    return Hazard(
+        "validation_scan",
+        f"scans {table} to validate {what} under a {SHARE_UPDATE_EXCLUSIVE} lock "
+        "(reads and writes continue)",
+    )
+
+
+def data_loss(what: str) -> Hazard:
+    return Hazard("data_loss", what)
+
+
+@dataclass(frozen=True, slots=True)
+class Facet:
+    """One aspect of a column that differs, with what changing it costs."""
+
+    aspect: str  # "type", "collation", "notnull", "default", "identity", "generated"
+    safety: Safety
+    hazards: tuple[Hazard, ...]
+    detail: str
+
+
+def _dedup(hazards: Iterable[Hazard]) -> tuple[Hazard, ...]:
+    return tuple(dict.fromkeys(hazards))

@@ -1,0 +1,59 @@
+"""Indexes (those backing a constraint are the constraint's)."""
+
+from __future__ import annotations
+
+from dbinit.changes import Change, Kind, Safety
+from dbinit.postgres.compare.hazards import ACCESS_EXCLUSIVE, index_build, lock
+from dbinit.postgres.compare.named import _ABSENT, _EXTRA, _declared
+from dbinit.postgres.model import Schema
+
+
+def _indexes(desired: Schema, live: Schema, gone: set[str]) -> list[Change]:
+    out: list[Change] = []
+    for name, d in desired.indexes.items():
+        lv = live.indexes.get(name)
+        existing = d.table in live.tables or d.table in live.materialized_views
+        hz = (index_build(name, d.table),) if existing else ()
+        if lv is None:
+            out.append(
+                Change(
+                    Kind.MISSING_INDEX,
+                    "index",
+                    name,
+                    d.table,
+                    Safety.SAFE,
+                    f"{_declared(d)}, {_ABSENT}",
+                    after=d.definition,
+                    hazards=hz,
+                )
+            )
+        elif lv != d or not lv.valid:
+            why = "definition differs" if lv != d else "invalid in the database (a failed build)"
+            out.append(
+                Change(
+                    Kind.INDEX_CHANGED,
+                    "index",
+                    name,
+                    d.table,
+                    Safety.SAFE,
+                    f"{why}: built again concurrently and swapped",
+                    before=lv.definition,
+                    after=d.definition,
+                    hazards=(*hz, lock(ACCESS_EXCLUSIVE, d.table, "to swap the index")),
+                )
+            )
+    for name, lv in live.indexes.items():
+        if name not in desired.indexes and lv.table not in gone:
+            out.append(
+                Change(
+                    Kind.EXTRA_INDEX,
+                    "index",
+                    name,
+                    lv.table,
+                    Safety.DESTRUCTIVE,
+                    _EXTRA,
+                    before=lv.definition,
+                    extra=True,
+                )
+            )
+    return out

@@ -1,0 +1,40 @@
+"""Sequences: options, and identity or serial sequences behind their column."""
+
+from __future__ import annotations
+
+from dbinit.changes import Change, Hazard, Kind, Safety
+from dbinit.postgres.compare.hazards import ACCESS_EXCLUSIVE, lock
+from dbinit.postgres.model import Schema, Sequence
+
+
+def sequences_behind(desired: Schema, live: Schema) -> list[Change]:
+    """Identity and serial sequences whose next value their column already holds
+    (postgres.md "Sequences"): drift, safe, fixed by moving the sequence forward.
+    Only for columns the files declare (an extra table's sequence is its own)."""
+    out: list[Change] = []
+    for b in live.behind:
+        dt = desired.tables.get(b.table)
+        if dt is None or dt.column(b.column) is None:
+            continue
+        edge = "largest" if b.increment > 0 else "smallest"
+        out.append(
+            Change(
+                Kind.SEQUENCE_BEHIND,
+                "sequence",
+                b.sequence,
+                b.table,
+                Safety.SAFE,
+                f"sequence {b.sequence} is behind {b.table}.{b.column}: its next value is "
+                f"{b.next_value}, the column's {edge} value is {b.column_edge} (rows copied in "
+                "with their own ids?); the next insert that takes a value from it fails with "
+                "a duplicate key. init moves it forward (setval), never back",
+                column=b.column,
+                before=str(b.next_value),
+                after=str(b.column_edge),
+            )
+        )
+    return out
+
+
+def _sequence_changed(d: Sequence, lv: Sequence) -> list[tuple[Safety, tuple[Hazard, ...], str]]:
+    return [(Safety.SAFE, (lock(ACCESS_EXCLUSIVE, d.name),), "options or owner differ")]

@@ -1,0 +1,458 @@
+"""Tables and their columns: type changes, column facets, table options."""
+
+from __future__ import annotations
+
+import re
+
+from dbinit.changes import (
+    Change,
+    Hazard,
+    Kind,
+    Safety,
+    likely_renames,
+    rename_hint,
+    renamed_to_hint,
+)
+from dbinit.postgres.compare.constraints import _kind_once, constraint_cost, renamed_keys
+from dbinit.postgres.compare.hazards import (
+    ACCESS_EXCLUSIVE,
+    SHARE_UPDATE_EXCLUSIVE,
+    Facet,
+    _dedup,
+    data_loss,
+    lock,
+    rewrite,
+    validation_scan,
+    worst,
+)
+from dbinit.postgres.compare.named import _ABSENT, _EXTRA, _declared
+from dbinit.postgres.model import Column, Table, is_internal
+
+# Defaults whose value PostgreSQL computes once when a column is added (no
+# rewrite): literals as pg_get_expr prints them, and the stable functions below.
+_LITERAL = re.compile(
+    r"""^(?:
+        \(?-?\d+(?:\.\d+)?(?:e[+-]?\d+)?\)?(?:::[a-z ]+)?  # 42, (-1), 0.5::numeric
+      | '(?:[^']|'')*'(?:::[^'()]+(?:\(\d+(?:,\s*\d+)?\))?(?:\[\])*)?  # 'x'::text
+      | true | false
+      | NULL(?:::.+)?
+    )$""",
+    re.X,
+)
+
+
+_STABLE = frozenset(
+    {
+        "now()",
+        "CURRENT_TIMESTAMP",
+        "CURRENT_DATE",
+        "CURRENT_TIME",
+        "LOCALTIMESTAMP",
+        "LOCALTIME",
+        "transaction_timestamp()",
+        "CURRENT_USER",
+        "CURRENT_ROLE",
+        "SESSION_USER",
+    }
+)
+
+
+def is_constant_default(expr: str | None) -> bool:
+    """Whether adding a column with this default leaves the table unrewritten
+    (a literal or a stable function, evaluated once: PostgreSQL 11's fast default)."""
+    return expr is None or expr in _STABLE or bool(_LITERAL.match(expr.strip()))
+
+
+_MODS = re.compile(r"^(?P<base>[^()\[\]]+?)(?:\((?P<mods>[\d, ]+)\))?(?P<rest>(?:\[\])*)$")
+
+
+_VARLEN = ("character varying", "bit varying")
+
+
+_INT_WIDTH = {"smallint": 2, "integer": 4, "bigint": 8}
+
+
+_FLOAT_WIDTH = {"real": 4, "double precision": 8}
+
+
+def _parse_type(t: str) -> tuple[str, tuple[int, ...], str]:
+    m = _MODS.match(t)
+    if not m:
+        return t, (), ""
+    mods = tuple(int(x) for x in m["mods"].split(",")) if m["mods"] else ()
+    return m["base"].strip(), mods, m["rest"]
+
+
+def type_change(before: str, after: str) -> str:
+    """How changing a column's type from `before` to `after` (format_type
+    spellings) is carried out: "coercible" (no rewrite, catalog only),
+    "narrowing" (values may not fit: checked or rewritten), "rewrite"."""
+    b_base, b_mods, b_arr = _parse_type(before)
+    a_base, a_mods, a_arr = _parse_type(after)
+    if b_arr != a_arr:
+        return "rewrite"
+    if b_base in _VARLEN and a_base == b_base:
+        if not a_mods or (b_mods and a_mods[0] >= b_mods[0]):
+            return "coercible"
+        return "narrowing"
+    if b_base in ("character varying", "text") and a_base == "text":
+        return "coercible"
+    if b_base == "text" and a_base == "character varying":
+        return "coercible" if not a_mods else "narrowing"
+    if b_base == "numeric" and a_base == "numeric":
+        if not a_mods:
+            return "coercible"
+        if not b_mods:
+            return "narrowing"
+        b_scale = b_mods[1] if len(b_mods) > 1 else 0
+        a_scale = a_mods[1] if len(a_mods) > 1 else 0
+        if a_scale == b_scale and a_mods[0] >= b_mods[0]:
+            return "coercible"
+        return "narrowing" if a_mods[0] - a_scale < b_mods[0] - b_scale else "rewrite"
+    if b_base in _INT_WIDTH and a_base in _INT_WIDTH:
+        return "narrowing" if _INT_WIDTH[a_base] < _INT_WIDTH[b_base] else "rewrite"
+    if b_base in _FLOAT_WIDTH and a_base in _FLOAT_WIDTH:
+        return "narrowing" if _FLOAT_WIDTH[a_base] < _FLOAT_WIDTH[b_base] else "rewrite"
+    if b_base == a_base and b_mods != a_mods:
+        return "narrowing" if a_mods and (not b_mods or a_mods[0] < b_mods[0]) else "rewrite"
+    return "rewrite"
+
+
+def column_facets(table: str, dc: Column, lc: Column) -> list[Facet]:
+    """What differs between the declared column `dc` and the live `lc`."""
+    where = f"{table}.{dc.name}"
+    out: list[Facet] = []
+    if dc.generated != lc.generated:
+        loss: tuple[Hazard, ...]
+        if lc.generated is None:  # stored values would be replaced by computed ones
+            safety, loss = Safety.DESTRUCTIVE, (data_loss(f"the values of {where} are replaced"),)
+        else:
+            safety, loss = Safety.REBUILD, ()
+        out.append(
+            Facet(
+                "generated",
+                safety,
+                (lock(ACCESS_EXCLUSIVE, table, "while it is rewritten"), rewrite(table), *loss),
+                f"generated {lc.generated or 'no'} → {dc.generated or 'no'}",
+            )
+        )
+        return out  # the column is dropped and added again: nothing else to change
+    if dc.type != lc.type:
+        how = type_change(lc.type, dc.type)
+        if how == "coercible":
+            out.append(
+                Facet(
+                    "type",
+                    Safety.SAFE,
+                    (lock(ACCESS_EXCLUSIVE, table),),
+                    f"type {lc.type} → {dc.type} (binary-coercible, no rewrite)",
+                )
+            )
+        else:
+            hazards = [lock(ACCESS_EXCLUSIVE, table, "while it is rewritten"), rewrite(table)]
+            safety = Safety.REBUILD
+            if how == "narrowing":
+                safety = Safety.DESTRUCTIVE
+                hazards.append(data_loss(f"values of {where} that do not fit {dc.type} fail"))
+            out.append(Facet("type", safety, tuple(hazards), f"type {lc.type} → {dc.type}"))
+    if dc.collation != lc.collation:
+        out.append(
+            Facet(
+                "collation",
+                Safety.REBUILD,
+                (lock(ACCESS_EXCLUSIVE, table, "while its indexes are rebuilt"),),
+                f"collation {lc.collation or 'default'} → {dc.collation or 'default'}",
+            )
+        )
+    if dc.identity != lc.identity or (dc.identity and dc.identity_sequence != lc.identity_sequence):
+        if lc.identity is None:
+            out.append(
+                Facet(
+                    "identity",
+                    Safety.REBUILD,
+                    (lock(ACCESS_EXCLUSIVE, table),),
+                    f"becomes an identity column ({dc.identity}); its sequence starts "
+                    "as declared whatever values the rows hold",
+                )
+            )
+        elif dc.identity is None:
+            out.append(
+                Facet(
+                    "identity",
+                    Safety.DESTRUCTIVE,
+                    (lock(ACCESS_EXCLUSIVE, table), data_loss(f"the identity sequence of {where}")),
+                    f"identity {lc.identity} dropped",
+                )
+            )
+        else:
+            out.append(
+                Facet(
+                    "identity",
+                    Safety.SAFE,
+                    (lock(ACCESS_EXCLUSIVE, table),),
+                    f"identity {lc.identity} → {dc.identity} (or its sequence options)",
+                )
+            )
+    if dc.notnull != lc.notnull:
+        if dc.notnull:
+            out.append(
+                Facet(
+                    "notnull",
+                    Safety.SAFE,
+                    (
+                        validation_scan(table, f"{dc.name} IS NOT NULL"),
+                        lock(ACCESS_EXCLUSIVE, table),
+                    ),
+                    "NOT NULL added (through a validated CHECK)",
+                )
+            )
+        else:
+            out.append(
+                Facet("notnull", Safety.SAFE, (lock(ACCESS_EXCLUSIVE, table),), "NOT NULL dropped")
+            )
+    if dc.default != lc.default and not (dc.identity or (lc.identity and not dc.default)):
+        out.append(
+            Facet(
+                "default",
+                Safety.SAFE,
+                (lock(ACCESS_EXCLUSIVE, table),),
+                f"default {lc.default or 'none'} → {dc.default or 'none'}",
+            )
+        )
+    return out
+
+
+def _added_column(table: str, dc: Column) -> tuple[Safety, tuple[Hazard, ...], str]:
+    if dc.generated or dc.identity or not is_constant_default(dc.default):
+        what = (
+            "a stored generated column"
+            if dc.generated
+            else "an identity column"
+            if dc.identity
+            else f"a column with the volatile default {dc.default}"
+        )
+        return (
+            Safety.REBUILD,
+            (lock(ACCESS_EXCLUSIVE, table, "while it is rewritten"), rewrite(table)),
+            f"adding {what} rewrites the table",
+        )
+    if dc.notnull and dc.default is None:
+        return (
+            Safety.SAFE,
+            (lock(ACCESS_EXCLUSIVE, table),),
+            "NOT NULL without a default: only an empty table takes it",
+        )
+    return Safety.SAFE, (lock(ACCESS_EXCLUSIVE, table),), "no rewrite"
+
+
+def _column_of(dt: Table, name: str) -> object:
+    """The column where it knows its own line, else its table."""
+    col = dt.column(name)
+    return col if col is not None and col.loc else dt
+
+
+def table_facets(dt: Table, lt: Table) -> list[tuple[Safety, tuple[Hazard, ...], str]]:
+    """What differs in a table itself (not its columns or constraints): storage
+    options, row-level security enabled or forced, UNLOGGED, the partition key."""
+    t = dt.name
+    out: list[tuple[Safety, tuple[Hazard, ...], str]] = []
+    if dt.options != lt.options:
+        out.append(
+            (
+                Safety.SAFE,
+                (lock(SHARE_UPDATE_EXCLUSIVE, t),),
+                f"options {', '.join(lt.options) or 'none'} → {', '.join(dt.options) or 'none'}",
+            )
+        )
+    for what, want, have in (
+        ("row level security", dt.row_security, lt.row_security),
+        ("forced row level security", dt.force_row_security, lt.force_row_security),
+    ):
+        if want != have:
+            state = "enabled" if want else "disabled"
+            out.append((Safety.SAFE, (lock(ACCESS_EXCLUSIVE, t),), f"{what} {state}"))
+    if dt.unlogged != lt.unlogged:
+        out.append(
+            (
+                Safety.REBUILD,
+                (lock(ACCESS_EXCLUSIVE, t), rewrite(t)),
+                "UNLOGGED" if dt.unlogged else "LOGGED (every row is written to the WAL)",
+            )
+        )
+    if dt.partition_key != lt.partition_key:
+        key = f"{lt.partition_key or 'none'} → {dt.partition_key or 'none'}"
+        out.append((Safety.REBUILD, (), f"partitioning {key}"))
+    if dt.replica_identity != lt.replica_identity:
+        out.append(
+            (
+                Safety.SAFE,
+                (lock(ACCESS_EXCLUSIVE, t),),
+                f"replica identity {lt.replica_identity} → {dt.replica_identity}",
+            )
+        )
+    if dt.inherits != lt.inherits:
+        parents = ", ".join(lt.inherits) or "none"
+        out.append(
+            (
+                Safety.REBUILD,
+                (),
+                f"inherits from {parents} in the database (table inheritance is not managed)",
+            )
+        )
+    return out
+
+
+def _table(dt: Table, lt: Table) -> list[Change]:
+    out: list[Change] = []
+    t = dt.name
+    own = table_facets(dt, lt)
+    if own:
+        out.append(
+            Change(
+                Kind.TABLE_CHANGED,
+                "table",
+                t,
+                t,
+                worst(*(s for s, _, _ in own)),
+                "; ".join(why for _, _, why in own),
+                hazards=_dedup(h for _, hz, _ in own for h in hz),
+            )
+        )
+    dnames, lnames = {c.name for c in dt.columns}, {c.name for c in lt.columns}
+    guesses = likely_renames(
+        [(c.name, c.type) for c in dt.columns],
+        [(c.name, c.type) for c in lt.columns],
+        dnames - lnames,
+        lnames - dnames,
+    )
+    guessed = {old: new for new, old in guesses.items()}
+    for dc in dt.columns:
+        lc = lt.column(dc.name)
+        if lc is None:
+            safety, hazards, why = _added_column(t, dc)
+            if dc.name in guesses:
+                why += rename_hint(guesses[dc.name])
+            out.append(
+                Change(
+                    Kind.MISSING_COLUMN,
+                    "column",
+                    dc.name,
+                    t,
+                    safety,
+                    f"{_declared(dc if dc.loc else dt)}, {_ABSENT}; {why}",
+                    column=dc.name,
+                    after=dc.type,
+                    hazards=hazards,
+                )
+            )
+        elif dc != lc:
+            facets = column_facets(t, dc, lc)
+            if facets:
+                out.append(
+                    Change(
+                        Kind.COLUMN_CHANGED,
+                        "column",
+                        dc.name,
+                        t,
+                        worst(*(f.safety for f in facets)),
+                        "; ".join(f.detail for f in facets),
+                        column=dc.name,
+                        before=lc.type,
+                        after=dc.type,
+                        hazards=_dedup(h for f in facets for h in f.hazards),
+                    )
+                )
+    for lc in lt.columns:
+        if dt.column(lc.name) is None:
+            out.append(
+                Change(
+                    Kind.EXTRA_COLUMN,
+                    "column",
+                    lc.name,
+                    t,
+                    Safety.DESTRUCTIVE,
+                    _EXTRA + (renamed_to_hint(guessed[lc.name]) if lc.name in guessed else ""),
+                    column=lc.name,
+                    before=lc.type,
+                    hazards=(lock(ACCESS_EXCLUSIVE, t), data_loss(f"the values of {t}.{lc.name}")),
+                    extra=True,
+                )
+            )
+    declared = {c.name: c for c in dt.constraints if not is_internal(c.name)}
+    present = {c.name: c for c in lt.constraints if not is_internal(c.name)}
+    renamed = renamed_keys(dt, lt)
+    for name, dcon in declared.items():
+        lcon = present.get(name)
+        if name in renamed:
+            out.append(
+                Change(
+                    Kind.CONSTRAINT_CHANGED,
+                    "constraint",
+                    name,
+                    t,
+                    Safety.SAFE,
+                    f"{_kind_once(dcon)}, named {renamed[name]} in the database: renamed",
+                    before=renamed[name],
+                    after=name,
+                    hazards=(lock(ACCESS_EXCLUSIVE, t),),
+                )
+            )
+        elif lcon is None:
+            safety, hazards = constraint_cost(dcon, new_table=False)
+            out.append(
+                Change(
+                    Kind.MISSING_CONSTRAINT,
+                    "constraint",
+                    name,
+                    t,
+                    safety,
+                    f"{_kind_once(dcon)}, {_ABSENT}",
+                    after=dcon.definition,
+                    hazards=hazards,
+                )
+            )
+        elif lcon != dcon:
+            safety, hazards = constraint_cost(dcon, new_table=False)
+            out.append(
+                Change(
+                    Kind.CONSTRAINT_CHANGED,
+                    "constraint",
+                    name,
+                    t,
+                    safety,
+                    f"{lcon.definition} → {dcon.definition}",
+                    before=lcon.definition,
+                    after=dcon.definition,
+                    hazards=(lock(ACCESS_EXCLUSIVE, t), *hazards),
+                )
+            )
+        elif not lcon.validated and dcon.validated:  # declared NOT VALID: satisfied either way
+            out.append(
+                Change(
+                    Kind.CONSTRAINT_CHANGED,
+                    "constraint",
+                    name,
+                    t,
+                    Safety.SAFE,
+                    "NOT VALID in the database: validated",
+                    before=f"{lcon.definition} NOT VALID",
+                    after=dcon.definition,
+                    hazards=(validation_scan(t, name),),
+                )
+            )
+    for name, lcon in present.items():
+        if name not in declared and name not in renamed.values():
+            out.append(
+                Change(
+                    Kind.EXTRA_CONSTRAINT,
+                    "constraint",
+                    name,
+                    t,
+                    Safety.DESTRUCTIVE,
+                    f"{_kind_once(lcon)}, {_EXTRA}",
+                    before=lcon.definition,
+                    hazards=(lock(ACCESS_EXCLUSIVE, t),),
+                    extra=True,
+                )
+            )
+    return out

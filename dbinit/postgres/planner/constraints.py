@@ -1,0 +1,306 @@
+"""Planning: Constraints: added (online where it can), changed, their prechecks, and the
+foreign keys of a changed key."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dbinit.changes import Change, Kind
+from dbinit.plan import Statement
+from dbinit.postgres.compare.constraints import foreign_keys_on, kept_foreign_keys, renamed_keys
+from dbinit.postgres.compare.types import enum_additions
+from dbinit.postgres.model import Constraint, EnumType, Ref
+from dbinit.postgres.planner.tables import _POOLS
+from dbinit.postgres.planner.text import _CHECK, temp_name
+from dbinit.postgres.quote import ident as qi
+
+if TYPE_CHECKING:
+    from dbinit.postgres.planner.builder import _Builder
+
+
+_NULLS_NOT_DISTINCT = "UNIQUE NULLS NOT DISTINCT"
+
+
+def _constraint(self: _Builder, c: Change) -> None:
+    t = self.desired.tables[c.table]
+    con = t.constraint(c.name)
+    assert con is not None
+    lcon = self.live.tables[c.table].constraint(c.name)
+    tbl = self.q(t.name)
+    stmts: list[Statement] = []
+    old = renamed_keys(t, self.live.tables[c.table]).get(c.name)
+    if old is not None:  # the same key under another name: renamed, index too
+        self.add(
+            "constraints",
+            f"rename constraint {old} to {con.name} on {t.name}",
+            [Statement(f"ALTER TABLE {tbl} RENAME CONSTRAINT {qi(old)} TO {qi(con.name)}")],
+            (c,),
+            order=-1,
+            provides=(("constraint", t.name, con.name),),
+        )
+        return
+    if lcon is not None and lcon == con and not lcon.validated:
+        stmts.append(
+            Statement(f"ALTER TABLE {tbl} VALIDATE CONSTRAINT {qi(con.name)}", online=True)
+        )
+        self.add(
+            "constraints",
+            f"validate constraint {con.name} on {t.name}",
+            stmts,
+            (c,),
+            prechecks=self._precheck(con),
+            provides=(("constraint", t.name, con.name),),
+        )
+        return
+    if lcon is not None:
+        self.add(
+            "drop_dependants",
+            f"drop constraint {con.name} on {t.name} to add it again",
+            [Statement(f"ALTER TABLE {tbl} DROP CONSTRAINT {qi(con.name)}")],
+            (c,),
+            order=0 if lcon.type == "f" else 1,
+        )
+        self._foreign_keys_again(lcon, c)
+    add = f"ALTER TABLE {tbl} ADD CONSTRAINT {qi(con.name)}"
+    if (
+        self._partitioned(t.name)
+        or self._changing_columns(con)
+        or (con.type in ("u", "p") and self._keys_in_transaction(t.name))
+    ):
+        # No CONCURRENTLY index build and no NOT VALID on a partitioned table:
+        # added in the transaction (its prechecks still count violations first).
+        # Nor on a column this plan adds or converts, whose values no query can
+        # count before the plan runs: validated in the transaction (the table is
+        # locked by that ALTER already), so a violation rolls everything back.
+        self.add(
+            "constraints",
+            f"add constraint {con.name} on {t.name}",
+            [Statement(f"{add} {con.definition}")],
+            (c,),
+            order=1 if con.type == "f" else 0,
+            prechecks=self._precheck(con),
+            provides=(("constraint", t.name, con.name),),
+        )
+        return
+    # A foreign key to a key this plan adds online can only be added once that
+    # key exists: after the transaction, online too (steps keep their order).
+    late = self._key_added_online(con)
+    if con.type in ("c", "f") and not con.validated:
+        # Declared NOT VALID: added so, never validated (rows before it may break it).
+        self.add(
+            "constraints",
+            f"add constraint {con.name} on {t.name} NOT VALID",
+            [Statement(f"{add} {con.definition} NOT VALID", online=late)],
+            (c,),
+            order=1 if con.type == "f" else 0,
+            provides=(("constraint", t.name, con.name),),
+        )
+        return
+    if con.type in ("c", "f"):
+        stmts += [
+            Statement(f"{add} {con.definition} NOT VALID", online=late),
+            Statement(f"ALTER TABLE {tbl} VALIDATE CONSTRAINT {qi(con.name)}", online=True),
+        ]
+    elif con.type in ("u", "p") and con.columns:
+        index = temp_name("key", f"{t.name}.{con.name}")
+        cols = ", ".join(qi(x) for x in con.columns)
+        kind = "PRIMARY KEY" if con.type == "p" else "UNIQUE"
+        defer = (" DEFERRABLE" if con.deferrable else "") + (
+            " INITIALLY DEFERRED" if con.deferred else ""
+        )
+        # The index as the files' key builds it (INCLUDE, NULLS NOT DISTINCT,
+        # storage options), so the constraint made from it is the declared one.
+        spec = con.index_spec or f"ON {tbl} ({cols})"
+        stmts += [
+            Statement(f"CREATE UNIQUE INDEX CONCURRENTLY {qi(index)} {spec}", online=True),
+            Statement(f"{add} {kind} USING INDEX {qi(index)}{defer}", online=True),
+        ]
+    else:
+        stmts.append(Statement(f"{add} {con.definition}"))
+    self.add(
+        "constraints",
+        f"add constraint {con.name} on {t.name}",
+        stmts,
+        (c,),
+        order=1 if con.type == "f" else 0,
+        prechecks=self._precheck(con),
+        provides=(("constraint", t.name, con.name),),
+    )
+
+
+def _changing_columns(self: _Builder, con: Constraint) -> bool:
+    """Whether no query can count `con`'s violations before the plan runs: the
+    plan adds a column it names or changes its type, or creates or changes a
+    function, type, sequence or view it uses (`Schema.depends`)."""
+    lt = self.live.tables.get(con.table)
+    dt = self.desired.tables.get(con.table)
+    if lt is None or dt is None:
+        return False
+    for name in con.columns:
+        have, want = lt.column(name), dt.column(name)
+        if have is None or (want is not None and want.type != have.type):
+            return True
+    uses = self.desired.depends.get(("constraint", con.table, con.name), ())
+    return any(self._planned(ref) for ref in uses)
+
+
+def _planned(self: _Builder, ref: Ref) -> bool:
+    """Whether the plan creates or changes object `ref` (a kind kept by name)."""
+    pool = _POOLS.get(ref[0])
+    if pool is None or len(ref) != 2:
+        return False
+    want: dict[str, object] = getattr(self.desired, pool)
+    have: dict[str, object] = getattr(self.live, pool)
+    d, lv = want.get(ref[1]), have.get(ref[1])
+    if isinstance(d, EnumType) and isinstance(lv, EnumType) and enum_additions(d, lv):
+        return False  # values only added: committed before the prechecks run
+    return lv != d
+
+
+def _keys_in_transaction(self: _Builder, table: str) -> bool:
+    """Whether the plan drops a key of `table` that declared foreign keys use:
+    its new keys are built in the transaction, where those foreign keys are
+    added again (never a moment without them after the commit)."""
+    lt = self.live.tables.get(table)
+    dt = self.desired.tables.get(table)
+    if lt is None or dt is None:
+        return False
+    return any(
+        k.type in ("u", "p")
+        and dt.constraint(k.name) != k
+        and kept_foreign_keys(self.desired, self.live, k)
+        for k in lt.constraints
+    )
+
+
+def _foreign_keys_again(self: _Builder, key: Constraint, c: Change) -> None:
+    """Live key `key` is dropped (changed): the foreign keys that use it are
+    dropped first and, as declared, added again after the new keys (NOT VALID
+    in the transaction, prechecked, validated online). An undeclared one makes
+    the change unsupported (unless the plan drops it anyway)."""
+    kept = {(fk.table, fk.name) for fk in kept_foreign_keys(self.desired, self.live, key)}
+    for fk in foreign_keys_on(self.live, key):
+        if (Kind.CONSTRAINT_CHANGED, fk.table, fk.name) in self.own_change or (
+            Kind.EXTRA_CONSTRAINT,
+            fk.table,
+            fk.name,
+        ) in self.own_change:
+            continue  # its own step drops it first
+        if (fk.table, fk.name) not in kept:
+            self.unsupported.setdefault(
+                c, f"foreign key {fk.name} on {fk.table} (not declared) uses it"
+            )
+            continue
+        tbl = self.q(fk.table)
+        self.add(
+            "drop_dependants",
+            f"drop foreign key {fk.name} on {fk.table} to add it again",
+            [Statement(f"ALTER TABLE {tbl} DROP CONSTRAINT {qi(fk.name)}")],
+            (c,),
+            order=0,
+        )
+        add = f"ALTER TABLE {tbl} ADD CONSTRAINT {qi(fk.name)} {fk.definition}"
+        stmts = [Statement(f"{add} NOT VALID")]
+        if fk.validated:
+            stmts.append(
+                Statement(f"ALTER TABLE {tbl} VALIDATE CONSTRAINT {qi(fk.name)}", online=True)
+            )
+        self.add(
+            "constraints",
+            f"add foreign key {fk.name} on {fk.table} again",
+            stmts,
+            (c,),
+            order=1,
+            prechecks=self._precheck(fk) if fk.validated else (),
+            provides=(("constraint", fk.table, fk.name),),
+        )
+
+
+def _key_added_online(self: _Builder, fk: Constraint) -> bool:
+    """Whether foreign key `fk` references a UNIQUE or PRIMARY KEY of an existing
+    table that this plan adds (online, after the transaction)."""
+    if fk.type != "f" or fk.ref_table is None or fk.ref_table in self.new_tables:
+        return False
+    want, have = self.desired.tables.get(fk.ref_table), self.live.tables.get(fk.ref_table)
+    if want is None or have is None or self._partitioned(fk.ref_table):
+        return False
+    cols = set(fk.ref_columns)
+    return any(
+        k.type in ("u", "p") and set(k.columns) == cols and have.constraint(k.name) != k
+        for k in want.constraints
+    ) and not any(
+        k.type in ("u", "p") and set(k.columns) == cols and want.constraint(k.name) == k
+        for k in have.constraints
+    )
+
+
+def _precheck(self: _Builder, con: Constraint) -> tuple[tuple[str, str, str], ...]:
+    """(label, count query, find query) for a constraint on an existing table,
+    when every column it names exists before the plan runs, with its type."""
+    lt = self.live.tables.get(con.table)
+    if lt is None or (not con.columns and con.type != "c") or self._changing_columns(con):
+        return ()
+    tbl = self._rows(con.table)
+    cols = [qi(x) for x in con.columns]
+    label = f"{con.kind} {con.name} on {con.table}"
+    if con.type == "c":
+        m = _CHECK.fullmatch(con.definition)
+        if m is None:
+            return ()
+        cond = f"({m.group(1)}) IS FALSE"
+        return (
+            (
+                label,
+                f"SELECT count(*) FROM {tbl} WHERE {cond}",
+                f"SELECT * FROM {tbl} WHERE {cond} LIMIT 100",
+            ),
+        )
+    if con.type in ("u", "p"):
+        keys = ", ".join(cols)
+        label = f"{con.kind} {con.name} on {con.table} ({', '.join(con.columns)})"
+        # NULLS NOT DISTINCT (and a primary key, whose keys are never NULL):
+        # NULL keys are equal; otherwise a row with a NULL key is no duplicate.
+        nulls_equal = con.type == "p" or con.definition.startswith(_NULLS_NOT_DISTINCT)
+        where = "" if nulls_equal else " WHERE " + " AND ".join(f"{x} IS NOT NULL" for x in cols)
+        groups = f"FROM {tbl}{where} GROUP BY {keys} HAVING count(*) > 1"
+        out = [
+            (
+                label,
+                f"SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n {groups}) d",
+                f"SELECT {keys} {groups} LIMIT 100",
+            )
+        ]
+        if con.type == "p":
+            nulls = " OR ".join(f"{x} IS NULL" for x in cols)
+            out.append(
+                (
+                    f"{label} (NULL keys)",
+                    f"SELECT count(*) FROM {tbl} WHERE {nulls}",
+                    f"SELECT * FROM {tbl} WHERE {nulls} LIMIT 100",
+                )
+            )
+        return tuple(out)
+    if con.type == "f" and con.ref_table and con.ref_columns:
+        tbl = self._rows(con.table, "c")
+        all_set = " AND ".join(f"c.{x} IS NOT NULL" for x in cols)
+        cond = all_set
+        rt = self.live.tables.get(con.ref_table)
+        if rt is not None and all(rt.column(x) is not None for x in con.ref_columns):
+            match = " AND ".join(
+                f"p.{qi(r)} = c.{x}" for r, x in zip(con.ref_columns, cols, strict=True)
+            )
+            ref = self._rows(con.ref_table, "p")
+            cond += f" AND NOT EXISTS (SELECT 1 FROM {ref} WHERE {match})"
+        elif con.ref_table not in self.new_tables:
+            return ()
+        if con.match == "FULL" and len(cols) > 1:
+            some = " OR ".join(f"c.{x} IS NOT NULL" for x in cols)
+            cond = f"({cond}) OR (({some}) AND NOT ({all_set}))"
+        return (
+            (
+                label,
+                f"SELECT count(*) FROM {tbl} WHERE {cond}",
+                f"SELECT c.* FROM {tbl} WHERE {cond} LIMIT 100",
+            ),
+        )
+    return ()

@@ -1,0 +1,396 @@
+"""Planning: Tables and columns: created, altered, dropped, their prechecks."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from dbinit.changes import Change, Kind
+from dbinit.plan import Statement
+from dbinit.postgres.compare.tables import type_change
+from dbinit.postgres.model import Column, Ref, Table, merged_keys
+from dbinit.postgres.planner.sequences import seq_options
+from dbinit.postgres.planner.text import _has_index, _inheritance, _printed, _with, temp_name
+from dbinit.postgres.quote import ident as qi
+
+if TYPE_CHECKING:
+    from dbinit.postgres.planner.builder import _Builder
+
+
+def column_sql(c: Column) -> str:
+    parts = [qi(c.name), c.type]
+    if c.collation:
+        parts.append(f"COLLATE {c.collation}")
+    if c.generated is not None:
+        parts.append(f"GENERATED ALWAYS AS ({c.generated}) STORED")
+    elif c.identity is not None:
+        opts = (
+            f" ({seq_options(c.identity_sequence, with_type=False)})" if c.identity_sequence else ""
+        )
+        parts.append(f"GENERATED {c.identity} AS IDENTITY{opts}")
+    elif c.default is not None:
+        parts.append(f"DEFAULT {c.default}")
+    if c.notnull:
+        parts.append("NOT NULL")
+    return " ".join(parts)
+
+
+# The Schema dictionaries of the kinds a Ref names by one key.
+_POOLS = {
+    "function": "functions",
+    "type": "types",
+    "sequence": "sequences",
+    "view": "views",
+    "materialized_view": "materialized_views",
+}
+
+
+_LIMITED = re.compile(r"^(character varying|character|bit varying|bit)\((\d+)\)((?:\[\])*)$")
+
+
+def _length_limited(type_: str) -> tuple[str, int, str]:
+    """For `character varying(n)`, `character(n)`, `bit(n)`, `bit varying(n)`: the
+    unlimited type values pass through (`text`, `bit varying`), n and the array
+    suffix; else ("", 0, "")."""
+    m = _LIMITED.match(type_)
+    if not m:
+        return "", 0, ""
+    base = "text" if m[1].startswith("character") else "bit varying"
+    return base, int(m[2]), m[3]
+
+
+def conversion(dc: Column, lc: Column) -> str | None:
+    """The USING expression that converts `lc`'s values to `dc`'s type: the
+    column's `-- dbinit: using=EXPR` hint, else an explicit cast. An explicit cast
+    to a length-limited type would cut longer values silently: those go through
+    the unlimited type, and the ALTER's own (assignment) cast refuses what does
+    not fit. None when the types are the same."""
+    if dc.type == lc.type:
+        return None
+    if dc.using:
+        return f"({dc.using})"
+    base, _, arr = _length_limited(dc.type)
+    if base:
+        return f"{qi(dc.name)}::{base}{arr}"
+    return f"{qi(dc.name)}::{dc.type}"
+
+
+def _table(self: _Builder, c: Change) -> None:
+    t = self.desired.tables[c.name]
+    merged = merged_keys(t)
+    body = [column_sql(col) for col in t.columns]
+    body += [
+        f"CONSTRAINT {qi(k.name)} {k.definition}"
+        for k in t.constraints
+        if k.type != "f" and k.name not in merged
+    ]
+    unlogged = "UNLOGGED " if t.unlogged else ""
+    by = f" PARTITION BY {t.partition_key}" if t.partition_key else ""
+    sql = f"CREATE {unlogged}TABLE {self.q(t.name)} ({', '.join(body)}){by}{_with(t.options)}"
+    stmts = [Statement(sql), *self._row_security(t, None)]
+    # A key on the same columns as another (PostgreSQL keeps one of them inside
+    # one CREATE TABLE): added after the table.
+    stmts += [
+        Statement(f"ALTER TABLE {self.q(t.name)} ADD CONSTRAINT {qi(k.name)} {k.definition}")
+        for k in t.constraints
+        if k.name in merged
+    ]
+    made: tuple[Ref, ...] = (
+        ("table", t.name),
+        *(("column", t.name, col.name) for col in t.columns),
+        *(("constraint", t.name, k.name) for k in t.constraints if k.type != "f"),
+    )
+    self.add("tables", f"create table {t.name}", stmts, (c,), order=t.oid, provides=made)
+    fks = [k for k in t.constraints if k.type == "f"]
+    add = f"ALTER TABLE {self.q(t.name)} ADD CONSTRAINT"
+    # to a key this plan adds online: after that key (online, a later step)
+    late_key = [self._key_added_online(k) for k in fks]
+    for online, order, what in ((False, -1, ""), (True, 2, " to new keys")):
+        chosen = [k for k, late in zip(fks, late_key, strict=True) if late == online]
+        self.add(
+            "constraints",
+            f"foreign keys of {t.name}{what}",
+            [Statement(f"{add} {qi(k.name)} {k.definition}", online=online) for k in chosen],
+            (c,),
+            order=order,
+            provides=tuple(("constraint", t.name, k.name) for k in chosen),
+        )
+    if t.replica_identity != "DEFAULT":  # after the table's indexes
+        identity = Statement(f"ALTER TABLE {self.q(t.name)} REPLICA IDENTITY {t.replica_identity}")
+        self.add("triggers", f"replica identity of {t.name}", [identity], (c,))
+
+
+def _row_security(self: _Builder, d: Table, lv: Table | None) -> list[Statement]:
+    at = f"ALTER TABLE {self.q(d.name)}"
+    stmts = []
+    if d.row_security != (lv.row_security if lv else False):
+        state = "ENABLE" if d.row_security else "DISABLE"
+        stmts.append(Statement(f"{at} {state} ROW LEVEL SECURITY"))
+    if d.force_row_security != (lv.force_row_security if lv else False):
+        state = "FORCE" if d.force_row_security else "NO FORCE"
+        stmts.append(Statement(f"{at} {state} ROW LEVEL SECURITY"))
+    return stmts
+
+
+def _table_options(self: _Builder, c: Change) -> None:
+    d = self.desired.tables[c.name]
+    lv = self.live.tables[c.name]
+    at = f"ALTER TABLE {self.q(d.name)}"
+    if d.partition_key != lv.partition_key:
+        self.unsupported[c] = f"{d.name} changes how it is partitioned"
+        return
+    if d.inherits != lv.inherits:
+        self.unsupported[c] = _inheritance(d.name, lv.inherits)
+        return
+    stmts = self._row_security(d, lv)
+    if d.replica_identity != lv.replica_identity:
+        identity = Statement(f"{at} REPLICA IDENTITY {d.replica_identity}")
+        index = d.replica_identity.removeprefix("USING INDEX ")
+        if index != d.replica_identity and not _has_index(lv, self.live, index):
+            # An index this plan builds (concurrently, after the transaction).
+            online = Statement(identity.sql, online=True)
+            self.add("triggers", f"replica identity of {d.name}", [online], (c,))
+        else:
+            stmts.append(identity)
+    if d.unlogged != lv.unlogged:
+        stmts.append(Statement(f"{at} SET {'UNLOGGED' if d.unlogged else 'LOGGED'}"))
+    gone = [
+        o.split("=", 1)[0]
+        for o in lv.options
+        if o.split("=", 1)[0] not in {x.split("=", 1)[0] for x in d.options}
+    ]
+    if gone:
+        stmts.append(Statement(f"{at} RESET ({', '.join(gone)})"))
+    if d.options != lv.options and d.options:
+        stmts.append(Statement(f"{at} SET ({', '.join(d.options)})"))
+    self.add("tables", f"options of {d.name}", stmts, (c,), order=d.oid)
+
+
+def _inherited(self: _Builder, changes: list[Change]) -> None:
+    """Table inheritance is not managed: no plan changes a table that another
+    inherits from, since PostgreSQL would carry the change into the child (a
+    parent's dropped column takes the child's values with it)."""
+    children: dict[str, list[str]] = {}
+    for t in self.live.tables.values():
+        for parent in t.inherits:
+            children.setdefault(parent, []).append(t.name)
+    for c in changes:
+        if c.table in children and c not in self.unsupported:
+            kids = ", ".join(sorted(children[c.table]))
+            self.unsupported[c] = (
+                f"{c.table} is inherited by {kids} in the database, and table "
+                "inheritance is not managed: a change to a parent reaches its children "
+                f"(detach them first: ALTER TABLE child NO INHERIT {c.table})"
+            )
+
+
+def _drop_rows(self: _Builder, c: Change) -> None:
+    if c.kind is Kind.EXTRA_PARTITION:
+        self.add(
+            "drop_rows",
+            f"drop partition {c.name}",
+            [Statement(f"DROP TABLE {self.q(c.name)}")],
+            (c,),
+            order=-self.live.partitions[c.name].oid,
+        )
+        return
+    if c.kind is Kind.EXTRA_TABLE:
+        sql = f"DROP TABLE {self.q(c.name)}"
+    else:
+        sql = f"ALTER TABLE {self.q(c.table)} DROP COLUMN {qi(c.column or c.name)}"
+    # Later tables first: a table created after another may reference it.
+    order = -self.live.tables[c.table].oid
+    self.add(
+        "drop_rows", f"drop {c.object} {c.table}.{c.name}", [Statement(sql)], (c,), order=order
+    )
+
+
+def _add_column(self: _Builder, c: Change) -> None:
+    t = self.desired.tables[c.table]
+    col = t.column(c.column or c.name)
+    assert col is not None
+    sql = f"ALTER TABLE {self.q(t.name)} ADD COLUMN {column_sql(col)}"
+    prechecks: tuple[tuple[str, str, str], ...] = ()
+    if col.notnull and col.default is None and not col.identity and not col.generated:
+        count = f"SELECT count(*) FROM {self._rows(t.name)}"
+        find = f"SELECT * FROM {self._rows(t.name)} LIMIT 100"
+        prechecks = ((f"NOT NULL {t.name}.{col.name} (rows without a value)", count, find),)
+    self.add(
+        "columns",
+        f"add column {t.name}.{col.name}",
+        [Statement(sql)],
+        (c,),
+        order=col.position,
+        prechecks=prechecks,
+        provides=(("column", t.name, col.name),),
+    )
+
+
+def _column_changed(self: _Builder, c: Change) -> None:
+    t = self.desired.tables[c.table]
+    lt = self.live.tables[c.table]
+    dc = t.column(c.column or c.name)
+    lc = lt.column(c.column or c.name)
+    assert dc is not None and lc is not None
+    tbl = self.q(t.name)
+    at = f"ALTER TABLE {tbl} ALTER COLUMN {qi(dc.name)}"
+    stmts: list[Statement] = []
+    prechecks: list[tuple[str, str, str]] = []
+    if dc.generated != lc.generated:
+        stmts.append(Statement(f"ALTER TABLE {tbl} DROP COLUMN {qi(lc.name)}"))
+        stmts.append(Statement(f"ALTER TABLE {tbl} ADD COLUMN {column_sql(dc)}"))
+        self.add("columns", f"recreate column {t.name}.{dc.name}", stmts, (c,), order=dc.position)
+        return
+    default_set = False
+    if lc.identity and (dc.identity is None):
+        stmts.append(Statement(f"{at} DROP IDENTITY"))
+    if dc.type != lc.type or dc.collation != lc.collation:
+        # "cannot alter type of a column used by a view or rule": those views
+        # (and triggers) are dropped before and created again after.
+        self._rebuild_dependants(("column", t.name, lc.name), c, dropped=False)
+        how = type_change(lc.type, dc.type) if dc.type != lc.type else "coercible"
+        coll = f" COLLATE {dc.collation}" if dc.collation else ""
+        using = conversion(dc, lc) if how == "rewrite" or dc.using else None
+        if using is not None:
+            if lc.default is not None:
+                stmts.append(Statement(f"{at} DROP DEFAULT"))
+                default_set = True
+            stmts.append(Statement(f"{at} TYPE {dc.type}{coll} USING {using}"))
+        else:
+            stmts.append(Statement(f"{at} TYPE {dc.type}{coll}"))
+        if dc.type != lc.type and how != "coercible" and not self._new_type(dc.type):
+            prechecks.append(self._conversion_check(t.name, dc, lc, using))
+    if dc.identity is None and (dc.default != lc.default or default_set):
+        if dc.default is not None:
+            stmts.append(Statement(f"{at} SET DEFAULT {dc.default}"))
+        elif not default_set and lc.default is not None:
+            stmts.append(Statement(f"{at} DROP DEFAULT"))
+    if dc.identity and not lc.identity:
+        if lc.default is not None:
+            stmts.append(Statement(f"{at} DROP DEFAULT"))
+        opts = seq_options(dc.identity_sequence, with_type=False) if dc.identity_sequence else ""
+        if not lc.notnull:  # ADD GENERATED needs NOT NULL first
+            stmts.append(Statement(f"{at} SET NOT NULL"))
+        stmts.append(Statement(f"{at} ADD GENERATED {dc.identity} AS IDENTITY ({opts})"))
+    elif dc.identity and lc.identity:
+        sets = [f"SET GENERATED {dc.identity}"]
+        if dc.identity_sequence and dc.identity_sequence != lc.identity_sequence:
+            o = dc.identity_sequence
+            sets += [
+                f"SET INCREMENT BY {o.increment}",
+                f"SET MINVALUE {o.minvalue}",
+                f"SET MAXVALUE {o.maxvalue}",
+                f"SET START WITH {o.start}",
+                f"SET CACHE {o.cache}",
+                "SET CYCLE" if o.cycle else "SET NO CYCLE",
+            ]
+        if dc.identity != lc.identity or len(sets) > 1:
+            stmts += self._identity_into_range(tbl, dc, lc)
+            stmts.append(Statement(f"{at} {' '.join(sets)}"))
+    if dc.notnull and not lc.notnull and not (dc.identity and not lc.identity):
+        check = temp_name("nn", f"{t.name}.{dc.name}")
+        stmts += [
+            Statement(
+                f"ALTER TABLE {tbl} ADD CONSTRAINT {qi(check)} "
+                f"CHECK ({qi(dc.name)} IS NOT NULL) NOT VALID"
+            ),
+            Statement(f"ALTER TABLE {tbl} VALIDATE CONSTRAINT {qi(check)}", online=True),
+            Statement(f"{at} SET NOT NULL", online=True),
+            Statement(f"ALTER TABLE {tbl} DROP CONSTRAINT {qi(check)}", online=True),
+        ]
+        prechecks.append(
+            (
+                f"NOT NULL {t.name}.{dc.name}",
+                f"SELECT count(*) FROM {self._rows(t.name)} WHERE {qi(dc.name)} IS NULL",
+                f"SELECT * FROM {self._rows(t.name)} WHERE {qi(dc.name)} IS NULL LIMIT 100",
+            )
+        )
+    elif lc.notnull and not dc.notnull:
+        stmts.append(Statement(f"{at} DROP NOT NULL"))
+    self.add(
+        "columns",
+        f"alter column {t.name}.{dc.name}",
+        stmts,
+        (c,),
+        order=dc.position,
+        prechecks=tuple(prechecks),
+        provides=(("column", t.name, dc.name),),
+    )
+
+
+def _new_type(self: _Builder, column_type: str) -> bool:
+    """Whether `column_type` (or its element type) is a type this plan creates:
+    no query can cast to it before the plan runs (its transaction tells)."""
+    base = column_type.removesuffix("[]")
+    return any(_printed(name) == base for name in self.desired.types if name not in self.live.types)
+
+
+def _rows(self: _Builder, table: str, alias: str | None = None) -> str:
+    """A FROM item reading `table`'s rows as they are before the plan runs
+    (prechecks run before anything is applied), under the names and types the
+    plan gives them: hinted renames undone, changed column types converted as
+    the plan converts them. The table itself when neither applies."""
+    lt = self.live.tables.get(table)
+    old_table = next((a for a, b in self.renames.tables.items() if b == table), table)
+    old_cols = {b: a for a, b in self.renames.columns.get(table, {}).items()}
+    dt = self.desired.tables.get(table)
+    conv: dict[str, str] = {}
+    for lc in lt.columns if lt is not None and dt is not None else ():
+        dc = dt.column(lc.name) if dt is not None else None
+        if dc is not None and dc.type != lc.type and not (dc.generated or lc.generated):
+            expr = conversion(dc, lc) or qi(dc.name)
+            conv[lc.name] = f"CAST(({expr}) AS {dc.type})"
+    name = qi(alias or table)
+    if lt is None or (old_table == table and not old_cols and not conv):
+        return self.q(table) + (f" {alias}" if alias else "")
+    cols = ", ".join(f"{qi(old_cols.get(c.name, c.name))} AS {qi(c.name)}" for c in lt.columns)
+    src = f"(SELECT {cols} FROM {self.q(old_table)}) AS {qi(table) if conv else name}"
+    if conv:
+        outer = ", ".join(
+            f"{conv[c.name]} AS {qi(c.name)}" if c.name in conv else qi(c.name) for c in lt.columns
+        )
+        src = f"(SELECT {outer} FROM {src}) AS {name}"
+    return src
+
+
+def _conversion_check(
+    self: _Builder, table: str, dc: Column, lc: Column, using: str | None
+) -> tuple[str, str, str]:
+    """A type change's precheck: the values that will not fit the new type,
+    before anything runs. A value the cast cannot convert at all makes the
+    count query itself fail (the backend reports it, naming this column)."""
+    label = f"type change {table}.{dc.name} {lc.type} → {dc.type}"
+    plain = self._rows_renamed(table)
+    expr = using or qi(dc.name)
+    base, mods, arr = _length_limited(dc.type)
+    if base and not arr:
+        value = f"CAST(({expr}) AS {base})"
+        if base == "text":
+            value = f"rtrim({value}, ' ')" if dc.type.startswith("character(") else value
+            too_long = f"char_length({value}) > {mods}"
+        else:
+            too_long = f"length({value}) > {mods}"
+        return (
+            f"{label} (values longer than {mods})",
+            f"SELECT count(*) FROM {plain} WHERE {too_long}",
+            f"SELECT * FROM {plain} WHERE {too_long} LIMIT 100",
+        )
+    # Both are empty (0) and evaluate the cast on every row: a value that does
+    # not convert makes them fail.
+    convert = f"SELECT CAST(({expr}) AS {dc.type}) AS v FROM {plain}"
+    return (
+        label,
+        f"SELECT count(v) - count(v) FROM ({convert}) x",
+        f"SELECT * FROM ({convert}) x WHERE v IS DISTINCT FROM v",
+    )
+
+
+def _rows_renamed(self: _Builder, table: str) -> str:
+    """`table`'s rows before the plan, under the names the renames give them."""
+    lt = self.live.tables.get(table)
+    old_table = next((a for a, b in self.renames.tables.items() if b == table), table)
+    old_cols = {b: a for a, b in self.renames.columns.get(table, {}).items()}
+    if lt is None or (old_table == table and not old_cols):
+        return self.q(table)
+    cols = ", ".join(f"{qi(old_cols.get(c.name, c.name))} AS {qi(c.name)}" for c in lt.columns)
+    return f"(SELECT {cols} FROM {self.q(old_table)}) AS {qi(table)}"
