@@ -66,6 +66,15 @@ SELECT set_config('search_path', quote_ident(%(schema)s), true),
        (SELECT oid FROM pg_namespace WHERE nspname = %(schema)s)
 """
 
+# Reading a serial's state plans a query on its table, which expands the table's
+# index expressions; an extension's SQL function there (earthdistance's
+# ll_to_earth, whose body names the `earth` type unqualified) needs the
+# extension's schema, `public`, on the path, as the app had it. Everything else
+# is read with the managed schema alone on the path, so that names print
+# qualified exactly when they are outside it.
+_PATH_WITH_PUBLIC = "SELECT set_config('search_path', quote_ident(%(schema)s) || ', public', true)"
+_PATH_MANAGED_ONLY = "SELECT set_config('search_path', quote_ident(%(schema)s), true)"
+
 _RELATIONS = f"""
 SELECT c.oid, c.relname, c.relkind::text, c.relispartition, c.relrowsecurity,
        c.relacl IS NOT NULL, coalesce(c.reloptions, '{{}}')::text[],
@@ -357,7 +366,9 @@ QUERIES = (
     _COLUMNS,
     _CONSTRAINTS,
     _INDEXES,
+    _PATH_WITH_PUBLIC,
     _SEQUENCES,
+    _PATH_MANAGED_ONLY,
     _TYPES,
     _FUNCTIONS,
     _TRIGGERS,
@@ -395,7 +406,7 @@ class _Reader:
     def __init__(self, conn: psycopg.Connection[Any], schema: str, ns: int) -> None:
         self.conn = conn
         self.schema = schema
-        self.params = {"ns": ns}
+        self.params: dict[str, Any] = {"ns": ns, "schema": schema}
         self.unmanaged: list[Unmanaged] = []
         self.rel_names: dict[int, str] = {}  # oid → name of every relation in the schema
         self.managed: set[tuple[str, int]] = set()  # (catalog, oid) of modelled objects
@@ -634,7 +645,10 @@ class _Reader:
     def _sequences(self, tables: dict[str, _TableParts]) -> dict[str, Sequence]:
         by_oid = {t.oid: t for t in tables.values()}
         sequences: dict[str, Sequence] = {}
-        for row in self.rows(_SEQUENCES):
+        self.rows(_PATH_WITH_PUBLIC)
+        seq_rows = self.rows(_SEQUENCES)
+        self.rows(_PATH_MANAGED_ONLY)
+        for row in seq_rows:
             oid, typ, start, inc, lo, hi, cache, cycle, deptype, ref, column = row[:11]
             # row[11:14]: the sequence's last value, is_called, its column's max / min
             name = self.rel_names.get(oid, "")

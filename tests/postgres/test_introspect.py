@@ -52,7 +52,7 @@ def test_introspection_sends_a_fixed_number_of_queries(
     assert len(model.views) == tables and len(model.comments) == tables
     # one per object kind (policies: the 13th; collations and text search: the 14th),
     # dependencies
-    assert len(sent) == QUERY_COUNT == 15
+    assert len(sent) == QUERY_COUNT == 17
 
 
 def test_a_missing_schema_reads_as_empty(pg_conn: psycopg.Connection[Any]) -> None:

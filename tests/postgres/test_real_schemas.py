@@ -43,13 +43,14 @@ def databases(pg_url: str, pg_admin: psycopg.Connection[Any]) -> Any:
 
 def _run(cli: Any, url: str, schemas: Path, *args: str) -> tuple[int, dict[str, Any], str]:
     res = cli(*args, "--format", "json", "-d", url, "-s", str(schemas))
+
     assert "Traceback" not in res.stderr, res.stderr[-3000:]
     doc: dict[str, Any] = res.json()
     return res.exit_code, doc, res.stdout[-4000:] + res.stderr[-2000:]
 
 
 def _dump_is_schema_files_unchanged(
-    cli: Any, databases: Any, tmp_path: Path, app_built: str
+    cli: Any, databases: Any, tmp_path: Path, app_built: str, *options: str
 ) -> None:
     """`pg_dump --schema-only` of the database the app built, used unchanged as
     the schema files: `check` 0 there; `init` on an empty database, `check` 0,
@@ -65,17 +66,17 @@ def _dump_is_schema_files_unchanged(
     ).stdout
     (schemas / "schema.sql").write_text(dump, encoding="utf-8")
 
-    code, doc, seen = _run(cli, app_built, schemas, "check")
+    code, doc, seen = _run(cli, app_built, schemas, "check", *options)
     assert code == 0, seen
     assert [c for c in doc["changes"] if not c["kind"].startswith("unmanaged_")] == [], seen
 
     empty = databases()
-    code, doc, seen = _run(cli, empty, schemas, "init")
+    code, doc, seen = _run(cli, empty, schemas, "init", *options)
     assert code == 0, seen
-    code, doc, seen = _run(cli, empty, schemas, "check")
+    code, doc, seen = _run(cli, empty, schemas, "check", *options)
     assert code == 0, seen
     assert [c for c in doc["changes"] if not c["kind"].startswith("unmanaged_")] == [], seen
-    code, doc, seen = _run(cli, empty, schemas, "init")
+    code, doc, seen = _run(cli, empty, schemas, "init", *options)
     assert (code, doc.get("applied") or []) == (0, []), seen
 
 
@@ -91,6 +92,47 @@ def test_a_pg_dump_of_the_apps_own_schema_works_as_schema_files_unchanged(
         timeout=120,
     )
     _dump_is_schema_files_unchanged(cli, databases, tmp_path, app_built)
+
+
+# MusicBrainz's layout: its own schema, the extensions in `public`, and a geo
+# index over earthdistance's ll_to_earth, an SQL function whose body names the
+# `earth` type unqualified (so planning any query on the table needs `public` on
+# the search_path), on a table with a serial key. Written for this test.
+_MANAGED_SCHEMA_BESIDE_EXTENSIONS_IN_PUBLIC = """
+CREATE EXTENSION IF NOT EXISTS cube WITH SCHEMA public;
+CREATE EXTENSION IF NOT EXISTS earthdistance WITH SCHEMA public;
+CREATE SCHEMA geo;
+SET search_path = geo, public;
+CREATE TABLE place (id serial PRIMARY KEY, name varchar NOT NULL, coordinates point);
+CREATE INDEX place_idx_geo ON place USING gist (ll_to_earth(coordinates[0], coordinates[1]))
+    WHERE coordinates IS NOT NULL;
+INSERT INTO place (name, coordinates) VALUES ('Berlin', point(52.5, 13.4));
+"""
+
+
+def test_an_app_schema_indexed_through_an_extension_function_in_public_round_trips(
+    cli: Any, databases: Any, tmp_path: Path
+) -> None:
+    """MusicBrainz: the managed schema is not `public` and an index uses
+    earthdistance (in `public`): reading the serial's state plans a query on the
+    table, which inlines ll_to_earth; it must resolve `earth` (70 before)."""
+    app_built = databases()
+    subprocess.run(
+        [
+            "psql",
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            _MANAGED_SCHEMA_BESIDE_EXTENSIONS_IN_PUBLIC,
+            app_built,
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    _dump_is_schema_files_unchanged(cli, databases, tmp_path, app_built, "--pg-schema", "geo")
 
 
 def test_pagilas_payment_partitions_by_inheritance_are_a_clear_refusal(
