@@ -115,6 +115,7 @@ def compare(desired: Schema, live: Schema) -> Comparison:
                     name,
                     Safety.SAFE,
                     f"{_declared(dt)}, {_ABSENT}",
+                    facts=(dt, None),
                 )
             )
         else:
@@ -130,6 +131,7 @@ def compare(desired: Schema, live: Schema) -> Comparison:
                 _EXTRA,
                 hazards=(lock(ACCESS_EXCLUSIVE, name), data_loss(f"every row of {name}")),
                 extra=True,
+                facts=(None, live.tables[name]),
             )
         )
     out += _named(
