@@ -2,13 +2,14 @@
 
 Engine-neutral: every engine's differ produces these, the planner turns them
 into steps, the report and the renderer show them. A change carries both
-sides, its safety class and the hazards of applying it; it never carries
-engine objects, and nothing here reads a database or builds SQL.
+sides, its safety class and the hazards of applying it; the engine's own
+model objects ride along in `facts` for its planner only (never compared,
+shown, serialised or stored), and nothing here reads a database or builds SQL.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -139,6 +140,10 @@ class Change:
     hazards: tuple[Hazard, ...] = ()
     extra: bool = False
     unmanaged: bool = False
+    # The engine's model objects the differ compared, `(declared, live)` (None for
+    # the absent side), so its planner reads them instead of looking them up again
+    # by name. Opaque to the core: not part of equality, hash, repr or `to_dict`.
+    facts: Any = field(default=None, compare=False, repr=False, hash=False)
 
     @property
     def drift(self) -> bool:

@@ -20,15 +20,19 @@ from dbinit.postgres.compare.comments import _comments
 from dbinit.postgres.compare.constraints import _key_used
 from dbinit.postgres.compare.definable import _redefined
 from dbinit.postgres.compare.extensions import _elsewhere, _extension_changed, _unpinned
-from dbinit.postgres.compare.hazards import ACCESS_EXCLUSIVE, SHARE_ROW_EXCLUSIVE, data_loss, lock
+from dbinit.postgres.compare.functions import compare_functions
+from dbinit.postgres.compare.hazards import ACCESS_EXCLUSIVE, data_loss, lock
 from dbinit.postgres.compare.indexes import _indexes
 from dbinit.postgres.compare.named import _ABSENT, _EXTRA, _declared, _named
 from dbinit.postgres.compare.partitions import _partition_changed
+from dbinit.postgres.compare.policies import compare_policies
 from dbinit.postgres.compare.renames import Renames, _renamed, renamed_live
 from dbinit.postgres.compare.sequences import _sequence_changed, sequences_behind
 from dbinit.postgres.compare.tables import _table
+from dbinit.postgres.compare.triggers import compare_triggers
 from dbinit.postgres.compare.types import _declared_valid, _in_columns, _type_changed
 from dbinit.postgres.compare.unmanaged import _unmanaged, history_hooks
+from dbinit.postgres.compare.views import compare_views
 from dbinit.postgres.model import Domain, Schema
 from dbinit.postgres.reprint import as_declared
 
@@ -98,14 +102,7 @@ def compare(desired: Schema, live: Schema) -> Comparison:
         table_of=lambda s: s.name,
         skip_extra=lambda s: s.owned_by is not None and s.owned_by[0] in gone,
     )
-    out += _named(
-        "function",
-        desired.functions,
-        live.functions,
-        lambda d, lv: [(Safety.SAFE, (), "definition differs")],
-        table_of=lambda f: f.name,
-        name_of=lambda f: f.key,
-    )
+    out += compare_functions(desired, live)
     for name, dt in desired.tables.items():
         lt = live.tables.get(name)
         out += _renamed(dt, renames)
@@ -118,6 +115,7 @@ def compare(desired: Schema, live: Schema) -> Comparison:
                     name,
                     Safety.SAFE,
                     f"{_declared(dt)}, {_ABSENT}",
+                    facts=(dt, None),
                 )
             )
         else:
@@ -133,6 +131,7 @@ def compare(desired: Schema, live: Schema) -> Comparison:
                 _EXTRA,
                 hazards=(lock(ACCESS_EXCLUSIVE, name), data_loss(f"every row of {name}")),
                 extra=True,
+                facts=(None, live.tables[name]),
             )
         )
     out += _named(
@@ -144,42 +143,9 @@ def compare(desired: Schema, live: Schema) -> Comparison:
         skip_extra=lambda p: p.parent in gone,
     )
     out += _indexes(desired, live, gone | gone_mv)
-    out += _named(
-        "policy",
-        desired.policies,
-        live.policies,
-        lambda d, lv: [(Safety.SAFE, (lock(ACCESS_EXCLUSIVE, d.table),), "definition differs")],
-        table_of=lambda p: p.table,
-        skip_extra=lambda p: p.table in gone,
-    )
-    out += _named(
-        "view",
-        desired.views,
-        live.views,
-        lambda d, lv: [(Safety.SAFE, (lock(ACCESS_EXCLUSIVE, d.name),), "definition differs")],
-        table_of=lambda v: v.name,
-    )
-    out += _named(
-        "materialized_view",
-        desired.materialized_views,
-        live.materialized_views,
-        lambda d, lv: [
-            (
-                Safety.SAFE,
-                (lock(ACCESS_EXCLUSIVE, d.name, "while it is built again"),),
-                "definition differs",
-            )
-        ],
-        table_of=lambda v: v.name,
-    )
-    out += _named(
-        "trigger",
-        desired.triggers,
-        live.triggers,
-        lambda d, lv: [(Safety.SAFE, (lock(SHARE_ROW_EXCLUSIVE, d.table),), "definition differs")],
-        table_of=lambda t: t.table,
-        skip_extra=lambda t: t.table in gone or t.table in gone_views,
-    )
+    out += compare_policies(desired, live, gone)
+    out += compare_views(desired, live)
+    out += compare_triggers(desired, live, gone, gone_views)
     out += _comments(desired, live)
     out += sequences_behind(desired, live)
     out += _unmanaged(desired, live)

@@ -47,6 +47,7 @@ def _named(
                     table_of(d),
                     Safety.SAFE,
                     f"{_declared(d)}, {_ABSENT}",
+                    facts=(d, None),
                 )
             )
         elif lv != d or stale(lv):
@@ -60,6 +61,7 @@ def _named(
                     worst(*(s for s, _, _ in facets)),
                     "; ".join(t for _, _, t in facets) + f" ({_declared(d)})",
                     hazards=_dedup(h for _, hz, _ in facets for h in hz),
+                    facts=(d, lv),
                 )
             )
     for key, lv in live.items():
@@ -81,6 +83,7 @@ def _named(
                     _EXTRA,
                     hazards=hazards,
                     extra=True,
+                    facts=(None, lv),
                 )
             )
     return out

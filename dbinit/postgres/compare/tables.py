@@ -316,6 +316,7 @@ def _table(dt: Table, lt: Table) -> list[Change]:
                 worst(*(s for s, _, _ in own)),
                 "; ".join(why for _, _, why in own),
                 hazards=_dedup(h for _, hz, _ in own for h in hz),
+                facts=(dt, lt),
             )
         )
     dnames, lnames = {c.name for c in dt.columns}, {c.name for c in lt.columns}
@@ -343,6 +344,7 @@ def _table(dt: Table, lt: Table) -> list[Change]:
                     column=dc.name,
                     after=dc.type,
                     hazards=hazards,
+                    facts=(dc, None),
                 )
             )
         elif dc != lc:
@@ -360,6 +362,7 @@ def _table(dt: Table, lt: Table) -> list[Change]:
                         before=lc.type,
                         after=dc.type,
                         hazards=_dedup(h for f in facets for h in f.hazards),
+                        facts=(dc, lc),
                     )
                 )
     for lc in lt.columns:
@@ -376,6 +379,7 @@ def _table(dt: Table, lt: Table) -> list[Change]:
                     before=lc.type,
                     hazards=(lock(ACCESS_EXCLUSIVE, t), data_loss(f"the values of {t}.{lc.name}")),
                     extra=True,
+                    facts=(None, lc),
                 )
             )
     declared = {c.name: c for c in dt.constraints if not is_internal(c.name)}
@@ -395,6 +399,7 @@ def _table(dt: Table, lt: Table) -> list[Change]:
                     before=renamed[name],
                     after=name,
                     hazards=(lock(ACCESS_EXCLUSIVE, t),),
+                    facts=(dcon, lt.constraint(renamed[name])),  # the same key, named otherwise
                 )
             )
         elif lcon is None:
@@ -409,6 +414,7 @@ def _table(dt: Table, lt: Table) -> list[Change]:
                     f"{_kind_once(dcon)}, {_ABSENT}",
                     after=dcon.definition,
                     hazards=hazards,
+                    facts=(dcon, None),
                 )
             )
         elif lcon != dcon:
@@ -424,6 +430,7 @@ def _table(dt: Table, lt: Table) -> list[Change]:
                     before=lcon.definition,
                     after=dcon.definition,
                     hazards=(lock(ACCESS_EXCLUSIVE, t), *hazards),
+                    facts=(dcon, lcon),
                 )
             )
         elif not lcon.validated and dcon.validated:  # declared NOT VALID: satisfied either way
@@ -438,6 +445,7 @@ def _table(dt: Table, lt: Table) -> list[Change]:
                     before=f"{lcon.definition} NOT VALID",
                     after=dcon.definition,
                     hazards=(validation_scan(t, name),),
+                    facts=(dcon, lcon),
                 )
             )
     for name, lcon in present.items():
@@ -453,6 +461,7 @@ def _table(dt: Table, lt: Table) -> list[Change]:
                     before=lcon.definition,
                     hazards=(lock(ACCESS_EXCLUSIVE, t),),
                     extra=True,
+                    facts=(None, lcon),
                 )
             )
     return out

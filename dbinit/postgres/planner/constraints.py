@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from dbinit.changes import Change, Kind
 from dbinit.plan import Statement
-from dbinit.postgres.compare.constraints import foreign_keys_on, kept_foreign_keys, renamed_keys
+from dbinit.postgres.compare.constraints import foreign_keys_on, kept_foreign_keys
 from dbinit.postgres.compare.types import enum_additions
 from dbinit.postgres.model import Constraint, EnumType, Ref
 from dbinit.postgres.planner.tables import _POOLS
@@ -22,21 +22,19 @@ _NULLS_NOT_DISTINCT = "UNIQUE NULLS NOT DISTINCT"
 
 
 def _constraint(self: _Builder, c: Change) -> None:
-    t = self.desired.tables[c.table]
-    con = t.constraint(c.name)
-    assert con is not None
-    lcon = self.live.tables[c.table].constraint(c.name)
-    tbl = self.q(t.name)
+    con: Constraint = c.facts[0]
+    lcon: Constraint | None = c.facts[1]
+    tbl = self.q(c.table)
     stmts: list[Statement] = []
-    old = renamed_keys(t, self.live.tables[c.table]).get(c.name)
-    if old is not None:  # the same key under another name: renamed, index too
+    if lcon is not None and lcon.name != con.name:  # the same key under another name
+        old = lcon.name  # renamed, index too
         self.add(
             "constraints",
-            f"rename constraint {old} to {con.name} on {t.name}",
+            f"rename constraint {old} to {con.name} on {c.table}",
             [Statement(f"ALTER TABLE {tbl} RENAME CONSTRAINT {qi(old)} TO {qi(con.name)}")],
             (c,),
             order=-1,
-            provides=(("constraint", t.name, con.name),),
+            provides=(("constraint", c.table, con.name),),
         )
         return
     if lcon is not None and lcon == con and not lcon.validated:
@@ -45,17 +43,17 @@ def _constraint(self: _Builder, c: Change) -> None:
         )
         self.add(
             "constraints",
-            f"validate constraint {con.name} on {t.name}",
+            f"validate constraint {con.name} on {c.table}",
             stmts,
             (c,),
             prechecks=self._precheck(con),
-            provides=(("constraint", t.name, con.name),),
+            provides=(("constraint", c.table, con.name),),
         )
         return
     if lcon is not None:
         self.add(
             "drop_dependants",
-            f"drop constraint {con.name} on {t.name} to add it again",
+            f"drop constraint {con.name} on {c.table} to add it again",
             [Statement(f"ALTER TABLE {tbl} DROP CONSTRAINT {qi(con.name)}")],
             (c,),
             order=0 if lcon.type == "f" else 1,
@@ -63,9 +61,9 @@ def _constraint(self: _Builder, c: Change) -> None:
         self._foreign_keys_again(lcon, c)
     add = f"ALTER TABLE {tbl} ADD CONSTRAINT {qi(con.name)}"
     if (
-        self._partitioned(t.name)
+        self._partitioned(c.table)
         or self._changing_columns(con)
-        or (con.type in ("u", "p") and self._keys_in_transaction(t.name))
+        or (con.type in ("u", "p") and self._keys_in_transaction(c.table))
     ):
         # No CONCURRENTLY index build and no NOT VALID on a partitioned table:
         # added in the transaction (its prechecks still count violations first).
@@ -74,12 +72,12 @@ def _constraint(self: _Builder, c: Change) -> None:
         # locked by that ALTER already), so a violation rolls everything back.
         self.add(
             "constraints",
-            f"add constraint {con.name} on {t.name}",
+            f"add constraint {con.name} on {c.table}",
             [Statement(f"{add} {con.definition}")],
             (c,),
             order=1 if con.type == "f" else 0,
             prechecks=self._precheck(con),
-            provides=(("constraint", t.name, con.name),),
+            provides=(("constraint", c.table, con.name),),
         )
         return
     # A foreign key to a key this plan adds online can only be added once that
@@ -89,11 +87,11 @@ def _constraint(self: _Builder, c: Change) -> None:
         # Declared NOT VALID: added so, never validated (rows before it may break it).
         self.add(
             "constraints",
-            f"add constraint {con.name} on {t.name} NOT VALID",
+            f"add constraint {con.name} on {c.table} NOT VALID",
             [Statement(f"{add} {con.definition} NOT VALID", online=late)],
             (c,),
             order=1 if con.type == "f" else 0,
-            provides=(("constraint", t.name, con.name),),
+            provides=(("constraint", c.table, con.name),),
         )
         return
     if con.type in ("c", "f"):
@@ -102,7 +100,7 @@ def _constraint(self: _Builder, c: Change) -> None:
             Statement(f"ALTER TABLE {tbl} VALIDATE CONSTRAINT {qi(con.name)}", online=True),
         ]
     elif con.type in ("u", "p") and con.columns:
-        index = temp_name("key", f"{t.name}.{con.name}")
+        index = temp_name("key", f"{c.table}.{con.name}")
         cols = ", ".join(qi(x) for x in con.columns)
         kind = "PRIMARY KEY" if con.type == "p" else "UNIQUE"
         defer = (" DEFERRABLE" if con.deferrable else "") + (
@@ -119,12 +117,12 @@ def _constraint(self: _Builder, c: Change) -> None:
         stmts.append(Statement(f"{add} {con.definition}"))
     self.add(
         "constraints",
-        f"add constraint {con.name} on {t.name}",
+        f"add constraint {con.name} on {c.table}",
         stmts,
         (c,),
         order=1 if con.type == "f" else 0,
         prechecks=self._precheck(con),
-        provides=(("constraint", t.name, con.name),),
+        provides=(("constraint", c.table, con.name),),
     )
 
 

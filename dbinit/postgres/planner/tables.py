@@ -76,7 +76,7 @@ def conversion(dc: Column, lc: Column) -> str | None:
 
 
 def _table(self: _Builder, c: Change) -> None:
-    t = self.desired.tables[c.name]
+    t: Table = c.facts[0]
     merged = merged_keys(t)
     body = [column_sql(col) for col in t.columns]
     body += [
@@ -133,8 +133,8 @@ def _row_security(self: _Builder, d: Table, lv: Table | None) -> list[Statement]
 
 
 def _table_options(self: _Builder, c: Change) -> None:
-    d = self.desired.tables[c.name]
-    lv = self.live.tables[c.name]
+    d: Table = c.facts[0]
+    lv: Table = c.facts[1]
     at = f"ALTER TABLE {self.q(d.name)}"
     if d.partition_key != lv.partition_key:
         self.unsupported[c] = f"{d.name} changes how it is partitioned"
@@ -206,40 +206,35 @@ def _drop_rows(self: _Builder, c: Change) -> None:
 
 
 def _add_column(self: _Builder, c: Change) -> None:
-    t = self.desired.tables[c.table]
-    col = t.column(c.column or c.name)
-    assert col is not None
-    sql = f"ALTER TABLE {self.q(t.name)} ADD COLUMN {column_sql(col)}"
+    col: Column = c.facts[0]
+    sql = f"ALTER TABLE {self.q(c.table)} ADD COLUMN {column_sql(col)}"
     prechecks: tuple[tuple[str, str, str], ...] = ()
     if col.notnull and col.default is None and not col.identity and not col.generated:
-        count = f"SELECT count(*) FROM {self._rows(t.name)}"
-        find = f"SELECT * FROM {self._rows(t.name)} LIMIT 100"
-        prechecks = ((f"NOT NULL {t.name}.{col.name} (rows without a value)", count, find),)
+        count = f"SELECT count(*) FROM {self._rows(c.table)}"
+        find = f"SELECT * FROM {self._rows(c.table)} LIMIT 100"
+        prechecks = ((f"NOT NULL {c.table}.{col.name} (rows without a value)", count, find),)
     self.add(
         "columns",
-        f"add column {t.name}.{col.name}",
+        f"add column {c.table}.{col.name}",
         [Statement(sql)],
         (c,),
         order=col.position,
         prechecks=prechecks,
-        provides=(("column", t.name, col.name),),
+        provides=(("column", c.table, col.name),),
     )
 
 
 def _column_changed(self: _Builder, c: Change) -> None:
-    t = self.desired.tables[c.table]
-    lt = self.live.tables[c.table]
-    dc = t.column(c.column or c.name)
-    lc = lt.column(c.column or c.name)
-    assert dc is not None and lc is not None
-    tbl = self.q(t.name)
+    dc: Column = c.facts[0]
+    lc: Column = c.facts[1]
+    tbl = self.q(c.table)
     at = f"ALTER TABLE {tbl} ALTER COLUMN {qi(dc.name)}"
     stmts: list[Statement] = []
     prechecks: list[tuple[str, str, str]] = []
     if dc.generated != lc.generated:
         stmts.append(Statement(f"ALTER TABLE {tbl} DROP COLUMN {qi(lc.name)}"))
         stmts.append(Statement(f"ALTER TABLE {tbl} ADD COLUMN {column_sql(dc)}"))
-        self.add("columns", f"recreate column {t.name}.{dc.name}", stmts, (c,), order=dc.position)
+        self.add("columns", f"recreate column {c.table}.{dc.name}", stmts, (c,), order=dc.position)
         return
     default_set = False
     if lc.identity and (dc.identity is None):
@@ -247,7 +242,7 @@ def _column_changed(self: _Builder, c: Change) -> None:
     if dc.type != lc.type or dc.collation != lc.collation:
         # "cannot alter type of a column used by a view or rule": those views
         # (and triggers) are dropped before and created again after.
-        self._rebuild_dependants(("column", t.name, lc.name), c, dropped=False)
+        self._rebuild_dependants(("column", c.table, lc.name), c, dropped=False)
         how = type_change(lc.type, dc.type) if dc.type != lc.type else "coercible"
         coll = f" COLLATE {dc.collation}" if dc.collation else ""
         using = conversion(dc, lc) if how == "rewrite" or dc.using else None
@@ -259,7 +254,7 @@ def _column_changed(self: _Builder, c: Change) -> None:
         else:
             stmts.append(Statement(f"{at} TYPE {dc.type}{coll}"))
         if dc.type != lc.type and how != "coercible" and not self._new_type(dc.type):
-            prechecks.append(self._conversion_check(t.name, dc, lc, using))
+            prechecks.append(self._conversion_check(c.table, dc, lc, using))
     if dc.identity is None and (dc.default != lc.default or default_set):
         if dc.default is not None:
             stmts.append(Statement(f"{at} SET DEFAULT {dc.default}"))
@@ -288,7 +283,7 @@ def _column_changed(self: _Builder, c: Change) -> None:
             stmts += self._identity_into_range(tbl, dc, lc)
             stmts.append(Statement(f"{at} {' '.join(sets)}"))
     if dc.notnull and not lc.notnull and not (dc.identity and not lc.identity):
-        check = temp_name("nn", f"{t.name}.{dc.name}")
+        check = temp_name("nn", f"{c.table}.{dc.name}")
         stmts += [
             Statement(
                 f"ALTER TABLE {tbl} ADD CONSTRAINT {qi(check)} "
@@ -300,21 +295,21 @@ def _column_changed(self: _Builder, c: Change) -> None:
         ]
         prechecks.append(
             (
-                f"NOT NULL {t.name}.{dc.name}",
-                f"SELECT count(*) FROM {self._rows(t.name)} WHERE {qi(dc.name)} IS NULL",
-                f"SELECT * FROM {self._rows(t.name)} WHERE {qi(dc.name)} IS NULL LIMIT 100",
+                f"NOT NULL {c.table}.{dc.name}",
+                f"SELECT count(*) FROM {self._rows(c.table)} WHERE {qi(dc.name)} IS NULL",
+                f"SELECT * FROM {self._rows(c.table)} WHERE {qi(dc.name)} IS NULL LIMIT 100",
             )
         )
     elif lc.notnull and not dc.notnull:
         stmts.append(Statement(f"{at} DROP NOT NULL"))
     self.add(
         "columns",
-        f"alter column {t.name}.{dc.name}",
+        f"alter column {c.table}.{dc.name}",
         stmts,
         (c,),
         order=dc.position,
         prechecks=tuple(prechecks),
-        provides=(("column", t.name, dc.name),),
+        provides=(("column", c.table, dc.name),),
     )
 
 
