@@ -47,6 +47,7 @@ from dbinit.postgres.model import (
     merged_keys,
 )
 from dbinit.postgres.model import Sequence as PgSequence
+from dbinit.postgres.quote import ident as quote_always
 from dbinit.postgres.quote import literal as quote_literal
 from dbinit.postgres.quote import printed as quote_ident
 
@@ -533,7 +534,7 @@ def _vals(items: Mapping[Any, T]) -> list[T]:
 
 def _mentions(text: str, name: str) -> bool:
     """Whether `text` (server-printed SQL) names `name` as an identifier."""
-    for spelling in {quote_ident(name), '"' + name.replace('"', '""') + '"'}:
+    for spelling in {quote_ident(name), quote_always(name)}:
         pattern = r"(?<![\w$\"])" + re.escape(spelling) + r"(?![\w$\"])"
         if re.search(pattern, text):
             return True
