@@ -1,12 +1,13 @@
 """What a change costs: its safety class and hazards (locks, rewrites, scans, data loss),
-and `Facet`, one difference of one object with its cost."""
+and `Facet`, one difference of one object with its cost and the statements that make it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from dbinit.changes import Hazard, Safety
+from dbinit.plan import Statement
 
 ACCESS_EXCLUSIVE = "ACCESS EXCLUSIVE"
 
@@ -48,14 +49,26 @@ def data_loss(what: str) -> Hazard:
     return Hazard("data_loss", what)
 
 
+# The statements of one facet, given the schema-qualified, quoted table name.
+Render = Callable[[str], list[Statement]]
+
+
 @dataclass(frozen=True, slots=True)
 class Facet:
-    """One aspect of a column that differs, with what changing it costs."""
+    """One aspect of a column that differs, with what changing it costs and the
+    statements that change it: `sql` as (stage, render) pairs, the planner running
+    every facet's statements by stage (facets in the order they are listed within
+    one); `checks` the prechecks it needs ("conversion" with its USING expression,
+    "notnull"), which read rows as the planner knows them; `dependants` when the
+    views and triggers on the column are dropped before and created again after."""
 
     aspect: str  # "type", "collation", "notnull", "default", "identity", "generated"
     safety: Safety
     hazards: tuple[Hazard, ...]
     detail: str
+    sql: tuple[tuple[int, Render], ...] = ()
+    checks: tuple[tuple[str, str | None], ...] = ()
+    dependants: bool = False
 
 
 def _dedup(hazards: Iterable[Hazard]) -> tuple[Hazard, ...]:

@@ -13,11 +13,13 @@ from dbinit.changes import (
     rename_hint,
     renamed_to_hint,
 )
+from dbinit.plan import Statement
 from dbinit.postgres.compare.constraints import _kind_once, constraint_cost, renamed_keys
 from dbinit.postgres.compare.hazards import (
     ACCESS_EXCLUSIVE,
     SHARE_UPDATE_EXCLUSIVE,
     Facet,
+    Render,
     _dedup,
     data_loss,
     lock,
@@ -27,6 +29,7 @@ from dbinit.postgres.compare.hazards import (
 )
 from dbinit.postgres.compare.named import _ABSENT, _EXTRA, _declared
 from dbinit.postgres.model import Column, Table, is_internal
+from dbinit.postgres.quote import ident as qi
 
 # Defaults whose value PostgreSQL computes once when a column is added (no
 # rewrite): literals as pg_get_expr prints them, and the stable functions below.
@@ -118,108 +121,238 @@ def type_change(before: str, after: str) -> str:
     return "rewrite"
 
 
+# One rule per fact of a changed column gives its safety, hazards, detail and
+# statements together (the planner only runs the statements). The SQL helpers they
+# share with the planner are imported inside them: the planner imports this module.
+# The stages a changed column's statements run in, whatever fact they change.
+_IDENTITY_DROPPED, _RETYPED, _DEFAULT, _IDENTITY, _NOTNULL = range(5)
+
+
+def _alter(dc: Column, clause: str) -> Render:
+    return lambda tbl: [Statement(f"ALTER TABLE {tbl} ALTER COLUMN {qi(dc.name)} {clause}")]
+
+
+def _using(dc: Column, lc: Column) -> str | None:
+    """The USING expression a type (or collation) change converts values with."""
+    from dbinit.postgres.planner.tables import conversion
+
+    how = type_change(lc.type, dc.type) if dc.type != lc.type else "coercible"
+    return conversion(dc, lc) if how == "rewrite" or dc.using else None
+
+
+def _drops_default(dc: Column, lc: Column) -> bool:
+    """Whether the type change drops the live default first (it may not convert
+    along with the values USING converts), to set the declared one after."""
+    changed = dc.type != lc.type or dc.collation != lc.collation
+    return lc.default is not None and changed and _using(dc, lc) is not None
+
+
+def _retype(dc: Column, lc: Column) -> tuple[tuple[int, Render], ...]:
+    """ALTER COLUMN … TYPE, with the declared collation and the conversion."""
+    coll = f" COLLATE {dc.collation}" if dc.collation else ""
+    using = _using(dc, lc)
+    if using is None:
+        return ((_RETYPED, _alter(dc, f"TYPE {dc.type}{coll}")),)
+    out: list[tuple[int, Render]] = []
+    if lc.default is not None:
+        out.append((_RETYPED, _alter(dc, "DROP DEFAULT")))
+    out.append((_RETYPED, _alter(dc, f"TYPE {dc.type}{coll} USING {using}")))
+    if lc.default is not None and dc.default == lc.default and dc.identity is None:
+        out.append((_DEFAULT, _alter(dc, f"SET DEFAULT {dc.default}")))  # set again
+    return tuple(out)
+
+
+def _generated_fact(table: str, where: str, dc: Column, lc: Column) -> Facet | None:
+    from dbinit.postgres.planner.tables import column_sql
+
+    if dc.generated == lc.generated:
+        return None
+    loss: tuple[Hazard, ...]
+    if lc.generated is None:  # stored values would be replaced by computed ones
+        safety, loss = Safety.DESTRUCTIVE, (data_loss(f"the values of {where} are replaced"),)
+    else:
+        safety, loss = Safety.REBUILD, ()
+    return Facet(
+        "generated",
+        safety,
+        (lock(ACCESS_EXCLUSIVE, table, "while it is rewritten"), rewrite(table), *loss),
+        f"generated {lc.generated or 'no'} → {dc.generated or 'no'}",
+        sql=(
+            (0, lambda tbl: [Statement(f"ALTER TABLE {tbl} DROP COLUMN {qi(lc.name)}")]),
+            (0, lambda tbl: [Statement(f"ALTER TABLE {tbl} ADD COLUMN {column_sql(dc)}")]),
+        ),
+    )
+
+
+def _type_fact(table: str, where: str, dc: Column, lc: Column) -> Facet | None:
+    if dc.type == lc.type:
+        return None
+    how = type_change(lc.type, dc.type)
+    if how == "coercible":
+        return Facet(
+            "type",
+            Safety.SAFE,
+            (lock(ACCESS_EXCLUSIVE, table),),
+            f"type {lc.type} → {dc.type} (binary-coercible, no rewrite)",
+            sql=_retype(dc, lc),
+            dependants=True,
+        )
+    hazards = [lock(ACCESS_EXCLUSIVE, table, "while it is rewritten"), rewrite(table)]
+    safety = Safety.REBUILD
+    if how == "narrowing":
+        safety = Safety.DESTRUCTIVE
+        hazards.append(data_loss(f"values of {where} that do not fit {dc.type} fail"))
+    return Facet(
+        "type",
+        safety,
+        tuple(hazards),
+        f"type {lc.type} → {dc.type}",
+        sql=_retype(dc, lc),
+        checks=(("conversion", _using(dc, lc)),),
+        dependants=True,
+    )
+
+
+def _collation_fact(table: str, where: str, dc: Column, lc: Column) -> Facet | None:
+    if dc.collation == lc.collation:
+        return None
+    return Facet(
+        "collation",
+        Safety.REBUILD,
+        (lock(ACCESS_EXCLUSIVE, table, "while its indexes are rebuilt"),),
+        f"collation {lc.collation or 'default'} → {dc.collation or 'default'}",
+        sql=_retype(dc, lc) if dc.type == lc.type else (),  # else with the type
+        dependants=True,
+    )
+
+
+def _identity_fact(table: str, where: str, dc: Column, lc: Column) -> Facet | None:
+    from dbinit.postgres.planner.sequences import identity_into_range, seq_options
+
+    if dc.identity == lc.identity and not (
+        dc.identity and dc.identity_sequence != lc.identity_sequence
+    ):
+        return None
+    if lc.identity is None:
+        opts = seq_options(dc.identity_sequence, with_type=False) if dc.identity_sequence else ""
+        added: list[tuple[int, Render]] = []
+        if lc.default is not None:
+            added.append((_IDENTITY, _alter(dc, "DROP DEFAULT")))
+        if not lc.notnull:  # ADD GENERATED needs NOT NULL first
+            added.append((_IDENTITY, _alter(dc, "SET NOT NULL")))
+        added.append((_IDENTITY, _alter(dc, f"ADD GENERATED {dc.identity} AS IDENTITY ({opts})")))
+        return Facet(
+            "identity",
+            Safety.REBUILD,
+            (lock(ACCESS_EXCLUSIVE, table),),
+            f"becomes an identity column ({dc.identity}); its sequence starts "
+            "as declared whatever values the rows hold",
+            sql=tuple(added),
+        )
+    if dc.identity is None:
+        return Facet(
+            "identity",
+            Safety.DESTRUCTIVE,
+            (lock(ACCESS_EXCLUSIVE, table), data_loss(f"the identity sequence of {where}")),
+            f"identity {lc.identity} dropped",
+            sql=((_IDENTITY_DROPPED, _alter(dc, "DROP IDENTITY")),),
+        )
+    sets = [f"SET GENERATED {dc.identity}"]
+    if dc.identity_sequence and dc.identity_sequence != lc.identity_sequence:
+        o = dc.identity_sequence
+        sets += [
+            f"SET INCREMENT BY {o.increment}",
+            f"SET MINVALUE {o.minvalue}",
+            f"SET MAXVALUE {o.maxvalue}",
+            f"SET START WITH {o.start}",
+            f"SET CACHE {o.cache}",
+            "SET CYCLE" if o.cycle else "SET NO CYCLE",
+        ]
+    changed: tuple[tuple[int, Render], ...] = ()
+    if dc.identity != lc.identity or len(sets) > 1:
+        changed = (
+            (_IDENTITY, lambda tbl: identity_into_range(tbl, dc, lc)),
+            (_IDENTITY, _alter(dc, " ".join(sets))),
+        )
+    return Facet(
+        "identity",
+        Safety.SAFE,
+        (lock(ACCESS_EXCLUSIVE, table),),
+        f"identity {lc.identity} → {dc.identity} (or its sequence options)",
+        sql=changed,
+    )
+
+
+def _notnull_fact(table: str, where: str, dc: Column, lc: Column) -> Facet | None:
+    from dbinit.postgres.planner.text import temp_name
+
+    if dc.notnull == lc.notnull:
+        return None
+    if not dc.notnull:
+        return Facet(
+            "notnull",
+            Safety.SAFE,
+            (lock(ACCESS_EXCLUSIVE, table),),
+            "NOT NULL dropped",
+            sql=((_NOTNULL, _alter(dc, "DROP NOT NULL")),),
+        )
+    if dc.identity and not lc.identity:  # the identity sets NOT NULL itself
+        chain: tuple[tuple[int, Render], ...] = ()
+        checks: tuple[tuple[str, str | None], ...] = ()
+    else:
+        check = qi(temp_name("nn", where))
+        col = qi(dc.name)
+
+        def validated(tbl: str) -> list[Statement]:
+            return [
+                Statement(
+                    f"ALTER TABLE {tbl} ADD CONSTRAINT {check} CHECK ({col} IS NOT NULL) NOT VALID"
+                ),
+                Statement(f"ALTER TABLE {tbl} VALIDATE CONSTRAINT {check}", online=True),
+                Statement(f"ALTER TABLE {tbl} ALTER COLUMN {col} SET NOT NULL", online=True),
+                Statement(f"ALTER TABLE {tbl} DROP CONSTRAINT {check}", online=True),
+            ]
+
+        chain, checks = ((_NOTNULL, validated),), (("notnull", None),)
+    return Facet(
+        "notnull",
+        Safety.SAFE,
+        (validation_scan(table, f"{dc.name} IS NOT NULL"), lock(ACCESS_EXCLUSIVE, table)),
+        "NOT NULL added (through a validated CHECK)",
+        sql=chain,
+        checks=checks,
+    )
+
+
+def _default_fact(table: str, where: str, dc: Column, lc: Column) -> Facet | None:
+    if dc.default == lc.default or dc.identity or (lc.identity and not dc.default):
+        return None
+    sql: tuple[tuple[int, Render], ...] = ()
+    if dc.default is not None:
+        sql = ((_DEFAULT, _alter(dc, f"SET DEFAULT {dc.default}")),)
+    elif not _drops_default(dc, lc):  # else dropped with the type change already
+        sql = ((_DEFAULT, _alter(dc, "DROP DEFAULT")),)
+    return Facet(
+        "default",
+        Safety.SAFE,
+        (lock(ACCESS_EXCLUSIVE, table),),
+        f"default {lc.default or 'none'} → {dc.default or 'none'}",
+        sql=sql,
+    )
+
+
+# One rule per fact of a column, in the order a change's detail names them.
+_FACTS = (_type_fact, _collation_fact, _identity_fact, _notnull_fact, _default_fact)
+
+
 def column_facets(table: str, dc: Column, lc: Column) -> list[Facet]:
-    """What differs between the declared column `dc` and the live `lc`."""
+    """What differs between the declared column `dc` and the live `lc`, each
+    difference with its cost and its statements."""
     where = f"{table}.{dc.name}"
-    out: list[Facet] = []
-    if dc.generated != lc.generated:
-        loss: tuple[Hazard, ...]
-        if lc.generated is None:  # stored values would be replaced by computed ones
-            safety, loss = Safety.DESTRUCTIVE, (data_loss(f"the values of {where} are replaced"),)
-        else:
-            safety, loss = Safety.REBUILD, ()
-        out.append(
-            Facet(
-                "generated",
-                safety,
-                (lock(ACCESS_EXCLUSIVE, table, "while it is rewritten"), rewrite(table), *loss),
-                f"generated {lc.generated or 'no'} → {dc.generated or 'no'}",
-            )
-        )
-        return out  # the column is dropped and added again: nothing else to change
-    if dc.type != lc.type:
-        how = type_change(lc.type, dc.type)
-        if how == "coercible":
-            out.append(
-                Facet(
-                    "type",
-                    Safety.SAFE,
-                    (lock(ACCESS_EXCLUSIVE, table),),
-                    f"type {lc.type} → {dc.type} (binary-coercible, no rewrite)",
-                )
-            )
-        else:
-            hazards = [lock(ACCESS_EXCLUSIVE, table, "while it is rewritten"), rewrite(table)]
-            safety = Safety.REBUILD
-            if how == "narrowing":
-                safety = Safety.DESTRUCTIVE
-                hazards.append(data_loss(f"values of {where} that do not fit {dc.type} fail"))
-            out.append(Facet("type", safety, tuple(hazards), f"type {lc.type} → {dc.type}"))
-    if dc.collation != lc.collation:
-        out.append(
-            Facet(
-                "collation",
-                Safety.REBUILD,
-                (lock(ACCESS_EXCLUSIVE, table, "while its indexes are rebuilt"),),
-                f"collation {lc.collation or 'default'} → {dc.collation or 'default'}",
-            )
-        )
-    if dc.identity != lc.identity or (dc.identity and dc.identity_sequence != lc.identity_sequence):
-        if lc.identity is None:
-            out.append(
-                Facet(
-                    "identity",
-                    Safety.REBUILD,
-                    (lock(ACCESS_EXCLUSIVE, table),),
-                    f"becomes an identity column ({dc.identity}); its sequence starts "
-                    "as declared whatever values the rows hold",
-                )
-            )
-        elif dc.identity is None:
-            out.append(
-                Facet(
-                    "identity",
-                    Safety.DESTRUCTIVE,
-                    (lock(ACCESS_EXCLUSIVE, table), data_loss(f"the identity sequence of {where}")),
-                    f"identity {lc.identity} dropped",
-                )
-            )
-        else:
-            out.append(
-                Facet(
-                    "identity",
-                    Safety.SAFE,
-                    (lock(ACCESS_EXCLUSIVE, table),),
-                    f"identity {lc.identity} → {dc.identity} (or its sequence options)",
-                )
-            )
-    if dc.notnull != lc.notnull:
-        if dc.notnull:
-            out.append(
-                Facet(
-                    "notnull",
-                    Safety.SAFE,
-                    (
-                        validation_scan(table, f"{dc.name} IS NOT NULL"),
-                        lock(ACCESS_EXCLUSIVE, table),
-                    ),
-                    "NOT NULL added (through a validated CHECK)",
-                )
-            )
-        else:
-            out.append(
-                Facet("notnull", Safety.SAFE, (lock(ACCESS_EXCLUSIVE, table),), "NOT NULL dropped")
-            )
-    if dc.default != lc.default and not (dc.identity or (lc.identity and not dc.default)):
-        out.append(
-            Facet(
-                "default",
-                Safety.SAFE,
-                (lock(ACCESS_EXCLUSIVE, table),),
-                f"default {lc.default or 'none'} → {dc.default or 'none'}",
-            )
-        )
-    return out
+    generated = _generated_fact(table, where, dc, lc)
+    if generated is not None:
+        return [generated]  # the column is dropped and added again: nothing else to change
+    return [f for rule in _FACTS if (f := rule(table, where, dc, lc)) is not None]
 
 
 def _added_column(table: str, dc: Column) -> tuple[Safety, tuple[Hazard, ...], str]:
@@ -362,7 +495,7 @@ def _table(dt: Table, lt: Table) -> list[Change]:
                         before=lc.type,
                         after=dc.type,
                         hazards=_dedup(h for f in facets for h in f.hazards),
-                        facts=(dc, lc),
+                        facts=(dc, lc, tuple(facets)),  # the planner runs their statements
                     )
                 )
     for lc in lt.columns:

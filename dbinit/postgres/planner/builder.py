@@ -431,7 +431,6 @@ class _Builder:
     _redefine = definable._redefine
     _definable = staticmethod(definable._definable)
     _sequence = sequences._sequence
-    _identity_into_range = sequences._identity_into_range
     _sequence_forward = sequences._sequence_forward
     _forward = sequences._forward
     _owner = sequences._owner

@@ -46,7 +46,7 @@ def _sequence(self: _Builder, c: Change) -> None:
         self._owner(c, s)
 
 
-def _identity_into_range(self: _Builder, tbl: str, dc: Column, lc: Column) -> list[Statement]:
+def identity_into_range(tbl: str, dc: Column, lc: Column) -> list[Statement]:
     """A MINVALUE raised above an ascending identity's current value (a MAXVALUE
     lowered below a descending one's) is refused by the server: the sequence is
     first moved forward to the new bound (never back; a sequence not called yet

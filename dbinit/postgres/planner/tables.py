@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 from dbinit.changes import Change, Kind
 from dbinit.plan import Statement
-from dbinit.postgres.compare.tables import type_change
+from dbinit.postgres.compare.hazards import Facet
 from dbinit.postgres.model import Column, Ref, Table, merged_keys
 from dbinit.postgres.planner.sequences import seq_options
-from dbinit.postgres.planner.text import _has_index, _inheritance, _printed, _with, temp_name
+from dbinit.postgres.planner.text import _has_index, _inheritance, _printed, _with
 from dbinit.postgres.quote import ident as qi
 
 if TYPE_CHECKING:
@@ -225,83 +225,37 @@ def _add_column(self: _Builder, c: Change) -> None:
 
 
 def _column_changed(self: _Builder, c: Change) -> None:
+    """The statements of the change's facets (compare/tables.py: one rule per
+    fact gives each its cost and its statements), stage by stage."""
     dc: Column = c.facts[0]
-    lc: Column = c.facts[1]
+    facets: tuple[Facet, ...] = c.facts[2]
     tbl = self.q(c.table)
-    at = f"ALTER TABLE {tbl} ALTER COLUMN {qi(dc.name)}"
-    stmts: list[Statement] = []
-    prechecks: list[tuple[str, str, str]] = []
-    if dc.generated != lc.generated:
-        stmts.append(Statement(f"ALTER TABLE {tbl} DROP COLUMN {qi(lc.name)}"))
-        stmts.append(Statement(f"ALTER TABLE {tbl} ADD COLUMN {column_sql(dc)}"))
+    stmts = [
+        s
+        for _, render in sorted(
+            ((stage, render) for f in facets for stage, render in f.sql), key=lambda x: x[0]
+        )
+        for s in render(tbl)
+    ]
+    if any(f.aspect == "generated" for f in facets):
         self.add("columns", f"recreate column {c.table}.{dc.name}", stmts, (c,), order=dc.position)
         return
-    default_set = False
-    if lc.identity and (dc.identity is None):
-        stmts.append(Statement(f"{at} DROP IDENTITY"))
-    if dc.type != lc.type or dc.collation != lc.collation:
+    if any(f.dependants for f in facets):
         # "cannot alter type of a column used by a view or rule": those views
         # (and triggers) are dropped before and created again after.
-        self._rebuild_dependants(("column", c.table, lc.name), c, dropped=False)
-        how = type_change(lc.type, dc.type) if dc.type != lc.type else "coercible"
-        coll = f" COLLATE {dc.collation}" if dc.collation else ""
-        using = conversion(dc, lc) if how == "rewrite" or dc.using else None
-        if using is not None:
-            if lc.default is not None:
-                stmts.append(Statement(f"{at} DROP DEFAULT"))
-                default_set = True
-            stmts.append(Statement(f"{at} TYPE {dc.type}{coll} USING {using}"))
-        else:
-            stmts.append(Statement(f"{at} TYPE {dc.type}{coll}"))
-        if dc.type != lc.type and how != "coercible" and not self._new_type(dc.type):
-            prechecks.append(self._conversion_check(c.table, dc, lc, using))
-    if dc.identity is None and (dc.default != lc.default or default_set):
-        if dc.default is not None:
-            stmts.append(Statement(f"{at} SET DEFAULT {dc.default}"))
-        elif not default_set and lc.default is not None:
-            stmts.append(Statement(f"{at} DROP DEFAULT"))
-    if dc.identity and not lc.identity:
-        if lc.default is not None:
-            stmts.append(Statement(f"{at} DROP DEFAULT"))
-        opts = seq_options(dc.identity_sequence, with_type=False) if dc.identity_sequence else ""
-        if not lc.notnull:  # ADD GENERATED needs NOT NULL first
-            stmts.append(Statement(f"{at} SET NOT NULL"))
-        stmts.append(Statement(f"{at} ADD GENERATED {dc.identity} AS IDENTITY ({opts})"))
-    elif dc.identity and lc.identity:
-        sets = [f"SET GENERATED {dc.identity}"]
-        if dc.identity_sequence and dc.identity_sequence != lc.identity_sequence:
-            o = dc.identity_sequence
-            sets += [
-                f"SET INCREMENT BY {o.increment}",
-                f"SET MINVALUE {o.minvalue}",
-                f"SET MAXVALUE {o.maxvalue}",
-                f"SET START WITH {o.start}",
-                f"SET CACHE {o.cache}",
-                "SET CYCLE" if o.cycle else "SET NO CYCLE",
-            ]
-        if dc.identity != lc.identity or len(sets) > 1:
-            stmts += self._identity_into_range(tbl, dc, lc)
-            stmts.append(Statement(f"{at} {' '.join(sets)}"))
-    if dc.notnull and not lc.notnull and not (dc.identity and not lc.identity):
-        check = temp_name("nn", f"{c.table}.{dc.name}")
-        stmts += [
-            Statement(
-                f"ALTER TABLE {tbl} ADD CONSTRAINT {qi(check)} "
-                f"CHECK ({qi(dc.name)} IS NOT NULL) NOT VALID"
-            ),
-            Statement(f"ALTER TABLE {tbl} VALIDATE CONSTRAINT {qi(check)}", online=True),
-            Statement(f"{at} SET NOT NULL", online=True),
-            Statement(f"ALTER TABLE {tbl} DROP CONSTRAINT {qi(check)}", online=True),
-        ]
-        prechecks.append(
-            (
-                f"NOT NULL {c.table}.{dc.name}",
-                f"SELECT count(*) FROM {self._rows(c.table)} WHERE {qi(dc.name)} IS NULL",
-                f"SELECT * FROM {self._rows(c.table)} WHERE {qi(dc.name)} IS NULL LIMIT 100",
+        self._rebuild_dependants(("column", c.table, c.facts[1].name), c, dropped=False)
+    prechecks: list[tuple[str, str, str]] = []
+    for check, using in (ch for f in facets for ch in f.checks):
+        if check == "conversion" and not self._new_type(dc.type):
+            prechecks.append(self._conversion_check(c.table, dc, c.facts[1], using))
+        elif check == "notnull":
+            prechecks.append(
+                (
+                    f"NOT NULL {c.table}.{dc.name}",
+                    f"SELECT count(*) FROM {self._rows(c.table)} WHERE {qi(dc.name)} IS NULL",
+                    f"SELECT * FROM {self._rows(c.table)} WHERE {qi(dc.name)} IS NULL LIMIT 100",
+                )
             )
-        )
-    elif lc.notnull and not dc.notnull:
-        stmts.append(Statement(f"{at} DROP NOT NULL"))
     self.add(
         "columns",
         f"alter column {c.table}.{dc.name}",
