@@ -69,12 +69,13 @@ def round_trip(conn: psycopg.Connection[Any], model: Schema) -> Schema:
     return replace(model, reprinted=found)
 
 
-# What the server prints that may read back differently: casts (an array's cast
-# moves onto its elements), typed NULLs, arrays (`IN (…)` prints as `= ANY
-# (ARRAY[…])`). A definition holding none of them (`USING btree (email)`, a default
-# of `0` or `now()`) prints back as it was: not created again, so the round trip
-# costs statements in proportion to the definitions that need it, not to the schema.
-_MAY_DIFFER = ("::", "NULL", "ARRAY")
+# What the server prints that may read back differently: arrays and their casts
+# (`IN (…)` prints as `= ANY ((ARRAY[…])::text[])`, whose cast moves onto the
+# elements), NULLs (an untyped `NULL` in a `UNION` comes back typed). A definition
+# holding none of them (`USING btree (email)`, a default of `0`, `''::text` or
+# `now()`) prints back as it was: not created again, so the round trip costs
+# statements in proportion to the definitions that need it, not to the schema.
+_MAY_DIFFER = ("NULL", "ARRAY", "[]", "ANY (", "ALL (")
 
 
 def _may_differ(text: str | None) -> bool:
