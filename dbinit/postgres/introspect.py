@@ -194,7 +194,9 @@ SELECT t.oid, t.typname, t.typtype::text,
 FROM pg_type t
 LEFT JOIN pg_type bt ON bt.oid = t.typbasetype
 WHERE t.typnamespace = %(ns)s::oid
-  AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.typarray = t.oid)
+  -- not an array type (a hashed anti-join: pg_type has no index on typarray, and a
+  -- correlated NOT EXISTS read it once per type, quadratic in the tables)
+  AND t.oid NOT IN (SELECT e.typarray FROM pg_type e WHERE e.typnamespace = %(ns)s::oid)
   AND (t.typrelid = 0 OR (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c')
   AND NOT {_OWNED.format(cls="pg_type", objid="t.oid")}
 """
