@@ -73,6 +73,7 @@ from dbinit.postgres.connect import (  # noqa: E402
     map_error,
     rejected_statement,
     sqlstate,
+    use_search_path,
     with_retry,
 )
 from dbinit.postgres.introspect import introspect  # noqa: E402
@@ -825,9 +826,7 @@ def _apply_early(
         try:
             with conn.transaction():
                 _timeouts(run, conn, local=True)
-                conn.execute(
-                    sql.SQL("SET LOCAL search_path = {}, public").format(sql.Identifier(schema))
-                )
+                use_search_path(conn, schema, local=True)
                 for st in early:
                     running[0] = st.display()
                     _run_sql(conn, st)
@@ -894,7 +893,7 @@ def _apply(
                 ).fetchone():
                     conn.execute(sql.SQL("CREATE SCHEMA {}").format(ident))
                 # the managed schema, then public (extension types), as the scratch build
-                conn.execute(sql.SQL("SET LOCAL search_path = {}, public").format(ident))
+                use_search_path(conn, schema, local=True)
                 for st in transactional:
                     running[0] = st.display()
                     _run_sql(conn, st)
@@ -958,7 +957,7 @@ def _apply(
         _timeouts_quietly(run, conn)
 
     try:
-        conn.execute(sql.SQL("SET search_path = {}, public").format(ident))
+        use_search_path(conn, schema, local=False)
         for st in online:
 
             def one(st: Statement = st) -> None:

@@ -273,6 +273,14 @@ def _search_path(schema: str) -> str:
     return ", ".join(printed(n) for n in _schemas(schema))
 
 
+def use_search_path(conn: psycopg.Connection[Any], schema: str, *, local: bool) -> None:
+    """`SET [LOCAL] search_path` to the pinned one (`_search_path`): where the
+    scratch build, the plan and its online steps run, so that what resolves in the
+    files (an extension type in `public`) resolves there too."""
+    scope = "LOCAL " if local else ""
+    conn.execute(sql.SQL(f"SET {scope}search_path = {_search_path(schema)}"))
+
+
 def _schemas(schema: str) -> list[str]:
     return [schema] if schema == "public" else [schema, "public"]
 

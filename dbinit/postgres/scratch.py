@@ -65,7 +65,7 @@ from dbinit.errors import (
     mask_url,
 )
 from dbinit.logs import log
-from dbinit.postgres.connect import connect, map_error, sqlstate
+from dbinit.postgres.connect import connect, map_error, sqlstate, use_search_path
 from dbinit.postgres.introspect import introspect
 from dbinit.postgres.model import INTERNAL_PREFIX, Schema, SourceLoc, Table
 from dbinit.postgres.reprint import round_trip
@@ -334,10 +334,9 @@ def _prepare(conn: psycopg.Connection[Any], schema: str, *, drop_public: bool, l
     if drop_public:  # so that `public.x` fails with a position; only where we own it
         with suppress(psycopg.Error), conn.transaction():
             conn.execute("DROP SCHEMA IF EXISTS public")
-    scope = sql.SQL("LOCAL ") if local else sql.SQL("")
     # The managed schema, then `public`, where extension types usually live (as
     # the session pins for reads do): `citext` resolves unqualified.
-    conn.execute(sql.SQL("SET {}search_path = {}, public").format(scope, ident))
+    use_search_path(conn, schema, local=local)
 
 
 def _extension_homes(
