@@ -66,6 +66,16 @@ def dbinit(url: str, *args: str, env: dict[str, str] | None = None) -> Result:
     return Result(done.returncode, done.stdout, done.stderr)
 
 
+def run_json(cli: Any, url: str, schemas: Path, *args: str) -> tuple[int, dict[str, Any], str]:
+    """`dbinit ARGS --format json` in-process against `url` and `schemas`: (exit code,
+    the one JSON report, the end of what it printed, for assertion messages). No
+    traceback reaches stderr."""
+    res = cli(*args, "--format", "json", "-d", url, "-s", str(schemas))
+    assert "Traceback" not in res.stderr, res.stderr[-3000:]
+    doc: dict[str, Any] = res.json()
+    return res.exit_code, doc, res.stdout[-4000:] + res.stderr[-2000:]
+
+
 def catalog(url: str, schema: str = "public") -> dict[str, list[tuple[Any, ...]]]:
     """The managed schema as `pg_catalog` describes it (dbinit's own tables,
     its history and its remembered models, left out): relations, columns with types/nullability/defaults, constraints

@@ -22,7 +22,7 @@ from tests.postgres.casetable import (
     snapshot_of,
 )
 from tests.postgres.conftest import PG_URL, _server_problem, create_database, drop_database
-from tests.postgres.helpers import execute, url_of
+from tests.postgres.helpers import execute, run_json, url_of
 
 CASES = all_cases()
 
@@ -71,13 +71,6 @@ def _oracle(sql: str, oracle_db: str | None, two_databases: Any) -> dict[str, li
     return snapshot(url)
 
 
-def _run(cli: Any, url: str, schemas: Path, *args: str) -> tuple[int, dict[str, Any], str]:
-    res = cli(*args, "--format", "json", "-d", url, "-s", str(schemas))
-    assert "Traceback" not in res.stderr, res.stderr[-3000:]
-    doc: dict[str, Any] = res.json()
-    return res.exit_code, doc, res.stdout[-4000:] + res.stderr[-2000:]
-
-
 def test_the_case_table_is_not_empty() -> None:
     assert len(CASES) >= 10
     assert len({c.name for c in CASES}) == len(CASES)
@@ -93,7 +86,7 @@ def test_case(
     before, counts = snapshot(target), row_counts(target)
     schemas = write_schema(tmp_path / "schemas", {"001_schema.sql": case.declared})
 
-    code, doc, seen = _run(cli, target, schemas, *case.command, *case.args)
+    code, doc, seen = run_json(cli, target, schemas, *case.command, *case.args)
 
     if case.expect == "refused":
         assert code == case.code, seen
@@ -114,7 +107,7 @@ def test_case(
             row = conn.execute(query.encode()).fetchone()
         assert row is not None and row[0] is True, f"not true after the run: {query}"
 
-    code, doc, seen = _run(cli, target, schemas, "check")
+    code, doc, seen = run_json(cli, target, schemas, "check")
     assert code == 0, seen
-    code, doc, seen = _run(cli, target, schemas, *case.command, *case.args)
+    code, doc, seen = run_json(cli, target, schemas, *case.command, *case.args)
     assert (code, doc.get("applied") or []) == (0, []), seen

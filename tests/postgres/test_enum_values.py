@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from tests.conftest import write_schema
-from tests.postgres.helpers import dbname_of, execute, scalar, url_of
+from tests.postgres.helpers import dbname_of, execute, run_json, scalar, url_of
 
 CURRENT = """
 CREATE TYPE level AS ENUM ('low', 'high');
@@ -29,10 +29,8 @@ def db(pg_url: str, pg_db: str) -> str:
 
 
 def _run(cli: Any, db: str, schemas: Path, *args: str) -> tuple[int, dict[str, Any]]:
-    res = cli(*args, "--format", "json", "-d", db, "-s", str(schemas))
-    assert "Traceback" not in res.stderr, res.stderr
-    doc: dict[str, Any] = res.json()
-    return res.exit_code, doc
+    code, doc, _ = run_json(cli, db, schemas, *args)
+    return code, doc
 
 
 def _history(db: str) -> list[tuple[str, list[str]]]:

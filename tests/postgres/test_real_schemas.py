@@ -17,7 +17,7 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict
 
 from tests.postgres.conftest import create_database, drop_database
-from tests.postgres.helpers import url_of
+from tests.postgres.helpers import run_json, url_of
 
 DATA = Path(__file__).resolve().parent / "data"
 SCHEMAS = sorted(p.stem for p in DATA.glob("*.sql"))
@@ -41,14 +41,6 @@ def databases(pg_url: str, pg_admin: psycopg.Connection[Any]) -> Any:
         drop_database(pg_admin, name)
 
 
-def _run(cli: Any, url: str, schemas: Path, *args: str) -> tuple[int, dict[str, Any], str]:
-    res = cli(*args, "--format", "json", "-d", url, "-s", str(schemas))
-
-    assert "Traceback" not in res.stderr, res.stderr[-3000:]
-    doc: dict[str, Any] = res.json()
-    return res.exit_code, doc, res.stdout[-4000:] + res.stderr[-2000:]
-
-
 def _dump_is_schema_files_unchanged(
     cli: Any, databases: Any, tmp_path: Path, app_built: str, *options: str
 ) -> None:
@@ -66,17 +58,17 @@ def _dump_is_schema_files_unchanged(
     ).stdout
     (schemas / "schema.sql").write_text(dump, encoding="utf-8")
 
-    code, doc, seen = _run(cli, app_built, schemas, "check", *options)
+    code, doc, seen = run_json(cli, app_built, schemas, "check", *options)
     assert code == 0, seen
     assert [c for c in doc["changes"] if not c["kind"].startswith("unmanaged_")] == [], seen
 
     empty = databases()
-    code, doc, seen = _run(cli, empty, schemas, "init", *options)
+    code, doc, seen = run_json(cli, empty, schemas, "init", *options)
     assert code == 0, seen
-    code, doc, seen = _run(cli, empty, schemas, "check", *options)
+    code, doc, seen = run_json(cli, empty, schemas, "check", *options)
     assert code == 0, seen
     assert [c for c in doc["changes"] if not c["kind"].startswith("unmanaged_")] == [], seen
-    code, doc, seen = _run(cli, empty, schemas, "init", *options)
+    code, doc, seen = run_json(cli, empty, schemas, "init", *options)
     assert (code, doc.get("applied") or []) == (0, []), seen
 
 
@@ -162,7 +154,7 @@ def test_pagilas_payment_partitions_by_inheritance_are_a_clear_refusal(
     (schemas / "schema.sql").write_text(dump, encoding="utf-8")
     empty = databases()
     for db, command in ((app_built, "check"), (empty, "init")):
-        code, doc, seen = _run(cli, db, schemas, command)
+        code, doc, seen = run_json(cli, db, schemas, command)
         assert code == 65, seen
         assert "table inheritance (INHERITS payment) is not managed" in doc["error"]["message"], (
             seen
@@ -301,11 +293,11 @@ def test_an_extension_type_in_public_works_with_another_managed_schema(
     db = databases()
     with psycopg.connect(db, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION citext SCHEMA public")
-    code, doc, seen = _run(cli, db, schemas, "init", "--pg-schema", "app")
+    code, doc, seen = run_json(cli, db, schemas, "init", "--pg-schema", "app")
     assert code == 0, seen
-    code, doc, seen = _run(cli, db, schemas, "check", "--pg-schema", "app")
+    code, doc, seen = run_json(cli, db, schemas, "check", "--pg-schema", "app")
     assert code == 0, seen
-    code, doc, seen = _run(cli, db, schemas, "init", "--pg-schema", "app")
+    code, doc, seen = run_json(cli, db, schemas, "init", "--pg-schema", "app")
     assert (code, doc.get("applied") or []) == (0, []), seen
     with psycopg.connect(db, autocommit=True) as conn:
         row = conn.execute(
@@ -332,18 +324,18 @@ def test_an_extension_in_public_is_created_by_init_with_another_managed_schema(
     db = databases()
     with psycopg.connect(db, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION hstore SCHEMA public")
-    code, doc, seen = _run(cli, db, schemas, "init", "--pg-schema", "app")
+    code, doc, seen = run_json(cli, db, schemas, "init", "--pg-schema", "app")
     assert code == 0, seen
     with psycopg.connect(db, autocommit=True) as conn:
         row = conn.execute(
             "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'citext'"
         ).fetchone()
     assert row == ("public",)
-    code, doc, seen = _run(cli, db, schemas, "check", "--pg-schema", "app")
+    code, doc, seen = run_json(cli, db, schemas, "check", "--pg-schema", "app")
     assert code == 0, seen
     kinds = {(c["kind"], c["name"]) for c in doc["changes"]}
     assert kinds == {("unmanaged_extension", "hstore")}, seen
-    code, doc, seen = _run(cli, db, schemas, "validate", "--pg-schema", "app")
+    code, doc, seen = run_json(cli, db, schemas, "validate", "--pg-schema", "app")
     assert code == 0, seen
-    code, doc, seen = _run(cli, db, schemas, "init", "--pg-schema", "app")
+    code, doc, seen = run_json(cli, db, schemas, "init", "--pg-schema", "app")
     assert (code, doc.get("applied") or []) == (0, []), seen
