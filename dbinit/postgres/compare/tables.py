@@ -28,6 +28,7 @@ from dbinit.postgres.compare.hazards import (
     worst,
 )
 from dbinit.postgres.compare.named import _ABSENT, _EXTRA, _declared
+from dbinit.postgres.ddl import column_sql, conversion, identity_into_range, seq_options, temp_name
 from dbinit.postgres.model import Column, Table, is_internal
 from dbinit.postgres.quote import ident as qi
 
@@ -122,8 +123,7 @@ def type_change(before: str, after: str) -> str:
 
 
 # One rule per fact of a changed column gives its safety, hazards, detail and
-# statements together (the planner only runs the statements). The SQL helpers they
-# share with the planner are imported inside them: the planner imports this module.
+# statements together (the planner only runs the statements).
 # The stages a changed column's statements run in, whatever fact they change.
 _IDENTITY_DROPPED, _RETYPED, _DEFAULT, _IDENTITY, _NOTNULL = range(5)
 
@@ -134,8 +134,6 @@ def _alter(dc: Column, clause: str) -> Render:
 
 def _using(dc: Column, lc: Column) -> str | None:
     """The USING expression a type (or collation) change converts values with."""
-    from dbinit.postgres.planner.tables import conversion
-
     how = type_change(lc.type, dc.type) if dc.type != lc.type else "coercible"
     return conversion(dc, lc) if how == "rewrite" or dc.using else None
 
@@ -163,8 +161,6 @@ def _retype(dc: Column, lc: Column) -> tuple[tuple[int, Render], ...]:
 
 
 def _generated_fact(table: str, where: str, dc: Column, lc: Column) -> Facet | None:
-    from dbinit.postgres.planner.tables import column_sql
-
     if dc.generated == lc.generated:
         return None
     loss: tuple[Hazard, ...]
@@ -227,8 +223,6 @@ def _collation_fact(table: str, where: str, dc: Column, lc: Column) -> Facet | N
 
 
 def _identity_fact(table: str, where: str, dc: Column, lc: Column) -> Facet | None:
-    from dbinit.postgres.planner.sequences import identity_into_range, seq_options
-
     if dc.identity == lc.identity and not (
         dc.identity and dc.identity_sequence != lc.identity_sequence
     ):
@@ -284,8 +278,6 @@ def _identity_fact(table: str, where: str, dc: Column, lc: Column) -> Facet | No
 
 
 def _notnull_fact(table: str, where: str, dc: Column, lc: Column) -> Facet | None:
-    from dbinit.postgres.planner.text import temp_name
-
     if dc.notnull == lc.notnull:
         return None
     if not dc.notnull:

@@ -9,9 +9,9 @@ from dbinit.changes import Change, Kind
 from dbinit.plan import Statement
 from dbinit.postgres.compare.constraints import foreign_keys_on, kept_foreign_keys
 from dbinit.postgres.compare.types import enum_additions
+from dbinit.postgres.ddl import PRINTED_CHECK, temp_name
 from dbinit.postgres.model import Constraint, EnumType, Ref
 from dbinit.postgres.planner.tables import _POOLS
-from dbinit.postgres.planner.text import _CHECK, temp_name
 from dbinit.postgres.quote import ident as qi
 
 if TYPE_CHECKING:
@@ -242,7 +242,7 @@ def _precheck(self: _Builder, con: Constraint) -> tuple[tuple[str, str, str], ..
     cols = [qi(x) for x in con.columns]
     label = f"{con.kind} {con.name} on {con.table}"
     if con.type == "c":
-        m = _CHECK.fullmatch(con.definition)
+        m = PRINTED_CHECK.fullmatch(con.definition)
         if m is None:
             return ()
         cond = f"({m.group(1)}) IS FALSE"

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from dbinit.changes import Change, Kind
 from dbinit.plan import Statement
+from dbinit.postgres.ddl import temp_name
 from dbinit.postgres.model import Index, Ref
-from dbinit.postgres.planner.text import temp_name
 from dbinit.postgres.quote import ident as qi
 
 if TYPE_CHECKING:

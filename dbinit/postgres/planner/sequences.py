@@ -6,25 +6,13 @@ from typing import TYPE_CHECKING
 
 from dbinit.changes import Change, Kind
 from dbinit.plan import Statement
-from dbinit.postgres.model import Column, Sequence, SequenceOptions
+from dbinit.postgres.ddl import seq_options
+from dbinit.postgres.model import Sequence
 from dbinit.postgres.quote import ident as qi
 from dbinit.postgres.quote import literal as ql
 
 if TYPE_CHECKING:
     from dbinit.postgres.planner.builder import _Builder
-
-
-def seq_options(o: SequenceOptions, *, with_type: bool) -> str:
-    parts = [f"AS {o.data_type}"] if with_type else []
-    parts += [
-        f"INCREMENT BY {o.increment}",
-        f"MINVALUE {o.minvalue}",
-        f"MAXVALUE {o.maxvalue}",
-        f"START WITH {o.start}",
-        f"CACHE {o.cache}",
-        "CYCLE" if o.cycle else "NO CYCLE",
-    ]
-    return " ".join(parts)
 
 
 def _sequence(self: _Builder, c: Change) -> None:
@@ -44,27 +32,6 @@ def _sequence(self: _Builder, c: Change) -> None:
     live = self.live.sequences.get(c.name)
     if live is None or live.owned_by != s.owned_by:
         self._owner(c, s)
-
-
-def identity_into_range(tbl: str, dc: Column, lc: Column) -> list[Statement]:
-    """A MINVALUE raised above an ascending identity's current value (a MAXVALUE
-    lowered below a descending one's) is refused by the server: the sequence is
-    first moved forward to the new bound (never back; a sequence not called yet
-    is taken to stand at its start)."""
-    new, old = dc.identity_sequence, lc.identity_sequence
-    if new is None or old is None:
-        return []
-    up = new.increment > 0
-    edge = new.minvalue if up else new.maxvalue
-    if (edge <= old.minvalue) if up else (edge >= old.maxvalue):
-        return []
-    seq = f"pg_get_serial_sequence({ql(tbl)}, {ql(dc.name)})"
-    return [
-        Statement(
-            f"SELECT setval(s, {edge}, false) FROM {seq} s WHERE coalesce("
-            f"pg_sequence_last_value(s::regclass), {old.start}) {'<' if up else '>'} {edge}"
-        )
-    ]
 
 
 def _sequence_forward(self: _Builder, c: Change) -> None:

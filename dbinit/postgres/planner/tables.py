@@ -2,37 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from dbinit.changes import Change, Kind
 from dbinit.plan import Statement
 from dbinit.postgres.compare.hazards import Facet
+from dbinit.postgres.ddl import column_sql, conversion, length_limited, printed_name, with_options
 from dbinit.postgres.model import Column, Ref, Table, merged_keys
-from dbinit.postgres.planner.sequences import seq_options
-from dbinit.postgres.planner.text import _has_index, _inheritance, _printed, _with
+from dbinit.postgres.planner.text import _has_index, _inheritance
 from dbinit.postgres.quote import ident as qi
 
 if TYPE_CHECKING:
     from dbinit.postgres.planner.builder import _Builder
-
-
-def column_sql(c: Column) -> str:
-    parts = [qi(c.name), c.type]
-    if c.collation:
-        parts.append(f"COLLATE {c.collation}")
-    if c.generated is not None:
-        parts.append(f"GENERATED ALWAYS AS ({c.generated}) STORED")
-    elif c.identity is not None:
-        opts = (
-            f" ({seq_options(c.identity_sequence, with_type=False)})" if c.identity_sequence else ""
-        )
-        parts.append(f"GENERATED {c.identity} AS IDENTITY{opts}")
-    elif c.default is not None:
-        parts.append(f"DEFAULT {c.default}")
-    if c.notnull:
-        parts.append("NOT NULL")
-    return " ".join(parts)
 
 
 # The Schema dictionaries of the kinds a Ref names by one key.
@@ -43,36 +24,6 @@ _POOLS = {
     "view": "views",
     "materialized_view": "materialized_views",
 }
-
-
-_LIMITED = re.compile(r"^(character varying|character|bit varying|bit)\((\d+)\)((?:\[\])*)$")
-
-
-def _length_limited(type_: str) -> tuple[str, int, str]:
-    """For `character varying(n)`, `character(n)`, `bit(n)`, `bit varying(n)`: the
-    unlimited type values pass through (`text`, `bit varying`), n and the array
-    suffix; else ("", 0, "")."""
-    m = _LIMITED.match(type_)
-    if not m:
-        return "", 0, ""
-    base = "text" if m[1].startswith("character") else "bit varying"
-    return base, int(m[2]), m[3]
-
-
-def conversion(dc: Column, lc: Column) -> str | None:
-    """The USING expression that converts `lc`'s values to `dc`'s type: the
-    column's `-- dbinit: using=EXPR` hint, else an explicit cast. An explicit cast
-    to a length-limited type would cut longer values silently: those go through
-    the unlimited type, and the ALTER's own (assignment) cast refuses what does
-    not fit. None when the types are the same."""
-    if dc.type == lc.type:
-        return None
-    if dc.using:
-        return f"({dc.using})"
-    base, _, arr = _length_limited(dc.type)
-    if base:
-        return f"{qi(dc.name)}::{base}{arr}"
-    return f"{qi(dc.name)}::{dc.type}"
 
 
 def _table(self: _Builder, c: Change) -> None:
@@ -86,7 +37,9 @@ def _table(self: _Builder, c: Change) -> None:
     ]
     unlogged = "UNLOGGED " if t.unlogged else ""
     by = f" PARTITION BY {t.partition_key}" if t.partition_key else ""
-    sql = f"CREATE {unlogged}TABLE {self.q(t.name)} ({', '.join(body)}){by}{_with(t.options)}"
+    sql = (
+        f"CREATE {unlogged}TABLE {self.q(t.name)} ({', '.join(body)}){by}{with_options(t.options)}"
+    )
     stmts = [Statement(sql), *self._row_security(t, None)]
     # A key on the same columns as another (PostgreSQL keeps one of them inside
     # one CREATE TABLE): added after the table.
@@ -271,7 +224,9 @@ def _new_type(self: _Builder, column_type: str) -> bool:
     """Whether `column_type` (or its element type) is a type this plan creates:
     no query can cast to it before the plan runs (its transaction tells)."""
     base = column_type.removesuffix("[]")
-    return any(_printed(name) == base for name in self.desired.types if name not in self.live.types)
+    return any(
+        printed_name(name) == base for name in self.desired.types if name not in self.live.types
+    )
 
 
 def _rows(self: _Builder, table: str, alias: str | None = None) -> str:
@@ -311,7 +266,7 @@ def _conversion_check(
     label = f"type change {table}.{dc.name} {lc.type} → {dc.type}"
     plain = self._rows_renamed(table)
     expr = using or qi(dc.name)
-    base, mods, arr = _length_limited(dc.type)
+    base, mods, arr = length_limited(dc.type)
     if base and not arr:
         value = f"CAST(({expr}) AS {base})"
         if base == "text":

@@ -8,15 +8,9 @@ from typing import TYPE_CHECKING
 from dbinit.changes import Change
 from dbinit.plan import Statement
 from dbinit.postgres.compare.types import enum_additions
+from dbinit.postgres.ddl import PRINTED_CHECK, VALUE_WORD, outside_strings, printed_name, temp_name
 from dbinit.postgres.model import CompositeType, Domain, DomainCheck, EnumType
-from dbinit.postgres.planner.text import (
-    _CHECK,
-    _VALUE,
-    _describe_ref,
-    _outside_strings,
-    _printed,
-    temp_name,
-)
+from dbinit.postgres.planner.text import _describe_ref
 from dbinit.postgres.quote import ident as qi
 from dbinit.postgres.quote import literal as ql
 
@@ -165,7 +159,7 @@ def _domain_prechecks(
     """A domain CHECK's violations, counted in each live column of the domain
     (its `VALUE` read as the column); None when the expression cannot be
     rewritten so (a dollar-quoted string in it)."""
-    m = _CHECK.fullmatch(check.definition)
+    m = PRINTED_CHECK.fullmatch(check.definition)
     if m is None or "$" in m.group(1):
         return None
     out: list[tuple[str, str, str]] = []
@@ -174,7 +168,7 @@ def _domain_prechecks(
             if col.type != domain:
                 continue
             column = qi(col.name).replace("\\", "\\\\")  # a replacement string
-            expr = _outside_strings(m.group(1), partial(_VALUE.sub, column))
+            expr = outside_strings(m.group(1), partial(VALUE_WORD.sub, column))
             cond = f"({expr}) IS FALSE"
             tbl = self.q(t.name)
             out.append(
@@ -198,7 +192,7 @@ def _replace_enum(self: _Builder, c: Change, d: EnumType) -> None:
     for t in self.live.tables.values():
         for col in t.columns:
             base = col.type.removesuffix("[]")
-            if base != _printed(d.name):
+            if base != printed_name(d.name):
                 continue
             self._rebuild_dependants(("column", t.name, col.name), c, dropped=False)
             dt = self.desired.tables.get(t.name)

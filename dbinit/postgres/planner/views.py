@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from dbinit.changes import Change, Kind
 from dbinit.plan import Statement
-from dbinit.postgres.planner.text import _strip_semicolon, _with
+from dbinit.postgres.ddl import strip_semicolon, with_options
 from dbinit.postgres.quote import ident as qi
 
 if TYPE_CHECKING:
@@ -63,8 +63,8 @@ def _create_view(self: _Builder, obj: str, name: str, c: Change, *, recreated: b
     mat = obj == "materialized_view"
     v = (self.desired.materialized_views if mat else self.desired.views)[name]
     what = "MATERIALIZED VIEW" if mat else "VIEW"
-    body = _strip_semicolon(v.definition)
-    stmts = [Statement(f"CREATE {what} {self.q(v.name)}{_with(v.options)} AS {body}")]
+    body = strip_semicolon(v.definition)
+    stmts = [Statement(f"CREATE {what} {self.q(v.name)}{with_options(v.options)} AS {body}")]
     if recreated:
         for ix in self._indexes_on(v.name):
             unique = "UNIQUE " if ix.unique else ""

@@ -1,0 +1,137 @@
+"""SQL text built from the PostgreSQL model alone: no database, no plan. The differ
+(`compare/`, whose facets carry their statements) and the planner both build SQL with
+these; neither owns them."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+
+from dbinit.plan import Statement
+from dbinit.postgres.model import INTERNAL_PREFIX, Column, SequenceOptions
+from dbinit.postgres.quote import ident as qi
+from dbinit.postgres.quote import literal as ql
+
+VALUE_WORD = re.compile(r"\bVALUE\b")
+
+
+_QUOTED = re.compile(r"[Ee]'(?:[^'\\]|''|\\.)*'|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
+
+
+def outside_strings(text: str, change: Callable[[str], str]) -> str:
+    """`text` with `change` applied to what is not a string literal or a quoted name."""
+    out, at = [], 0
+    for m in _QUOTED.finditer(text):
+        out += [change(text[at : m.start()]), m.group()]
+        at = m.end()
+    return "".join([*out, change(text[at:])])
+
+
+# A CHECK as pg_get_constraintdef prints it: its expression, maybe NO INHERIT.
+PRINTED_CHECK = re.compile(r"CHECK (\(.*\))(?: NO INHERIT)?", re.S)
+
+
+def temp_name(kind: str, name: str) -> str:
+    """A `_dbinit_` name for a temporary object standing for `name` (≤ 63 bytes)."""
+    digest = hashlib.sha1(f"{kind}:{name}".encode()).hexdigest()[:10]
+    return f"{INTERNAL_PREFIX}{kind}_{digest}"
+
+
+def strip_semicolon(definition: str) -> str:
+    text = definition.strip()
+    return text[:-1].rstrip() if text.endswith(";") else text
+
+
+def with_options(options: tuple[str, ...]) -> str:
+    return f" WITH ({', '.join(options)})" if options else ""
+
+
+_PLAIN = re.compile(r"^[a-z_][a-z0-9_$]*$")
+
+
+def printed_name(name: str) -> str:
+    """A name as format_type prints it (quoted only when it must be)."""
+    return name if _PLAIN.match(name) else qi(name)
+
+
+def seq_options(o: SequenceOptions, *, with_type: bool) -> str:
+    parts = [f"AS {o.data_type}"] if with_type else []
+    parts += [
+        f"INCREMENT BY {o.increment}",
+        f"MINVALUE {o.minvalue}",
+        f"MAXVALUE {o.maxvalue}",
+        f"START WITH {o.start}",
+        f"CACHE {o.cache}",
+        "CYCLE" if o.cycle else "NO CYCLE",
+    ]
+    return " ".join(parts)
+
+
+def column_sql(c: Column) -> str:
+    parts = [qi(c.name), c.type]
+    if c.collation:
+        parts.append(f"COLLATE {c.collation}")
+    if c.generated is not None:
+        parts.append(f"GENERATED ALWAYS AS ({c.generated}) STORED")
+    elif c.identity is not None:
+        opts = (
+            f" ({seq_options(c.identity_sequence, with_type=False)})" if c.identity_sequence else ""
+        )
+        parts.append(f"GENERATED {c.identity} AS IDENTITY{opts}")
+    elif c.default is not None:
+        parts.append(f"DEFAULT {c.default}")
+    if c.notnull:
+        parts.append("NOT NULL")
+    return " ".join(parts)
+
+
+_LIMITED = re.compile(r"^(character varying|character|bit varying|bit)\((\d+)\)((?:\[\])*)$")
+
+
+def length_limited(type_: str) -> tuple[str, int, str]:
+    """For `character varying(n)`, `character(n)`, `bit(n)`, `bit varying(n)`: the
+    unlimited type values pass through (`text`, `bit varying`), n and the array
+    suffix; else ("", 0, "")."""
+    m = _LIMITED.match(type_)
+    if not m:
+        return "", 0, ""
+    base = "text" if m[1].startswith("character") else "bit varying"
+    return base, int(m[2]), m[3]
+
+
+def conversion(dc: Column, lc: Column) -> str | None:
+    """The USING expression that converts `lc`'s values to `dc`'s type: the
+    column's `-- dbinit: using=EXPR` hint, else an explicit cast. An explicit cast
+    to a length-limited type would cut longer values silently: those go through
+    the unlimited type, and the ALTER's own (assignment) cast refuses what does
+    not fit. None when the types are the same."""
+    if dc.type == lc.type:
+        return None
+    if dc.using:
+        return f"({dc.using})"
+    base, _, arr = length_limited(dc.type)
+    if base:
+        return f"{qi(dc.name)}::{base}{arr}"
+    return f"{qi(dc.name)}::{dc.type}"
+
+
+def identity_into_range(tbl: str, dc: Column, lc: Column) -> list[Statement]:
+    """A MINVALUE raised above an ascending identity's current value (a MAXVALUE
+    lowered below a descending one's) is refused by the server: the sequence is
+    first moved forward to the new bound (never back; a sequence not called yet
+    is taken to stand at its start)."""
+    new, old = dc.identity_sequence, lc.identity_sequence
+    if new is None or old is None:
+        return []
+    up = new.increment > 0
+    edge = new.minvalue if up else new.maxvalue
+    if (edge <= old.minvalue) if up else (edge >= old.maxvalue):
+        return []
+    seq = f"pg_get_serial_sequence({ql(tbl)}, {ql(dc.name)})"
+    return [
+        Statement(
+            f"SELECT setval(s, {edge}, false) FROM {seq} s WHERE coalesce("
+            f"pg_sequence_last_value(s::regclass), {old.start}) {'<' if up else '>'} {edge}"
+        )
+    ]
