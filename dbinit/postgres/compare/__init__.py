@@ -119,7 +119,7 @@ def compare(desired: Schema, live: Schema) -> Comparison:
                 )
             )
         else:
-            out += [_key_used(ch, desired, live) for ch in _table(dt, lt)]
+            out += [_key_used(ch, desired, live) for ch in _table(dt, lt, live)]
     for name in sorted(gone):
         out.append(
             Change(

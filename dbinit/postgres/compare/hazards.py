@@ -55,20 +55,24 @@ Render = Callable[[str], list[Statement]]
 
 @dataclass(frozen=True, slots=True)
 class Facet:
-    """One aspect of a column that differs, with what changing it costs and the
-    statements that change it: `sql` as (stage, render) pairs, the planner running
-    every facet's statements by stage (facets in the order they are listed within
-    one); `checks` the prechecks it needs ("conversion" with its USING expression,
-    "notnull"), which read rows as the planner knows them; `dependants` when the
-    views and triggers on the column are dropped before and created again after."""
+    """One aspect of a column or a table that differs, with what changing it costs
+    and the statements that change it: `sql` as (stage, render) pairs, the planner
+    running every facet's statements by stage (facets in the order they are listed
+    within one); `checks` the prechecks it needs ("conversion" with its USING
+    expression, "notnull"), which read rows as the planner knows them; `dependants`
+    when the views and triggers on the column are dropped before and created again
+    after; `refused` why dbinit does not make this change (then it has no `sql`)."""
 
-    aspect: str  # "type", "collation", "notnull", "default", "identity", "generated"
+    aspect: str  # column: "type", "collation", "notnull", "default", "identity",
+    # "generated"; table: "row_security", "replica_identity", "unlogged", "options",
+    # "partition_key", "inherits"
     safety: Safety
     hazards: tuple[Hazard, ...]
     detail: str
     sql: tuple[tuple[int, Render], ...] = ()
     checks: tuple[tuple[str, str | None], ...] = ()
     dependants: bool = False
+    refused: str = ""
 
 
 def _dedup(hazards: Iterable[Hazard]) -> tuple[Hazard, ...]:

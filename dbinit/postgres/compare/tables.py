@@ -29,7 +29,7 @@ from dbinit.postgres.compare.hazards import (
 )
 from dbinit.postgres.compare.named import _ABSENT, _EXTRA, _declared
 from dbinit.postgres.ddl import column_sql, conversion, identity_into_range, seq_options, temp_name
-from dbinit.postgres.model import Column, Table, is_internal
+from dbinit.postgres.model import Column, Schema, Table, is_internal
 from dbinit.postgres.quote import ident as qi
 
 # Defaults whose value PostgreSQL computes once when a column is added (no
@@ -376,61 +376,131 @@ def _column_of(dt: Table, name: str) -> object:
     return col if col is not None and col.loc else dt
 
 
-def table_facets(dt: Table, lt: Table) -> list[tuple[Safety, tuple[Hazard, ...], str]]:
-    """What differs in a table itself (not its columns or constraints): storage
-    options, row-level security enabled or forced, UNLOGGED, the partition key."""
+def _inheritance(table: str, parents: tuple[str, ...]) -> str:
+    return (
+        f"{table} inherits from {', '.join(parents)} in the database, and table inheritance "
+        f"is not managed (detach it: ALTER TABLE {table} NO INHERIT {parents[0]})"
+        if parents
+        else f"{table} would inherit from another table: table inheritance is not managed"
+    )
+
+
+def _has_index(table: Table, live: Schema, quoted: str) -> bool:
+    """Whether `quoted` (a quoted index name) is one of `table`'s live indexes."""
+    names = {qi(i.name) for i in live.indexes.values() if i.table == table.name}
+    names |= {qi(k.index) for k in table.constraints if k.index}
+    return quoted in names
+
+
+def _table_sql(clause: str, *, online: bool = False) -> Render:
+    return lambda tbl: [Statement(f"ALTER TABLE {tbl} {clause}", online=online)]
+
+
+# The stages a changed table's statements run in, whatever fact they change.
+_SECURITY, _IDENTITY_SET, _LOGGED, _RESET, _SET = range(5)
+
+
+def table_facets(dt: Table, lt: Table, live: Schema) -> list[Facet]:
+    """What differs in a table itself (not its columns or constraints), each
+    difference with its cost and its statements: storage options, row-level
+    security enabled or forced, REPLICA IDENTITY, UNLOGGED; a changed partition
+    key or inheritance is `refused` (not managed)."""
     t = dt.name
-    out: list[tuple[Safety, tuple[Hazard, ...], str]] = []
-    if dt.options != lt.options:
-        out.append(
-            (
-                Safety.SAFE,
-                (lock(SHARE_UPDATE_EXCLUSIVE, t),),
-                f"options {', '.join(lt.options) or 'none'} → {', '.join(dt.options) or 'none'}",
-            )
-        )
-    for what, want, have in (
-        ("row level security", dt.row_security, lt.row_security),
-        ("forced row level security", dt.force_row_security, lt.force_row_security),
+    out: list[Facet] = []
+    for what, word, want, have in (
+        ("row level security", ("DISABLE", "ENABLE"), dt.row_security, lt.row_security),
+        (
+            "forced row level security",
+            ("NO FORCE", "FORCE"),
+            dt.force_row_security,
+            lt.force_row_security,
+        ),
     ):
         if want != have:
             state = "enabled" if want else "disabled"
-            out.append((Safety.SAFE, (lock(ACCESS_EXCLUSIVE, t),), f"{what} {state}"))
+            out.append(
+                Facet(
+                    "row_security",
+                    Safety.SAFE,
+                    (lock(ACCESS_EXCLUSIVE, t),),
+                    f"{what} {state}",
+                    sql=((_SECURITY, _table_sql(f"{word[want]} ROW LEVEL SECURITY")),),
+                )
+            )
+    if dt.replica_identity != lt.replica_identity:
+        index = dt.replica_identity.removeprefix("USING INDEX ")
+        # on an index this plan builds (concurrently, after the transaction): after it
+        online = index != dt.replica_identity and not _has_index(lt, live, index)
+        out.append(
+            Facet(
+                "replica_identity",
+                Safety.SAFE,
+                (lock(ACCESS_EXCLUSIVE, t),),
+                f"replica identity {lt.replica_identity} → {dt.replica_identity}",
+                sql=(
+                    (
+                        _IDENTITY_SET,
+                        _table_sql(f"REPLICA IDENTITY {dt.replica_identity}", online=online),
+                    ),
+                ),
+            )
+        )
     if dt.unlogged != lt.unlogged:
         out.append(
-            (
+            Facet(
+                "unlogged",
                 Safety.REBUILD,
                 (lock(ACCESS_EXCLUSIVE, t), rewrite(t)),
                 "UNLOGGED" if dt.unlogged else "LOGGED (every row is written to the WAL)",
+                sql=((_LOGGED, _table_sql(f"SET {'UNLOGGED' if dt.unlogged else 'LOGGED'}")),),
+            )
+        )
+    if dt.options != lt.options:
+        declared = {o.split("=", 1)[0] for o in dt.options}
+        gone = [k for o in lt.options if (k := o.split("=", 1)[0]) not in declared]
+        sql: list[tuple[int, Render]] = []
+        if gone:
+            sql.append((_RESET, _table_sql(f"RESET ({', '.join(gone)})")))
+        if dt.options:
+            sql.append((_SET, _table_sql(f"SET ({', '.join(dt.options)})")))
+        out.append(
+            Facet(
+                "options",
+                Safety.SAFE,
+                (lock(SHARE_UPDATE_EXCLUSIVE, t),),
+                f"options {', '.join(lt.options) or 'none'} → {', '.join(dt.options) or 'none'}",
+                sql=tuple(sql),
             )
         )
     if dt.partition_key != lt.partition_key:
         key = f"{lt.partition_key or 'none'} → {dt.partition_key or 'none'}"
-        out.append((Safety.REBUILD, (), f"partitioning {key}"))
-    if dt.replica_identity != lt.replica_identity:
         out.append(
-            (
-                Safety.SAFE,
-                (lock(ACCESS_EXCLUSIVE, t),),
-                f"replica identity {lt.replica_identity} → {dt.replica_identity}",
+            Facet(
+                "partition_key",
+                Safety.REBUILD,
+                (),
+                f"partitioning {key}",
+                refused=f"{t} changes how it is partitioned",
             )
         )
     if dt.inherits != lt.inherits:
         parents = ", ".join(lt.inherits) or "none"
         out.append(
-            (
+            Facet(
+                "inherits",
                 Safety.REBUILD,
                 (),
                 f"inherits from {parents} in the database (table inheritance is not managed)",
+                refused=_inheritance(t, lt.inherits),
             )
         )
     return out
 
 
-def _table(dt: Table, lt: Table) -> list[Change]:
+def _table(dt: Table, lt: Table, live: Schema) -> list[Change]:
     out: list[Change] = []
     t = dt.name
-    own = table_facets(dt, lt)
+    own = table_facets(dt, lt, live)
     if own:
         out.append(
             Change(
@@ -438,10 +508,10 @@ def _table(dt: Table, lt: Table) -> list[Change]:
                 "table",
                 t,
                 t,
-                worst(*(s for s, _, _ in own)),
-                "; ".join(why for _, _, why in own),
-                hazards=_dedup(h for _, hz, _ in own for h in hz),
-                facts=(dt, lt),
+                worst(*(f.safety for f in own)),
+                "; ".join(f.detail for f in own),
+                hazards=_dedup(h for f in own for h in f.hazards),
+                facts=(dt, lt, tuple(own)),  # the planner runs their statements
             )
         )
     dnames, lnames = {c.name for c in dt.columns}, {c.name for c in lt.columns}

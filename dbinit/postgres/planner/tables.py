@@ -9,7 +9,6 @@ from dbinit.plan import Statement
 from dbinit.postgres.compare.hazards import Facet
 from dbinit.postgres.ddl import column_sql, conversion, length_limited, printed_name, with_options
 from dbinit.postgres.model import Column, Ref, Table, merged_keys
-from dbinit.postgres.planner.text import _has_index, _inheritance
 from dbinit.postgres.quote import ident as qi
 
 if TYPE_CHECKING:
@@ -86,37 +85,20 @@ def _row_security(self: _Builder, d: Table, lv: Table | None) -> list[Statement]
 
 
 def _table_options(self: _Builder, c: Change) -> None:
+    """The statements of the table's facets (compare/tables.py `table_facets`), by
+    stage; those that must wait for an index the plan builds concurrently run
+    online, after the table's indexes."""
     d: Table = c.facts[0]
-    lv: Table = c.facts[1]
-    at = f"ALTER TABLE {self.q(d.name)}"
-    if d.partition_key != lv.partition_key:
-        self.unsupported[c] = f"{d.name} changes how it is partitioned"
+    facets: tuple[Facet, ...] = c.facts[2]
+    refused = next((f.refused for f in facets if f.refused), "")
+    if refused:
+        self.unsupported[c] = refused
         return
-    if d.inherits != lv.inherits:
-        self.unsupported[c] = _inheritance(d.name, lv.inherits)
-        return
-    stmts = self._row_security(d, lv)
-    if d.replica_identity != lv.replica_identity:
-        identity = Statement(f"{at} REPLICA IDENTITY {d.replica_identity}")
-        index = d.replica_identity.removeprefix("USING INDEX ")
-        if index != d.replica_identity and not _has_index(lv, self.live, index):
-            # An index this plan builds (concurrently, after the transaction).
-            online = Statement(identity.sql, online=True)
-            self.add("triggers", f"replica identity of {d.name}", [online], (c,))
-        else:
-            stmts.append(identity)
-    if d.unlogged != lv.unlogged:
-        stmts.append(Statement(f"{at} SET {'UNLOGGED' if d.unlogged else 'LOGGED'}"))
-    gone = [
-        o.split("=", 1)[0]
-        for o in lv.options
-        if o.split("=", 1)[0] not in {x.split("=", 1)[0] for x in d.options}
-    ]
-    if gone:
-        stmts.append(Statement(f"{at} RESET ({', '.join(gone)})"))
-    if d.options != lv.options and d.options:
-        stmts.append(Statement(f"{at} SET ({', '.join(d.options)})"))
-    self.add("tables", f"options of {d.name}", stmts, (c,), order=d.oid)
+    stmts = _staged(facets, self.q(d.name))
+    now = [s for s in stmts if not s.online]
+    late = [s for s in stmts if s.online]
+    self.add("tables", f"options of {d.name}", now, (c,), order=d.oid)
+    self.add("triggers", f"replica identity of {d.name}", late, (c,))
 
 
 def _inherited(self: _Builder, changes: list[Change]) -> None:
@@ -177,19 +159,18 @@ def _add_column(self: _Builder, c: Change) -> None:
     )
 
 
+def _staged(facets: tuple[Facet, ...], tbl: str) -> list[Statement]:
+    """The facets' statements for table `tbl` (quoted), stage by stage."""
+    staged = sorted(((stage, r) for f in facets for stage, r in f.sql), key=lambda x: x[0])
+    return [s for _, render in staged for s in render(tbl)]
+
+
 def _column_changed(self: _Builder, c: Change) -> None:
     """The statements of the change's facets (compare/tables.py: one rule per
     fact gives each its cost and its statements), stage by stage."""
     dc: Column = c.facts[0]
     facets: tuple[Facet, ...] = c.facts[2]
-    tbl = self.q(c.table)
-    stmts = [
-        s
-        for _, render in sorted(
-            ((stage, render) for f in facets for stage, render in f.sql), key=lambda x: x[0]
-        )
-        for s in render(tbl)
-    ]
+    stmts = _staged(facets, self.q(c.table))
     if any(f.aspect == "generated" for f in facets):
         self.add("columns", f"recreate column {c.table}.{dc.name}", stmts, (c,), order=dc.position)
         return
