@@ -597,7 +597,11 @@ def _data_error(
     diag = exc.diag
     text = mask_url((diag.message_primary or str(exc)).strip())
     where = (
-        f" (table {diag.table_name}, constraint {diag.constraint_name})" if diag.table_name else ""
+        f" (table {diag.table_name}, constraint {diag.constraint_name})"
+        if diag.table_name and diag.constraint_name
+        else f", in {statement}"  # a domain's CHECK, say: the server names no constraint
+        if statement
+        else ""
     )
     before = (
         f"; applied before it and kept: {'; '.join(applied)}"

@@ -135,3 +135,8 @@ def identity_into_range(tbl: str, dc: Column, lc: Column) -> list[Statement]:
             f"pg_sequence_last_value(s::regclass), {old.start}) {'<' if up else '>'} {edge}"
         )
     ]
+
+
+def describe_ref(ref: tuple[str, ...]) -> str:
+    """("column", "t", "c") → "column t.c"; ("index", "i") → "index i"."""
+    return f"{ref[0].replace('_', ' ')} {'.'.join(ref[1:])}"

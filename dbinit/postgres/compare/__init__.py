@@ -30,7 +30,7 @@ from dbinit.postgres.compare.renames import Renames, _renamed, renamed_live
 from dbinit.postgres.compare.sequences import _sequence_changed, sequences_behind
 from dbinit.postgres.compare.tables import _table
 from dbinit.postgres.compare.triggers import compare_triggers
-from dbinit.postgres.compare.types import _declared_valid, _in_columns, _type_changed
+from dbinit.postgres.compare.types import _declared_valid, _type_changed
 from dbinit.postgres.compare.unmanaged import _unmanaged, history_hooks
 from dbinit.postgres.compare.views import compare_views
 from dbinit.postgres.model import Domain, Schema
@@ -87,7 +87,7 @@ def compare(desired: Schema, live: Schema) -> Comparison:
         "type",
         desired.types,
         live.types,
-        lambda d, lv: _type_changed(d, lv, in_use=_in_columns(live, d.name)),
+        lambda d, lv: _type_changed(d, lv, live),
         table_of=lambda t: t.name,
         stale=lambda t: (
             isinstance(t, Domain)

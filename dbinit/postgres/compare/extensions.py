@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from dbinit.changes import Hazard, Safety
+from dbinit.changes import Safety
+from dbinit.plan import Statement
+from dbinit.postgres.compare.hazards import Facet
 from dbinit.postgres.model import Extension, Schema
+from dbinit.postgres.quote import ident as qi
+from dbinit.postgres.quote import literal as ql
 
 
 def _elsewhere(live: Schema, e: Extension) -> bool:
@@ -18,10 +22,30 @@ def _unpinned(desired: Schema, lv: Extension) -> bool:
     return d is not None and d.pinned is not None and d.pinned != lv.version
 
 
-def _extension_changed(d: Extension, lv: Extension) -> list[tuple[Safety, tuple[Hazard, ...], str]]:
-    out: list[tuple[Safety, tuple[Hazard, ...], str]] = []
+def _extension_changed(d: Extension, lv: Extension) -> list[Facet]:
+    """Moved to the declared schema, updated to the pinned version (statements
+    given the extension's quoted name)."""
+    out: list[Facet] = []
     if d.schema != lv.schema:
-        out.append((Safety.SAFE, (), f"schema {lv.schema} → {d.schema}"))
+        sql = f"SET SCHEMA {qi(d.schema)}"
+        out.append(
+            Facet(
+                "schema",
+                Safety.SAFE,
+                (),
+                f"schema {lv.schema} → {d.schema}",
+                sql=((0, lambda q: [Statement(f"ALTER EXTENSION {q} {sql}")]),),
+            )
+        )
     if d.pinned is not None and d.pinned != lv.version:
-        out.append((Safety.SAFE, (), f"version {lv.version} → {d.pinned}"))
+        update = f"UPDATE TO {ql(d.pinned)}"
+        out.append(
+            Facet(
+                "version",
+                Safety.SAFE,
+                (),
+                f"version {lv.version} → {d.pinned}",
+                sql=((1, lambda q: [Statement(f"ALTER EXTENSION {q} {update}")]),),
+            )
+        )
     return out

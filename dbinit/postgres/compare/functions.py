@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dbinit.changes import Change, Safety
+from dbinit.postgres.compare.hazards import Facet
 from dbinit.postgres.compare.named import _named
 from dbinit.postgres.model import Schema
 
@@ -12,7 +13,7 @@ def compare_functions(desired: Schema, live: Schema) -> list[Change]:
         "function",
         desired.functions,
         live.functions,
-        lambda d, lv: [(Safety.SAFE, (), "definition differs")],
+        lambda d, lv: [Facet("definition", Safety.SAFE, (), "definition differs")],
         table_of=lambda f: f.name,
         name_of=lambda f: f.key,
     )

@@ -77,3 +77,8 @@ class Facet:
 
 def _dedup(hazards: Iterable[Hazard]) -> tuple[Hazard, ...]:
     return tuple(dict.fromkeys(hazards))
+
+
+def refusal(facets: Iterable[Facet]) -> str:
+    """Why dbinit does not make a change: its first refused facet's reason, or ""."""
+    return next((f.refused for f in facets if f.refused), "")

@@ -1,5 +1,6 @@
 """The comparison every named object kind shares: only declared → missing, only live →
-extra, both → the kind's own comparator (`_named`)."""
+extra, both → the kind's own comparator (`_named`), whose `Facet`s (what differs, its
+cost, and its statements or why dbinit does not make it) the change carries."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dbinit.changes import Change, Hazard, Kind, Safety
-from dbinit.postgres.compare.hazards import ACCESS_EXCLUSIVE, _dedup, data_loss, lock, worst
+from dbinit.postgres.compare.hazards import ACCESS_EXCLUSIVE, Facet, _dedup, data_loss, lock, worst
 
 
 def _declared(obj: object) -> str:
@@ -25,7 +26,7 @@ def _named(
     what: str,
     desired: dict[Any, Any],
     live: dict[Any, Any],
-    changed: Callable[[Any, Any], list[tuple[Safety, tuple[Hazard, ...], str]]],
+    changed: Callable[[Any, Any], list[Facet]],
     *,
     table_of: Callable[[Any], str],
     name_of: Callable[[Any], str] = lambda o: str(o.name),
@@ -58,10 +59,10 @@ def _named(
                     what,
                     name_of(d),
                     table_of(d),
-                    worst(*(s for s, _, _ in facets)),
-                    "; ".join(t for _, _, t in facets) + f" ({_declared(d)})",
-                    hazards=_dedup(h for _, hz, _ in facets for h in hz),
-                    facts=(d, lv),
+                    worst(*(f.safety for f in facets)),
+                    "; ".join(f.detail for f in facets) + f" ({_declared(d)})",
+                    hazards=_dedup(h for f in facets for h in f.hazards),
+                    facts=(d, lv, tuple(facets)),  # the planner runs what they say
                 )
             )
     for key, lv in live.items():

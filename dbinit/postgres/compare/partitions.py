@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
-from dbinit.changes import Hazard, Safety
-from dbinit.postgres.compare.hazards import ACCESS_EXCLUSIVE, lock, rewrite
+from dataclasses import replace
+
+from dbinit.changes import Safety
+from dbinit.postgres.compare.hazards import ACCESS_EXCLUSIVE, Facet, lock, rewrite
 from dbinit.postgres.model import Partition
 
 
-def _partition_changed(d: Partition, lv: Partition) -> list[tuple[Safety, tuple[Hazard, ...], str]]:
-    out: list[tuple[Safety, tuple[Hazard, ...], str]] = []
+def _partition_changed(d: Partition, lv: Partition) -> list[Facet]:
+    """A partition's bound, parent, key or logging changed: not made in place
+    (detaching and attaching moves rows): refused."""
+    out: list[Facet] = []
     if (d.parent, d.bound) != (lv.parent, lv.bound):
-        out.append((Safety.REBUILD, (), f"{lv.parent} {lv.bound} → {d.parent} {d.bound}"))
+        out.append(
+            Facet("bound", Safety.REBUILD, (), f"{lv.parent} {lv.bound} → {d.parent} {d.bound}")
+        )
     if d.partition_key != lv.partition_key:
         key = f"{lv.partition_key or 'none'} → {d.partition_key or 'none'}"
-        out.append((Safety.REBUILD, (), f"partition key {key}"))
+        out.append(Facet("partition_key", Safety.REBUILD, (), f"partition key {key}"))
     if d.unlogged != lv.unlogged:
         out.append(
-            (
+            Facet(
+                "unlogged",
                 Safety.REBUILD,
                 (lock(ACCESS_EXCLUSIVE, d.name), rewrite(d.name)),
                 "UNLOGGED" if d.unlogged else "LOGGED",
             )
         )
-    return out
+    why = f"partition {d.name} changes its bound, key or logging"
+    return [replace(f, refused=why) for f in out]

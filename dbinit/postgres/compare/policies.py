@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dbinit.changes import Change, Safety
-from dbinit.postgres.compare.hazards import ACCESS_EXCLUSIVE, lock
+from dbinit.postgres.compare.hazards import ACCESS_EXCLUSIVE, Facet, lock
 from dbinit.postgres.compare.named import _named
 from dbinit.postgres.model import Schema
 
@@ -14,7 +14,11 @@ def compare_policies(desired: Schema, live: Schema, gone: set[str]) -> list[Chan
         "policy",
         desired.policies,
         live.policies,
-        lambda d, lv: [(Safety.SAFE, (lock(ACCESS_EXCLUSIVE, d.table),), "definition differs")],
+        lambda d, lv: [
+            Facet(
+                "definition", Safety.SAFE, (lock(ACCESS_EXCLUSIVE, d.table),), "definition differs"
+            )
+        ],
         table_of=lambda p: p.table,
         skip_extra=lambda p: p.table in gone,
     )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dbinit.changes import Change, Hazard, Kind, Safety
-from dbinit.postgres.compare.hazards import ACCESS_EXCLUSIVE, lock
+from dbinit.changes import Change, Kind, Safety
+from dbinit.postgres.compare.hazards import ACCESS_EXCLUSIVE, Facet, lock
 from dbinit.postgres.model import Schema, Sequence
 
 
@@ -36,5 +36,15 @@ def sequences_behind(desired: Schema, live: Schema) -> list[Change]:
     return out
 
 
-def _sequence_changed(d: Sequence, lv: Sequence) -> list[tuple[Safety, tuple[Hazard, ...], str]]:
-    return [(Safety.SAFE, (lock(ACCESS_EXCLUSIVE, d.name),), "options or owner differ")]
+def _sequence_changed(d: Sequence, lv: Sequence) -> list[Facet]:
+    """Its options (`ALTER SEQUENCE`), its owner (`OWNED BY`, and moved past the
+    column's values when it starts to own one): the planner writes both."""
+    out: list[Facet] = []
+    hazards = (lock(ACCESS_EXCLUSIVE, d.name),)
+    if d.options != lv.options:
+        out.append(Facet("options", Safety.SAFE, hazards, "options differ"))
+    if d.owned_by != lv.owned_by:
+        owner = ".".join(d.owned_by) if d.owned_by else "none"
+        was = ".".join(lv.owned_by) if lv.owned_by else "none"
+        out.append(Facet("owner", Safety.SAFE, hazards, f"owned by {was} → {owner}"))
+    return out

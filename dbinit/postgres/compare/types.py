@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dbinit.changes import Hazard, Safety
-from dbinit.postgres.compare.hazards import data_loss
-from dbinit.postgres.model import CompositeType, Domain, EnumType, Schema
+from dbinit.plan import Statement
+from dbinit.postgres.compare.hazards import Facet, Render, data_loss
+from dbinit.postgres.ddl import PRINTED_CHECK, describe_ref
+from dbinit.postgres.model import CompositeType, Domain, DomainCheck, EnumType, Schema
+from dbinit.postgres.quote import ident as qi
+from dbinit.postgres.quote import literal as ql
 
 
 def _declared_valid(desired: Schema, domain: str, check: str) -> bool:
@@ -41,70 +47,205 @@ def _in_columns(live: Schema, name: str) -> bool:
     return any(r[0] in ("column", "type") for r in live.dependants(("type", name)))
 
 
+# The stages a changed domain's statements run in.
+_DEFAULT, _NOTNULL, _DROP_CHECK, _ADD_CHECK = range(4)
+
+
 def _type_changed(
     d: EnumType | Domain | CompositeType,
     lv: EnumType | Domain | CompositeType,
-    *,
-    in_use: bool = True,
-) -> list[tuple[Safety, tuple[Hazard, ...], str]]:
+    live: Schema,
+) -> list[Facet]:
+    """What differs in a type, each difference with its cost and its statements
+    (given the type's schema-qualified, quoted name), or why it is refused.
+    Statements that need the rows or the columns of the type as the planner knows
+    them are named by the facet's aspect (`labels`: an enum rebuilt) or `checks`
+    (a domain CHECK's precheck)."""
     if isinstance(d, EnumType) and isinstance(lv, EnumType):
-        if enum_additions(d, lv):
-            new = [x for x in d.labels if x not in lv.labels]
-            return [(Safety.SAFE, (), f"enum values added: {', '.join(new)}")]
-        gone = [x for x in lv.labels if x not in d.labels]
-        if gone:
-            return [
-                (
-                    Safety.DESTRUCTIVE,
-                    (data_loss(f"rows holding {', '.join(gone)} cannot be converted"),),
-                    f"enum values removed: {', '.join(gone)}",
-                )
-            ]
-        return [(Safety.REBUILD, (), f"enum values reordered: {', '.join(d.labels)}")]
+        return _enum_changed(d, lv)
     if isinstance(d, Domain) and isinstance(lv, Domain):
-        out: list[tuple[Safety, tuple[Hazard, ...], str]] = []
-        if d.base_type != lv.base_type or d.collation != lv.collation:
+        return _domain_changed(d, lv)
+    if isinstance(d, CompositeType) and isinstance(lv, CompositeType):
+        return _composite_changed(d, lv, live)
+    return [
+        Facet(
+            "kind",
+            Safety.REBUILD,
+            (),
+            f"{type(lv).__name__} → {type(d).__name__}",
+            refused=f"{d.name} changes from one kind of type to another",
+        )
+    ]
+
+
+def _enum_changed(d: EnumType, lv: EnumType) -> list[Facet]:
+    """Values added in place (`ADD VALUE`, committed before the plan's
+    transaction: `early`); removed or reordered: the type is rebuilt (`labels`)."""
+    adds = enum_additions(d, lv)
+    if adds:
+        out = []
+        for i, (label, before, after) in enumerate(adds):
+            where = f" BEFORE {ql(before)}" if before else f" AFTER {ql(after)}" if after else ""
+            add = f"ADD VALUE {ql(label)}{where}"
             out.append(
-                (Safety.REBUILD, (), f"base type {lv.base_type} → {d.base_type} or collation")
-            )
-        if d.default != lv.default:
-            out.append((Safety.SAFE, (), f"default {lv.default} → {d.default}"))
-        if d.notnull != lv.notnull:
-            scan = Hazard("validation_scan", f"scans every column of type {d.name}")
-            if d.notnull:
-                out.append((Safety.REBUILD, (scan,), "NOT NULL added"))
-            else:
-                out.append((Safety.SAFE, (), "NOT NULL dropped"))
-        if d.checks != lv.checks or any(not k.validated for k in lv.checks):
-            out.append(
-                (
+                Facet(
+                    "label_added",
                     Safety.SAFE,
-                    (Hazard("validation_scan", f"scans every column of type {d.name}"),),
-                    "checks differ",
+                    (),
+                    f"enum value {label} added",
+                    sql=((i, _alter_type(add, early=True)),),
                 )
             )
-        return out or [(Safety.SAFE, (), "definition differs")]
-    if isinstance(d, CompositeType) and isinstance(lv, CompositeType):
-        return _composite_changed(d, lv, in_use=in_use)
-    return [(Safety.REBUILD, (), f"{type(lv).__name__} → {type(d).__name__}")]
+        return out
+    gone = [x for x in lv.labels if x not in d.labels]
+    if gone:
+        return [
+            Facet(
+                "labels",
+                Safety.DESTRUCTIVE,
+                (data_loss(f"rows holding {', '.join(gone)} cannot be converted"),),
+                f"enum values removed: {', '.join(gone)}",
+            )
+        ]
+    return [Facet("labels", Safety.REBUILD, (), f"enum values reordered: {', '.join(d.labels)}")]
 
 
-def _composite_changed(
-    d: CompositeType, lv: CompositeType, *, in_use: bool
-) -> list[tuple[Safety, tuple[Hazard, ...], str]]:
+def _alter_type(clause: str, *, early: bool) -> Render:
+    return lambda q: [Statement(f"ALTER TYPE {q} {clause}", early=early)]
+
+
+def _alter_domain(clause: str, *, online: bool = False) -> Render:
+    return lambda q: [Statement(f"ALTER DOMAIN {q} {clause}", online=online)]
+
+
+def countable(check: DomainCheck) -> bool:
+    """Whether a domain CHECK's violations can be counted before the plan runs
+    (its `VALUE` read as each column; not inside a dollar-quoted string)."""
+    m = PRINTED_CHECK.fullmatch(check.definition)
+    return m is not None and "$" not in m.group(1)
+
+
+def _domain_changed(d: Domain, lv: Domain) -> list[Facet]:
+    out: list[Facet] = []
+    scan = Hazard("validation_scan", f"scans every column of type {d.name}")
+    if d.base_type != lv.base_type or d.collation != lv.collation:
+        out.append(
+            Facet(
+                "base_type",
+                Safety.REBUILD,
+                (),
+                f"base type {lv.base_type} → {d.base_type} or collation",
+                refused=f"the base type or collation of domain {d.name}",
+            )
+        )
+    if d.default != lv.default:
+        clause = f"SET DEFAULT {d.default}" if d.default else "DROP DEFAULT"
+        out.append(
+            Facet(
+                "default",
+                Safety.SAFE,
+                (),
+                f"default {lv.default} → {d.default}",
+                sql=((_DEFAULT, _alter_domain(clause)),),
+            )
+        )
+    if d.notnull != lv.notnull:
+        out.append(
+            Facet(
+                "notnull",
+                Safety.REBUILD if d.notnull else Safety.SAFE,
+                (scan,) if d.notnull else (),
+                "NOT NULL added" if d.notnull else "NOT NULL dropped",
+                sql=((_NOTNULL, _alter_domain(f"{'SET' if d.notnull else 'DROP'} NOT NULL")),),
+            )
+        )
+    if d.checks != lv.checks or any(not k.validated for k in lv.checks):
+        out.append(_domain_checks(d, lv, scan))
+    return out or [Facet("definition", Safety.SAFE, (), "definition differs")]
+
+
+def _domain_checks(d: Domain, lv: Domain, scan: Hazard) -> Facet:
+    """Checks dropped, added NOT VALID and validated online after their precheck
+    (`checks`: ("domain_check", name)); one whose violations cannot be counted
+    beforehand is added validated, in the transaction; one declared NOT VALID is
+    never validated."""
+    have = {k.name: k for k in lv.checks}
+    want = {k.name: k for k in d.checks}
+    sql: list[tuple[int, Render]] = []
+    checks: list[tuple[str, str | None]] = []
+    for name, k in have.items():
+        if name not in want or want[name] != k:
+            sql.append((_DROP_CHECK, _alter_domain(f"DROP CONSTRAINT {qi(name)}")))
+    for name, k in want.items():
+        same = name in have and have[name] == k
+        if not same or not have[name].validated:
+            if k.validated and countable(k):
+                checks.append(("domain_check", name))
+            elif k.validated and not same:
+                # Not countable before the plan: validated in the transaction.
+                sql.append((_ADD_CHECK, _alter_domain(f"ADD CONSTRAINT {qi(name)} {k.definition}")))
+                continue
+        validate = _alter_domain(f"VALIDATE CONSTRAINT {qi(name)}", online=True)
+        if not same:
+            add = f"ADD CONSTRAINT {qi(name)} {k.definition} NOT VALID"
+            sql.append((_ADD_CHECK, _alter_domain(add)))
+            if k.validated:  # declared NOT VALID: never validated
+                sql.append((_ADD_CHECK, validate))
+        elif not have[name].validated and k.validated:
+            sql.append((_ADD_CHECK, validate))
+    return Facet(
+        "checks", Safety.SAFE, (scan,), "checks differ", sql=tuple(sql), checks=tuple(checks)
+    )
+
+
+def _composite_changed(d: CompositeType, lv: CompositeType, live: Schema) -> list[Facet]:
     """Attributes added: safe (no table is rewritten); an attribute's type changed:
-    safe while no column holds the type (PostgreSQL refuses it otherwise); dropped:
-    destructive."""
-    out: list[tuple[Safety, tuple[Hazard, ...], str]] = []
+    safe while no column holds the type (PostgreSQL refuses it otherwise: refused);
+    dropped: destructive. One `ALTER TYPE` makes them all. PostgreSQL adds an
+    attribute at the end: a new one declared before others is refused."""
+    what = f"composite type {d.name}"
+    out: list[Facet] = []
+    kept = [a.name for a in lv.attributes if d.attribute(a.name) is not None]
     gone = [a.name for a in lv.attributes if d.attribute(a.name) is None]
-    added = [a.name for a in d.attributes if lv.attribute(a.name) is None]
-    changed = [a.name for a in d.attributes if (la := lv.attribute(a.name)) is not None and la != a]
+    added = [a for a in d.attributes if lv.attribute(a.name) is None]
+    changed = [a for a in d.attributes if (la := lv.attribute(a.name)) is not None and la != a]
+    users = [r for r in live.dependants(("type", d.name)) if r[0] in ("column", "type")]
+    refused = ""
+    if kept + [a.name for a in added] != [a.name for a in d.attributes]:
+        refused = (
+            f"the attribute order of {what} (ALTER TYPE … ADD ATTRIBUTE adds at the end; "
+            "declare new attributes last)"
+        )
+    elif changed and users:
+        refused = (
+            f"the type of attribute {changed[0].name} of {what}: "
+            f"{describe_ref(users[0])} uses the type and PostgreSQL cannot change it "
+            "then (declare a new type and convert the column)"
+        )
     if added:
-        out.append((Safety.SAFE, (), f"attributes added: {', '.join(added)}"))
+        names = ", ".join(a.name for a in added)
+        out.append(Facet("attributes", Safety.SAFE, (), f"attributes added: {names}"))
     if changed:
-        safety = Safety.REBUILD if in_use else Safety.SAFE
-        out.append((safety, (), f"attribute types changed: {', '.join(changed)}"))
+        names = ", ".join(a.name for a in changed)
+        safety = Safety.REBUILD if users else Safety.SAFE
+        out.append(Facet("attributes", safety, (), f"attribute types changed: {names}"))
     if gone:
         loss = data_loss(f"attributes {', '.join(gone)} of every value of type {d.name}")
-        out.append((Safety.DESTRUCTIVE, (loss,), f"attributes dropped: {', '.join(gone)}"))
-    return out or [(Safety.REBUILD, (), "attributes reordered")]
+        out.append(
+            Facet(
+                "attributes", Safety.DESTRUCTIVE, (loss,), f"attributes dropped: {', '.join(gone)}"
+            )
+        )
+    if not out:
+        out.append(Facet("attributes", Safety.REBUILD, (), "attributes reordered"))
+    actions = [f"DROP ATTRIBUTE {qi(name)}" for name in gone]
+    actions += [f"ADD ATTRIBUTE {a.sql()}" for a in added]
+    for a in changed:
+        coll = f" COLLATE {a.collation}" if a.collation else ""
+        actions.append(f"ALTER ATTRIBUTE {qi(a.name)} TYPE {a.type}{coll}")
+    # The one statement rides on the first facet; a refusal on every one.
+    first = replace(
+        out[0],
+        sql=((0, _alter_type(", ".join(actions), early=False)),) if actions and not refused else (),
+    )
+    return [replace(f, refused=refused) for f in (first, *out[1:])]

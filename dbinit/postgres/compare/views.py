@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dbinit.changes import Change, Safety
-from dbinit.postgres.compare.hazards import ACCESS_EXCLUSIVE, lock
+from dbinit.postgres.compare.hazards import ACCESS_EXCLUSIVE, Facet, lock
 from dbinit.postgres.compare.named import _named
 from dbinit.postgres.model import Schema
 
@@ -14,7 +14,11 @@ def compare_views(desired: Schema, live: Schema) -> list[Change]:
         "view",
         desired.views,
         live.views,
-        lambda d, lv: [(Safety.SAFE, (lock(ACCESS_EXCLUSIVE, d.name),), "definition differs")],
+        lambda d, lv: [
+            Facet(
+                "definition", Safety.SAFE, (lock(ACCESS_EXCLUSIVE, d.name),), "definition differs"
+            )
+        ],
         table_of=lambda v: v.name,
     )
     out += _named(
@@ -22,7 +26,8 @@ def compare_views(desired: Schema, live: Schema) -> list[Change]:
         desired.materialized_views,
         live.materialized_views,
         lambda d, lv: [
-            (
+            Facet(
+                "definition",
                 Safety.SAFE,
                 (lock(ACCESS_EXCLUSIVE, d.name, "while it is built again"),),
                 "definition differs",

@@ -425,7 +425,6 @@ class _Builder:
     _type = types._type
     _create_type = types._create_type
     _type_changed = types._type_changed
-    _alter_composite = types._alter_composite
     _domain_prechecks = types._domain_prechecks
     _replace_enum = types._replace_enum
     _redefine = definable._redefine

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 
 from dbinit.changes import Change, Kind
 from dbinit.plan import Statement
+from dbinit.postgres.ddl import describe_ref
 from dbinit.postgres.model import Collation, Schema, TextSearchConfiguration, TextSearchDictionary
-from dbinit.postgres.planner.text import _WORDS, _describe_ref
+from dbinit.postgres.planner.text import _WORDS
 
 if TYPE_CHECKING:
     from dbinit.postgres.planner.builder import _Builder
@@ -30,7 +31,7 @@ def _redefine(self: _Builder, c: Change) -> None:
         if users:
             label = word.lower().replace("text search", "text-search")
             self.unsupported[c] = (
-                f"{label} {c.name} is defined differently and {_describe_ref(users[0])} "
+                f"{label} {c.name} is defined differently and {describe_ref(users[0])} "
                 f"uses it: it cannot be redefined in place (declare a new {label} under "
                 "another name and switch to it)"
             )

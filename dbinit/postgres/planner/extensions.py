@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from dbinit.changes import Change, Kind
 from dbinit.plan import Statement
+from dbinit.postgres.planner.text import staged
 from dbinit.postgres.quote import ident as qi
 from dbinit.postgres.quote import literal as ql
 
@@ -24,8 +25,5 @@ def _extension(self: _Builder, c: Change) -> None:
         sql = f"CREATE EXTENSION IF NOT EXISTS {qi(e.name)} SCHEMA {qi(e.schema)}{version}"
         stmts.append(Statement(sql))
     else:
-        if e.schema != lv.schema:
-            stmts.append(Statement(f"ALTER EXTENSION {qi(e.name)} SET SCHEMA {qi(e.schema)}"))
-        if e.pinned is not None and e.pinned != lv.version:
-            stmts.append(Statement(f"ALTER EXTENSION {qi(e.name)} UPDATE TO {ql(e.pinned)}"))
+        stmts = staged(c.facts[2], qi(e.name))  # compare/extensions.py
     self.add("base", f"extension {e.name}", stmts, (c,), order=-1)

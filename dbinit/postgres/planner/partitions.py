@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from dbinit.changes import Change, Kind
 from dbinit.plan import Statement
+from dbinit.postgres.compare.hazards import refusal
 
 if TYPE_CHECKING:
     from dbinit.postgres.planner.builder import _Builder
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 def _partition(self: _Builder, c: Change) -> None:
     p = self.desired.partitions[c.name]
     if c.kind is Kind.PARTITION_CHANGED:
-        self.unsupported[c] = f"partition {p.name} changes its bound, key or logging"
+        self.unsupported[c] = refusal(c.facts[2])  # compare/partitions.py
         return
     unlogged = "UNLOGGED " if p.unlogged else ""
     by = f" PARTITION BY {p.partition_key}" if p.partition_key else ""

@@ -16,21 +16,22 @@ if TYPE_CHECKING:
 
 
 def _sequence(self: _Builder, c: Change) -> None:
+    """A new sequence, or the aspects of a changed one (compare/sequences.py)."""
     s = self.desired.sequences[c.name]
-    if c.kind is Kind.MISSING_SEQUENCE:
-        sql = f"CREATE SEQUENCE {self.q(s.name)} {seq_options(s.options, with_type=True)}"
-    else:
-        sql = f"ALTER SEQUENCE {self.q(s.name)} {seq_options(s.options, with_type=True)}"
-    self.add(
-        "base",
-        f"sequence {s.name}",
-        [Statement(sql)],
-        (c,),
-        order=s.oid,
-        provides=(("sequence", s.name),),
-    )
-    live = self.live.sequences.get(c.name)
-    if live is None or live.owned_by != s.owned_by:
+    missing = c.kind is Kind.MISSING_SEQUENCE
+    aspects = {"options", "owner"} if missing else {f.aspect for f in c.facts[2]}
+    if "options" in aspects:
+        verb = "CREATE" if missing else "ALTER"
+        sql = f"{verb} SEQUENCE {self.q(s.name)} {seq_options(s.options, with_type=True)}"
+        self.add(
+            "base",
+            f"sequence {s.name}",
+            [Statement(sql)],
+            (c,),
+            order=s.oid,
+            provides=(("sequence", s.name),),
+        )
+    if "owner" in aspects:
         self._owner(c, s)
 
 

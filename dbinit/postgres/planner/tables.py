@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING
 
 from dbinit.changes import Change, Kind
 from dbinit.plan import Statement
-from dbinit.postgres.compare.hazards import Facet
+from dbinit.postgres.compare.hazards import Facet, refusal
 from dbinit.postgres.ddl import column_sql, conversion, length_limited, printed_name, with_options
 from dbinit.postgres.model import Column, Ref, Table, merged_keys
+from dbinit.postgres.planner.text import staged
 from dbinit.postgres.quote import ident as qi
 
 if TYPE_CHECKING:
@@ -90,11 +91,11 @@ def _table_options(self: _Builder, c: Change) -> None:
     online, after the table's indexes."""
     d: Table = c.facts[0]
     facets: tuple[Facet, ...] = c.facts[2]
-    refused = next((f.refused for f in facets if f.refused), "")
+    refused = refusal(facets)
     if refused:
         self.unsupported[c] = refused
         return
-    stmts = _staged(facets, self.q(d.name))
+    stmts = staged(facets, self.q(d.name))
     now = [s for s in stmts if not s.online]
     late = [s for s in stmts if s.online]
     self.add("tables", f"options of {d.name}", now, (c,), order=d.oid)
@@ -159,18 +160,12 @@ def _add_column(self: _Builder, c: Change) -> None:
     )
 
 
-def _staged(facets: tuple[Facet, ...], tbl: str) -> list[Statement]:
-    """The facets' statements for table `tbl` (quoted), stage by stage."""
-    staged = sorted(((stage, r) for f in facets for stage, r in f.sql), key=lambda x: x[0])
-    return [s for _, render in staged for s in render(tbl)]
-
-
 def _column_changed(self: _Builder, c: Change) -> None:
     """The statements of the change's facets (compare/tables.py: one rule per
     fact gives each its cost and its statements), stage by stage."""
     dc: Column = c.facts[0]
     facets: tuple[Facet, ...] = c.facts[2]
-    stmts = _staged(facets, self.q(c.table))
+    stmts = staged(facets, self.q(c.table))
     if any(f.aspect == "generated" for f in facets):
         self.add("columns", f"recreate column {c.table}.{dc.name}", stmts, (c,), order=dc.position)
         return

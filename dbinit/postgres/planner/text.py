@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dbinit.postgres.model import Ref
+from dbinit.plan import Statement
+from dbinit.postgres.compare.hazards import Facet
 
 UNSUPPORTED_REASON = "dbinit cannot make this change in place; change it by hand"
 
@@ -14,6 +15,8 @@ _WORDS = {
 }
 
 
-def _describe_ref(ref: Ref) -> str:
-    """("column", "t", "c") → "column t.c"; ("index", "i") → "index i"."""
-    return f"{ref[0].replace('_', ' ')} {'.'.join(ref[1:])}"
+def staged(facets: tuple[Facet, ...], name: str) -> list[Statement]:
+    """The facets' statements for the object `name` (quoted as the statements
+    write it), stage by stage; within a stage, in the facets' order."""
+    ordered = sorted(((stage, r) for f in facets for stage, r in f.sql), key=lambda x: x[0])
+    return [s for _, render in ordered for s in render(name)]

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from dbinit.changes import Change, Kind
 from dbinit.plan import Statement
+from dbinit.postgres.compare.hazards import Facet
+from dbinit.postgres.compare.triggers import ENABLED_STATE
 from dbinit.postgres.model import Trigger
 from dbinit.postgres.quote import ident as qi
 
@@ -43,8 +45,8 @@ def _triggers_on(self: _Builder, table: str) -> list[Trigger]:
 
 def _create_trigger(self: _Builder, tg: Trigger) -> list[Statement]:
     stmts = [Statement(tg.definition)]
-    state = {"D": "DISABLE", "R": "ENABLE REPLICA", "A": "ENABLE ALWAYS"}.get(tg.enabled)
-    if state:
+    if tg.enabled != "O":
+        state = ENABLED_STATE.get(tg.enabled, "ENABLE")
         stmts.append(Statement(f"ALTER TABLE {self.q(tg.table)} {state} TRIGGER {qi(tg.name)}"))
     return stmts
 
@@ -55,12 +57,11 @@ def _trigger(self: _Builder, c: Change) -> None:
         return  # created with its view
     lv = self.live.triggers.get((c.table, c.name))
     if lv is not None:
-        if lv.definition == tg.definition:  # only enabled/disabled differs
-            state = {"D": "DISABLE", "R": "ENABLE REPLICA", "A": "ENABLE ALWAYS"}.get(
-                tg.enabled, "ENABLE"
-            )
-            sql = f"ALTER TABLE {self.q(tg.table)} {state} TRIGGER {qi(tg.name)}"
-            self.add("triggers", f"{state.lower()} trigger {tg.name}", [Statement(sql)], (c,))
+        facets: tuple[Facet, ...] = c.facts[2]
+        if all(f.aspect == "enabled" for f in facets):  # compare/triggers.py
+            stmts = [s for f in facets for _, render in f.sql for s in render(self.q(tg.table))]
+            what = "; ".join(f.detail for f in facets)
+            self.add("triggers", f"trigger {tg.name}: {what}", stmts, (c,))
             return
         self.add(
             "drop_dependants",
