@@ -717,8 +717,8 @@ def _extension_paths(conn: Conn, plan: Plan, desired: Schema, live: Schema) -> N
     for change in plan.changes:
         if change.kind is not Kind.EXTENSION_CHANGED:
             continue
-        want, have = desired.extensions.get(change.name), live.extensions.get(change.name)
-        if want is None or have is None or want.pinned in (None, have.version):
+        want, have, facets = change.facts  # compare/extensions.py
+        if not any(f.aspect == "version" for f in facets):
             continue
         row = conn.execute(
             "SELECT path FROM pg_extension_update_paths(%s) WHERE source = %s AND target = %s",

@@ -25,6 +25,7 @@ def _indexes(desired: Schema, live: Schema, gone: set[str]) -> list[Change]:
                     f"{_declared(d)}, {_ABSENT}",
                     after=d.definition,
                     hazards=hz,
+                    facts=(d, None),
                 )
             )
         elif lv != d or not lv.valid:
@@ -40,6 +41,7 @@ def _indexes(desired: Schema, live: Schema, gone: set[str]) -> list[Change]:
                     before=lv.definition,
                     after=d.definition,
                     hazards=(*hz, lock(ACCESS_EXCLUSIVE, d.table, "to swap the index")),
+                    facts=(d, lv),
                 )
             )
     for name, lv in live.indexes.items():

@@ -583,6 +583,14 @@ def _table(dt: Table, lt: Table, live: Schema) -> list[Change]:
     for name, dcon in declared.items():
         lcon = present.get(name)
         if name in renamed:
+            rename = f"RENAME CONSTRAINT {qi(renamed[name])} TO {qi(name)}"
+            facet = Facet(
+                "renamed",
+                Safety.SAFE,
+                (lock(ACCESS_EXCLUSIVE, t),),
+                f"{_kind_once(dcon)}, named {renamed[name]} in the database: renamed",
+                sql=((0, _table_sql(rename)),),
+            )
             out.append(
                 Change(
                     Kind.CONSTRAINT_CHANGED,
@@ -590,11 +598,12 @@ def _table(dt: Table, lt: Table, live: Schema) -> list[Change]:
                     name,
                     t,
                     Safety.SAFE,
-                    f"{_kind_once(dcon)}, named {renamed[name]} in the database: renamed",
+                    facet.detail,
                     before=renamed[name],
                     after=name,
-                    hazards=(lock(ACCESS_EXCLUSIVE, t),),
-                    facts=(dcon, lt.constraint(renamed[name])),  # the same key, named otherwise
+                    hazards=facet.hazards,
+                    # the same key, named otherwise
+                    facts=(dcon, lt.constraint(renamed[name]), (facet,)),
                 )
             )
         elif lcon is None:
@@ -614,6 +623,12 @@ def _table(dt: Table, lt: Table, live: Schema) -> list[Change]:
             )
         elif lcon != dcon:
             safety, hazards = constraint_cost(dcon, new_table=False)
+            facet = Facet(
+                "definition",
+                safety,
+                (lock(ACCESS_EXCLUSIVE, t), *hazards),
+                f"{lcon.definition} → {dcon.definition}",
+            )  # dropped and added again: how it is added is the plan's (online or not)
             out.append(
                 Change(
                     Kind.CONSTRAINT_CHANGED,
@@ -621,14 +636,22 @@ def _table(dt: Table, lt: Table, live: Schema) -> list[Change]:
                     name,
                     t,
                     safety,
-                    f"{lcon.definition} → {dcon.definition}",
+                    facet.detail,
                     before=lcon.definition,
                     after=dcon.definition,
-                    hazards=(lock(ACCESS_EXCLUSIVE, t), *hazards),
-                    facts=(dcon, lcon),
+                    hazards=facet.hazards,
+                    facts=(dcon, lcon, (facet,)),
                 )
             )
         elif not lcon.validated and dcon.validated:  # declared NOT VALID: satisfied either way
+            validate = f"VALIDATE CONSTRAINT {qi(name)}"
+            facet = Facet(
+                "validated",
+                Safety.SAFE,
+                (validation_scan(t, name),),
+                "NOT VALID in the database: validated",
+                sql=((0, _table_sql(validate, online=True)),),
+            )
             out.append(
                 Change(
                     Kind.CONSTRAINT_CHANGED,
@@ -636,11 +659,11 @@ def _table(dt: Table, lt: Table, live: Schema) -> list[Change]:
                     name,
                     t,
                     Safety.SAFE,
-                    "NOT VALID in the database: validated",
+                    facet.detail,
                     before=f"{lcon.definition} NOT VALID",
                     after=dcon.definition,
-                    hazards=(validation_scan(t, name),),
-                    facts=(dcon, lcon),
+                    hazards=facet.hazards,
+                    facts=(dcon, lcon, (facet,)),
                 )
             )
     for name, lcon in present.items():

@@ -12,6 +12,7 @@ from dbinit.postgres.compare.types import enum_additions
 from dbinit.postgres.ddl import PRINTED_CHECK, temp_name
 from dbinit.postgres.model import Constraint, EnumType, Ref
 from dbinit.postgres.planner.tables import _POOLS
+from dbinit.postgres.planner.text import staged
 from dbinit.postgres.quote import ident as qi
 
 if TYPE_CHECKING:
@@ -26,25 +27,22 @@ def _constraint(self: _Builder, c: Change) -> None:
     lcon: Constraint | None = c.facts[1]
     tbl = self.q(c.table)
     stmts: list[Statement] = []
-    if lcon is not None and lcon.name != con.name:  # the same key under another name
-        old = lcon.name  # renamed, index too
+    aspects = {f.aspect for f in c.facts[2]} if lcon is not None else set()  # compare/tables.py
+    if "renamed" in aspects:  # the same key under another name (its index follows)
         self.add(
             "constraints",
-            f"rename constraint {old} to {con.name} on {c.table}",
-            [Statement(f"ALTER TABLE {tbl} RENAME CONSTRAINT {qi(old)} TO {qi(con.name)}")],
+            f"rename constraint {lcon.name if lcon else ''} to {con.name} on {c.table}",
+            staged(c.facts[2], tbl),
             (c,),
             order=-1,
             provides=(("constraint", c.table, con.name),),
         )
         return
-    if lcon is not None and lcon == con and not lcon.validated:
-        stmts.append(
-            Statement(f"ALTER TABLE {tbl} VALIDATE CONSTRAINT {qi(con.name)}", online=True)
-        )
+    if "validated" in aspects:
         self.add(
             "constraints",
             f"validate constraint {con.name} on {c.table}",
-            stmts,
+            staged(c.facts[2], tbl),
             (c,),
             prechecks=self._precheck(con),
             provides=(("constraint", c.table, con.name),),
