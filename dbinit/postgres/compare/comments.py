@@ -7,7 +7,7 @@ from dbinit.postgres.compare.named import _ABSENT, _EXTRA
 from dbinit.postgres.model import Comment, Schema
 
 
-def _comments(desired: Schema, live: Schema) -> list[Change]:
+def compare_comments(desired: Schema, live: Schema) -> list[Change]:
     out: list[Change] = []
     for key, d in desired.comments.items():
         lv = live.comments.get(key)

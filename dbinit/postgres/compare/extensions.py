@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dbinit.changes import Safety
+from dbinit.changes import Change, Safety
 from dbinit.plan import Statement
 from dbinit.postgres.compare.hazards import Facet
+from dbinit.postgres.compare.named import _named
 from dbinit.postgres.model import Extension, Schema
 from dbinit.postgres.quote import ident as qi
 from dbinit.postgres.quote import literal as ql
@@ -49,3 +50,17 @@ def _extension_changed(d: Extension, lv: Extension) -> list[Facet]:
             )
         )
     return out
+
+
+def compare_extensions(desired: Schema, live: Schema) -> list[Change]:
+    """A live extension outside the managed schema that the files do not declare
+    is the app's or its DBA's: unmanaged, never an extra."""
+    return _named(
+        "extension",
+        desired.extensions,
+        live.extensions,
+        _extension_changed,
+        table_of=lambda e: e.name,
+        stale=lambda e: _unpinned(desired, e),
+        skip_extra=lambda e: _elsewhere(live, e),
+    )

@@ -8,7 +8,7 @@ from dbinit.postgres.compare.named import _ABSENT, _EXTRA, _declared
 from dbinit.postgres.model import Schema
 
 
-def _indexes(desired: Schema, live: Schema, gone: set[str]) -> list[Change]:
+def compare_indexes(desired: Schema, live: Schema, gone: set[str]) -> list[Change]:
     out: list[Change] = []
     for name, d in desired.indexes.items():
         lv = live.indexes.get(name)

@@ -16,6 +16,12 @@ def _declared(obj: object) -> str:
     return f"declared in {loc}" if loc else "declared"
 
 
+def _column_of(dt: Any, name: str) -> object:
+    """The column of table `dt` where it knows its own line, else the table."""
+    col = dt.column(name)
+    return col if col is not None and col.loc else dt
+
+
 _ABSENT = "absent from the database"
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dbinit.changes import Safety
+from dbinit.changes import Change, Safety
 from dbinit.postgres.compare.hazards import ACCESS_EXCLUSIVE, Facet, lock, rewrite
-from dbinit.postgres.model import Partition
+from dbinit.postgres.compare.named import _named
+from dbinit.postgres.model import Partition, Schema
 
 
 def _partition_changed(d: Partition, lv: Partition) -> list[Facet]:
@@ -31,3 +32,15 @@ def _partition_changed(d: Partition, lv: Partition) -> list[Facet]:
         )
     why = f"partition {d.name} changes its bound, key or logging"
     return [replace(f, refused=why) for f in out]
+
+
+def compare_partitions(desired: Schema, live: Schema, gone: set[str]) -> list[Change]:
+    """`gone`: the live tables no schema file declares (their partitions go with them)."""
+    return _named(
+        "partition",
+        desired.partitions,
+        live.partitions,
+        _partition_changed,
+        table_of=lambda p: p.parent,
+        skip_extra=lambda p: p.parent in gone,
+    )

@@ -8,8 +8,7 @@ from dataclasses import dataclass, field, replace
 
 from dbinit.changes import Change, Kind, Safety
 from dbinit.postgres.compare.hazards import ACCESS_EXCLUSIVE, lock
-from dbinit.postgres.compare.named import _declared
-from dbinit.postgres.compare.tables import _column_of
+from dbinit.postgres.compare.named import _column_of, _declared
 from dbinit.postgres.model import NAMEDATALEN, Constraint, Schema, Table, Trigger, truncated
 from dbinit.postgres.quote import literal as quote_literal
 from dbinit.postgres.quote import printed as _ident

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dbinit.changes import Change, Kind, Safety
 from dbinit.postgres.compare.hazards import ACCESS_EXCLUSIVE, Facet, lock
+from dbinit.postgres.compare.named import _named
 from dbinit.postgres.model import Schema, Sequence
 
 
@@ -48,3 +49,15 @@ def _sequence_changed(d: Sequence, lv: Sequence) -> list[Facet]:
         was = ".".join(lv.owned_by) if lv.owned_by else "none"
         out.append(Facet("owner", Safety.SAFE, hazards, f"owned by {was} → {owner}"))
     return out
+
+
+def compare_sequences(desired: Schema, live: Schema, gone: set[str]) -> list[Change]:
+    """`gone`: the live tables no schema file declares (their serials go with them)."""
+    return _named(
+        "sequence",
+        desired.sequences,
+        live.sequences,
+        _sequence_changed,
+        table_of=lambda s: s.name,
+        skip_extra=lambda s: s.owned_by is not None and s.owned_by[0] in gone,
+    )

@@ -14,7 +14,7 @@ from dbinit.changes import (
     renamed_to_hint,
 )
 from dbinit.plan import Statement
-from dbinit.postgres.compare.constraints import _kind_once, constraint_cost, renamed_keys
+from dbinit.postgres.compare.constraints import _key_used, _kind_once, constraint_cost, renamed_keys
 from dbinit.postgres.compare.hazards import (
     ACCESS_EXCLUSIVE,
     SHARE_UPDATE_EXCLUSIVE,
@@ -28,6 +28,7 @@ from dbinit.postgres.compare.hazards import (
     worst,
 )
 from dbinit.postgres.compare.named import _ABSENT, _EXTRA, _declared
+from dbinit.postgres.compare.renames import Renames, _renamed
 from dbinit.postgres.ddl import column_sql, conversion, identity_into_range, seq_options, temp_name
 from dbinit.postgres.model import Column, Schema, Table, is_internal
 from dbinit.postgres.quote import ident as qi
@@ -370,12 +371,6 @@ def _added_column(table: str, dc: Column) -> tuple[Safety, tuple[Hazard, ...], s
     return Safety.SAFE, (lock(ACCESS_EXCLUSIVE, table),), "no rewrite"
 
 
-def _column_of(dt: Table, name: str) -> object:
-    """The column where it knows its own line, else its table."""
-    col = dt.column(name)
-    return col if col is not None and col.loc else dt
-
-
 def _inheritance(table: str, parents: tuple[str, ...]) -> str:
     return (
         f"{table} inherits from {', '.join(parents)} in the database, and table inheritance "
@@ -682,4 +677,43 @@ def _table(dt: Table, lt: Table, live: Schema) -> list[Change]:
                     facts=(None, lcon),
                 )
             )
+    return out
+
+
+def compare_tables(desired: Schema, live: Schema, renames: Renames, gone: set[str]) -> list[Change]:
+    """Declared tables: missing, or compared (their own facets, columns,
+    constraints), after the hinted renames; then the live tables in `gone` (no
+    schema file declares them), extras."""
+    out: list[Change] = []
+    for name, dt in desired.tables.items():
+        lt = live.tables.get(name)
+        out += _renamed(dt, renames)
+        if lt is None:
+            out.append(
+                Change(
+                    Kind.MISSING_TABLE,
+                    "table",
+                    name,
+                    name,
+                    Safety.SAFE,
+                    f"{_declared(dt)}, {_ABSENT}",
+                    facts=(dt, None),
+                )
+            )
+        else:
+            out += [_key_used(ch, desired, live) for ch in _table(dt, lt, live)]
+    for name in sorted(gone):
+        out.append(
+            Change(
+                Kind.EXTRA_TABLE,
+                "table",
+                name,
+                name,
+                Safety.DESTRUCTIVE,
+                _EXTRA,
+                hazards=(lock(ACCESS_EXCLUSIVE, name), data_loss(f"every row of {name}")),
+                extra=True,
+                facts=(None, live.tables[name]),
+            )
+        )
     return out

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dbinit.changes import Hazard, Safety
+from dbinit.changes import Change, Hazard, Safety
 from dbinit.plan import Statement
 from dbinit.postgres.compare.hazards import Facet, Render, data_loss
+from dbinit.postgres.compare.named import _named
 from dbinit.postgres.ddl import PRINTED_CHECK, describe_ref
 from dbinit.postgres.model import CompositeType, Domain, DomainCheck, EnumType, Schema
 from dbinit.postgres.quote import ident as qi
@@ -249,3 +250,19 @@ def _composite_changed(d: CompositeType, lv: CompositeType, live: Schema) -> lis
         sql=((0, _alter_type(", ".join(actions), early=False)),) if actions and not refused else (),
     )
     return [replace(f, refused=refused) for f in (first, *out[1:])]
+
+
+def compare_types(desired: Schema, live: Schema) -> list[Change]:
+    """Enums, domains and composite types; a domain CHECK NOT VALID in the
+    database that the files declare valid is drift too (`_declared_valid`)."""
+    return _named(
+        "type",
+        desired.types,
+        live.types,
+        lambda d, lv: _type_changed(d, lv, live),
+        table_of=lambda t: t.name,
+        stale=lambda t: (
+            isinstance(t, Domain)
+            and any(not k.validated and _declared_valid(desired, t.name, k.name) for k in t.checks)
+        ),
+    )

@@ -31,7 +31,7 @@ def is_history_hook(c: Change) -> bool:
     return c.table == HISTORY_TABLE and c.object in ("trigger", "rule")
 
 
-def _unmanaged(desired: Schema, live: Schema) -> list[Change]:
+def compare_unmanaged(desired: Schema, live: Schema) -> list[Change]:
     seen: dict[tuple[str, str, str], str] = {}
     for u in (*live.unmanaged, *desired.unmanaged):
         seen.setdefault((u.kind, u.name, u.detail), "")
