@@ -260,12 +260,20 @@ WHERE e.extname <> 'plpgsql'
 """
 
 # User objects only (oid >= FirstNormalObjectId): the built-ins have thousands
-# of comments, and pg_identify_object is not free.
+# of comments, and pg_identify_object is not free. An extension's comment only
+# where it is not the one CREATE EXTENSION gives (its control file's): the
+# files' COMMENT ON EXTENSION is then a declaration like any other.
 _COMMENTS = """
 SELECT d.classoid::regclass::text, d.objoid, d.objsubid, o.type, o.identity, d.description
 FROM pg_description d, pg_identify_object(d.classoid, d.objoid, d.objsubid) o
 WHERE d.objoid >= 16384 AND d.classoid IN ('pg_class'::regclass, 'pg_type'::regclass,
       'pg_proc'::regclass, 'pg_constraint'::regclass, 'pg_trigger'::regclass)
+UNION ALL
+SELECT 'pg_extension', e.oid, 0, 'extension', quote_ident(e.extname), d.description
+FROM pg_extension e
+JOIN pg_description d ON d.classoid = 'pg_extension'::regclass AND d.objoid = e.oid
+LEFT JOIN pg_available_extensions() a ON a.name = e.extname
+WHERE e.extname <> 'plpgsql' AND d.description IS DISTINCT FROM a.comment
 """
 
 _OTHER = f"""
@@ -815,7 +823,8 @@ class _Reader:
     def _comments(self, tables: dict[str, _TableParts]) -> dict[tuple[str, str], Comment]:
         comments: dict[tuple[str, str], Comment] = {}
         for catalog, oid, _sub, typ, identity, text in self.rows(_COMMENTS):
-            if (catalog, oid) in self.managed:
+            # an extension's: compared when the files declare it (compare/comments.py)
+            if (catalog, oid) in self.managed or catalog == "pg_extension":
                 comments[(typ, identity)] = Comment(typ, identity, text)
         return dict(sorted(comments.items()))
 

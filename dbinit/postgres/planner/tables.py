@@ -8,7 +8,7 @@ from dbinit.changes import Change, Kind
 from dbinit.plan import Statement
 from dbinit.postgres.compare.hazards import Facet, refusal
 from dbinit.postgres.ddl import column_sql, conversion, length_limited, printed_name, with_options
-from dbinit.postgres.model import Column, Ref, Table, merged_keys
+from dbinit.postgres.model import Column, Constraint, Ref, Table, merged_keys
 from dbinit.postgres.planner.text import staged
 from dbinit.postgres.quote import ident as qi
 
@@ -33,7 +33,7 @@ def _table(self: _Builder, c: Change) -> None:
     body += [
         f"CONSTRAINT {qi(k.name)} {k.definition}"
         for k in t.constraints
-        if k.type != "f" and k.name not in merged
+        if k.type != "f" and k.name not in merged and k.validated
     ]
     unlogged = "UNLOGGED " if t.unlogged else ""
     by = f" PARTITION BY {t.partition_key}" if t.partition_key else ""
@@ -42,11 +42,19 @@ def _table(self: _Builder, c: Change) -> None:
     )
     stmts = [Statement(sql), *self._row_security(t, None)]
     # A key on the same columns as another (PostgreSQL keeps one of them inside
-    # one CREATE TABLE): added after the table.
+    # one CREATE TABLE): added after the table. So is a CHECK declared NOT VALID,
+    # which CREATE TABLE would make valid.
     stmts += [
         Statement(f"ALTER TABLE {self.q(t.name)} ADD CONSTRAINT {qi(k.name)} {k.definition}")
         for k in t.constraints
         if k.name in merged
+    ]
+    stmts += [
+        Statement(
+            f"ALTER TABLE {self.q(t.name)} ADD CONSTRAINT {qi(k.name)} {k.definition} NOT VALID"
+        )
+        for k in t.constraints
+        if k.type == "c" and not k.validated
     ]
     made: tuple[Ref, ...] = (
         ("table", t.name),
@@ -63,7 +71,10 @@ def _table(self: _Builder, c: Change) -> None:
         self.add(
             "constraints",
             f"foreign keys of {t.name}{what}",
-            [Statement(f"{add} {qi(k.name)} {k.definition}", online=online) for k in chosen],
+            [
+                Statement(f"{add} {qi(k.name)} {k.definition}{_not_valid(k)}", online=online)
+                for k in chosen
+            ],
             (c,),
             order=order,
             provides=tuple(("constraint", t.name, k.name) for k in chosen),
@@ -71,6 +82,11 @@ def _table(self: _Builder, c: Change) -> None:
     if t.replica_identity != "DEFAULT":  # after the table's indexes
         identity = Statement(f"ALTER TABLE {self.q(t.name)} REPLICA IDENTITY {t.replica_identity}")
         self.add("triggers", f"replica identity of {t.name}", [identity], (c,))
+
+
+def _not_valid(k: Constraint) -> str:
+    """A foreign key declared NOT VALID is added so (never validated)."""
+    return "" if k.validated else " NOT VALID"
 
 
 def _row_security(self: _Builder, d: Table, lv: Table | None) -> list[Statement]:
