@@ -547,6 +547,7 @@ class _Reader:
                 )
             )
         self.domain_checks: dict[int, list[DomainCheck]] = defaultdict(list)
+        self.domain_check_oids: dict[int, list[int]] = defaultdict(list)
         for row in self.rows(_CONSTRAINTS):
             oid, name, rel, typ_oid, kind, definition, deferrable, deferred, valid = row[:9]
             index, cols, ref_table, ref_cols, upd, dele, match, quoted, indexdef = row[9:]
@@ -557,6 +558,7 @@ class _Reader:
             text = _strip_not_valid(definition, valid)
             if typ_oid:
                 self.domain_checks[typ_oid].append(DomainCheck(name, text, bool(valid)))
+                self.domain_check_oids[typ_oid].append(oid)
                 self.managed.add(("pg_constraint", oid))
                 continue
             parts = by_oid.get(rel)
@@ -600,6 +602,9 @@ class _Reader:
                 types[name] = Domain(
                     name, base or "", bool(notnull), default, coll, tuple(checks), oid
                 )
+                # its CHECKs (and so what they call) stand for the domain
+                for check_oid in self.domain_check_oids.get(oid, ()):
+                    self.refs[("pg_constraint", check_oid)] = ("type", name)
             elif kind == "c":
                 attrs = tuple(TypeAttribute(a, t, c) for a, t, c in attributes or ())
                 types[name] = CompositeType(name, attrs, oid)

@@ -27,7 +27,7 @@ from dbinit.postgres.planner import (
     types,
     views,
 )
-from dbinit.postgres.planner.text import _WORDS
+from dbinit.postgres.planner.text import _WORDS, _gone
 from dbinit.postgres.quote import ident as qi
 
 _PHASES = (
@@ -63,6 +63,7 @@ class _Builder:
         self.new_tables = {n for n in desired.tables if n not in live.tables}
         self.recreated: set[str] = set()  # views and matviews dropped and created again
         self.provides: dict[int, tuple[Ref, ...]] = {}  # id(step) → the objects it creates
+        self.removes: dict[int, tuple[Ref, ...]] = {}  # id(step) → the objects it drops
 
     def q(self, name: str) -> str:
         return f"{qi(self.s)}.{qi(name)}"
@@ -77,14 +78,19 @@ class _Builder:
         order: int = 0,
         prechecks: tuple[tuple[str, str, str], ...] = (),
         provides: tuple[Ref, ...] = (),
+        removes: tuple[Ref, ...] = (),
     ) -> None:
         """A step in `phase`; `provides` names the objects it creates, so that it
-        runs after the steps creating what they need (`Schema.depends`)."""
+        runs after the steps creating what they need (the declared `depends`);
+        `removes` the objects it drops, so that it runs before the steps dropping
+        what they need (the live `depends`)."""
         if statements:
             step = Step(description, tuple(statements), changes, prechecks=prechecks)
             self.phases[phase].append(((order, description), step))
             if provides:
                 self.provides[id(step)] = provides
+            if removes:
+                self.removes[id(step)] = removes
 
     def build(self, changes: list[Change]) -> list[Step]:
         self._leftovers()
@@ -163,22 +169,32 @@ class _Builder:
     def _by_dependencies(self, steps: list[Step]) -> list[Step]:
         """`steps` in phase order, except that a step creating an object runs after
         the steps creating what that object needs, as the scratch database's
-        pg_depend recorded it (a function `RETURNS SETOF users` after `users`). A
-        stable topological sort: a step moves only when it must, and only later."""
-        made: dict[Ref, int] = {}
-        for i, step in enumerate(steps):
-            for ref in self.provides.get(id(step), ()):
-                made.setdefault(ref, i)
+        pg_depend recorded it (a function `RETURNS SETOF users` after `users`), and
+        a step dropping an object runs before the steps dropping what it needs, as
+        the live database's pg_depend records it (a composite type before the
+        domain it holds). A stable topological sort: a step moves only when it
+        must, and only later."""
         after: list[set[int]] = [set() for _ in steps]  # i → the steps that must precede it
-        for i, step in enumerate(steps):
-            mine = self.provides.get(id(step), ())
-            for ref in mine:
-                for need in self.desired.depends.get(ref, ()):
-                    j = made.get(need)
-                    if j is None and need[0] == "column":
-                        j = made.get(("table", need[1]))
-                    if j is not None and j != i and need not in mine:
-                        after[i].add(j)
+        for need_of, of_step, forward in (
+            (self.desired.depends, self.provides, True),
+            (self.live.depends, self.removes, False),
+        ):
+            by_ref: dict[Ref, int] = {}
+            for i, step in enumerate(steps):
+                for ref in of_step.get(id(step), ()):
+                    by_ref.setdefault(ref, i)
+            for i, step in enumerate(steps):
+                mine = of_step.get(id(step), ())
+                for ref in mine:
+                    for need in need_of.get(ref, ()):
+                        j = by_ref.get(need)
+                        if j is None and need[0] == "column":
+                            j = by_ref.get(("table", need[1]))
+                        if j is not None and j != i and need not in mine:
+                            if forward:  # creating: what i needs (j) first
+                                after[i].add(j)
+                            else:  # dropping: i first, then what it needs
+                                after[j].add(i)
         if not any(after):
             return steps
         waiting = [len(a) for a in after]
@@ -364,6 +380,7 @@ class _Builder:
             [Statement(sql)],
             (c,),
             order=order.get(c.kind, 6),
+            removes=(_gone(c),),
         )
 
     def _drop_dependant(self, c: Change) -> None:
@@ -373,6 +390,7 @@ class _Builder:
                 f"drop index {c.name}",
                 [Statement(f"DROP INDEX {self.q(c.name)}")],
                 (c,),
+                removes=(_gone(c),),
             )
             return
         if c.kind is Kind.EXTRA_INDEX:
@@ -396,17 +414,32 @@ class _Builder:
                 [Statement(sql)],
                 (c,),
                 order=order,
+                removes=(_gone(c),),
             )
             if lcon is not None:
                 self._foreign_keys_again(lcon, c)
             return
         if c.kind is Kind.EXTRA_POLICY:
             sql = f"DROP POLICY {qi(c.name)} ON {self.q(c.table)}"
-            self.add("drop_dependants", f"drop policy {c.name}", [Statement(sql)], (c,), order=-2)
+            self.add(
+                "drop_dependants",
+                f"drop policy {c.name}",
+                [Statement(sql)],
+                (c,),
+                order=-2,
+                removes=(_gone(c),),
+            )
             return
         if c.kind is Kind.EXTRA_TRIGGER:
             sql = f"DROP TRIGGER {qi(c.name)} ON {self.q(c.table)}"
-            self.add("drop_dependants", f"drop trigger {c.name}", [Statement(sql)], (c,), order=-2)
+            self.add(
+                "drop_dependants",
+                f"drop trigger {c.name}",
+                [Statement(sql)],
+                (c,),
+                order=-2,
+                removes=(_gone(c),),
+            )
             return
         mat = c.kind is Kind.EXTRA_MATERIALIZED_VIEW
         pool = self.live.materialized_views if mat else self.live.views
@@ -418,6 +451,7 @@ class _Builder:
             [Statement(f"DROP {what} {self.q(c.name)}")],
             (c,),
             order=-oid,
+            removes=(_gone(c),),
         )
 
     # Each kind's planning, in its own module (functions taking the builder).

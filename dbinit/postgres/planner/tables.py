@@ -9,7 +9,7 @@ from dbinit.plan import Statement
 from dbinit.postgres.compare.hazards import Facet, refusal
 from dbinit.postgres.ddl import column_sql, conversion, length_limited, printed_name, with_options
 from dbinit.postgres.model import Column, Constraint, Ref, Table, merged_keys
-from dbinit.postgres.planner.text import staged
+from dbinit.postgres.planner.text import _gone, staged
 from dbinit.postgres.quote import ident as qi
 
 if TYPE_CHECKING:
@@ -144,6 +144,7 @@ def _drop_rows(self: _Builder, c: Change) -> None:
             [Statement(f"DROP TABLE {self.q(c.name)}")],
             (c,),
             order=-self.live.partitions[c.name].oid,
+            removes=(_gone(c),),
         )
         return
     if c.kind is Kind.EXTRA_TABLE:
@@ -153,7 +154,12 @@ def _drop_rows(self: _Builder, c: Change) -> None:
     # Later tables first: a table created after another may reference it.
     order = -self.live.tables[c.table].oid
     self.add(
-        "drop_rows", f"drop {c.object} {c.table}.{c.name}", [Statement(sql)], (c,), order=order
+        "drop_rows",
+        f"drop {c.object} {c.table}.{c.name}",
+        [Statement(sql)],
+        (c,),
+        order=order,
+        removes=(_gone(c),),
     )
 
 
