@@ -62,6 +62,9 @@ class _Builder:
         self.unsupported: dict[Change, str] = {}  # a change the planner cannot apply → why
         self.new_tables = {n for n in desired.tables if n not in live.tables}
         self.recreated: set[str] = set()  # views and matviews dropped and created again
+        self.own_change: dict[tuple[Kind, str, str], Change] = {}  # the plan's, by key
+        # triggers dropped and created again (declared state) around another change
+        self.rebuilt_triggers: set[tuple[str, str]] = set()
         self.provides: dict[int, tuple[Ref, ...]] = {}  # id(step) → the objects it creates
         self.removes: dict[int, tuple[Ref, ...]] = {}  # id(step) → the objects it drops
 
@@ -98,7 +101,7 @@ class _Builder:
             c.name for c in changes if c.kind in (Kind.VIEW_CHANGED, Kind.MATERIALIZED_VIEW_CHANGED)
         }
         self.recreated = recreate
-        self.own_change = {(c.kind, c.table, c.name) for c in changes}
+        self.own_change = {(c.kind, c.table, c.name): c for c in changes}
         self._dependent_views(changes)
         handlers: dict[Kind, Callable[[Change], None]] = {
             Kind.MISSING_EXTENSION: self._extension,

@@ -20,9 +20,12 @@ def _rebuild_trigger(self: _Builder, table: str, name: str, c: Change) -> None:
     if tg is None:
         self.unsupported.setdefault(c, f"trigger {name} (not declared) depends on it")
         return
-    if tg.table in self.recreated or (Kind.TRIGGER_CHANGED, table, name) in self.own_change:
-        return  # created again with its view, or by its own change
-    self.own_change.add((Kind.TRIGGER_CHANGED, table, name))
+    if tg.table in self.recreated or (table, name) in self.rebuilt_triggers:
+        return  # created again with its view, or already
+    own = self.own_change.get((Kind.TRIGGER_CHANGED, table, name))
+    if own is not None and any(f.aspect == "definition" for f in own.facts[2]):
+        return  # its own change drops it and creates it again
+    self.rebuilt_triggers.add((table, name))
     self.add(
         "drop_dependants",
         f"drop trigger {name} to create it again",
@@ -53,8 +56,10 @@ def _create_trigger(self: _Builder, tg: Trigger) -> list[Statement]:
 
 def _trigger(self: _Builder, c: Change) -> None:
     tg = self.desired.triggers[(c.table, c.name)]
-    if tg.table in self.recreated:
-        return  # created with its view
+    if tg.table in self.recreated or (c.table, c.name) in self.rebuilt_triggers:
+        # created with its view, or again around a change of what it reads (in its
+        # declared state: those changes come before the triggers' own in `compare`)
+        return
     lv = self.live.triggers.get((c.table, c.name))
     if lv is not None:
         facets: tuple[Facet, ...] = c.facts[2]
