@@ -910,3 +910,32 @@ def test_enum_values_reordered_is_rebuild(db: Db) -> None:
     db.converge(schema, REPAIR)
     assert db.one("SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum") == "b,a"
     assert db.one("SELECT x::text FROM t") == "b"
+
+
+def test_replica_identity_on_an_existing_index_is_set_in_the_transaction(db: Db) -> None:
+    """On an index the database has (the primary key's, a plain unique one), REPLICA
+    IDENTITY is set inside the plan's transaction; only on an index the plan builds
+    concurrently does it wait for that build, online."""
+    db.run(BASE + "CREATE UNIQUE INDEX users_email ON users (email);")
+    db.run("ALTER TABLE users ALTER COLUMN email SET NOT NULL")
+    for index in ("users_pkey", "users_email"):
+        declared = (
+            "CREATE TABLE users (id int PRIMARY KEY, email text NOT NULL, age int);\n"
+            "CREATE UNIQUE INDEX users_email ON users (email);\n"
+            f"ALTER TABLE users REPLICA IDENTITY USING INDEX {index};\n"
+        )
+        _, plan = db.converge(declared, REPAIR)
+        assert f'ALTER TABLE "public"."users" REPLICA IDENTITY USING INDEX {index}' in in_tx(plan)
+        assert online(plan) == []
+    declared = (
+        "CREATE TABLE users (id int PRIMARY KEY, email text NOT NULL, age int);\n"
+        "CREATE UNIQUE INDEX users_email ON users (email);\n"
+        "CREATE UNIQUE INDEX users_email_age ON users (email, age);\n"
+        "ALTER TABLE users ALTER COLUMN age SET NOT NULL;\n"
+        "ALTER TABLE users REPLICA IDENTITY USING INDEX users_email_age;\n"
+    )
+    db.run("ALTER TABLE users ALTER COLUMN age SET NOT NULL")
+    _, plan = db.converge(declared, REPAIR)
+    assert online(plan)[-1] == (
+        'ALTER TABLE "public"."users" REPLICA IDENTITY USING INDEX users_email_age'
+    )

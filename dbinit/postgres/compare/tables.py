@@ -32,6 +32,7 @@ from dbinit.postgres.compare.renames import Renames, _renamed
 from dbinit.postgres.ddl import column_sql, conversion, identity_into_range, seq_options, temp_name
 from dbinit.postgres.model import Column, Schema, Table, is_internal
 from dbinit.postgres.quote import ident as qi
+from dbinit.postgres.quote import printed
 
 # Defaults whose value PostgreSQL computes once when a column is added (no
 # rewrite): literals as pg_get_expr prints them, and the stable functions below.
@@ -380,11 +381,12 @@ def _inheritance(table: str, parents: tuple[str, ...]) -> str:
     )
 
 
-def _has_index(table: Table, live: Schema, quoted: str) -> bool:
-    """Whether `quoted` (a quoted index name) is one of `table`'s live indexes."""
-    names = {qi(i.name) for i in live.indexes.values() if i.table == table.name}
-    names |= {qi(k.index) for k in table.constraints if k.index}
-    return quoted in names
+def _has_index(table: Table, live: Schema, name: str) -> bool:
+    """Whether `name` (as quote_ident prints it: REPLICA IDENTITY's) is one of
+    `table`'s live indexes."""
+    names = {printed(i.name) for i in live.indexes.values() if i.table == table.name}
+    names |= {printed(k.index) for k in table.constraints if k.index}
+    return name in names
 
 
 def _table_sql(clause: str, *, online: bool = False) -> Render:
