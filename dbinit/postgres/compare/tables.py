@@ -404,6 +404,23 @@ def table_facets(dt: Table, lt: Table, live: Schema) -> list[Facet]:
     key or inheritance is `refused` (not managed)."""
     t = dt.name
     out: list[Facet] = []
+    if dt.options != lt.options:
+        declared = {o.split("=", 1)[0] for o in dt.options}
+        gone = [k for o in lt.options if (k := o.split("=", 1)[0]) not in declared]
+        sql: list[tuple[int, Render]] = []
+        if gone:
+            sql.append((_RESET, _table_sql(f"RESET ({', '.join(gone)})")))
+        if dt.options:
+            sql.append((_SET, _table_sql(f"SET ({', '.join(dt.options)})")))
+        out.append(
+            Facet(
+                "options",
+                Safety.SAFE,
+                (lock(SHARE_UPDATE_EXCLUSIVE, t),),
+                f"options {', '.join(lt.options) or 'none'} → {', '.join(dt.options) or 'none'}",
+                sql=tuple(sql),
+            )
+        )
     for what, word, want, have in (
         ("row level security", ("DISABLE", "ENABLE"), dt.row_security, lt.row_security),
         (
@@ -424,6 +441,27 @@ def table_facets(dt: Table, lt: Table, live: Schema) -> list[Facet]:
                     sql=((_SECURITY, _table_sql(f"{word[want]} ROW LEVEL SECURITY")),),
                 )
             )
+    if dt.unlogged != lt.unlogged:
+        out.append(
+            Facet(
+                "unlogged",
+                Safety.REBUILD,
+                (lock(ACCESS_EXCLUSIVE, t), rewrite(t)),
+                "UNLOGGED" if dt.unlogged else "LOGGED (every row is written to the WAL)",
+                sql=((_LOGGED, _table_sql(f"SET {'UNLOGGED' if dt.unlogged else 'LOGGED'}")),),
+            )
+        )
+    if dt.partition_key != lt.partition_key:
+        key = f"{lt.partition_key or 'none'} → {dt.partition_key or 'none'}"
+        out.append(
+            Facet(
+                "partition_key",
+                Safety.REBUILD,
+                (),
+                f"partitioning {key}",
+                refused=f"{t} changes how it is partitioned",
+            )
+        )
     if dt.replica_identity != lt.replica_identity:
         index = dt.replica_identity.removeprefix("USING INDEX ")
         # on an index this plan builds (concurrently, after the transaction): after it
@@ -440,44 +478,6 @@ def table_facets(dt: Table, lt: Table, live: Schema) -> list[Facet]:
                         _table_sql(f"REPLICA IDENTITY {dt.replica_identity}", online=online),
                     ),
                 ),
-            )
-        )
-    if dt.unlogged != lt.unlogged:
-        out.append(
-            Facet(
-                "unlogged",
-                Safety.REBUILD,
-                (lock(ACCESS_EXCLUSIVE, t), rewrite(t)),
-                "UNLOGGED" if dt.unlogged else "LOGGED (every row is written to the WAL)",
-                sql=((_LOGGED, _table_sql(f"SET {'UNLOGGED' if dt.unlogged else 'LOGGED'}")),),
-            )
-        )
-    if dt.options != lt.options:
-        declared = {o.split("=", 1)[0] for o in dt.options}
-        gone = [k for o in lt.options if (k := o.split("=", 1)[0]) not in declared]
-        sql: list[tuple[int, Render]] = []
-        if gone:
-            sql.append((_RESET, _table_sql(f"RESET ({', '.join(gone)})")))
-        if dt.options:
-            sql.append((_SET, _table_sql(f"SET ({', '.join(dt.options)})")))
-        out.append(
-            Facet(
-                "options",
-                Safety.SAFE,
-                (lock(SHARE_UPDATE_EXCLUSIVE, t),),
-                f"options {', '.join(lt.options) or 'none'} → {', '.join(dt.options) or 'none'}",
-                sql=tuple(sql),
-            )
-        )
-    if dt.partition_key != lt.partition_key:
-        key = f"{lt.partition_key or 'none'} → {dt.partition_key or 'none'}"
-        out.append(
-            Facet(
-                "partition_key",
-                Safety.REBUILD,
-                (),
-                f"partitioning {key}",
-                refused=f"{t} changes how it is partitioned",
             )
         )
     if dt.inherits != lt.inherits:
