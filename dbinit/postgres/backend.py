@@ -657,8 +657,8 @@ def _write(
             if plan.is_empty():
                 return Written(plan, ())
             _cast_checks(conn, plan, desired.schema, live)
-            _extension_paths(conn, plan, desired.schema, live)
-            later = _prechecks(run, conn, plan, defer=_added_values(desired.schema, live))
+            _extension_paths(conn, plan)
+            later = _prechecks(run, conn, plan, defer=_added_values(plan))
             if before_write is not None:
                 before_write(plan)
             return Written(plan, _apply(run, conn, desired, plan, later))
@@ -710,7 +710,7 @@ def _enum_named(schema: Schema, column_type: str) -> bool:
     )
 
 
-def _extension_paths(conn: Conn, plan: Plan, desired: Schema, live: Schema) -> None:
+def _extension_paths(conn: Conn, plan: Plan) -> None:
     """An extension the files pin to another version than the live one needs an
     update path on this server (`pg_extension_update_paths`; downgrades rarely
     have one): without one, 3 naming both versions, before anything is applied."""
@@ -732,14 +732,14 @@ def _extension_paths(conn: Conn, plan: Plan, desired: Schema, live: Schema) -> N
             )
 
 
-def _added_values(desired: Schema, live: Schema) -> tuple[str, ...]:
-    """The enum values this plan adds, as SQL literals: what a precheck may name
-    that does not exist before the values are committed (`Statement.early`)."""
+def _added_values(plan: Plan) -> tuple[str, ...]:
+    """The enum values this plan adds (its changes' `label_added` facets), as SQL
+    literals: what a precheck may name that does not exist before the values are
+    committed (`Statement.early`)."""
     out: list[str] = []
-    for name, d in desired.types.items():
-        lv = live.types.get(name)
-        if isinstance(d, EnumType) and isinstance(lv, EnumType):
-            out += [literal(label) for label, _, _ in enum_additions(d, lv)]
+    for c in plan.changes:
+        if c.kind is Kind.TYPE_CHANGED and any(f.aspect == "label_added" for f in c.facts[2]):
+            out += [literal(label) for label, _, _ in enum_additions(c.facts[0], c.facts[1])]
     return tuple(out)
 
 

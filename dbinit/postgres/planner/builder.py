@@ -63,6 +63,7 @@ class _Builder:
         self.new_tables = {n for n in desired.tables if n not in live.tables}
         self.recreated: set[str] = set()  # views and matviews dropped and created again
         self.own_change: dict[tuple[Kind, str, str], Change] = {}  # the plan's, by key
+        self.by_ref: dict[Ref, Change] = {}
         # triggers dropped and created again (declared state) around another change
         self.rebuilt_triggers: set[tuple[str, str]] = set()
         self.provides: dict[int, tuple[Ref, ...]] = {}  # id(step) → the objects it creates
@@ -102,6 +103,12 @@ class _Builder:
         }
         self.recreated = recreate
         self.own_change = {(c.kind, c.table, c.name): c for c in changes}
+        # the named objects the plan creates or changes, as the dependency facts name them
+        self.by_ref = {
+            (c.object, c.name): c
+            for c in changes
+            if c.kind.value.startswith("missing_") or c.kind.value.endswith("_changed")
+        }
         self._dependent_views(changes)
         handlers: dict[Kind, Callable[[Change], None]] = {
             Kind.MISSING_EXTENSION: self._extension,
@@ -481,6 +488,7 @@ class _Builder:
     _column_changed = tables._column_changed
     _new_type = tables._new_type
     _rows = tables._rows
+    retyped = tables._retyped
     _conversion_check = tables._conversion_check
     _rows_renamed = tables._rows_renamed
     _constraint = constraints._constraint

@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING
 from dbinit.changes import Change, Kind
 from dbinit.plan import Statement
 from dbinit.postgres.compare.constraints import foreign_keys_on, kept_foreign_keys
-from dbinit.postgres.compare.types import enum_additions
 from dbinit.postgres.ddl import PRINTED_CHECK, temp_name
-from dbinit.postgres.model import Constraint, EnumType, Ref
+from dbinit.postgres.model import Constraint, Ref
 from dbinit.postgres.planner.tables import _POOLS
 from dbinit.postgres.planner.text import staged
 from dbinit.postgres.quote import ident as qi
@@ -128,29 +127,27 @@ def _changing_columns(self: _Builder, con: Constraint) -> bool:
     """Whether no query can count `con`'s violations before the plan runs: the
     plan adds a column it names or changes its type, or creates or changes a
     function, type, sequence or view it uses (`Schema.depends`)."""
-    lt = self.live.tables.get(con.table)
-    dt = self.desired.tables.get(con.table)
-    if lt is None or dt is None:
+    if con.table not in self.live.tables:
         return False
     for name in con.columns:
-        have, want = lt.column(name), dt.column(name)
-        if have is None or (want is not None and want.type != have.type):
+        if (Kind.MISSING_COLUMN, con.table, name) in self.own_change:
+            return True
+        if self.retyped(con.table, name) is not None:
             return True
     uses = self.desired.depends.get(("constraint", con.table, con.name), ())
     return any(self._planned(ref) for ref in uses)
 
 
 def _planned(self: _Builder, ref: Ref) -> bool:
-    """Whether the plan creates or changes object `ref` (a kind kept by name)."""
-    pool = _POOLS.get(ref[0])
-    if pool is None or len(ref) != 2:
+    """Whether the plan creates or changes object `ref` (a function, type, sequence,
+    view or materialized view): an enum whose values are only added is not (they
+    are committed before the prechecks run)."""
+    if ref[0] not in _POOLS or len(ref) != 2:
         return False
-    want: dict[str, object] = getattr(self.desired, pool)
-    have: dict[str, object] = getattr(self.live, pool)
-    d, lv = want.get(ref[1]), have.get(ref[1])
-    if isinstance(d, EnumType) and isinstance(lv, EnumType) and enum_additions(d, lv):
-        return False  # values only added: committed before the prechecks run
-    return lv != d
+    c = self.by_ref.get(ref)
+    if c is None:
+        return False
+    return not (c.kind is Kind.TYPE_CHANGED and all(f.aspect == "label_added" for f in c.facts[2]))
 
 
 def _keys_in_transaction(self: _Builder, table: str) -> bool:

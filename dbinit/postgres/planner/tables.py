@@ -222,9 +222,17 @@ def _new_type(self: _Builder, column_type: str) -> bool:
     """Whether `column_type` (or its element type) is a type this plan creates:
     no query can cast to it before the plan runs (its transaction tells)."""
     base = column_type.removesuffix("[]")
-    return any(
-        printed_name(name) == base for name in self.desired.types if name not in self.live.types
-    )
+    return any(k[0] is Kind.MISSING_TYPE and printed_name(k[2]) == base for k in self.own_change)
+
+
+def _retyped(self: _Builder, table: str, column: str) -> Column | None:
+    """The declared column when the plan changes its type (a `type` facet of its
+    change) or adds it again (`generated`); else None."""
+    c = self.own_change.get((Kind.COLUMN_CHANGED, table, column))
+    if c is not None and any(f.aspect in ("type", "generated") for f in c.facts[2]):
+        col: Column = c.facts[0]
+        return col
+    return None
 
 
 def _rows(self: _Builder, table: str, alias: str | None = None) -> str:
@@ -235,11 +243,10 @@ def _rows(self: _Builder, table: str, alias: str | None = None) -> str:
     lt = self.live.tables.get(table)
     old_table = next((a for a, b in self.renames.tables.items() if b == table), table)
     old_cols = {b: a for a, b in self.renames.columns.get(table, {}).items()}
-    dt = self.desired.tables.get(table)
     conv: dict[str, str] = {}
-    for lc in lt.columns if lt is not None and dt is not None else ():
-        dc = dt.column(lc.name) if dt is not None else None
-        if dc is not None and dc.type != lc.type and not (dc.generated or lc.generated):
+    for lc in lt.columns if lt is not None else ():
+        dc = self.retyped(table, lc.name)
+        if dc is not None and not (dc.generated or lc.generated):
             expr = conversion(dc, lc) or qi(dc.name)
             conv[lc.name] = f"CAST(({expr}) AS {dc.type})"
     name = qi(alias or table)
