@@ -142,8 +142,9 @@ class Change:
     unmanaged: bool = False
     # The engine's model objects the differ compared, `(declared, live)` (None for
     # the absent side), so its planner reads them instead of looking them up again
-    # by name (a changed PostgreSQL column adds a third: its facets, each with its
-    # statements). Opaque to the core: not part of equality, hash, repr or `to_dict`.
+    # by name; a changed PostgreSQL object adds a third: its facets, each difference
+    # with its cost and its statements or its refusal. Opaque to the core: not part
+    # of equality, hash, repr or `to_dict`.
     facts: Any = field(default=None, compare=False, repr=False, hash=False)
 
     @property

@@ -40,4 +40,5 @@ def _comment_change(kind: Kind, d: Comment | None, lv: Comment | None) -> Change
         before=lv.text if lv else None,
         after=d.text if d else None,
         extra=d is None,
+        facts=(d, lv),
     )

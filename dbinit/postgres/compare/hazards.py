@@ -49,23 +49,32 @@ def data_loss(what: str) -> Hazard:
     return Hazard("data_loss", what)
 
 
-# The statements of one facet, given the schema-qualified, quoted table name.
+# The statements of one facet, given the object's name as they write it: the
+# schema-qualified quoted name of the table (column, table, constraint and trigger
+# facets), of the type, or of the function; an extension's quoted name.
 Render = Callable[[str], list[Statement]]
 
 
 @dataclass(frozen=True, slots=True)
 class Facet:
-    """One aspect of a column or a table that differs, with what changing it costs
-    and the statements that change it: `sql` as (stage, render) pairs, the planner
-    running every facet's statements by stage (facets in the order they are listed
-    within one); `checks` the prechecks it needs ("conversion" with its USING
-    expression, "notnull"), which read rows as the planner knows them; `dependants`
-    when the views and triggers on the column are dropped before and created again
-    after; `refused` why dbinit does not make this change (then it has no `sql`)."""
+    """One aspect of an object that differs, with what changing it costs and the
+    statements that change it: `sql` as (stage, render) pairs, the planner running
+    every facet's statements by stage (facets in the order they are listed within
+    one); `checks` the prechecks it needs ("conversion" with its USING expression,
+    "notnull", ("domain_check", name)), which read rows as the planner knows them;
+    `dependants` when what depends on the object (views, triggers, …) is dropped
+    before and created again after; `refused` why dbinit does not make this change
+    (then it has no `sql`). A facet with neither `sql` nor `refused` is one whose
+    statements the planner writes from the change's kind: creating again (views,
+    policies, collations), ALTER SEQUENCE, a constraint added online or not."""
 
     aspect: str  # column: "type", "collation", "notnull", "default", "identity",
     # "generated"; table: "row_security", "replica_identity", "unlogged", "options",
-    # "partition_key", "inherits"
+    # "partition_key", "inherits"; type: "label_added", "enum_rebuilt", "base_type",
+    # "default", "notnull", "checks", "attributes", "kind"; constraint: "renamed",
+    # "validated", "definition"; function: "definition", "replaced"; extension:
+    # "schema", "version"; sequence: "options", "owner"; trigger: "definition",
+    # "enabled"; partition: "bound", "partition_key", "unlogged"; others: "definition"
     safety: Safety
     hazards: tuple[Hazard, ...]
     detail: str

@@ -397,6 +397,28 @@ def _table_sql(clause: str, *, online: bool = False) -> Render:
 _SECURITY, _IDENTITY_SET, _LOGGED, _RESET, _SET = range(5)
 
 
+def row_security_facets(dt: Table, enabled: bool, forced: bool) -> list[Facet]:
+    """Row-level security enabled and forced as `dt` declares, where it is now
+    `enabled` and `forced` (both False for a table the plan creates)."""
+    out: list[Facet] = []
+    for what, word, want, have in (
+        ("row level security", ("DISABLE", "ENABLE"), dt.row_security, enabled),
+        ("forced row level security", ("NO FORCE", "FORCE"), dt.force_row_security, forced),
+    ):
+        if want != have:
+            state = "enabled" if want else "disabled"
+            out.append(
+                Facet(
+                    "row_security",
+                    Safety.SAFE,
+                    (lock(ACCESS_EXCLUSIVE, dt.name),),
+                    f"{what} {state}",
+                    sql=((_SECURITY, _table_sql(f"{word[want]} ROW LEVEL SECURITY")),),
+                )
+            )
+    return out
+
+
 def table_facets(dt: Table, lt: Table, live: Schema) -> list[Facet]:
     """What differs in a table itself (not its columns or constraints), each
     difference with its cost and its statements: storage options, row-level
@@ -421,26 +443,7 @@ def table_facets(dt: Table, lt: Table, live: Schema) -> list[Facet]:
                 sql=tuple(sql),
             )
         )
-    for what, word, want, have in (
-        ("row level security", ("DISABLE", "ENABLE"), dt.row_security, lt.row_security),
-        (
-            "forced row level security",
-            ("NO FORCE", "FORCE"),
-            dt.force_row_security,
-            lt.force_row_security,
-        ),
-    ):
-        if want != have:
-            state = "enabled" if want else "disabled"
-            out.append(
-                Facet(
-                    "row_security",
-                    Safety.SAFE,
-                    (lock(ACCESS_EXCLUSIVE, t),),
-                    f"{what} {state}",
-                    sql=((_SECURITY, _table_sql(f"{word[want]} ROW LEVEL SECURITY")),),
-                )
-            )
+    out += row_security_facets(dt, lt.row_security, lt.force_row_security)
     if dt.unlogged != lt.unlogged:
         out.append(
             Facet(

@@ -43,11 +43,6 @@ def enum_additions(d: EnumType, lv: EnumType) -> list[tuple[str, str | None, str
     return out
 
 
-def _in_columns(live: Schema, name: str) -> bool:
-    """Whether a live table column (or another type) holds values of type `name`."""
-    return any(r[0] in ("column", "type") for r in live.dependants(("type", name)))
-
-
 # The stages a changed domain's statements run in.
 _DEFAULT, _NOTNULL, _DROP_CHECK, _ADD_CHECK = range(4)
 
@@ -102,13 +97,15 @@ def _enum_changed(d: EnumType, lv: EnumType) -> list[Facet]:
     if gone:
         return [
             Facet(
-                "labels",
+                "enum_rebuilt",
                 Safety.DESTRUCTIVE,
                 (data_loss(f"rows holding {', '.join(gone)} cannot be converted"),),
                 f"enum values removed: {', '.join(gone)}",
             )
         ]
-    return [Facet("labels", Safety.REBUILD, (), f"enum values reordered: {', '.join(d.labels)}")]
+    return [
+        Facet("enum_rebuilt", Safety.REBUILD, (), f"enum values reordered: {', '.join(d.labels)}")
+    ]
 
 
 def _alter_type(clause: str, *, early: bool) -> Render:

@@ -27,7 +27,7 @@ from dbinit.postgres.planner import (
     types,
     views,
 )
-from dbinit.postgres.planner.text import _WORDS, _gone
+from dbinit.postgres.planner.text import _DEFINABLE_WORDS, _gone
 from dbinit.postgres.quote import ident as qi
 
 _PHASES = (
@@ -380,8 +380,8 @@ class _Builder:
         elif c.kind is Kind.EXTRA_TYPE:
             t = self.live.types[c.name]
             sql = f"DROP {'DOMAIN' if isinstance(t, Domain) else 'TYPE'} {self.q(c.name)}"
-        elif c.object in _WORDS:
-            sql = f"DROP {_WORDS[c.object]} {self.q(c.name)}"
+        elif c.object in _DEFINABLE_WORDS:
+            sql = f"DROP {_DEFINABLE_WORDS[c.object]} {self.q(c.name)}"
         else:
             sql = f"DROP EXTENSION {qi(c.name)}"
         self.add(
@@ -480,7 +480,6 @@ class _Builder:
     _function = functions._function
     _rename = renames._rename
     _table = tables._table
-    _row_security = tables._row_security
     _table_options = tables._table_options
     _inherited = tables._inherited
     _drop_rows = tables._drop_rows

@@ -32,12 +32,7 @@ def comment_sql(c: Comment, text: str | None) -> str:
 
 
 def _comment(self: _Builder, c: Change) -> None:
-    key = next(
-        (k for k in (*self.desired.comments, *self.live.comments) if f"{k[0]} {k[1]}" == c.name),
-        None,
-    )
-    assert key is not None
-    com = self.desired.comments.get(key) or self.live.comments[key]
+    com: Comment = c.facts[0] or c.facts[1]
     text = com.text if c.kind is not Kind.EXTRA_COMMENT else None
     online = com.object_type in ("index", "table constraint")
     phase = "drop_dependants" if text is None else "comments"

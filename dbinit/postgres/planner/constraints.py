@@ -30,7 +30,7 @@ def _constraint(self: _Builder, c: Change) -> None:
     if "renamed" in aspects:  # the same key under another name (its index follows)
         self.add(
             "constraints",
-            f"rename constraint {lcon.name if lcon else ''} to {con.name} on {c.table}",
+            f"rename constraint {c.before} to {con.name} on {c.table}",
             staged(c.facts[2], tbl),
             (c,),
             order=-1,

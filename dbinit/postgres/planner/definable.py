@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 from dbinit.changes import Change, Kind
 from dbinit.plan import Statement
-from dbinit.postgres.ddl import describe_ref
+from dbinit.postgres.compare.hazards import refusal
 from dbinit.postgres.model import Collation, Schema, TextSearchConfiguration, TextSearchDictionary
-from dbinit.postgres.planner.text import _WORDS
+from dbinit.postgres.planner.text import _DEFINABLE_WORDS
 
 if TYPE_CHECKING:
     from dbinit.postgres.planner.builder import _Builder
@@ -19,7 +19,7 @@ def _redefine(self: _Builder, c: Change) -> None:
     """A collation, text-search dictionary or configuration: created, or
     dropped and created again when nothing uses it (refused otherwise)."""
     kind = c.object
-    word = _WORDS[kind]
+    word = _DEFINABLE_WORDS[kind]
     obj = self._definable(self.desired, kind, c.name)
     stmts: list[Statement] = []
     if c.kind in (
@@ -27,14 +27,9 @@ def _redefine(self: _Builder, c: Change) -> None:
         Kind.TEXT_SEARCH_DICTIONARY_CHANGED,
         Kind.TEXT_SEARCH_CONFIGURATION_CHANGED,
     ):
-        users = self.live.dependants((kind, c.name))
-        if users:
-            label = word.lower().replace("text search", "text-search")
-            self.unsupported[c] = (
-                f"{label} {c.name} is defined differently and {describe_ref(users[0])} "
-                f"uses it: it cannot be redefined in place (declare a new {label} under "
-                "another name and switch to it)"
-            )
+        refused = refusal(c.facts[2])  # compare/definable.py: something uses it
+        if refused:
+            self.unsupported[c] = refused
             return
         stmts.append(Statement(f"DROP {word} {self.q(c.name)}"))
     stmts += [Statement(text) for text in obj.sql(self.q(c.name))]

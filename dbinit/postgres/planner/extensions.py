@@ -16,9 +16,8 @@ if TYPE_CHECKING:
 
 def _extension(self: _Builder, c: Change) -> None:
     e = self.desired.extensions[c.name]
-    lv = self.live.extensions.get(c.name)
     stmts: list[Statement] = []
-    if c.kind is Kind.MISSING_EXTENSION or lv is None:
+    if c.kind is Kind.MISSING_EXTENSION:
         version = f" VERSION {ql(e.pinned)}" if e.pinned is not None else ""
         if e.schema != self.s:  # its home outside the managed schema (`public`, `ext`)
             stmts.append(Statement(f"CREATE SCHEMA IF NOT EXISTS {qi(e.schema)}"))

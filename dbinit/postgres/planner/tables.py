@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from dbinit.changes import Change, Kind
 from dbinit.plan import Statement
 from dbinit.postgres.compare.hazards import Facet, refusal
+from dbinit.postgres.compare.tables import row_security_facets
 from dbinit.postgres.ddl import column_sql, conversion, length_limited, printed_name, with_options
 from dbinit.postgres.model import Column, Constraint, Ref, Table, merged_keys
 from dbinit.postgres.planner.text import _gone, staged
@@ -40,7 +41,7 @@ def _table(self: _Builder, c: Change) -> None:
     sql = (
         f"CREATE {unlogged}TABLE {self.q(t.name)} ({', '.join(body)}){by}{with_options(t.options)}"
     )
-    stmts = [Statement(sql), *self._row_security(t, None)]
+    stmts = [Statement(sql), *staged(tuple(row_security_facets(t, False, False)), self.q(t.name))]
     # A key on the same columns as another (PostgreSQL keeps one of them inside
     # one CREATE TABLE): added after the table. So is a CHECK declared NOT VALID,
     # which CREATE TABLE would make valid.
@@ -87,18 +88,6 @@ def _table(self: _Builder, c: Change) -> None:
 def _not_valid(k: Constraint) -> str:
     """A foreign key declared NOT VALID is added so (never validated)."""
     return "" if k.validated else " NOT VALID"
-
-
-def _row_security(self: _Builder, d: Table, lv: Table | None) -> list[Statement]:
-    at = f"ALTER TABLE {self.q(d.name)}"
-    stmts = []
-    if d.row_security != (lv.row_security if lv else False):
-        state = "ENABLE" if d.row_security else "DISABLE"
-        stmts.append(Statement(f"{at} {state} ROW LEVEL SECURITY"))
-    if d.force_row_security != (lv.force_row_security if lv else False):
-        state = "FORCE" if d.force_row_security else "NO FORCE"
-        stmts.append(Statement(f"{at} {state} ROW LEVEL SECURITY"))
-    return stmts
 
 
 def _table_options(self: _Builder, c: Change) -> None:

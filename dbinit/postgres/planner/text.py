@@ -11,7 +11,7 @@ from dbinit.postgres.model import Ref
 UNSUPPORTED_REASON = "dbinit cannot make this change in place; change it by hand"
 
 
-_WORDS = {
+_DEFINABLE_WORDS = {
     "collation": "COLLATION",
     "text_search_dictionary": "TEXT SEARCH DICTIONARY",
     "text_search_configuration": "TEXT SEARCH CONFIGURATION",

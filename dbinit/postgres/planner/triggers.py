@@ -60,8 +60,8 @@ def _trigger(self: _Builder, c: Change) -> None:
         # created with its view, or again around a change of what it reads (in its
         # declared state: those changes come before the triggers' own in `compare`)
         return
-    lv = self.live.triggers.get((c.table, c.name))
-    if lv is not None:
+    if c.kind is Kind.TRIGGER_CHANGED:
+        lv: Trigger = c.facts[1]
         facets: tuple[Facet, ...] = c.facts[2]
         if all(f.aspect == "enabled" for f in facets):  # compare/triggers.py
             stmts = [s for f in facets for _, render in f.sql for s in render(self.q(tg.table))]

@@ -60,7 +60,7 @@ def _type_changed(self: _Builder, c: Change) -> None:
     if refused:
         self.unsupported[c] = refused
         return
-    if any(f.aspect == "labels" for f in facets):
+    if any(f.aspect == "enum_rebuilt" for f in facets):
         self._replace_enum(c, d)
         return
     q = self.q(d.name)
