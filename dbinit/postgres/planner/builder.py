@@ -494,6 +494,7 @@ class _Builder:
     _changing_columns = constraints._changing_columns
     _planned = constraints._planned
     _keys_in_transaction = constraints._keys_in_transaction
+    _key_dropped = constraints._key_dropped
     _foreign_keys_again = constraints._foreign_keys_again
     _key_added_online = constraints._key_added_online
     _precheck = constraints._precheck

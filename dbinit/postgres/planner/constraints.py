@@ -155,15 +155,23 @@ def _keys_in_transaction(self: _Builder, table: str) -> bool:
     its new keys are built in the transaction, where those foreign keys are
     added again (never a moment without them after the commit)."""
     lt = self.live.tables.get(table)
-    dt = self.desired.tables.get(table)
-    if lt is None or dt is None:
+    if lt is None:
         return False
     return any(
         k.type in ("u", "p")
-        and dt.constraint(k.name) != k
+        and self._key_dropped(table, k.name)
         and kept_foreign_keys(self.desired, self.live, k)
         for k in lt.constraints
     )
+
+
+def _key_dropped(self: _Builder, table: str, name: str) -> bool:
+    """Whether the plan drops live constraint `name` of `table`: redefined (dropped
+    and added again) or an extra it removes."""
+    if (Kind.EXTRA_CONSTRAINT, table, name) in self.own_change:
+        return True
+    c = self.own_change.get((Kind.CONSTRAINT_CHANGED, table, name))
+    return c is not None and any(f.aspect == "definition" for f in c.facts[2])
 
 
 def _foreign_keys_again(self: _Builder, key: Constraint, c: Change) -> None:
@@ -214,17 +222,30 @@ def _key_added_online(self: _Builder, fk: Constraint) -> bool:
     table that this plan adds (online, after the transaction)."""
     if fk.type != "f" or fk.ref_table is None or fk.ref_table in self.new_tables:
         return False
-    want, have = self.desired.tables.get(fk.ref_table), self.live.tables.get(fk.ref_table)
-    if want is None or have is None or self._partitioned(fk.ref_table):
+    have = self.live.tables.get(fk.ref_table)
+    if have is None or self._partitioned(fk.ref_table):
         return False
     cols = set(fk.ref_columns)
-    return any(
-        k.type in ("u", "p") and set(k.columns) == cols and have.constraint(k.name) != k
-        for k in want.constraints
-    ) and not any(
-        k.type in ("u", "p") and set(k.columns) == cols and want.constraint(k.name) == k
+    want = self.desired.tables.get(fk.ref_table)
+    declared = {k.name for k in want.constraints} if want is not None else set()
+    added = any(
+        c.table == fk.ref_table
+        and c.facts[0].type in ("u", "p")
+        and set(c.facts[0].columns) == cols
+        and (c.kind is Kind.MISSING_CONSTRAINT or self._key_dropped(c.table, c.name))
+        for c in self.own_change.values()
+        if c.kind in (Kind.MISSING_CONSTRAINT, Kind.CONSTRAINT_CHANGED)
+    )
+    kept = any(
+        k.type in ("u", "p")
+        and set(k.columns) == cols
+        and (Kind.CONSTRAINT_CHANGED, fk.ref_table, k.name) not in self.own_change
+        and (Kind.EXTRA_CONSTRAINT, fk.ref_table, k.name) not in self.own_change
+        and (Kind.MISSING_CONSTRAINT, fk.ref_table, k.name) not in self.own_change
+        and k.name in declared
         for k in have.constraints
     )
+    return added and not kept
 
 
 def _precheck(self: _Builder, con: Constraint) -> tuple[tuple[str, str, str], ...]:
