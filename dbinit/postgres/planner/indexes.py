@@ -53,6 +53,7 @@ def _index(self: _Builder, c: Change) -> None:
             f"create index {ix.name} concurrently",
             [Statement(sql, online=True)],
             (c,),
+            prechecks=self._unique_index_precheck(ix),
         )
         return
     tmp = temp_name("ix", ix.name)
@@ -65,6 +66,41 @@ def _index(self: _Builder, c: Change) -> None:
             Statement(f"ALTER INDEX {self.q(tmp)} RENAME TO {qi(ix.name)}", online=True),
         ],
         (c,),
+        prechecks=self._unique_index_precheck(ix),
+    )
+
+
+def _unique_index_precheck(self: _Builder, ix: Index) -> tuple[tuple[str, str, str], ...]:
+    """(label, count query, find query) for a unique index built on an existing
+    table: its duplicate keys (under its predicate; a NULL key is no duplicate
+    unless NULLS NOT DISTINCT), counted before anything is applied, as for a
+    UNIQUE constraint. None when no query can count them before the plan runs:
+    a key column the plan adds or converts, or a function, type, sequence or
+    view the index uses that the plan creates or changes."""
+    if not ix.unique or not ix.keys or ix.table not in self.live.tables:
+        return ()
+    lt = self.live.tables[ix.table]
+    dt = self.desired.tables.get(ix.table)
+    for ref in self.desired.depends.get(("index", ix.name), ()):
+        if ref[0] == "column" and len(ref) == 3 and ref[1] == ix.table:
+            have = lt.column(ref[2])
+            want = dt.column(ref[2]) if dt is not None else None
+            if have is None or (want is not None and want.type != have.type):
+                return ()
+        elif self._planned(ref):
+            return ()
+    keys = ", ".join(f"({k})" for k in ix.keys)
+    where = [f"({ix.predicate})"] if ix.predicate else []
+    if not ix.nulls_not_distinct:
+        where += [f"({k}) IS NOT NULL" for k in ix.keys]
+    cond = f" WHERE {' AND '.join(where)}" if where else ""
+    groups = f"FROM {self._rows(ix.table)}{cond} GROUP BY {keys} HAVING count(*) > 1"
+    return (
+        (
+            f"UNIQUE INDEX {ix.name} on {ix.table} ({', '.join(ix.keys)})",
+            f"SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n {groups}) d",
+            f"SELECT {keys} {groups} LIMIT 100",
+        ),
     )
 
 
