@@ -33,9 +33,11 @@ def _index(self: _Builder, c: Change) -> None:
         made: tuple[Ref, ...] = (("index", ix.name),)
         self.add(phase, f"create index {ix.name}", [Statement(sql)], (c,), provides=made)
         return
-    if self._partitioned(ix.table):
+    if self._partitioned(ix.table) or (ix.unique and self._index_uncountable(ix)):
         # PostgreSQL builds a partitioned table's index on every partition, and
         # never CONCURRENTLY: in the transaction (SHARE lock while it is built).
+        # So is a unique index whose duplicates no query can count before the
+        # plan runs: a duplicate rolls everything back (as for a UNIQUE).
         stmts = [Statement(f"CREATE {unique}INDEX {qi(ix.name)} {ix.spec}")]
         if c.kind is not Kind.MISSING_INDEX:
             self.add(
@@ -74,21 +76,12 @@ def _unique_index_precheck(self: _Builder, ix: Index) -> tuple[tuple[str, str, s
     """(label, count query, find query) for a unique index built on an existing
     table: its duplicate keys (under its predicate; a NULL key is no duplicate
     unless NULLS NOT DISTINCT), counted before anything is applied, as for a
-    UNIQUE constraint. None when no query can count them before the plan runs:
-    a key column the plan adds or converts, or a function, type, sequence or
-    view the index uses that the plan creates or changes."""
+    UNIQUE constraint. None when no query can count them before the plan runs
+    (`_index_uncountable`: such an index is built in the transaction)."""
     if not ix.unique or not ix.keys or ix.table not in self.live.tables:
         return ()
-    lt = self.live.tables[ix.table]
-    dt = self.desired.tables.get(ix.table)
-    for ref in self.desired.depends.get(("index", ix.name), ()):
-        if ref[0] == "column" and len(ref) == 3 and ref[1] == ix.table:
-            have = lt.column(ref[2])
-            want = dt.column(ref[2]) if dt is not None else None
-            if have is None or (want is not None and want.type != have.type):
-                return ()
-        elif self._planned(ref):
-            return ()
+    if self._index_uncountable(ix):
+        return ()
     keys = ", ".join(f"({k})" for k in ix.keys)
     where = [f"({ix.predicate})"] if ix.predicate else []
     if not ix.nulls_not_distinct:
@@ -102,6 +95,20 @@ def _unique_index_precheck(self: _Builder, ix: Index) -> tuple[tuple[str, str, s
             f"SELECT {keys} {groups} LIMIT 100",
         ),
     )
+
+
+def _index_uncountable(self: _Builder, ix: Index) -> bool:
+    """Whether no query can read `ix`'s keys before the plan runs: the plan adds
+    or converts a column it uses, or creates or changes a function, type,
+    sequence or view it uses (`Schema.depends`)."""
+    for ref in self.desired.depends.get(("index", ix.name), ()):
+        if ref[0] == "column" and len(ref) == 3:
+            added = (Kind.MISSING_COLUMN, ref[1], ref[2]) in self.own_change
+            if added or self.retyped(ref[1], ref[2]) is not None:
+                return True
+        elif self._planned(ref):
+            return True
+    return False
 
 
 def _indexes_on(self: _Builder, table: str) -> list[Index]:
