@@ -140,7 +140,10 @@ SELECT i.indexrelid, ic.relname, i.indrelid, i.indisunique, i.indisvalid,
        pg_get_indexdef(i.indexrelid), am.amname, pg_get_expr(i.indpred, i.indrelid),
        quote_ident(ic.relname),
        EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid
-               AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x'))
+               AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x')),
+       ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true)
+             FROM generate_series(1, i.indnkeyatts) k ORDER BY k),
+       i.indnullsnotdistinct
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_am am ON am.oid = ic.relam
@@ -626,7 +629,8 @@ class _Reader:
         indexes: dict[str, Index] = {}
         leftovers: list[Index] = []
         for row in self.rows(_INDEXES):
-            oid, name, rel, unique, valid, definition, method, pred, quoted, of_con = row
+            oid, name, rel, unique, valid, definition, method, pred, quoted, of_con = row[:10]
+            keys, nulls_not_distinct = row[10], row[11]
             table = on.get(rel)
             internal = is_internal(name)
             if of_con or (table is None and not (internal and rel in self.rel_names)):
@@ -647,6 +651,8 @@ class _Reader:
                 predicate=pred,
                 valid=bool(valid),
                 oid=oid,
+                keys=tuple(keys),
+                nulls_not_distinct=bool(nulls_not_distinct),
             )
             if internal:
                 if not is_internal(table):

@@ -182,6 +182,11 @@ class Index:
     valid: bool = field(default=True, compare=False)  # pg_index.indisvalid
     oid: int = field(default=0, compare=False)
     loc: SourceLoc | None = field(default=None, compare=False)
+    # Each key column or expression as the server prints it alone (no opclass,
+    # collation or ordering), and NULLS NOT DISTINCT: what counts a unique
+    # index's duplicates before it is built (facts, in `spec` already).
+    keys: tuple[str, ...] = field(default=(), compare=False)
+    nulls_not_distinct: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

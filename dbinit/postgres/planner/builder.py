@@ -501,6 +501,8 @@ class _Builder:
     _on_recreated = indexes._on_recreated
     _index = indexes._index
     _indexes_on = indexes._indexes_on
+    _unique_index_precheck = indexes._unique_index_precheck
+    _index_uncountable = indexes._index_uncountable
     _dependent_views = views._dependent_views
     _view = views._view
     _recreate = views._recreate

@@ -33,9 +33,11 @@ def _index(self: _Builder, c: Change) -> None:
         made: tuple[Ref, ...] = (("index", ix.name),)
         self.add(phase, f"create index {ix.name}", [Statement(sql)], (c,), provides=made)
         return
-    if self._partitioned(ix.table):
+    if self._partitioned(ix.table) or (ix.unique and self._index_uncountable(ix)):
         # PostgreSQL builds a partitioned table's index on every partition, and
         # never CONCURRENTLY: in the transaction (SHARE lock while it is built).
+        # So is a unique index whose duplicates no query can count before the
+        # plan runs: a duplicate rolls everything back (as for a UNIQUE).
         stmts = [Statement(f"CREATE {unique}INDEX {qi(ix.name)} {ix.spec}")]
         if c.kind is not Kind.MISSING_INDEX:
             self.add(
@@ -53,6 +55,7 @@ def _index(self: _Builder, c: Change) -> None:
             f"create index {ix.name} concurrently",
             [Statement(sql, online=True)],
             (c,),
+            prechecks=self._unique_index_precheck(ix),
         )
         return
     tmp = temp_name("ix", ix.name)
@@ -65,7 +68,47 @@ def _index(self: _Builder, c: Change) -> None:
             Statement(f"ALTER INDEX {self.q(tmp)} RENAME TO {qi(ix.name)}", online=True),
         ],
         (c,),
+        prechecks=self._unique_index_precheck(ix),
     )
+
+
+def _unique_index_precheck(self: _Builder, ix: Index) -> tuple[tuple[str, str, str], ...]:
+    """(label, count query, find query) for a unique index built on an existing
+    table: its duplicate keys (under its predicate; a NULL key is no duplicate
+    unless NULLS NOT DISTINCT), counted before anything is applied, as for a
+    UNIQUE constraint. None when no query can count them before the plan runs
+    (`_index_uncountable`: such an index is built in the transaction)."""
+    if not ix.unique or not ix.keys or ix.table not in self.live.tables:
+        return ()
+    if self._index_uncountable(ix):
+        return ()
+    keys = ", ".join(f"({k})" for k in ix.keys)
+    where = [f"({ix.predicate})"] if ix.predicate else []
+    if not ix.nulls_not_distinct:
+        where += [f"({k}) IS NOT NULL" for k in ix.keys]
+    cond = f" WHERE {' AND '.join(where)}" if where else ""
+    groups = f"FROM {self._rows(ix.table)}{cond} GROUP BY {keys} HAVING count(*) > 1"
+    return (
+        (
+            f"UNIQUE INDEX {ix.name} on {ix.table} ({', '.join(ix.keys)})",
+            f"SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n {groups}) d",
+            f"SELECT {keys} {groups} LIMIT 100",
+        ),
+    )
+
+
+def _index_uncountable(self: _Builder, ix: Index) -> bool:
+    """Whether no query can read `ix`'s keys before the plan runs: the plan adds
+    or converts a column it uses, or creates or changes a function, type,
+    sequence or view it uses (`Schema.depends`)."""
+    for ref in self.desired.depends.get(("index", ix.name), ()):
+        if ref[0] == "column" and len(ref) == 3:
+            added = (Kind.MISSING_COLUMN, ref[1], ref[2]) in self.own_change
+            if added or self.retyped(ref[1], ref[2]) is not None:
+                return True
+        elif self._planned(ref):
+            return True
+    return False
 
 
 def _indexes_on(self: _Builder, table: str) -> list[Index]:
