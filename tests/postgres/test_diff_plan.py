@@ -944,3 +944,30 @@ def test_replica_identity_on_an_existing_index_is_set_in_the_transaction(db: Db)
     assert online(plan)[-1] == (
         'ALTER TABLE "public"."users" REPLICA IDENTITY USING INDEX users_email_age'
     )
+
+
+def test_a_changed_unique_key_is_swapped_for_its_new_index_never_left_missing(db: Db) -> None:
+    """A changed UNIQUE (or PRIMARY KEY) that no foreign key uses keeps guarding the
+    table until its replacement is built: the new unique index is built
+    concurrently, then one ALTER TABLE drops the old key and attaches the new
+    index under its name. Dropping it in the transaction left the table without
+    uniqueness until the online build, and without the key if that build failed."""
+    db.run(BASE + "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email)")
+    db.run("INSERT INTO users VALUES (1, 'a', 30), (2, 'b', 30)")
+    changes, plan = db.converge(
+        BASE + "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email, age);", REPAIR
+    )
+    assert kinds(changes) == ["constraint_changed"]
+    assert not any("DROP CONSTRAINT" in s for s in in_tx(plan)), in_tx(plan)
+    build, swap = online(plan)
+    assert build.startswith("CREATE UNIQUE INDEX CONCURRENTLY")
+    assert swap.startswith(
+        'ALTER TABLE "public"."users" DROP CONSTRAINT "users_email_key", '
+        'ADD CONSTRAINT "users_email_key" UNIQUE USING INDEX'
+    )
+    assert (
+        db.one(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'users_email_key'"
+        )
+        == "UNIQUE (email, age)"
+    )

@@ -47,21 +47,29 @@ def _constraint(self: _Builder, c: Change) -> None:
             provides=(("constraint", c.table, con.name),),
         )
         return
-    if lcon is not None:
-        self.add(
-            "drop_dependants",
-            f"drop constraint {con.name} on {c.table} to add it again",
-            [Statement(f"ALTER TABLE {tbl} DROP CONSTRAINT {qi(con.name)}")],
-            (c,),
-            order=0 if lcon.type == "f" else 1,
-        )
-        self._foreign_keys_again(lcon, c)
-    add = f"ALTER TABLE {tbl} ADD CONSTRAINT {qi(con.name)}"
-    if (
+    in_transaction = (
         self._partitioned(c.table)
         or self._changing_columns(con)
         or (con.type in ("u", "p") and self._keys_in_transaction(c.table))
-    ):
+    )
+    # A changed UNIQUE or PRIMARY KEY built online keeps guarding the table until
+    # its new index is built: one ALTER then drops it and attaches that index.
+    swap = lcon is not None and con.type in ("u", "p") and bool(con.columns)
+    swap = swap and not in_transaction
+    if lcon is not None:
+        if not swap:
+            self.add(
+                "drop_dependants",
+                f"drop constraint {con.name} on {c.table} to add it again",
+                [Statement(f"ALTER TABLE {tbl} DROP CONSTRAINT {qi(con.name)}")],
+                (c,),
+                order=0 if lcon.type == "f" else 1,
+            )
+        self._foreign_keys_again(lcon, c)
+    add = f"ALTER TABLE {tbl} ADD CONSTRAINT {qi(con.name)}"
+    if swap:
+        add = f"ALTER TABLE {tbl} DROP CONSTRAINT {qi(con.name)}, ADD CONSTRAINT {qi(con.name)}"
+    if in_transaction:
         # No CONCURRENTLY index build and no NOT VALID on a partitioned table:
         # added in the transaction (its prechecks still count violations first).
         # Nor on a column this plan adds or converts, whose values no query can
