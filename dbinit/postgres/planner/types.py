@@ -125,8 +125,8 @@ def _replace_enum(self: _Builder, c: Change, d: EnumType) -> None:
     for t in self.live.tables.values():
         for col in t.columns:
             base = col.type.removesuffix("[]")
-            if base != printed_name(d.name):
-                continue
+            if base != printed_name(d.name) or self._dropped(("column", t.name, col.name)):
+                continue  # not of the type, or dropped by the plan before this runs
             self._rebuild_dependants(("column", t.name, col.name), c, dropped=False)
             dt = self.desired.tables.get(t.name)
             dc = dt.column(col.name) if dt else None
