@@ -429,22 +429,11 @@ class _Builder:
             if lcon is not None:
                 self._foreign_keys_again(lcon, c)
             return
-        if c.kind is Kind.EXTRA_POLICY:
-            sql = f"DROP POLICY {qi(c.name)} ON {self.q(c.table)}"
+        if c.kind in (Kind.EXTRA_POLICY, Kind.EXTRA_TRIGGER):
+            sql = f"DROP {c.object.upper()} {qi(c.name)} ON {self.q(c.table)}"
             self.add(
                 "drop_dependants",
-                f"drop policy {c.name}",
-                [Statement(sql)],
-                (c,),
-                order=-2,
-                removes=(_gone(c),),
-            )
-            return
-        if c.kind is Kind.EXTRA_TRIGGER:
-            sql = f"DROP TRIGGER {qi(c.name)} ON {self.q(c.table)}"
-            self.add(
-                "drop_dependants",
-                f"drop trigger {c.name}",
+                f"drop {c.object} {c.name}",
                 [Statement(sql)],
                 (c,),
                 order=-2,
