@@ -137,6 +137,21 @@ def identity_into_range(tbl: str, dc: Column, lc: Column) -> list[Statement]:
     ]
 
 
+def identity_past_rows(tbl: str, dc: Column) -> Statement:
+    """A column that holds values and becomes an identity column: its new
+    sequence moved past them (below them, counting down), or the next insert
+    that takes a value from it collides with a row."""
+    o = dc.identity_sequence
+    up = o is None or o.increment > 0
+    start = o.start if o is not None else 1
+    col = qi(dc.name)
+    return Statement(
+        f"SELECT setval(pg_get_serial_sequence({ql(tbl)}, {ql(dc.name)}), m) FROM "
+        f"(SELECT {'max' if up else 'min'}({col}) AS m FROM {tbl}) x "
+        f"WHERE m {'>=' if up else '<='} {start}"
+    )
+
+
 def describe_ref(ref: tuple[str, ...]) -> str:
     """("column", "t", "c") → "column t.c"; ("index", "i") → "index i"."""
     return f"{ref[0].replace('_', ' ')} {'.'.join(ref[1:])}"

@@ -29,7 +29,14 @@ from dbinit.postgres.compare.hazards import (
 )
 from dbinit.postgres.compare.named import _ABSENT, _EXTRA, _declared
 from dbinit.postgres.compare.renames import Renames, _renamed
-from dbinit.postgres.ddl import column_sql, conversion, identity_into_range, seq_options, temp_name
+from dbinit.postgres.ddl import (
+    column_sql,
+    conversion,
+    identity_into_range,
+    identity_past_rows,
+    seq_options,
+    temp_name,
+)
 from dbinit.postgres.model import Column, Schema, Table, is_internal
 from dbinit.postgres.quote import ident as qi
 from dbinit.postgres.quote import printed
@@ -237,12 +244,13 @@ def _identity_fact(table: str, where: str, dc: Column, lc: Column) -> Facet | No
         if not lc.notnull:  # ADD GENERATED needs NOT NULL first
             added.append((_IDENTITY, _alter(dc, "SET NOT NULL")))
         added.append((_IDENTITY, _alter(dc, f"ADD GENERATED {dc.identity} AS IDENTITY ({opts})")))
+        added.append((_IDENTITY, lambda tbl: [identity_past_rows(tbl, dc)]))
         return Facet(
             "identity",
             Safety.REBUILD,
             (lock(ACCESS_EXCLUSIVE, table),),
-            f"becomes an identity column ({dc.identity}); its sequence starts "
-            "as declared whatever values the rows hold",
+            f"becomes an identity column ({dc.identity}); its sequence starts as declared, "
+            "or past the values the rows hold",
             sql=tuple(added),
         )
     if dc.identity is None:
