@@ -669,10 +669,31 @@ def _inert(st: Statement, expr: Any, what: str) -> None:
             names = _names(body.get("names", []))
             ok = bool(names) and names[-1] in _SAFE_TYPES and names[0] in (names[-1], "pg_catalog")
         if not ok:
+            found = _NODE_WORDS.get(kind or "", "an expression")
             raise SchemaError(
                 f"{st.loc}: {what} must be a constant in a schema file "
-                f"(PostgreSQL evaluates it when the statement runs); found {kind}"
+                f"(PostgreSQL evaluates it when the statement runs); found {found}"
             )
+
+
+# What a refused node is, in words (libpg_query's node names mean nothing to a user).
+_NODE_WORDS = {
+    "A_Expr": "an operator expression",
+    "BoolExpr": "a boolean expression",
+    "FuncCall": "a function call",
+    "SubLink": "a subquery",
+    "ColumnRef": "a column reference",
+    "ParamRef": "a parameter",
+    "TypeName": "a cast to a type that is not built in",
+    "SQLValueFunction": "a function call",
+    "CaseExpr": "a CASE expression",
+    "CoalesceExpr": "a COALESCE expression",
+    "MinMaxExpr": "a GREATEST or LEAST expression",
+    "NullTest": "an IS NULL test",
+    "RowExpr": "a row expression",
+    "A_ArrayExpr": "an array expression",
+    "CollateClause": "a COLLATE clause",
+}
 
 
 def _nodes(value: Any) -> Iterator[tuple[str | None, Any]]:

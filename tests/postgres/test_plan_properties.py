@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -137,7 +138,7 @@ class World:
             for day in self.events:
                 out.append(
                     f"CREATE TABLE events_{day.replace('-', '')} PARTITION OF events "
-                    f"FOR VALUES FROM ('{day}') TO ('{day}'::date + 1);"
+                    f"FOR VALUES FROM ('{day}') TO ('{date.fromisoformat(day) + timedelta(1)}');"
                 )
         return "\n".join(out) + "\n"
 

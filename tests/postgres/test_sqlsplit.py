@@ -152,3 +152,30 @@ def test_the_word_begin_is_a_value_not_a_block() -> None:
         (2, "TransactionStmt"),
         (3, "AlterDatabaseSetStmt"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("sql", "found"),
+    [
+        (
+            "CREATE TABLE p1 PARTITION OF p FOR VALUES FROM ('2026-01-01') "
+            "TO ('2026-01-01'::date + 1)",
+            "a partition bound must be a constant .*; found an operator expression",
+        ),
+        (
+            "CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (now()) TO (MAXVALUE)",
+            "a partition bound must be a constant .*; found a function call",
+        ),
+        (
+            "ALTER TABLE t ADD COLUMN b int DEFAULT (SELECT max(a) FROM t)",
+            "the DEFAULT of an added column must be a constant .*; found a subquery",
+        ),
+    ],
+)
+def test_a_bound_or_added_default_that_is_not_a_constant_is_named_in_words(
+    sql: str, found: str
+) -> None:
+    """The refusal says what it found in words, not libpg_query's node names."""
+    (st,) = split("f.sql", sql)
+    with pytest.raises(SchemaError, match=rf"^f\.sql:1: {found}$"):
+        head(st)
