@@ -15,8 +15,11 @@ def sequences_behind(desired: Schema, live: Schema) -> list[Change]:
     out: list[Change] = []
     for b in live.behind:
         dt = desired.tables.get(b.table)
-        if dt is None or dt.column(b.column) is None:
+        dc = dt.column(b.column) if dt is not None else None
+        if dc is None:
             continue
+        if b.sequence not in live.sequences and dc.identity is None:
+            continue  # an identity's sequence the files drop with the identity
         edge = "largest" if b.increment > 0 else "smallest"
         out.append(
             Change(
