@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dbinit.changes import Change, Kind
 from dbinit.plan import Statement, Step
 from dbinit.postgres.compare.renames import Renames
+from dbinit.postgres.ddl import column_sql
 from dbinit.postgres.model import Domain, Ref, Schema, is_internal
 from dbinit.postgres.planner import (
     comments,
@@ -66,6 +67,7 @@ class _Builder:
         self.by_ref: dict[Ref, Change] = {}
         # triggers dropped and created again (declared state) around another change
         self.rebuilt_triggers: set[tuple[str, str]] = set()
+        self.regenerated: set[tuple[str, str]] = set()  # generated columns added again
         self.provides: dict[int, tuple[Ref, ...]] = {}  # id(step) → the objects it creates
         self.removes: dict[int, tuple[Ref, ...]] = {}  # id(step) → the objects it drops
 
@@ -252,6 +254,8 @@ class _Builder:
                 self._rebuild_trigger(dep[1], dep[2], c)
             elif kind == "index" and self._on_recreated(dep[1]):
                 continue  # created again with its materialized view
+            elif kind == "column" and ref[0] == "column":
+                self._rebuild_generated(dep[1], dep[2], c)
             elif not dropped:
                 continue  # PostgreSQL carries indexes and constraints over a type change
             elif kind == "column":
@@ -306,6 +310,41 @@ class _Builder:
             else:
                 what = " ".join(dep[:1] + dep[-1:]).replace("_", " ")
                 self.unsupported.setdefault(c, f"{what} depends on it")
+
+    def _rebuild_generated(self, table: str, column: str, c: Change) -> None:
+        """A stored generated column reading a column whose type `c` changes
+        ("cannot alter type of a column used by a generated column"): dropped
+        before, with what depends on it, and added again after, its values
+        computed again. One the plan drops anyway needs nothing."""
+        if self._dropped(("column", table, column)):
+            return
+        dt = self.desired.tables.get(table)
+        dc = dt.column(column) if dt is not None else None
+        own = self.own_change.get((Kind.COLUMN_CHANGED, table, column))
+        if dc is None or dc.generated is None or own is not None:
+            self.unsupported.setdefault(
+                c, f"generated column {table}.{column} reads it and is not declared unchanged"
+            )
+            return
+        if (table, column) in self.regenerated:
+            return
+        self.regenerated.add((table, column))
+        self._rebuild_dependants(("column", table, column), c, dropped=True)
+        self.add(
+            "drop_dependants",
+            f"drop generated column {table}.{column} to add it again",
+            [Statement(f"ALTER TABLE {self.q(table)} DROP COLUMN {qi(column)}")],
+            (c,),
+            order=2,
+        )
+        self.add(
+            "columns",
+            f"add generated column {table}.{column} again",
+            [Statement(f"ALTER TABLE {self.q(table)} ADD COLUMN {column_sql(dc)}")],
+            (c,),
+            order=dc.position,
+            provides=(("column", table, column),),
+        )
 
     def _dropped(self, ref: Ref) -> bool:
         """Whether the plan drops column `ref` (or its table)."""
