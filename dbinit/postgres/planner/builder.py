@@ -184,29 +184,41 @@ class _Builder:
         pg_depend recorded it (a function `RETURNS SETOF users` after `users`), and
         a step dropping an object runs before the steps dropping what it needs, as
         the live database's pg_depend records it (a composite type before the
-        domain it holds). A stable topological sort: a step moves only when it
-        must, and only later."""
+        domain it holds) and after the steps that change what uses it (a column's
+        DEFAULT dropped before the function it called). A stable topological sort:
+        a step moves only when it must, and only later."""
         after: list[set[int]] = [set() for _ in steps]  # i → the steps that must precede it
-        for need_of, of_step, forward in (
-            (self.desired.depends, self.provides, True),
-            (self.live.depends, self.removes, False),
-        ):
-            by_ref: dict[Ref, int] = {}
-            for i, step in enumerate(steps):
-                for ref in of_step.get(id(step), ()):
-                    by_ref.setdefault(ref, i)
-            for i, step in enumerate(steps):
-                mine = of_step.get(id(step), ())
-                for ref in mine:
-                    for need in need_of.get(ref, ()):
-                        j = by_ref.get(need)
-                        if j is None and need[0] == "column":
-                            j = by_ref.get(("table", need[1]))
-                        if j is not None and j != i and need not in mine:
-                            if forward:  # creating: what i needs (j) first
-                                after[i].add(j)
-                            else:  # dropping: i first, then what it needs
-                                after[j].add(i)
+        made: dict[Ref, int] = {}
+        gone: dict[Ref, int] = {}
+        for i, step in enumerate(steps):
+            for ref in self.provides.get(id(step), ()):
+                made.setdefault(ref, i)
+            for ref in self.removes.get(id(step), ()):
+                gone.setdefault(ref, i)
+
+        def step_of(steps_by: dict[Ref, int], ref: Ref) -> int | None:
+            j = steps_by.get(ref)
+            if j is None and ref[0] == "column":
+                j = steps_by.get(("table", ref[1]))
+            return j
+
+        for i, step in enumerate(steps):
+            mine = self.provides.get(id(step), ())
+            for ref in mine:  # creating: what it needs first
+                for need in self.desired.depends.get(ref, ()):
+                    j = step_of(made, need)
+                    if j is not None and j != i and need not in mine:
+                        after[i].add(j)
+            dropped = self.removes.get(id(step), ())
+            for ref in dropped:
+                for need in self.live.depends.get(ref, ()):  # dropping: before what it needs
+                    j = step_of(gone, need)
+                    if j is not None and j != i and need not in dropped:
+                        after[j].add(i)
+                for user in self.live.dependants(ref):  # and after what stops using it
+                    j = made.get(user)
+                    if j is not None and j != i:
+                        after[i].add(j)
         if not any(after):
             return steps
         waiting = [len(a) for a in after]
