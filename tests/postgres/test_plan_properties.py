@@ -260,6 +260,40 @@ def test_repair_reaches_the_declared_schema_or_refuses_untouched(
         drop_database(pg_admin, oracle)
 
 
+@settings(
+    max_examples=max(EXAMPLES // 2, 6),
+    deadline=None,
+    derandomize="DBINIT_PROPERTY_EXAMPLES" not in os.environ,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(current=worlds().map(_text_qty_check), declared=worlds().map(_text_qty_check))
+def test_init_applies_what_is_safe_or_refuses_untouched(
+    current: World, declared: World, cli: Any, pg_url: str, pg_admin: psycopg.Connection[Any]
+) -> None:
+    """The deploy path: `init` applies the safe changes (leaving extras alone) and
+    a second `init` then applies nothing, or it refuses (3) before anything runs,
+    schema and rows untouched; never 70."""
+    name = create_database(pg_admin, prefix="dbinit_prop_")
+    try:
+        target = url_of(pg_url, name)
+        execute(target, current.sql() + current.rows())
+        before, counts = snapshot(target), row_counts(target)
+        with tempfile.TemporaryDirectory() as tmp:
+            schemas = write_schema(Path(tmp) / "schemas", {"schema.sql": declared.sql()})
+            code, doc, seen = run_json(cli, target, schemas, "init")
+            assert code in (0, 3), f"{current.sql()}\n-- declared --\n{declared.sql()}\n{seen}"
+            if code == 3:
+                assert differences(snapshot(target), before) == [], "a refusal changed the schema"
+                assert row_counts(target) == counts, "a refusal changed rows"
+                return
+            after = row_counts(target)
+            assert {t: after.get(t) for t in counts} == counts, "init changed rows"
+            code, doc, seen = run_json(cli, target, schemas, "init")
+            assert (code, doc.get("applied") or []) == (0, []), seen
+    finally:
+        drop_database(pg_admin, name)
+
+
 def test_the_worlds_build(pg_db: str) -> None:
     """The generator's SQL is valid on its own (a broken world would only ever
     test the files' error path)."""
