@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
+from dbinit.postgres.ddl import column_settings
 from dbinit.postgres.model import (
     Collation,
     Column,
@@ -249,6 +250,11 @@ class _Exporter:
                     )
                 )
         at = f"ALTER TABLE {quote_ident(table.name)}"
+        for col in table.columns:  # statistics, options, storage, compression
+            clauses = column_settings(col)
+            if clauses:
+                alter = f"ALTER COLUMN {quote_ident(col.name)}"
+                items.append((table.name, f"{at} {', '.join(f'{alter} {c}' for c in clauses)}"))
         if table.row_security:
             items.append((table.name, f"{at} ENABLE ROW LEVEL SECURITY"))
         if table.force_row_security:

@@ -91,16 +91,32 @@ SELECT c.oid, c.relname, c.relkind::text, c.relispartition, c.relrowsecurity,
          (SELECT array_agg(CASE WHEN p.relnamespace = %(ns)s::oid THEN p.relname::text
                                 ELSE p.oid::regclass::text END ORDER BY i.inhseqno)
             FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
-           WHERE i.inhrelid = c.oid) END
+           WHERE i.inhrelid = c.oid) END,
+       CASE WHEN c.reloftype <> 0 THEN c.reloftype::regtype::text END,
+       (SELECT ic.relname FROM pg_index x JOIN pg_class ic ON ic.oid = x.indexrelid
+         WHERE x.indrelid = c.oid AND x.indisclustered)
 FROM pg_class c
 WHERE c.relnamespace = %(ns)s::oid AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c', 'S')
   AND NOT {_OWNED.format(cls="pg_class", objid="c.oid")}
 """
 
+# A column's definition, then what ALTER COLUMN … SET declares beside it: the
+# statistics target (NULL for the default: -1 before PostgreSQL 17, NULL after),
+# the attribute options ALTER COLUMN … SET (…) documents (a server build may
+# keep its own there: this one writes pg_attver=… into every column), the
+# storage when it is not the type's (and the type's), the compression method
+# (PostgreSQL 14 and newer: `_COLUMNS_13` reads none).
 _COLUMNS = """
 SELECT a.attrelid, a.attname, a.attnum, format_type(a.atttypid, a.atttypmod), a.attnotnull,
        pg_get_expr(ad.adbin, ad.adrelid), a.attidentity::text, a.attgenerated::text,
-       CASE WHEN a.attcollation <> t.typcollation THEN a.attcollation::regcollation::text END
+       CASE WHEN a.attcollation <> t.typcollation THEN a.attcollation::regcollation::text END,
+       nullif(coalesce(a.attstattarget, -1), -1),
+       CASE WHEN a.attoptions IS NOT NULL THEN
+         ARRAY(SELECT o FROM unnest(a.attoptions) o
+                WHERE split_part(o, '=', 1) IN ('n_distinct', 'n_distinct_inherited') ORDER BY o)
+       END,
+       CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END, t.typstorage::text,
+       nullif(a.attcompression::text, '')
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_type t ON t.oid = a.atttypid
@@ -109,6 +125,7 @@ WHERE c.relnamespace = %(ns)s::oid AND c.relkind IN ('r', 'p') AND a.attnum > 0
   AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum
 """
+_COLUMNS_13 = _COLUMNS.replace("nullif(a.attcompression::text, '')", "NULL::text")
 
 _CONSTRAINTS = """
 SELECT con.oid, con.conname, con.conrelid, con.contypid, con.contype::text,
@@ -485,7 +502,8 @@ class _Reader:
         partitions: list[tuple[int, str, int, str, str | None, bool]] = []
         for row in self.rows(_RELATIONS):
             oid, name, kind, partition, rls, acl, options, viewdef, populated = row[:9]
-            force_rls, unlogged, part_key, bound, parent, replident, replindex, parents = row[9:]
+            force_rls, unlogged, part_key, bound, parent, replident, replindex, parents = row[9:17]
+            of_type, clustered_on = row[17:]
             self.rel_names[oid] = name
             if is_internal(name):
                 continue
@@ -514,6 +532,7 @@ class _Reader:
                 if replident == "i" and replindex:
                     parts.replica_identity = f"USING INDEX {replindex}"
                 parts.inherits = tuple(parents or ())
+                parts.of_type, parts.clustered_on = of_type, clustered_on
                 tables[name] = parts
             elif kind == "v":
                 views[name] = View(name, viewdef or "", opts, oid)
@@ -532,7 +551,10 @@ class _Reader:
 
     def _columns_and_constraints(self, tables: dict[str, _TableParts]) -> None:
         by_oid = {t.oid: t for t in tables.values()}
-        for rel, name, num, typ, notnull, default, identity, generated, coll in self.rows(_COLUMNS):
+        columns = _COLUMNS if self.conn.info.server_version >= 140000 else _COLUMNS_13
+        for row in self.rows(columns):
+            rel, name, num, typ, notnull, default, identity, generated, coll = row[:9]
+            stats, options, storage, type_storage, compression = row[9:]
             parts = by_oid.get(rel)
             if parts is None:
                 continue
@@ -546,6 +568,11 @@ class _Reader:
                     identity=_IDENTITY.get(identity or ""),
                     generated=default if generated == "s" else None,
                     collation=coll,
+                    statistics=stats,
+                    options=tuple(options or ()),
+                    storage=_STORAGE.get(storage or ""),
+                    compression=_COMPRESSION.get(compression or ""),
+                    type_storage=_STORAGE.get(type_storage or "", ""),
                     position=num,
                 )
             )
@@ -856,6 +883,8 @@ class _TableParts:
         self.partition_key: str | None = None
         self.replica_identity = "DEFAULT"
         self.inherits: tuple[str, ...] = ()
+        self.of_type: str | None = None
+        self.clustered_on: str | None = None
 
     def build(self) -> Table:
         columns = tuple(
@@ -868,6 +897,11 @@ class _TableParts:
                 generated=c.generated,
                 collation=c.collation,
                 identity_sequence=self.identity.get(c.name) if c.identity else None,
+                statistics=c.statistics,
+                options=c.options,
+                storage=c.storage,
+                compression=c.compression,
+                type_storage=c.type_storage,
                 position=c.position,
             )
             for c in self.columns
@@ -885,10 +919,14 @@ class _TableParts:
             partition_key=self.partition_key,
             replica_identity=self.replica_identity,
             inherits=self.inherits,
+            of_type=self.of_type,
+            clustered_on=self.clustered_on,
         )
 
 
 _REPLICA_IDENTITY = {"d": "DEFAULT", "n": "NOTHING", "f": "FULL"}
+_STORAGE = {"p": "PLAIN", "m": "MAIN", "e": "EXTERNAL", "x": "EXTENDED"}
+_COMPRESSION = {"p": "pglz", "l": "lz4"}
 
 
 def _strip_not_valid(definition: str, validated: bool) -> str:

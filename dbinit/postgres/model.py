@@ -82,6 +82,15 @@ class Column:
     generated: str | None  # expression of a STORED generated column
     collation: str | None  # set only when it differs from the type's default collation
     identity_sequence: SequenceOptions | None = None  # the identity's sequence options
+    # What ALTER COLUMN … SET declares beside the definition: SET STATISTICS n
+    # (attstattarget; None: the default), SET (n_distinct = …) (attoptions, the
+    # documented options only, sorted), SET STORAGE (attstorage, None when it is
+    # the type's), SET COMPRESSION (attcompression: "pglz", "lz4"; None: the default).
+    statistics: int | None = None
+    options: tuple[str, ...] = ()
+    storage: str | None = None  # "PLAIN", "MAIN", "EXTERNAL", "EXTENDED"
+    compression: str | None = None
+    type_storage: str = field(default="", compare=False)  # the type's own (SET STORAGE resets)
     position: int = field(default=0, compare=False)  # attnum
     renamed_from: str | None = field(default=None, compare=False)  # a rename hint
     loc: SourceLoc | None = field(default=None, compare=False)  # the column's own line
@@ -135,6 +144,11 @@ class Table:
     # The parents of table inheritance (INHERITS), in order; never declared (the
     # files refuse INHERITS), so a live one is drift that no plan changes.
     inherits: tuple[str, ...] = ()
+    # The composite type of a typed table (CREATE TABLE … OF type); never declared
+    # (the files refuse typed tables), so a live one is drift that NOT OF ends.
+    of_type: str | None = None
+    # The index the table is clustered on (CLUSTER ON; pg_index.indisclustered).
+    clustered_on: str | None = None
 
     def column(self, name: str) -> Column | None:
         for col in self.columns:

@@ -433,8 +433,6 @@ _ALTER_TABLE = frozenset(
         "AT_SetIdentity",
         "AT_DropIdentity",
         "AT_DropExpression",
-        "AT_AddOf",
-        "AT_DropOf",
     }
 )
 _RELATION_KINDS = frozenset(
@@ -518,6 +516,8 @@ def head(st: Statement) -> Head:
         _inert(st, tree.get("partbound"), "a partition bound")
         if tree.get("inhRelations") and not tree.get("partbound"):
             raise _inheritance(st, tree["inhRelations"][0], "INHERITS")
+        if tree.get("ofTypename"):
+            raise _typed(st, f"CREATE TABLE … OF {_names(tree['ofTypename'].get('names'))[-1]}")
         return _rel("table", rel)
     if node == "IndexStmt":
         rel = tree.get("relation", {})
@@ -595,6 +595,11 @@ def _alter_table(st: Statement) -> Head:
         if sub in ("AT_AddInherit", "AT_DropInherit"):
             word = "INHERIT" if sub == "AT_AddInherit" else "NO INHERIT"
             raise _inheritance(st, body.get("def", {}), f"ALTER TABLE … {word}")
+        if sub == "AT_AddOf":
+            of = _names(body.get("def", {}).get("TypeName", {}).get("names"))
+            raise _typed(st, f"ALTER TABLE … OF {of[-1] if of else ''}".rstrip())
+        if sub == "AT_DropOf":
+            raise _typed(st, "ALTER TABLE … NOT OF")
         if sub not in _ALTER_TABLE:
             raise _refused(st, f"ALTER TABLE … {sub.removeprefix('AT_')}")
         definition = body.get("def", {})
@@ -742,6 +747,15 @@ def _inheritance(st: Statement, parent: Mapping[str, Any], what: str) -> SchemaE
         f"{st.loc}: table inheritance ({what} {name}) is not managed by dbinit: declare "
         "every column on each table, or use a partitioned table (PARTITION BY … / "
         "PARTITION OF …)"
+    )
+
+
+def _typed(st: Statement, what: str) -> SchemaError:
+    """Typed tables are not managed: their columns are the type's, and a change
+    of the type reaches the table."""
+    return SchemaError(
+        f"{st.loc}: typed tables ({what}) are not managed by dbinit: declare the "
+        "table's columns (CREATE TABLE name (column type, …))"
     )
 
 

@@ -69,7 +69,8 @@ class Facet:
     policies, collations), ALTER SEQUENCE, a constraint added online or not."""
 
     aspect: str  # column: "type", "collation", "notnull", "default", "identity",
-    # "generated"; table: "row_security", "replica_identity", "unlogged", "options",
+    # "generated", "statistics", "options", "storage", "compression"; table:
+    # "row_security", "replica_identity", "unlogged", "options", "cluster", "of_type",
     # "partition_key", "inherits"; type: "label_added", "enum_rebuilt", "base_type",
     # "default", "notnull", "checks", "attributes", "kind"; constraint: "renamed",
     # "validated", "definition"; function: "definition", "replaced"; extension:

@@ -69,6 +69,7 @@ class _Builder:
         self.rebuilt_triggers: set[tuple[str, str]] = set()
         self.regenerated: set[tuple[str, str]] = set()  # generated columns added again
         self.provides: dict[int, tuple[Ref, ...]] = {}  # id(step) → the objects it creates
+        self.changes: list[Change] = []  # what `build` plans
         self.removes: dict[int, tuple[Ref, ...]] = {}  # id(step) → the objects it drops
 
     def q(self, name: str) -> str:
@@ -111,6 +112,7 @@ class _Builder:
             for c in changes
             if c.kind.value.startswith("missing_") or c.kind.value.endswith("_changed")
         }
+        self.changes = changes
         self._dependent_views(changes)
         handlers: dict[Kind, Callable[[Change], None]] = {
             Kind.MISSING_EXTENSION: self._extension,
@@ -172,6 +174,7 @@ class _Builder:
             handler = handlers.get(c.kind)
             if handler is not None:
                 handler(c)
+        self._after_indexes(changes)
         self._inherited(changes)
         out: list[Step] = []
         for phase in _PHASES:
@@ -522,6 +525,8 @@ class _Builder:
     _table = tables._table
     _table_options = tables._table_options
     _inherited = tables._inherited
+    _index_made = tables._index_made
+    _after_indexes = tables._after_indexes
     _drop_rows = tables._drop_rows
     _add_column = tables._add_column
     _column_changed = tables._column_changed
