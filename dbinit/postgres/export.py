@@ -471,6 +471,7 @@ _COMMENT_KINDS = {
     "table column": "COLUMN",
     "view column": "COLUMN",
     "materialized view column": "COLUMN",
+    "composite type column": "COLUMN",
     "table constraint": "CONSTRAINT",
 }
 

@@ -280,14 +280,18 @@ WHERE e.extname <> 'plpgsql'
 """
 
 # User objects only (oid >= FirstNormalObjectId): the built-ins have thousands
-# of comments, and pg_identify_object is not free. An extension's comment only
-# where it is not the one CREATE EXTENSION gives (its control file's): the
-# files' COMMENT ON EXTENSION is then a declaration like any other.
+# of comments, and pg_identify_object is not free. Every catalog COMMENT ON may
+# name in a schema file (sqlsplit's _OBJECT_KINDS); the reader keeps the comments
+# of the objects it modelled. An extension's comment only where it is not the
+# one CREATE EXTENSION gives (its control file's): the files' COMMENT ON
+# EXTENSION is then a declaration like any other.
 _COMMENTS = """
 SELECT d.classoid::regclass::text, d.objoid, d.objsubid, o.type, o.identity, d.description
 FROM pg_description d, pg_identify_object(d.classoid, d.objoid, d.objsubid) o
 WHERE d.objoid >= 16384 AND d.classoid IN ('pg_class'::regclass, 'pg_type'::regclass,
-      'pg_proc'::regclass, 'pg_constraint'::regclass, 'pg_trigger'::regclass)
+      'pg_proc'::regclass, 'pg_constraint'::regclass, 'pg_trigger'::regclass,
+      'pg_policy'::regclass, 'pg_collation'::regclass, 'pg_ts_dict'::regclass,
+      'pg_ts_config'::regclass)
 UNION ALL
 SELECT 'pg_extension', e.oid, 0, 'extension', quote_ident(e.extname), d.description
 FROM pg_extension e
@@ -403,11 +407,11 @@ QUERIES = (
     _FUNCTIONS,
     _TRIGGERS,
     _EXTENSIONS,
-    _COMMENTS,
-    _OTHER,
     _POLICIES,
     _COLLATIONS_AND_TEXT_SEARCH,
+    _COMMENTS,
     _DEPENDS,
+    _OTHER,
 )
 QUERY_COUNT = len(QUERIES)  # statements sent by introspect() when the schema exists
 
@@ -460,9 +464,9 @@ class _Reader:
         functions = self._functions()
         triggers = self._triggers(tables, views, matviews)
         extensions = self._extensions()
-        comments = self._comments(tables)
         policies = self._policies(tables)
         collations, dictionaries, configurations = self._collations_and_text_search()
+        comments = self._comments(tables)  # of the objects read above
         depends = self._depends()
         for kind, name, detail in self.rows(_OTHER):
             if kind == "rule" and detail == HISTORY_TABLE:
@@ -638,8 +642,10 @@ class _Reader:
             elif kind == "c":
                 attrs = tuple(TypeAttribute(a, t, c) for a, t, c in attributes or ())
                 types[name] = CompositeType(name, attrs, oid)
-                # its relation (and so its attributes' dependencies) stands for the type
+                # its relation (and so its attributes' dependencies and comments)
+                # stands for the type
                 self.refs[("pg_class", rel)] = ("type", name)
+                self.managed.add(("pg_class", rel))
             else:
                 what = {"r": "range_type", "m": "multirange_type"}
                 self.unmanaged.append(Unmanaged(what.get(kind, "type"), name))
@@ -660,6 +666,8 @@ class _Reader:
             keys, nulls_not_distinct = row[10], row[11]
             table = on.get(rel)
             internal = is_internal(name)
+            if of_con and table is not None and not internal:
+                self.managed.add(("pg_class", oid))  # the key's: only its comment is read
             if of_con or (table is None and not (internal and rel in self.rel_names)):
                 continue  # behind a constraint, or on an unmanaged or internal relation
             table = table or self.rel_names[rel]
@@ -783,6 +791,7 @@ class _Reader:
             if table is None or is_internal(table):
                 continue
             self.refs[("pg_policy", oid)] = ("policy", table, name)
+            self.managed.add(("pg_policy", oid))
             policies[(table, name)] = Policy(
                 name,
                 table,
