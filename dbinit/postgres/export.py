@@ -38,6 +38,7 @@ from dbinit.postgres.model import (
     Function,
     MaterializedView,
     Partition,
+    RangeType,
     Schema,
     SequenceOptions,
     Table,
@@ -135,6 +136,9 @@ class _Exporter:
                             f"{quote_ident(c.name)} {c.definition} NOT VALID",
                         )
                     )
+        for rt in _vals(self.s.types):  # over a domain, under a composite type
+            if isinstance(rt, RangeType):
+                items.append((rt.name, rt.sql(quote_ident(rt.name))[0]))
         composites = [t for t in _vals(self.s.types) if isinstance(t, CompositeType)]
         for ct in _topo(composites, lambda t: t.name, lambda t: " ".join(t.sql(""))):
             items.append((ct.name, ct.sql(quote_ident(ct.name))[0]))

@@ -36,6 +36,7 @@ from dbinit.postgres.model import (
     MaterializedView,
     Partition,
     Policy,
+    RangeType,
     Ref,
     Schema,
     Sequence,
@@ -210,7 +211,29 @@ SELECT t.oid, t.typname, t.typtype::text,
                                       THEN a.attcollation::regcollation::text END]
                            ORDER BY a.attnum)
             FROM pg_attribute a JOIN pg_type at ON at.oid = a.atttypid
-           WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped) END
+           WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped) END,
+       -- a range type: its CREATE TYPE … AS RANGE options, and its multirange type
+       -- (PostgreSQL 14 and newer, read through to_jsonb), which stands for it
+       CASE WHEN t.typtype = 'r' THEN
+         (SELECT ARRAY[concat_ws(', ',
+                   'subtype = ' || format_type(r.rngsubtype, NULL),
+                   CASE WHEN NOT opc.opcdefault THEN 'subtype_opclass = ' ||
+                     CASE WHEN opc.opcnamespace = %(ns)s::oid THEN quote_ident(opc.opcname)
+                          ELSE quote_ident(opn.nspname) || '.' || quote_ident(opc.opcname) END
+                   END,
+                   CASE WHEN r.rngcollation <> 0 AND r.rngcollation <> st.typcollation
+                        THEN 'collation = ' || r.rngcollation::regcollation::text END,
+                   CASE WHEN r.rngcanonical::oid <> 0
+                        THEN 'canonical = ' || r.rngcanonical::regproc::text END,
+                   CASE WHEN r.rngsubdiff::oid <> 0
+                        THEN 'subtype_diff = ' || r.rngsubdiff::regproc::text END,
+                   'multirange_type_name = '
+                     || ((to_jsonb(r)->>'rngmultitypid')::oid)::regtype::text),
+                 to_jsonb(r)->>'rngmultitypid']
+            FROM pg_range r JOIN pg_type st ON st.oid = r.rngsubtype
+            JOIN pg_opclass opc ON opc.oid = r.rngsubopc
+            JOIN pg_namespace opn ON opn.oid = opc.opcnamespace
+           WHERE r.rngtypid = t.oid) END
 FROM pg_type t
 LEFT JOIN pg_type bt ON bt.oid = t.typbasetype
 WHERE t.typnamespace = %(ns)s::oid
@@ -623,10 +646,10 @@ class _Reader:
 
     def _types(
         self, tables: dict[str, _TableParts]
-    ) -> dict[str, EnumType | Domain | CompositeType]:
-        types: dict[str, EnumType | Domain | CompositeType] = {}
+    ) -> dict[str, EnumType | Domain | CompositeType | RangeType]:
+        types: dict[str, EnumType | Domain | CompositeType | RangeType] = {}
         for row in self.rows(_TYPES):
-            oid, name, kind, labels, base, notnull, default, coll, rel, attributes = row
+            oid, name, kind, labels, base, notnull, default, coll, rel, attributes, rng = row
             if is_internal(name):
                 continue
             if kind == "e":
@@ -646,8 +669,12 @@ class _Reader:
                 # stands for the type
                 self.refs[("pg_class", rel)] = ("type", name)
                 self.managed.add(("pg_class", rel))
+            elif kind == "r" and rng:
+                types[name] = RangeType(name, rng[0], oid)
+                if rng[1]:  # its multirange type: a column of it needs the range
+                    self.refs[("pg_type", int(rng[1]))] = ("type", name)
             else:
-                what = {"r": "range_type", "m": "multirange_type"}
+                what = {"b": "base_type", "p": "shell_type"}
                 self.unmanaged.append(Unmanaged(what.get(kind, "type"), name))
                 continue
             self.managed.add(("pg_type", oid))

@@ -286,6 +286,22 @@ class CompositeType:
 
 
 @dataclass(frozen=True, slots=True)
+class RangeType:
+    """CREATE TYPE name AS RANGE (options): the options as built from pg_range
+    ("subtype = double precision, subtype_diff = float8mi, multirange_type_name =
+    floatmultirange"). Its multirange type and constructors are part of it."""
+
+    name: str
+    options: str
+    oid: int = field(default=0, compare=False)
+    loc: SourceLoc | None = field(default=None, compare=False)
+
+    def sql(self, name: str) -> list[str]:
+        """CREATE TYPE, the type's name as the statement writes it."""
+        return [f"CREATE TYPE {name} AS RANGE ({self.options})"]
+
+
+@dataclass(frozen=True, slots=True)
 class Collation:
     """CREATE COLLATION name (options): the options as built from pg_collation
     ("provider = icu, locale = 'und-u-ks-level2', deterministic = false")."""
@@ -466,8 +482,8 @@ class Unmanaged:
 class Schema:
     """Every managed object of one PostgreSQL schema, keyed by name.
 
-    Keys: tables, indexes, sequences, types (enums, domains and composite types share PostgreSQL's
-    type namespace), views, materialized views: the name; functions:
+    Keys: tables, indexes, sequences, types (enums, domains, composite and range types share
+    PostgreSQL's type namespace), views, materialized views: the name; functions:
     `name(identity arguments)`; triggers and policies: `(table, name)`; extensions
     and partitions: the name; comments: `(object_type, identity)`.
     """
@@ -476,7 +492,7 @@ class Schema:
     tables: dict[str, Table] = field(default_factory=dict)
     indexes: dict[str, Index] = field(default_factory=dict)
     sequences: dict[str, Sequence] = field(default_factory=dict)
-    types: dict[str, EnumType | Domain | CompositeType] = field(default_factory=dict)
+    types: dict[str, EnumType | Domain | CompositeType | RangeType] = field(default_factory=dict)
     collations: dict[str, Collation] = field(default_factory=dict)
     # text-search dictionaries and configurations, each keyed by name
     ts_dictionaries: dict[str, TextSearchDictionary] = field(default_factory=dict)
