@@ -290,6 +290,8 @@ class _Exporter:
                 names.append(tr.name)
         if table.replica_identity != "DEFAULT":
             items.append((table.name, f"{at} REPLICA IDENTITY {table.replica_identity}"))
+        if table.clustered_on is not None:  # after its indexes
+            items.append((table.name, f"{at} CLUSTER ON {quote_ident(table.clustered_on)}"))
         index = self._part(_stem(table.name), items)
         assert index is not None
         self.parts[index] = (self.parts[index][0], names, self.parts[index][2])
