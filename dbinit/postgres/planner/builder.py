@@ -7,7 +7,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable
 
-from dbinit.changes import Change, Kind
+from dbinit.changes import Change, Hazard, Kind
 from dbinit.plan import Statement, Step
 from dbinit.postgres.compare.renames import Renames
 from dbinit.postgres.ddl import column_sql
@@ -61,6 +61,9 @@ class _Builder:
         self.s = desired.schema or live.schema
         self.phases: dict[str, list[tuple[tuple[int, str], Step]]] = {p: [] for p in _PHASES}
         self.unsupported: dict[Change, str] = {}  # a change the planner cannot apply → why
+        # a change's hazards where the planner carries it out otherwise than the
+        # differ's guess said (a constraint validated inside the transaction)
+        self.hazards: dict[Change, tuple[Hazard, ...]] = {}
         self.new_tables = {n for n in desired.tables if n not in live.tables}
         self.recreated: set[str] = set()  # views and matviews dropped and created again
         self.own_change: dict[tuple[Kind, str, str], Change] = {}  # the plan's, by key
@@ -537,6 +540,7 @@ class _Builder:
     _rows_renamed = tables._rows_renamed
     _constraint = constraints._constraint
     _changing_columns = constraints._changing_columns
+    _validated_in_transaction = constraints._validated_in_transaction
     _planned = constraints._planned
     _keys_in_transaction = constraints._keys_in_transaction
     _key_dropped = constraints._key_dropped
