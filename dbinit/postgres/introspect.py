@@ -244,9 +244,9 @@ WHERE t.typnamespace = %(ns)s::oid
   AND NOT {_OWNED.format(cls="pg_type", objid="t.oid")}
 """
 
-# A plain aggregate as a CREATE OR REPLACE AGGREGATE statement, from
-# pg_aggregate (PostgreSQL prints no definition of an aggregate); NULL for an
-# ordered-set or hypothetical-set one (not managed).
+# An aggregate as a CREATE OR REPLACE AGGREGATE statement, from pg_aggregate
+# (PostgreSQL prints no definition of an aggregate); an ordered-set one's
+# arguments print with their ORDER BY, a hypothetical-set one says HYPOTHETICAL.
 _AGGREGATE = """
 SELECT 'CREATE OR REPLACE AGGREGATE ' || quote_ident(p.proname) || '('
        || pg_get_function_arguments(p.oid) || ') (' || concat_ws(', ',
@@ -274,9 +274,10 @@ SELECT 'CREATE OR REPLACE AGGREGATE ' || quote_ident(p.proname) || '('
          CASE WHEN a.aggsortop <> 0
               THEN 'SORTOP = OPERATOR(' || a.aggsortop::regoper::text || ')' END,
          CASE p.proparallel WHEN 's' THEN 'PARALLEL = SAFE'
-                            WHEN 'r' THEN 'PARALLEL = RESTRICTED' END
+                            WHEN 'r' THEN 'PARALLEL = RESTRICTED' END,
+         CASE WHEN a.aggkind = 'h' THEN 'HYPOTHETICAL' END
        ) || ')'
-FROM pg_aggregate a WHERE a.aggfnoid = p.oid AND a.aggkind = 'n'
+FROM pg_aggregate a WHERE a.aggfnoid = p.oid
 """
 
 _FUNCTIONS = f"""

@@ -419,7 +419,6 @@ _ALTER_TABLE = frozenset(
         "AT_EnableReplicaTrig",
         "AT_DisableTrig",
         "AT_EnableTrigAll",
-        "AT_DisableTrigAll",
         "AT_EnableTrigUser",
         "AT_DisableTrigUser",
         "AT_ReplicaIdentity",
@@ -524,6 +523,8 @@ def head(st: Statement) -> Head:
         concurrently = bool(tree.get("concurrent"))
         return Head("create", "index", tree.get("idxname"), rel.get("schemaname"), concurrently)
     if node == "ViewStmt":
+        if tree.get("view", {}).get("relpersistence") == "t":
+            raise _refused(st, "CREATE TEMP VIEW")
         return _rel("view", tree.get("view", {}))
     if node == "CreateTableAsStmt":
         if tree.get("objtype") != "OBJECT_MATVIEW":
@@ -544,8 +545,19 @@ def head(st: Statement) -> Head:
         kind = _DEFINE_KINDS.get(str(tree.get("kind")))
         if kind is None:
             raise _refused(st, _describe(st))
+        if kind == "type":  # CREATE TYPE name [(INPUT = …, OUTPUT = …)]
+            what = (
+                "base types (CREATE TYPE name (INPUT = …))"
+                if tree.get("definition")
+                else ("shell types (CREATE TYPE name, without AS)")
+            )
+            raise _not_managed(st, what, "they exist for functions written in C")
         return _named(kind, tree.get("defnames", []))
     if node == "CreateFunctionStmt":
+        if any(_option(o) == "window" for o in tree.get("options", [])):
+            raise _not_managed(
+                st, "window functions (CREATE FUNCTION … WINDOW)", "they are written in C"
+            )
         return _named("function", tree.get("funcname", []))
     if node == "CreateTrigStmt":
         qualifier = tree.get("relation", {}).get("schemaname")
@@ -565,6 +577,12 @@ def head(st: Statement) -> Head:
         if tree.get("renameType") not in _OBJECT_KINDS:
             raise _refused(st, f"ALTER {_object_word(tree.get('renameType'))} … RENAME")
         return Head("alter", None, None, None)
+    if node == "AlterSeqStmt" and any(_option(o) == "restart" for o in tree.get("options", [])):
+        raise SchemaError(
+            f"{st.loc}: ALTER SEQUENCE … RESTART: a sequence's current value is state, not "
+            "a declaration (declare where it starts with START WITH; dbinit moves a sequence "
+            "behind its column forward by itself)"
+        )
     if node in (
         "AlterSeqStmt",
         "AlterEnumStmt",
@@ -600,6 +618,12 @@ def _alter_table(st: Statement) -> Head:
             raise _typed(st, f"ALTER TABLE … OF {of[-1] if of else ''}".rstrip())
         if sub == "AT_DropOf":
             raise _typed(st, "ALTER TABLE … NOT OF")
+        if sub == "AT_DisableTrigAll":
+            raise SchemaError(
+                f"{st.loc}: ALTER TABLE … DISABLE TRIGGER ALL also disables the triggers that "
+                "enforce foreign keys, which dbinit does not manage: disable the table's own "
+                "triggers by name, or write DISABLE TRIGGER USER"
+            )
         if sub not in _ALTER_TABLE:
             raise _refused(st, f"ALTER TABLE … {sub.removeprefix('AT_')}")
         definition = body.get("def", {})
@@ -748,6 +772,14 @@ def _inheritance(st: Statement, parent: Mapping[str, Any], what: str) -> SchemaE
         "every column on each table, or use a partitioned table (PARTITION BY … / "
         "PARTITION OF …)"
     )
+
+
+def _option(item: Mapping[str, Any]) -> str:
+    return str(item.get("DefElem", {}).get("defname", ""))
+
+
+def _not_managed(st: Statement, what: str, why: str) -> SchemaError:
+    return SchemaError(f"{st.loc}: {what} are not managed by dbinit: {why}")
 
 
 def _typed(st: Statement, what: str) -> SchemaError:
