@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 
 from dbinit.plan import Statement
-from dbinit.postgres.model import INTERNAL_PREFIX, Column, SequenceOptions
+from dbinit.postgres.model import INTERNAL_PREFIX, Column, Index, SequenceOptions
 from dbinit.postgres.quote import ident as qi
 from dbinit.postgres.quote import literal as ql
 
@@ -195,3 +195,25 @@ def column_settings_sql(tbl: str, dc: Column, live: Column | None = None) -> lis
         return []
     col = qi(dc.name)
     return [Statement(f"ALTER TABLE {tbl} {', '.join(f'ALTER COLUMN {col} {c}' for c in clauses)}")]
+
+
+def index_statistics(ix: Index, live: Index | None = None) -> list[str]:
+    """The ALTER INDEX clauses giving the index `live` (None: one just built, every
+    target at its default) the statistics targets of `ix`."""
+    want, have = dict(ix.statistics), dict(live.statistics if live is not None else ())
+    return [
+        f"ALTER COLUMN {n} SET STATISTICS {want.get(n, -1)}"
+        for n in sorted(want.keys() | have.keys())
+        if want.get(n) != have.get(n)
+    ]
+
+
+def index_statistics_sql(
+    index: str, ix: Index, live: Index | None = None, *, online: bool = False
+) -> list[Statement]:
+    """One ALTER INDEX (`index`: its name as the statement writes it) with the
+    `index_statistics` of `ix`, or nothing."""
+    clauses = index_statistics(ix, live)
+    if not clauses:
+        return []
+    return [Statement(f"ALTER INDEX {index} {', '.join(clauses)}", online=online)]

@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from dbinit.postgres.ddl import column_settings
+from dbinit.postgres.ddl import column_settings, index_statistics_sql
 from dbinit.postgres.model import (
     Collation,
     Column,
@@ -283,6 +283,7 @@ class _Exporter:
         for i in _vals(s.indexes):
             if i.table == table.name:
                 items.append((i.name, i.definition))
+                items += [(i.name, st.sql) for st in index_statistics_sql(quote_ident(i.name), i)]
                 names.append(i.name)
         for tr in _vals(s.triggers):
             if tr.table == table.name:
@@ -357,6 +358,9 @@ class _Exporter:
             for i in _vals(s.indexes):
                 if i.table == node.name:
                     items.append((i.name, i.definition))
+                    items += [
+                        (i.name, st.sql) for st in index_statistics_sql(quote_ident(i.name), i)
+                    ]
                     names.append(i.name)
             for tr in _vals(s.triggers):
                 if tr.table == node.name:

@@ -161,7 +161,11 @@ SELECT i.indexrelid, ic.relname, i.indrelid, i.indisunique, i.indisvalid,
                AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x')),
        ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true)
              FROM generate_series(1, i.indnkeyatts) k ORDER BY k),
-       i.indnullsnotdistinct
+       i.indnullsnotdistinct,
+       -- the statistics targets of its (expression) columns that are not the default
+       (SELECT array_agg(ARRAY[a.attnum::int, a.attstattarget::int] ORDER BY a.attnum)
+          FROM pg_attribute a WHERE a.attrelid = i.indexrelid
+           AND coalesce(a.attstattarget, -1) <> -1)
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_am am ON am.oid = ic.relam
@@ -692,6 +696,7 @@ class _Reader:
         for row in self.rows(_INDEXES):
             oid, name, rel, unique, valid, definition, method, pred, quoted, of_con = row[:10]
             keys, nulls_not_distinct = row[10], row[11]
+            stats = row[12]  # the statistics targets set on its columns
             table = on.get(rel)
             internal = is_internal(name)
             if of_con and table is not None and not internal:
@@ -712,6 +717,7 @@ class _Reader:
                 definition=definition,
                 method=method,
                 predicate=pred,
+                statistics=tuple((int(n), int(t)) for n, t in stats or ()),
                 valid=bool(valid),
                 oid=oid,
                 keys=tuple(keys),

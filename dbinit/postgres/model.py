@@ -193,6 +193,9 @@ class Index:
     definition: str = field(compare=False)  # the full pg_get_indexdef
     method: str = field(default="btree", compare=False)
     predicate: str | None = field(default=None, compare=False)  # a partial index's WHERE
+    # ALTER INDEX … ALTER COLUMN n SET STATISTICS t of its expression columns:
+    # (n, t) where t is not the default, by column number
+    statistics: tuple[tuple[int, int], ...] = ()
     valid: bool = field(default=True, compare=False)  # pg_index.indisvalid
     oid: int = field(default=0, compare=False)
     loc: SourceLoc | None = field(default=None, compare=False)

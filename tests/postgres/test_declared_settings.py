@@ -1,6 +1,7 @@
 """Declarations the files accepted and dbinit never applied (issue 15 §4): column
-statistics targets, attribute options, storage and compression, CLUSTER ON, range
-types, comments on collations and text search. `check` sees them, `init` applies
+statistics targets, attribute options, storage and compression, CLUSTER ON, an
+expression index's statistics target, range types, comments on collations and
+text search. `check` sees them, `init` applies
 them, `inspect` prints them back, and a `pg_dump --schema-only` of an app that uses
 them is schema files in sync with that app's database.
 
@@ -45,6 +46,8 @@ ALTER TABLE events ALTER COLUMN tenant SET (n_distinct = 40);
 ALTER TABLE events ALTER COLUMN body SET STORAGE EXTERNAL;
 CREATE INDEX events_at ON events (at);
 ALTER TABLE events CLUSTER ON events_at;
+CREATE INDEX events_lower ON events (lower(body));
+ALTER INDEX events_lower ALTER COLUMN 1 SET STATISTICS 400;
 CREATE TABLE users (id integer PRIMARY KEY, email text COLLATE ci);
 ALTER TABLE users CLUSTER ON users_pkey;
 """
@@ -64,7 +67,8 @@ SELECT (SELECT attstattarget FROM pg_attribute WHERE attrelid = 'events'::regcla
        (SELECT rngsubdiff::text FROM pg_range WHERE rngtypid = 'floatrange'::regtype),
        obj_description('ci'::regcollation, 'pg_collation'),
        obj_description('stem'::regdictionary, 'pg_ts_dict'),
-       obj_description('search'::regconfig, 'pg_ts_config')
+       obj_description('search'::regconfig, 'pg_ts_config'),
+       (SELECT attstattarget FROM pg_attribute WHERE attrelid = 'events_lower'::regclass)
 """
 WANT = (
     1000,
@@ -76,6 +80,7 @@ WANT = (
     "case-insensitive",
     "stems",
     "the search",
+    400,
 )
 
 
@@ -183,6 +188,7 @@ def test_a_pg_dump_of_an_app_using_them_is_schema_files_in_sync(
         "ALTER TABLE public.events CLUSTER ON events_at;",
         "CREATE TYPE public.floatrange AS RANGE (",
         "COMMENT ON COLLATION public.ci IS 'case-insensitive';",
+        "ALTER INDEX public.events_lower ALTER COLUMN 1 SET STATISTICS 400;",
     ):
         assert form in dump, form
     schemas = write_schema(tmp_path / "schemas", {"001_dump.sql": dump})
@@ -218,6 +224,7 @@ def test_inspect_prints_them_back(pg_url: str, pg_db: str) -> None:
         "ALTER TABLE users CLUSTER ON users_pkey",
         "CREATE TYPE floatrange AS RANGE (subtype = double precision, subtype_diff = float8mi",
         "COMMENT ON COLLATION public.ci IS 'case-insensitive'",
+        "ALTER INDEX events_lower ALTER COLUMN 1 SET STATISTICS 400",
     ):
         assert form in text, form
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dbinit.changes import Change, Hazard, Kind
 from dbinit.plan import Statement, Step
 from dbinit.postgres.compare.renames import Renames
-from dbinit.postgres.ddl import column_sql
+from dbinit.postgres.ddl import column_settings_sql, column_sql, index_statistics_sql
 from dbinit.postgres.model import Domain, Ref, Schema, is_internal
 from dbinit.postgres.planner import (
     comments,
@@ -292,7 +292,10 @@ class _Builder:
                 self.add(
                     "indexes",
                     f"create index {ix.name} again",
-                    [Statement(f"CREATE {unique}INDEX {qi(ix.name)} {ix.spec}")],
+                    [
+                        Statement(f"CREATE {unique}INDEX {qi(ix.name)} {ix.spec}"),
+                        *index_statistics_sql(self.q(ix.name), ix),
+                    ],
                     (c,),
                     provides=(dep,),
                 )
@@ -358,7 +361,10 @@ class _Builder:
         self.add(
             "columns",
             f"add generated column {table}.{column} again",
-            [Statement(f"ALTER TABLE {self.q(table)} ADD COLUMN {column_sql(dc)}")],
+            [
+                Statement(f"ALTER TABLE {self.q(table)} ADD COLUMN {column_sql(dc)}"),
+                *column_settings_sql(self.q(table), dc),  # new again: its settings too
+            ],
             (c,),
             order=dc.position,
             provides=(("column", table, column),),

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from dbinit.changes import Change, Kind
 from dbinit.plan import Statement
-from dbinit.postgres.ddl import strip_semicolon, with_options
+from dbinit.postgres.ddl import index_statistics_sql, strip_semicolon, with_options
 from dbinit.postgres.quote import ident as qi
 
 if TYPE_CHECKING:
@@ -69,6 +69,7 @@ def _create_view(self: _Builder, obj: str, name: str, c: Change, *, recreated: b
         for ix in self._indexes_on(v.name):
             unique = "UNIQUE " if ix.unique else ""
             stmts.append(Statement(f"CREATE {unique}INDEX {qi(ix.name)} {ix.spec}"))
+            stmts += index_statistics_sql(self.q(ix.name), ix)
         for tg in self._triggers_on(v.name):
             stmts += self._create_trigger(tg)
     self.add(
