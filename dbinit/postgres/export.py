@@ -355,6 +355,7 @@ class _Exporter:
                 continue
             items.append((node.name, _create_view(node)))
             names.append(node.name)
+            items += [(node.name, sql) for sql in _view_settings(node)]
             for i in _vals(s.indexes):
                 if i.table == node.name:
                     items.append((i.name, i.definition))
@@ -362,6 +363,9 @@ class _Exporter:
                         (i.name, st.sql) for st in index_statistics_sql(quote_ident(i.name), i)
                     ]
                     names.append(i.name)
+            if isinstance(node, MaterializedView) and node.clustered_on is not None:
+                at = f"ALTER MATERIALIZED VIEW {quote_ident(node.name)}"
+                items.append((node.name, f"{at} CLUSTER ON {quote_ident(node.clustered_on)}"))
             for tr in _vals(s.triggers):
                 if tr.table == node.name:
                     items += [(tr.name, sql) for sql in _trigger(tr)]
@@ -475,6 +479,18 @@ def _create_view(v: View | MaterializedView) -> str:
     if isinstance(v, MaterializedView) and not v.populated:
         sql += "\nWITH NO DATA"
     return sql
+
+
+def _view_settings(v: View | MaterializedView) -> list[str]:
+    """A view's column defaults; a materialized view's column settings."""
+    if isinstance(v, View):
+        at = f"ALTER VIEW {quote_ident(v.name)}"
+        return [f"{at} ALTER COLUMN {quote_ident(c)} SET DEFAULT {e}" for c, e in v.defaults]
+    at = f"ALTER MATERIALIZED VIEW {quote_ident(v.name)}"
+    return [
+        f"{at} " + ", ".join(f"ALTER COLUMN {quote_ident(c.name)} {x}" for x in column_settings(c))
+        for c in v.columns
+    ]
 
 
 _COMMENT_KINDS = {

@@ -16,6 +16,7 @@ manage are listed in `Schema.unmanaged`.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from typing import Any
 
 import psycopg
@@ -101,7 +102,8 @@ WHERE c.relnamespace = %(ns)s::oid AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c
   AND NOT {_OWNED.format(cls="pg_class", objid="c.oid")}
 """
 
-# A column's definition, then what ALTER COLUMN … SET declares beside it: the
+# A column's definition (of a table; a view's or a materialized view's for its
+# DEFAULT or its settings), then what ALTER COLUMN … SET declares beside it: the
 # statistics target (NULL for the default: -1 before PostgreSQL 17, NULL after),
 # the attribute options ALTER COLUMN … SET (…) documents (a server build may
 # keep its own there: this one writes pg_attver=… into every column), the
@@ -122,7 +124,7 @@ FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-WHERE c.relnamespace = %(ns)s::oid AND c.relkind IN ('r', 'p') AND a.attnum > 0
+WHERE c.relnamespace = %(ns)s::oid AND c.relkind IN ('r', 'p', 'v', 'm') AND a.attnum > 0
   AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum
 """
@@ -474,6 +476,8 @@ class _Reader:
         self.managed: set[tuple[str, int]] = set()  # (catalog, oid) of modelled objects
         self.history_hooks: list[tuple[str, str]] = []  # triggers and rules on the history
         self.partitions: dict[str, Partition] = {}
+        # the columns of views and materialized views, by relation oid
+        self.view_columns: dict[int, list[Column]] = defaultdict(list)
         # (catalog, oid) of each modelled object → its Ref (model.Ref); columns by
         # (table oid, attnum)
         self.refs: dict[tuple[str, int], Ref] = {}
@@ -486,6 +490,7 @@ class _Reader:
     def read(self) -> Schema:
         tables, views, matviews = self._relations()
         self._columns_and_constraints(tables)
+        views, matviews = self._view_columns(views, matviews)
         types = self._types(tables)
         indexes, leftovers = self._indexes(tables, matviews)
         sequences = self._sequences(tables)
@@ -567,9 +572,16 @@ class _Reader:
                 parts.of_type, parts.clustered_on = of_type, clustered_on
                 tables[name] = parts
             elif kind == "v":
-                views[name] = View(name, viewdef or "", opts, oid)
+                views[name] = View(name, viewdef or "", opts, oid=oid)
             elif kind == "m":
-                matviews[name] = MaterializedView(name, viewdef or "", opts, bool(populated), oid)
+                matviews[name] = MaterializedView(
+                    name,
+                    viewdef or "",
+                    opts,
+                    clustered_on=clustered_on,
+                    populated=bool(populated),
+                    oid=oid,
+                )
         for oid, name, parent, bound, part_key, unlogged in partitions:
             parent_name = self.rel_names.get(parent)
             if parent_name is None or is_internal(parent_name):
@@ -581,6 +593,34 @@ class _Reader:
             self.refs[("pg_class", oid)] = ("table", name)
         return tables, dict(sorted(views.items())), dict(sorted(matviews.items()))
 
+    def _view_columns(
+        self, views: dict[str, View], matviews: dict[str, MaterializedView]
+    ) -> tuple[dict[str, View], dict[str, MaterializedView]]:
+        """Views with their columns' defaults; materialized views with the columns
+        whose settings were set."""
+        out_views = {
+            name: replace(
+                v,
+                defaults=tuple(
+                    (c.name, c.default) for c in self.view_columns[v.oid] if c.default is not None
+                ),
+            )
+            for name, v in views.items()
+        }
+        unset = (None, (), None, None)
+        out_matviews = {
+            name: replace(
+                m,
+                columns=tuple(
+                    c
+                    for c in self.view_columns[m.oid]
+                    if (c.statistics, c.options, c.storage, c.compression) != unset
+                ),
+            )
+            for name, m in matviews.items()
+        }
+        return out_views, out_matviews
+
     def _columns_and_constraints(self, tables: dict[str, _TableParts]) -> None:
         by_oid = {t.oid: t for t in tables.values()}
         columns = _COLUMNS if self.conn.info.server_version >= 140000 else _COLUMNS_13
@@ -588,26 +628,26 @@ class _Reader:
             rel, name, num, typ, notnull, default, identity, generated, coll = row[:9]
             stats, options, storage, type_storage, compression = row[9:]
             parts = by_oid.get(rel)
-            if parts is None:
+            column = Column(
+                name=name,
+                type=typ,
+                notnull=bool(notnull),
+                default=default if not generated and not identity else None,
+                identity=_IDENTITY.get(identity or ""),
+                generated=default if generated == "s" else None,
+                collation=coll,
+                statistics=stats,
+                options=tuple(options or ()),
+                storage=_STORAGE.get(storage or ""),
+                compression=_COMPRESSION.get(compression or ""),
+                type_storage=_STORAGE.get(type_storage or "", ""),
+                position=num,
+            )
+            if parts is None:  # a view's or a materialized view's
+                self.view_columns[rel].append(column)
                 continue
             self.column_refs[(rel, num)] = ("column", parts.name, name)
-            parts.columns.append(
-                Column(
-                    name=name,
-                    type=typ,
-                    notnull=bool(notnull),
-                    default=default if not generated and not identity else None,
-                    identity=_IDENTITY.get(identity or ""),
-                    generated=default if generated == "s" else None,
-                    collation=coll,
-                    statistics=stats,
-                    options=tuple(options or ()),
-                    storage=_STORAGE.get(storage or ""),
-                    compression=_COMPRESSION.get(compression or ""),
-                    type_storage=_STORAGE.get(type_storage or "", ""),
-                    position=num,
-                )
-            )
+            parts.columns.append(column)
         self.domain_checks: dict[int, list[DomainCheck]] = defaultdict(list)
         self.domain_check_oids: dict[int, list[int]] = defaultdict(list)
         for row in self.rows(_CONSTRAINTS):

@@ -363,6 +363,8 @@ class View:
     name: str
     definition: str  # pg_get_viewdef(oid, true)
     options: tuple[str, ...] = ()  # reloptions: check_option, security_barrier, …
+    # ALTER VIEW … ALTER COLUMN c SET DEFAULT e: (column, pg_get_expr), by column number
+    defaults: tuple[tuple[str, str], ...] = ()
     oid: int = field(default=0, compare=False)
     loc: SourceLoc | None = field(default=None, compare=False)
 
@@ -372,6 +374,10 @@ class MaterializedView:
     name: str
     definition: str  # pg_get_viewdef(oid, true)
     options: tuple[str, ...] = ()
+    # The columns whose statistics target, options, storage or compression were
+    # set (ALTER … ALTER COLUMN … SET), by column number; the others are not kept.
+    columns: tuple[Column, ...] = ()
+    clustered_on: str | None = None  # CLUSTER ON (pg_index.indisclustered)
     populated: bool = field(default=True, compare=False)
     oid: int = field(default=0, compare=False)
     loc: SourceLoc | None = field(default=None, compare=False)

@@ -1,7 +1,7 @@
 """Declarations the files accepted and dbinit never applied (issue 15 §4): column
-statistics targets, attribute options, storage and compression, CLUSTER ON, an
-expression index's statistics target, range types, comments on collations and
-text search. `check` sees them, `init` applies
+statistics targets, attribute options, storage and compression (of tables and
+materialized views), CLUSTER ON, an expression index's statistics target, a view
+column's DEFAULT, range types, comments on collations and text search. `check` sees them, `init` applies
 them, `inspect` prints them back, and a `pg_dump --schema-only` of an app that uses
 them is schema files in sync with that app's database.
 
@@ -50,6 +50,12 @@ CREATE INDEX events_lower ON events (lower(body));
 ALTER INDEX events_lower ALTER COLUMN 1 SET STATISTICS 400;
 CREATE TABLE users (id integer PRIMARY KEY, email text COLLATE ci);
 ALTER TABLE users CLUSTER ON users_pkey;
+CREATE VIEW user_emails AS SELECT id, email FROM users;
+ALTER VIEW user_emails ALTER COLUMN email SET DEFAULT 'nobody@example.org';
+CREATE MATERIALIZED VIEW kinds AS SELECT kind, count(*) AS n FROM events GROUP BY kind;
+CREATE UNIQUE INDEX kinds_kind ON kinds (kind);
+ALTER MATERIALIZED VIEW kinds ALTER COLUMN n SET STATISTICS 20;
+ALTER MATERIALIZED VIEW kinds CLUSTER ON kinds_kind;
 """
 
 # The catalog facts the declarations above set, read straight from pg_catalog.
@@ -68,19 +74,25 @@ SELECT (SELECT attstattarget FROM pg_attribute WHERE attrelid = 'events'::regcla
        obj_description('ci'::regcollation, 'pg_collation'),
        obj_description('stem'::regdictionary, 'pg_ts_dict'),
        obj_description('search'::regconfig, 'pg_ts_config'),
-       (SELECT attstattarget FROM pg_attribute WHERE attrelid = 'events_lower'::regclass)
+       (SELECT attstattarget FROM pg_attribute WHERE attrelid = 'events_lower'::regclass),
+       (SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef
+         WHERE adrelid = 'user_emails'::regclass),
+       (SELECT attstattarget FROM pg_attribute WHERE attrelid = 'kinds'::regclass
+          AND attname = 'n')
 """
 WANT = (
     1000,
     True,
     "e",
     "l",
-    "events_at,users_pkey",
+    "events_at,kinds_kind,users_pkey",
     "float8mi",
     "case-insensitive",
     "stems",
     "the search",
     400,
+    "'nobody@example.org'::text",
+    20,
 )
 
 
@@ -156,17 +168,23 @@ def test_a_live_setting_the_files_do_not_declare_is_drift_and_init_resets_it(
         APP.replace("ALTER TABLE events ALTER COLUMN kind SET STATISTICS 1000;\n", "")
         .replace("ALTER TABLE events CLUSTER ON events_at;\n", "")
         .replace(" COMPRESSION lz4", "")
+        .replace("ALTER MATERIALIZED VIEW kinds ALTER COLUMN n SET STATISTICS 20;\n", "")
     )
     schemas = write_schema(tmp_path / "schemas", {"001.sql": plain})
     check = run(cli, db, schemas, "check")
     assert check["exit_code"] == 1
-    details = sorted(c["detail"] for c in check["changes"])
+    details = sorted(c["detail"].split(" (declared")[0] for c in check["changes"])
     assert details == [
         "clustered on events_at → no index",
+        "settings of column n: SET STATISTICS -1",
         "statistics target 1000 → default; compression lz4 → default",
     ], details
+    [kinds] = [c for c in check["changes"] if c["name"] == "kinds"]
+    assert kinds["sql"] == [
+        'ALTER MATERIALIZED VIEW "public"."kinds" ALTER COLUMN "n" SET STATISTICS -1'
+    ]  # in place: the materialized view is not built again
     assert run(cli, db, schemas, "init")["exit_code"] == 0
-    assert facts(db)[0] == -1 and facts(db)[3] == "" and facts(db)[4] == "users_pkey"
+    assert facts(db)[0] == -1 and facts(db)[3] == "" and facts(db)[4] == "kinds_kind,users_pkey"
     assert run(cli, db, schemas, "check")["exit_code"] == 0
 
 
@@ -189,6 +207,9 @@ def test_a_pg_dump_of_an_app_using_them_is_schema_files_in_sync(
         "CREATE TYPE public.floatrange AS RANGE (",
         "COMMENT ON COLLATION public.ci IS 'case-insensitive';",
         "ALTER INDEX public.events_lower ALTER COLUMN 1 SET STATISTICS 400;",
+        "ALTER TABLE ONLY public.user_emails ALTER COLUMN email SET DEFAULT",
+        "ALTER TABLE ONLY public.kinds ALTER COLUMN n SET STATISTICS 20;",
+        "ALTER TABLE public.kinds CLUSTER ON kinds_kind;",
     ):
         assert form in dump, form
     schemas = write_schema(tmp_path / "schemas", {"001_dump.sql": dump})
@@ -225,6 +246,9 @@ def test_inspect_prints_them_back(pg_url: str, pg_db: str) -> None:
         "CREATE TYPE floatrange AS RANGE (subtype = double precision, subtype_diff = float8mi",
         "COMMENT ON COLLATION public.ci IS 'case-insensitive'",
         "ALTER INDEX events_lower ALTER COLUMN 1 SET STATISTICS 400",
+        "ALTER VIEW user_emails ALTER COLUMN email SET DEFAULT 'nobody@example.org'::text",
+        "ALTER MATERIALIZED VIEW kinds ALTER COLUMN n SET STATISTICS 20",
+        "ALTER MATERIALIZED VIEW kinds CLUSTER ON kinds_kind",
     ):
         assert form in text, form
 

@@ -104,9 +104,7 @@ class _Builder:
 
     def build(self, changes: list[Change]) -> list[Step]:
         self._leftovers()
-        recreate = {
-            c.name for c in changes if c.kind in (Kind.VIEW_CHANGED, Kind.MATERIALIZED_VIEW_CHANGED)
-        }
+        recreate = {c.name for c in changes if views.recreates(c)}
         self.recreated = recreate
         self.own_change = {(c.kind, c.table, c.name): c for c in changes}
         # the named objects the plan creates or changes, as the dependency facts name them

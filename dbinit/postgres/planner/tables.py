@@ -157,21 +157,40 @@ def _after_indexes(self: _Builder, changes: list[Change]) -> None:
     """CLUSTER ON and REPLICA IDENTITY USING INDEX name an index: when this plan
     builds that index again (a changed index swapped for a new one, a key added
     again), they are set again after it, online."""
-    own = {c.table: c for c in changes if c.kind is Kind.TABLE_CHANGED}
+    own = {
+        c.table: c
+        for c in changes
+        if c.kind in (Kind.TABLE_CHANGED, Kind.MATERIALIZED_VIEW_CHANGED)
+    }
+    clustered = [
+        ("TABLE", t.name, t.clustered_on)
+        for t in self.desired.tables.values()
+        if t.name in self.live.tables and t.name not in self.new_tables
+    ] + [
+        ("MATERIALIZED VIEW", m.name, m.clustered_on)
+        for m in self.desired.materialized_views.values()
+        if m.name in self.live.materialized_views and m.name not in self.recreated
+    ]
+    for what, name, index_name in clustered:
+        if index_name is None:
+            continue
+        made = self._index_made(name, index_name)
+        if made is not None and made.kind in _REBUILT:
+            self.add(
+                "triggers",
+                f"cluster {name} on {index_name} again",
+                [
+                    Statement(
+                        f"ALTER {what} {self.q(name)} CLUSTER ON {qi(index_name)}", online=True
+                    )
+                ],
+                (own.get(name, made),),
+            )
     for t in self.desired.tables.values():
         lv = self.live.tables.get(t.name)
         if lv is None or t.name in self.new_tables:
             continue
         at = f"ALTER TABLE {self.q(t.name)}"
-        if t.clustered_on is not None:
-            made = self._index_made(t.name, t.clustered_on)
-            if made is not None and made.kind in _REBUILT:
-                self.add(
-                    "triggers",
-                    f"cluster {t.name} on {t.clustered_on} again",
-                    [Statement(f"{at} CLUSTER ON {qi(t.clustered_on)}", online=True)],
-                    (own.get(t.name, made),),
-                )
         index = _identity_index(t)
         if index is not None:
             made = self._index_made(t.name, index)
