@@ -180,7 +180,10 @@ class _Exporter:
         return sql
 
     def _sequence(self, q: PgSequence) -> str:
-        return f"CREATE SEQUENCE {quote_ident(q.name)}" + _sequence_options(q.options, "bigint")
+        unlogged = "UNLOGGED " if q.unlogged else ""
+        return f"CREATE {unlogged}SEQUENCE {quote_ident(q.name)}" + _sequence_options(
+            q.options, "bigint"
+        )
 
     def _split_functions(self) -> tuple[list[Function], list[Function]]:
         """Functions needed by tables (defaults, checks, indexes, triggers) or

@@ -183,7 +183,7 @@ _SEQUENCES = """
 SELECT s.seqrelid, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin,
        s.seqmax, s.seqcache, s.seqcycle, d.deptype::text, d.refobjid, a.attname,
        (xpath('/row/l/text()', st.x))[1]::text, (xpath('/row/c/text()', st.x))[1]::text,
-       (xpath('/row/m/text()', st.x))[1]::text, c.relname
+       (xpath('/row/m/text()', st.x))[1]::text, c.relname, c.relpersistence = 'u'
 FROM pg_sequence s
 JOIN pg_class c ON c.oid = s.seqrelid
 LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.seqrelid
@@ -799,7 +799,7 @@ class _Reader:
             if not name or is_internal(name) or (ref_name is not None and is_internal(ref_name)):
                 continue
             owned = (ref_name, column) if ref_name is not None and column else None
-            sequences[name] = Sequence(name, opts, owned, oid)
+            sequences[name] = Sequence(name, opts, owned, unlogged=bool(row[15]), oid=oid)
             self.managed.add(("pg_class", oid))
             self.refs[("pg_class", oid)] = ("sequence", name)
         return dict(sorted(sequences.items()))

@@ -213,6 +213,7 @@ class Sequence:
     name: str
     options: SequenceOptions
     owned_by: tuple[str, str] | None  # (table, column) of OWNED BY
+    unlogged: bool = False  # relpersistence 'u' (CREATE UNLOGGED SEQUENCE)
     oid: int = field(default=0, compare=False)
     loc: SourceLoc | None = field(default=None, compare=False)
 
