@@ -194,7 +194,8 @@ def column_settings_sql(tbl: str, dc: Column, live: Column | None = None) -> lis
     if not clauses:
         return []
     col = qi(dc.name)
-    return [Statement(f"ALTER TABLE {tbl} {', '.join(f'ALTER COLUMN {col} {c}' for c in clauses)}")]
+    alter = ", ".join(f"ALTER COLUMN {col} {c}" for c in clauses)
+    return [Statement(f"ALTER TABLE ONLY {tbl} {alter}")]  # a partition's are its own
 
 
 def index_statistics(ix: Index, live: Index | None = None) -> list[str]:

@@ -261,24 +261,40 @@ class _Exporter:
             clauses = column_settings(col)
             if clauses:
                 alter = f"ALTER COLUMN {quote_ident(col.name)}"
-                items.append((table.name, f"{at} {', '.join(f'{alter} {c}' for c in clauses)}"))
+                only = f"ALTER TABLE ONLY {quote_ident(table.name)}"
+                items.append((table.name, f"{only} {', '.join(f'{alter} {c}' for c in clauses)}"))
         if table.row_security:
             items.append((table.name, f"{at} ENABLE ROW LEVEL SECURITY"))
         if table.force_row_security:
             items.append((table.name, f"{at} FORCE ROW LEVEL SECURITY"))
         names = [table.name]
         parts = self._partitions_of(table.name)
+        late: list[tuple[str, str]] = []  # on the partitions' indexes (cloned): after those
         for p in parts:
             unlogged = "UNLOGGED " if p.unlogged else ""
             by = f" PARTITION BY {p.partition_key}" if p.partition_key else ""
+            with_ = f" WITH ({', '.join(p.options)})" if p.options else ""
             items.append(
                 (
                     p.name,
                     f"CREATE {unlogged}TABLE {quote_ident(p.name)} PARTITION OF "
-                    f"{quote_ident(p.parent)} {p.bound}{by}",
+                    f"{quote_ident(p.parent)} {p.bound}{by}{with_}",
                 )
             )
             names.append(p.name)
+            pat = f"ALTER TABLE {quote_ident(p.name)}"
+            if p.row_security:
+                items.append((p.name, f"{pat} ENABLE ROW LEVEL SECURITY"))
+            if p.force_row_security:
+                items.append((p.name, f"{pat} FORCE ROW LEVEL SECURITY"))
+            for col in p.columns:
+                alter = f"ALTER COLUMN {quote_ident(col.name)}"
+                text = ", ".join(f"{alter} {c}" for c in column_settings(col))
+                items.append((p.name, f"ALTER TABLE ONLY {quote_ident(p.name)} {text}"))
+            if p.replica_identity != "DEFAULT":
+                late.append((p.name, f"{pat} REPLICA IDENTITY {p.replica_identity}"))
+            if p.clustered_on is not None:
+                late.append((p.name, f"{pat} CLUSTER ON {quote_ident(p.clustered_on)}"))
         homes = {table.name, *(p.name for p in parts)}  # a partition's policies too
         for pol in _vals(s.policies):
             if pol.table in homes:
@@ -294,6 +310,7 @@ class _Exporter:
                 names.append(tr.name)
         if table.replica_identity != "DEFAULT":
             items.append((table.name, f"{at} REPLICA IDENTITY {table.replica_identity}"))
+        items += late
         if table.clustered_on is not None:  # after its indexes
             items.append((table.name, f"{at} CLUSTER ON {quote_ident(table.clustered_on)}"))
         index = self._part(_stem(table.name), items)

@@ -476,7 +476,7 @@ class _Reader:
         self.managed: set[tuple[str, int]] = set()  # (catalog, oid) of modelled objects
         self.history_hooks: list[tuple[str, str]] = []  # triggers and rules on the history
         self.partitions: dict[str, Partition] = {}
-        # the columns of views and materialized views, by relation oid
+        # the columns of views, materialized views and partitions, by relation oid
         self.view_columns: dict[int, list[Column]] = defaultdict(list)
         # (catalog, oid) of each modelled object → its Ref (model.Ref); columns by
         # (table oid, attnum)
@@ -490,7 +490,7 @@ class _Reader:
     def read(self) -> Schema:
         tables, views, matviews = self._relations()
         self._columns_and_constraints(tables)
-        views, matviews = self._view_columns(views, matviews)
+        views, matviews = self._view_columns(views, matviews)  # and partitions
         types = self._types(tables)
         indexes, leftovers = self._indexes(tables, matviews)
         sequences = self._sequences(tables)
@@ -536,7 +536,7 @@ class _Reader:
         tables: dict[str, _TableParts] = {}
         views: dict[str, View] = {}
         matviews: dict[str, MaterializedView] = {}
-        partitions: list[tuple[int, str, int, str, str | None, bool]] = []
+        partitions: list[tuple[Any, ...]] = []
         for row in self.rows(_RELATIONS):
             oid, name, kind, partition, rls, acl, options, viewdef, populated = row[:9]
             force_rls, unlogged, part_key, bound, parent, replident, replindex, parents = row[9:17]
@@ -546,7 +546,11 @@ class _Reader:
                 continue
             opts = tuple(sorted(options))
             if partition and kind in ("r", "p"):
-                partitions.append((oid, name, parent, bound or "", part_key, bool(unlogged)))
+                identity = _REPLICA_IDENTITY.get(replident, "DEFAULT")
+                if replident == "i" and replindex:
+                    identity = f"USING INDEX {replindex}"
+                own = (opts, bool(rls), bool(force_rls), identity, clustered_on)
+                partitions.append((oid, name, parent, bound or "", part_key, bool(unlogged), own))
                 if acl:
                     self.unmanaged.append(Unmanaged("grant", name, "privileges granted"))
                 continue
@@ -582,13 +586,26 @@ class _Reader:
                     populated=bool(populated),
                     oid=oid,
                 )
-        for oid, name, parent, bound, part_key, unlogged in partitions:
+        for oid, name, parent, bound, part_key, unlogged, own in partitions:
             parent_name = self.rel_names.get(parent)
             if parent_name is None or is_internal(parent_name):
                 # a partition of a table in another schema: not this schema's to manage
                 self.unmanaged.append(Unmanaged("partition", name))
                 continue
-            self.partitions[name] = Partition(name, parent_name, bound, part_key, unlogged, oid)
+            opts, rls, force_rls, identity, clustered = own
+            self.partitions[name] = Partition(
+                name,
+                parent_name,
+                bound,
+                part_key,
+                unlogged,
+                options=opts,
+                row_security=rls,
+                force_row_security=force_rls,
+                replica_identity=identity,
+                clustered_on=clustered,
+                oid=oid,
+            )
             self.managed.add(("pg_class", oid))
             self.refs[("pg_class", oid)] = ("table", name)
         return tables, dict(sorted(views.items())), dict(sorted(matviews.items()))
@@ -596,8 +613,8 @@ class _Reader:
     def _view_columns(
         self, views: dict[str, View], matviews: dict[str, MaterializedView]
     ) -> tuple[dict[str, View], dict[str, MaterializedView]]:
-        """Views with their columns' defaults; materialized views with the columns
-        whose settings were set."""
+        """Views with their columns' defaults; materialized views (and partitions,
+        in place) with the columns whose settings were set."""
         out_views = {
             name: replace(
                 v,
@@ -619,6 +636,13 @@ class _Reader:
             )
             for name, m in matviews.items()
         }
+        for name, p in self.partitions.items():
+            columns = tuple(
+                c
+                for c in self.view_columns[p.oid]
+                if (c.statistics, c.options, c.storage, c.compression) != unset
+            )
+            self.partitions[name] = replace(p, columns=columns)
         return out_views, out_matviews
 
     def _columns_and_constraints(self, tables: dict[str, _TableParts]) -> None:

@@ -467,14 +467,23 @@ class Policy:
 @dataclass(frozen=True, slots=True)
 class Partition:
     """A partition of a partitioned table of the managed schema. Its columns,
-    constraints and indexes are the parent's (cloned by the server), so only its
-    place is compared: the parent and the bound."""
+    constraints and indexes are the parent's (cloned by the server), so its place
+    is compared (the parent and the bound) and what a partition holds of its own:
+    storage options, row-level security, replica identity, CLUSTER ON, and its
+    columns' settings (statistics, options, storage, compression)."""
 
     name: str
     parent: str
     bound: str  # pg_get_expr(relpartbound): "FOR VALUES FROM (...) TO (...)", "DEFAULT"
     partition_key: str | None = None  # a partition that is partitioned in turn
     unlogged: bool = False
+    options: tuple[str, ...] = ()  # reloptions
+    row_security: bool = False
+    force_row_security: bool = False
+    replica_identity: str = "DEFAULT"  # as Table.replica_identity
+    clustered_on: str | None = None
+    # the columns whose settings were set (as MaterializedView.columns)
+    columns: tuple[Column, ...] = ()
     oid: int = field(default=0, compare=False)
     loc: SourceLoc | None = field(default=None, compare=False)
 

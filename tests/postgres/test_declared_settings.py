@@ -1,7 +1,8 @@
 """Declarations the files accepted and dbinit never applied (issue 15 §4): column
 statistics targets, attribute options, storage and compression (of tables and
-materialized views), CLUSTER ON, an expression index's statistics target, a view
-column's DEFAULT, range types, comments on collations and text search. `check` sees them, `init` applies
+materialized views and partitions), CLUSTER ON, a partition's own options and
+row-level security, an expression index's statistics target, a view column's
+DEFAULT, range types, comments on collations and text search. `check` sees them, `init` applies
 them, `inspect` prints them back, and a `pg_dump --schema-only` of an app that uses
 them is schema files in sync with that app's database.
 
@@ -56,6 +57,13 @@ CREATE MATERIALIZED VIEW kinds AS SELECT kind, count(*) AS n FROM events GROUP B
 CREATE UNIQUE INDEX kinds_kind ON kinds (kind);
 ALTER MATERIALIZED VIEW kinds ALTER COLUMN n SET STATISTICS 20;
 ALTER MATERIALIZED VIEW kinds CLUSTER ON kinds_kind;
+CREATE TABLE visits (id integer NOT NULL, at date NOT NULL, page text) PARTITION BY RANGE (at);
+CREATE INDEX visits_at ON visits (at);
+CREATE TABLE visits_2024 PARTITION OF visits FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')
+    WITH (fillfactor = 90);
+ALTER TABLE visits_2024 ENABLE ROW LEVEL SECURITY;
+ALTER TABLE visits_2024 ALTER COLUMN page SET STATISTICS 700;
+ALTER TABLE visits_2024 CLUSTER ON visits_2024_at_idx;
 """
 
 # The catalog facts the declarations above set, read straight from pg_catalog.
@@ -78,14 +86,18 @@ SELECT (SELECT attstattarget FROM pg_attribute WHERE attrelid = 'events'::regcla
        (SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef
          WHERE adrelid = 'user_emails'::regclass),
        (SELECT attstattarget FROM pg_attribute WHERE attrelid = 'kinds'::regclass
-          AND attname = 'n')
+          AND attname = 'n'),
+       (SELECT array_to_string(reloptions, ',') || ',' || relrowsecurity FROM pg_class
+         WHERE oid = 'visits_2024'::regclass),
+       (SELECT attstattarget FROM pg_attribute WHERE attrelid = 'visits_2024'::regclass
+          AND attname = 'page')
 """
 WANT = (
     1000,
     True,
     "e",
     "l",
-    "events_at,kinds_kind,users_pkey",
+    "events_at,kinds_kind,users_pkey,visits_2024_at_idx",
     "float8mi",
     "case-insensitive",
     "stems",
@@ -93,6 +105,8 @@ WANT = (
     400,
     "'nobody@example.org'::text",
     20,
+    "fillfactor=90,true",
+    700,
 )
 
 
@@ -143,7 +157,9 @@ def test_check_sees_a_statistics_target_the_database_lacks_and_init_sets_it(
     assert change["hazards"] == [
         {"type": "lock", "detail": "SHARE UPDATE EXCLUSIVE lock on events, held briefly"}
     ]
-    assert change["sql"] == ['ALTER TABLE "public"."events" ALTER COLUMN "kind" SET STATISTICS 500']
+    assert change["sql"] == [
+        'ALTER TABLE ONLY "public"."events" ALTER COLUMN "kind" SET STATISTICS 500'
+    ]
 
     first = run(cli, db, schemas, "init")
     assert first["exit_code"] == 0 and first["applied"], first
@@ -184,7 +200,8 @@ def test_a_live_setting_the_files_do_not_declare_is_drift_and_init_resets_it(
         'ALTER MATERIALIZED VIEW "public"."kinds" ALTER COLUMN "n" SET STATISTICS -1'
     ]  # in place: the materialized view is not built again
     assert run(cli, db, schemas, "init")["exit_code"] == 0
-    assert facts(db)[0] == -1 and facts(db)[3] == "" and facts(db)[4] == "kinds_kind,users_pkey"
+    assert facts(db)[0] == -1 and facts(db)[3] == ""
+    assert facts(db)[4] == "kinds_kind,users_pkey,visits_2024_at_idx"
     assert run(cli, db, schemas, "check")["exit_code"] == 0
 
 
@@ -210,6 +227,9 @@ def test_a_pg_dump_of_an_app_using_them_is_schema_files_in_sync(
         "ALTER TABLE ONLY public.user_emails ALTER COLUMN email SET DEFAULT",
         "ALTER TABLE ONLY public.kinds ALTER COLUMN n SET STATISTICS 20;",
         "ALTER TABLE public.kinds CLUSTER ON kinds_kind;",
+        "ALTER TABLE ONLY public.visits_2024 ALTER COLUMN page SET STATISTICS 700;",
+        "ALTER TABLE public.visits_2024 CLUSTER ON visits_2024_at_idx;",
+        "ALTER TABLE public.visits_2024 ENABLE ROW LEVEL SECURITY;",
     ):
         assert form in dump, form
     schemas = write_schema(tmp_path / "schemas", {"001_dump.sql": dump})
@@ -237,10 +257,10 @@ def test_inspect_prints_them_back(pg_url: str, pg_db: str) -> None:
     assert build_desired(pg_url, files).schema == live
     text = "\n".join(t for _, t in files)
     for form in (
-        "ALTER TABLE events ALTER COLUMN kind SET STATISTICS 1000, ALTER COLUMN kind SET "
+        "ALTER TABLE ONLY events ALTER COLUMN kind SET STATISTICS 1000, ALTER COLUMN kind SET "
         "COMPRESSION lz4",
-        "ALTER TABLE events ALTER COLUMN tenant SET (n_distinct=40)",
-        "ALTER TABLE events ALTER COLUMN body SET STORAGE EXTERNAL",
+        "ALTER TABLE ONLY events ALTER COLUMN tenant SET (n_distinct=40)",
+        "ALTER TABLE ONLY events ALTER COLUMN body SET STORAGE EXTERNAL",
         "ALTER TABLE events CLUSTER ON events_at",
         "ALTER TABLE users CLUSTER ON users_pkey",
         "CREATE TYPE floatrange AS RANGE (subtype = double precision, subtype_diff = float8mi",
@@ -249,6 +269,9 @@ def test_inspect_prints_them_back(pg_url: str, pg_db: str) -> None:
         "ALTER VIEW user_emails ALTER COLUMN email SET DEFAULT 'nobody@example.org'::text",
         "ALTER MATERIALIZED VIEW kinds ALTER COLUMN n SET STATISTICS 20",
         "ALTER MATERIALIZED VIEW kinds CLUSTER ON kinds_kind",
+        "PARTITION OF visits FOR VALUES FROM ('2024-01-01') TO ('2025-01-01') WITH (fillfactor=90)",
+        "ALTER TABLE ONLY visits_2024 ALTER COLUMN page SET STATISTICS 700",
+        "ALTER TABLE visits_2024 CLUSTER ON visits_2024_at_idx",
     ):
         assert form in text, form
 

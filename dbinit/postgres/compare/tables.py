@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from dbinit.changes import (
     Change,
@@ -30,6 +31,7 @@ from dbinit.postgres.compare.hazards import (
 from dbinit.postgres.compare.named import _ABSENT, _EXTRA, _declared
 from dbinit.postgres.compare.renames import Renames, _renamed
 from dbinit.postgres.ddl import (
+    column_settings,
     column_settings_sql,
     column_sql,
     conversion,
@@ -352,8 +354,14 @@ def _retyped(dc: Column, lc: Column) -> bool:
     return dc.type != lc.type or dc.collation != lc.collation
 
 
+def _only(dc: Column, clause: str) -> Render:
+    """ALTER TABLE ONLY: a partitioned table's setting is its own (its partitions'
+    are theirs, compared on their own)."""
+    return lambda tbl: [Statement(f"ALTER TABLE ONLY {tbl} ALTER COLUMN {qi(dc.name)} {clause}")]
+
+
 def _setting(dc: Column, clause: str) -> tuple[tuple[int, Render], ...]:
-    return ((_SETTINGS, _alter(dc, clause)),)
+    return ((_SETTINGS, _only(dc, clause)),)
 
 
 def _statistics_fact(table: str, where: str, dc: Column, lc: Column) -> Facet | None:
@@ -381,7 +389,7 @@ def _options_fact(table: str, where: str, dc: Column, lc: Column) -> Facet | Non
         Safety.SAFE,
         (lock(SHARE_UPDATE_EXCLUSIVE, table),),
         f"options {', '.join(lc.options) or 'none'} → {', '.join(dc.options) or 'none'}",
-        sql=tuple((_SETTINGS, _alter(dc, c)) for c in options_clauses(dc.options, lc.options)),
+        sql=tuple((_SETTINGS, _only(dc, c)) for c in options_clauses(dc.options, lc.options)),
     )
 
 
@@ -837,6 +845,42 @@ def compare_tables(desired: Schema, live: Schema, renames: Renames, gone: set[st
                 hazards=(lock(ACCESS_EXCLUSIVE, name), data_loss(f"every row of {name}")),
                 extra=True,
                 facts=(None, live.tables[name]),
+            )
+        )
+    return out
+
+
+def _unset(c: Column) -> Column:
+    return replace(c, statistics=None, options=(), storage=None, compression=None)
+
+
+def settings_facets(
+    name: str, what: str, want: tuple[Column, ...], have: tuple[Column, ...]
+) -> list[Facet]:
+    """The column settings (statistics, options, storage, compression) of a
+    relation that keeps only the columns whose settings were set (a materialized
+    view, a partition: `what` as ALTER names it), one facet per column."""
+    out: list[Facet] = []
+    wanted, had = {c.name: c for c in want}, {c.name: c for c in have}
+    only = "ONLY " if what == "TABLE" else ""
+    for col in sorted(wanted.keys() | had.keys()):
+        dc = wanted.get(col) or _unset(had[col])
+        lc = had.get(col) or _unset(wanted[col])
+        if dc == lc:
+            continue
+        clauses = column_settings(dc, lc)
+
+        def render(q: str, clauses: list[str] = clauses, col: str = col) -> list[Statement]:
+            alter = ", ".join(f"ALTER COLUMN {qi(col)} {c}" for c in clauses)
+            return [Statement(f"ALTER {what} {only}{q} {alter}")]
+
+        out.append(
+            Facet(
+                "settings",
+                Safety.SAFE,
+                (lock(ACCESS_EXCLUSIVE, name),),
+                f"settings of column {col}: {', '.join(clauses)}",
+                sql=((_SETTINGS, render),),
             )
         )
     return out

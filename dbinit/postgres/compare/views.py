@@ -16,8 +16,8 @@ from dbinit.postgres.compare.hazards import (
     lock,
 )
 from dbinit.postgres.compare.named import _named
-from dbinit.postgres.ddl import column_settings
-from dbinit.postgres.model import Column, MaterializedView, Schema, View
+from dbinit.postgres.compare.tables import settings_facets
+from dbinit.postgres.model import MaterializedView, Schema, View
 from dbinit.postgres.quote import ident as qi
 
 
@@ -57,10 +57,6 @@ def _view_changed(d: View, lv: View) -> list[Facet]:
     ]
 
 
-def _unset(c: Column) -> Column:
-    return replace(c, statistics=None, options=(), storage=None, compression=None)
-
-
 def _matview_changed(d: MaterializedView, lv: MaterializedView, live: Schema) -> list[Facet]:
     if replace(lv, columns=d.columns, clustered_on=d.clustered_on) != d:
         return [
@@ -71,27 +67,7 @@ def _matview_changed(d: MaterializedView, lv: MaterializedView, live: Schema) ->
                 "definition differs",
             )
         ]
-    out: list[Facet] = []
-    want = {c.name: c for c in d.columns}
-    have = {c.name: c for c in lv.columns}
-    for name in sorted(want.keys() | have.keys()):
-        dc = want.get(name) or _unset(have[name])
-        lc = have.get(name) or _unset(want[name])
-        if dc == lc:
-            continue
-        clauses = column_settings(dc, lc)
-        out.append(
-            Facet(
-                "settings",
-                Safety.SAFE,
-                (lock(ACCESS_EXCLUSIVE, d.name),),
-                f"settings of column {name}: {', '.join(clauses)}",
-                sql=tuple(
-                    (0, _alter("MATERIALIZED VIEW", f"ALTER COLUMN {qi(name)} {c}"))
-                    for c in clauses
-                ),
-            )
-        )
+    out = settings_facets(d.name, "MATERIALIZED VIEW", d.columns, lv.columns)
     if d.clustered_on != lv.clustered_on:
         if d.clustered_on is None:
             cluster = _alter("MATERIALIZED VIEW", "SET WITHOUT CLUSTER")
