@@ -79,7 +79,11 @@ _PATH_MANAGED_ONLY = "SELECT set_config('search_path', quote_ident(%(schema)s), 
 
 _RELATIONS = f"""
 SELECT c.oid, c.relname, c.relkind::text, c.relispartition, c.relrowsecurity,
-       c.relacl IS NOT NULL, coalesce(c.reloptions, '{{}}')::text[],
+       c.relacl IS NOT NULL,
+       -- its storage options, and its TOAST table's as `toast.name=value`
+       coalesce(c.reloptions, '{{}}')::text[]
+         || ARRAY(SELECT 'toast.' || o FROM pg_class t, unnest(t.reloptions) o
+                   WHERE t.oid = c.reltoastrelid),
        CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END,
        c.relispopulated, c.relforcerowsecurity, c.relpersistence = 'u',
        CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,

@@ -14,7 +14,11 @@ triggers, extensions, policies, collations and text-search configurations and
 dictionaries; the ALTERs of those kinds that only declare (see `_ALTER_TABLE`);
 COMMENT ON of those kinds. Everything else is a `SchemaError`: transaction
 control, DO, COPY, SET/RESET, SELECT, DML, CREATE TABLE … AS, roles,
-ALTER SYSTEM/DATABASE/ROLE, schemas, drops, psql meta-commands. Owners and
+ALTER SYSTEM/DATABASE/ROLE, schemas, drops, psql meta-commands; and what dbinit
+would accept and then not apply (issue 15 §4): typed tables, table inheritance,
+DISABLE TRIGGER ALL, ALTER SEQUENCE … RESTART, temporary views, base and shell
+types, window functions. What is accepted is read back from the catalogs and
+compared (introspect.py): nothing is accepted and ignored. Owners and
 privileges (`ALTER … OWNER TO`, `GRANT`, `REVOKE`, `ALTER DEFAULT PRIVILEGES`),
 which dbinit does not manage, are accepted and left out with a log note
 (`not_managed`), as `pg_dump` writes them.
@@ -378,13 +382,16 @@ class Head:
 
 
 ALLOWED = (
-    "CREATE [UNLOGGED] TABLE (not … AS, not TEMP), CREATE [UNIQUE] INDEX, CREATE VIEW, "
-    "CREATE MATERIALIZED VIEW, CREATE SEQUENCE, CREATE TYPE, CREATE DOMAIN, "
-    "CREATE FUNCTION/PROCEDURE/AGGREGATE, CREATE [CONSTRAINT] TRIGGER, CREATE EXTENSION, "
-    "CREATE POLICY, CREATE COLLATION, CREATE TEXT SEARCH CONFIGURATION/DICTIONARY; "
-    "ALTER of those kinds (no SET SCHEMA, TABLESPACE); COMMENT ON those kinds; "
+    "CREATE [UNLOGGED] TABLE (not … AS, not TEMP, not OF type), CREATE [UNIQUE] INDEX, "
+    "CREATE VIEW (not TEMP), CREATE MATERIALIZED VIEW, CREATE [UNLOGGED] SEQUENCE, "
+    "CREATE TYPE (enum, composite, range; not base or shell), CREATE DOMAIN, "
+    "CREATE FUNCTION (not WINDOW)/PROCEDURE/AGGREGATE, CREATE [CONSTRAINT] TRIGGER, "
+    "CREATE EXTENSION, CREATE POLICY, CREATE COLLATION, CREATE TEXT SEARCH "
+    "CONFIGURATION/DICTIONARY; ALTER of those kinds (no SET SCHEMA, TABLESPACE, [NOT] OF, "
+    "INHERIT, DISABLE TRIGGER ALL, ALTER SEQUENCE … RESTART); COMMENT ON those kinds; "
     "owners and privileges (ALTER … OWNER TO, GRANT, REVOKE, ALTER DEFAULT PRIVILEGES) are "
-    "accepted and left out: not managed"
+    "accepted and left out: not managed. Every ALTER TABLE subcommand accepted "
+    "(_ALTER_TABLE) is read back from the catalogs and compared: none is ignored"
 )
 
 # ALTER TABLE subcommands that only declare something about the table.

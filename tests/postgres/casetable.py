@@ -110,7 +110,8 @@ _QUERIES = {
                (SELECT string_agg(p.relname, ',' ORDER BY p.relname) FROM pg_inherits i
                   JOIN pg_class p ON p.oid = i.inhparent WHERE i.inhrelid = c.oid),
                obj_description(c.oid, 'pg_class'), nullif(c.reloftype, 0)::regtype::text,
-               c.reloptions::text
+               c.reloptions::text,
+               (SELECT t.reloptions::text FROM pg_class t WHERE t.oid = c.reltoastrelid)
         FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace
           AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c') ORDER BY 1""",
     "columns": """
