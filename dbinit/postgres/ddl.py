@@ -180,8 +180,8 @@ def column_settings(dc: Column, live: Column | None = None, *, retyped: bool = F
     if dc.statistics != stats:
         out.append(f"SET STATISTICS {-1 if dc.statistics is None else dc.statistics}")
     out += options_clauses(dc.options, options)
-    if dc.storage != storage:
-        out.append(f"SET STORAGE {dc.storage or dc.type_storage}")
+    if dc.storage != storage:  # back to the type's: the live column's type is dc's then
+        out.append(f"SET STORAGE {dc.storage or (live.type_storage if live else '')}")
     if dc.compression != compression:
         out.append(f"SET COMPRESSION {dc.compression or 'default'}")
     return out

@@ -77,13 +77,18 @@ SELECT set_config('search_path', quote_ident(%(schema)s), true),
 _PATH_WITH_PUBLIC = "SELECT set_config('search_path', quote_ident(%(schema)s) || ', public', true)"
 _PATH_MANAGED_ONLY = "SELECT set_config('search_path', quote_ident(%(schema)s), true)"
 
+# The TOAST tables with options and the clustered indexes are few: read once
+# (MATERIALIZED), not looked up for every relation.
 _RELATIONS = f"""
+WITH toast AS MATERIALIZED (
+  SELECT oid, reloptions FROM pg_class WHERE relkind = 't' AND reloptions IS NOT NULL),
+clustered AS MATERIALIZED (
+  SELECT x.indrelid, ic.relname FROM pg_index x JOIN pg_class ic ON ic.oid = x.indexrelid
+   WHERE x.indisclustered)
 SELECT c.oid, c.relname, c.relkind::text, c.relispartition, c.relrowsecurity,
        c.relacl IS NOT NULL,
-       -- its storage options, and its TOAST table's as `toast.name=value`
-       coalesce(c.reloptions, '{{}}')::text[]
-         || ARRAY(SELECT 'toast.' || o FROM pg_class t, unnest(t.reloptions) o
-                   WHERE t.oid = c.reltoastrelid),
+       -- its storage options, and its TOAST table's (read as `toast.name=value`)
+       coalesce(c.reloptions, '{{}}')::text[] || coalesce(toast.reloptions, '{{}}')::text[],
        CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END,
        c.relispopulated, c.relforcerowsecurity, c.relpersistence = 'u',
        CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
@@ -99,9 +104,10 @@ SELECT c.oid, c.relname, c.relkind::text, c.relispartition, c.relrowsecurity,
             FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
            WHERE i.inhrelid = c.oid) END,
        CASE WHEN c.reloftype <> 0 THEN c.reloftype::regtype::text END,
-       (SELECT ic.relname FROM pg_index x JOIN pg_class ic ON ic.oid = x.indexrelid
-         WHERE x.indrelid = c.oid AND x.indisclustered)
+       clustered.relname, cardinality(toast.reloptions)
 FROM pg_class c
+LEFT JOIN toast ON toast.oid = c.reltoastrelid
+LEFT JOIN clustered ON clustered.indrelid = c.oid
 WHERE c.relnamespace = %(ns)s::oid AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c', 'S')
   AND NOT {_OWNED.format(cls="pg_class", objid="c.oid")}
 """
@@ -109,20 +115,16 @@ WHERE c.relnamespace = %(ns)s::oid AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c
 # A column's definition (of a table; a view's or a materialized view's for its
 # DEFAULT or its settings), then what ALTER COLUMN … SET declares beside it: the
 # statistics target (NULL for the default: -1 before PostgreSQL 17, NULL after),
-# the attribute options ALTER COLUMN … SET (…) documents (a server build may
-# keep its own there: this one writes pg_attver=… into every column), the
-# storage when it is not the type's (and the type's), the compression method
+# the attribute options where they hold one ALTER COLUMN … SET (…) documents
+# (`_ATTOPTIONS`), the storage and the type's when they differ, the compression method
 # (PostgreSQL 14 and newer: `_COLUMNS_13` reads none).
 _COLUMNS = """
 SELECT a.attrelid, a.attname, a.attnum, format_type(a.atttypid, a.atttypmod), a.attnotnull,
        pg_get_expr(ad.adbin, ad.adrelid), a.attidentity::text, a.attgenerated::text,
        CASE WHEN a.attcollation <> t.typcollation THEN a.attcollation::regcollation::text END,
        nullif(coalesce(a.attstattarget, -1), -1),
-       CASE WHEN a.attoptions IS NOT NULL THEN
-         ARRAY(SELECT o FROM unnest(a.attoptions) o
-                WHERE split_part(o, '=', 1) IN ('n_distinct', 'n_distinct_inherited') ORDER BY o)
-       END,
-       CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END, t.typstorage::text,
+       CASE WHEN a.attoptions::text LIKE '%%n_distinct%%' THEN a.attoptions END,
+       CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text || t.typstorage::text END,
        nullif(a.attcompression::text, '')
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
@@ -168,10 +170,12 @@ SELECT i.indexrelid, ic.relname, i.indrelid, i.indisunique, i.indisvalid,
        ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true)
              FROM generate_series(1, i.indnkeyatts) k ORDER BY k),
        i.indnullsnotdistinct,
-       -- the statistics targets of its (expression) columns that are not the default
-       (SELECT array_agg(ARRAY[a.attnum::int, a.attstattarget::int] ORDER BY a.attnum)
-          FROM pg_attribute a WHERE a.attrelid = i.indexrelid
-           AND coalesce(a.attstattarget, -1) <> -1)
+       -- the statistics targets of its expression columns (only those take one) that
+       -- are not the default
+       CASE WHEN i.indexprs IS NOT NULL THEN
+         (SELECT array_agg(ARRAY[a.attnum::int, a.attstattarget::int] ORDER BY a.attnum)
+            FROM pg_attribute a WHERE a.attrelid = i.indexrelid
+             AND coalesce(a.attstattarget, -1) <> -1) END
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_am am ON am.oid = ic.relam
@@ -544,10 +548,12 @@ class _Reader:
         for row in self.rows(_RELATIONS):
             oid, name, kind, partition, rls, acl, options, viewdef, populated = row[:9]
             force_rls, unlogged, part_key, bound, parent, replident, replindex, parents = row[9:17]
-            of_type, clustered_on = row[17:]
+            of_type, clustered_on, toast = row[17:]
             self.rel_names[oid] = name
             if is_internal(name):
                 continue
+            if toast:  # the last `toast` options are the TOAST table's
+                options = options[: len(options) - toast] + [f"toast.{o}" for o in options[-toast:]]
             opts = tuple(sorted(options))
             if partition and kind in ("r", "p"):
                 identity = _REPLICA_IDENTITY.get(replident, "DEFAULT")
@@ -654,7 +660,7 @@ class _Reader:
         columns = _COLUMNS if self.conn.info.server_version >= 140000 else _COLUMNS_13
         for row in self.rows(columns):
             rel, name, num, typ, notnull, default, identity, generated, coll = row[:9]
-            stats, options, storage, type_storage, compression = row[9:]
+            stats, options, storage, compression = row[9:]  # storage: its own, its type's
             parts = by_oid.get(rel)
             column = Column(
                 name=name,
@@ -665,10 +671,10 @@ class _Reader:
                 generated=default if generated == "s" else None,
                 collation=coll,
                 statistics=stats,
-                options=tuple(options or ()),
-                storage=_STORAGE.get(storage or ""),
+                options=tuple(sorted(o for o in options or () if o.split("=")[0] in _ATTOPTIONS)),
+                storage=_STORAGE.get(storage[0]) if storage else None,
                 compression=_COMPRESSION.get(compression or ""),
-                type_storage=_STORAGE.get(type_storage or "", ""),
+                type_storage=_STORAGE.get(storage[1], "") if storage else "",
                 position=num,
             )
             if parts is None:  # a view's or a materialized view's
@@ -1037,6 +1043,9 @@ class _TableParts:
 
 _REPLICA_IDENTITY = {"d": "DEFAULT", "n": "NOTHING", "f": "FULL"}
 _STORAGE = {"p": "PLAIN", "m": "MAIN", "e": "EXTERNAL", "x": "EXTENDED"}
+# The attribute options ALTER COLUMN … SET (…) takes (a server build may keep others
+# there: this one writes pg_attver=… into every column).
+_ATTOPTIONS = frozenset({"n_distinct", "n_distinct_inherited"})
 _COMPRESSION = {"p": "pglz", "l": "lz4"}
 
 

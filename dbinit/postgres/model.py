@@ -90,7 +90,8 @@ class Column:
     options: tuple[str, ...] = ()
     storage: str | None = None  # "PLAIN", "MAIN", "EXTERNAL", "EXTENDED"
     compression: str | None = None
-    type_storage: str = field(default="", compare=False)  # the type's own (SET STORAGE resets)
+    # the type's own storage, read where the column's differs (to set it back)
+    type_storage: str = field(default="", compare=False)
     position: int = field(default=0, compare=False)  # attnum
     renamed_from: str | None = field(default=None, compare=False)  # a rename hint
     loc: SourceLoc | None = field(default=None, compare=False)  # the column's own line

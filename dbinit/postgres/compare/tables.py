@@ -405,7 +405,7 @@ def _storage_fact(table: str, where: str, dc: Column, lc: Column) -> Facet | Non
         Safety.SAFE,
         (lock(ACCESS_EXCLUSIVE, table),),
         f"storage {lc.storage or 'default'} → {dc.storage or 'default'}{again}",
-        sql=_setting(dc, f"SET STORAGE {dc.storage or dc.type_storage}"),
+        sql=_setting(dc, f"SET STORAGE {dc.storage or lc.type_storage}"),  # lc: not retyped
     )
 
 
