@@ -35,7 +35,12 @@ from dbinit.logs import log
 
 # Bumped whenever the encoding, or a model class's meaning, changes in a way the
 # dbinit version alone would not tell (development builds share a version).
-FORMAT = 3  # 3 (PostgreSQL): CompositeType, Collation, TextSearch*; Schema.collations, .ts_*
+FORMAT = 4  # 4 (PostgreSQL): Column.statistics, .options, .storage, .compression,
+#   .type_storage; Table.of_type, .clustered_on; RangeType; Index.statistics;
+#   View.defaults; MaterializedView.columns, .clustered_on; Sequence.unlogged;
+#   Partition.options, .row_security, .force_row_security, .replica_identity,
+#   .clustered_on, .columns
+# 3 (PostgreSQL): CompositeType, Collation, TextSearch*; Schema.collations, .ts_*
 # 2 (PostgreSQL): Function.returns, .signature; Schema.depends, .reprinted, .behind;
 #   Constraint.index_spec; Table.replica_identity, .inherits; Extension.pinned
 STATE_TABLE = "_dbinit_state"

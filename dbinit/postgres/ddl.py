@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 
 from dbinit.plan import Statement
-from dbinit.postgres.model import INTERNAL_PREFIX, Column, SequenceOptions
+from dbinit.postgres.model import INTERNAL_PREFIX, Column, Index, SequenceOptions
 from dbinit.postgres.quote import ident as qi
 from dbinit.postgres.quote import literal as ql
 
@@ -155,3 +155,66 @@ def identity_past_rows(tbl: str, dc: Column) -> Statement:
 def describe_ref(ref: tuple[str, ...]) -> str:
     """("column", "t", "c") → "column t.c"; ("index", "i") → "index i"."""
     return f"{ref[0].replace('_', ' ')} {'.'.join(ref[1:])}"
+
+
+def options_clauses(want: tuple[str, ...], have: tuple[str, ...]) -> list[str]:
+    """RESET (…) / SET (…) making a column's attribute options `have` into `want`."""
+    keys = {o.split("=", 1)[0] for o in want}
+    gone = [o.split("=", 1)[0] for o in have if o.split("=", 1)[0] not in keys]
+    added = [o for o in want if o not in have]
+    return ([f"RESET ({', '.join(gone)})"] if gone else []) + (
+        [f"SET ({', '.join(added)})"] if added else []
+    )
+
+
+def column_settings(dc: Column, live: Column | None = None, *, retyped: bool = False) -> list[str]:
+    """The ALTER COLUMN clauses (after `ALTER COLUMN name`) giving the column
+    `live` the statistics target, attribute options, storage and compression of
+    `dc`. `live` None: a column just created, every setting at its default;
+    `retyped`: its type just changed, which reset its storage and compression."""
+    stats = live.statistics if live is not None else None
+    options = live.options if live is not None else ()
+    storage = live.storage if live is not None and not retyped else None
+    compression = live.compression if live is not None and not retyped else None
+    out: list[str] = []
+    if dc.statistics != stats:
+        out.append(f"SET STATISTICS {-1 if dc.statistics is None else dc.statistics}")
+    out += options_clauses(dc.options, options)
+    if dc.storage != storage:  # back to the type's: the live column's type is dc's then
+        out.append(f"SET STORAGE {dc.storage or (live.type_storage if live else '')}")
+    if dc.compression != compression:
+        out.append(f"SET COMPRESSION {dc.compression or 'default'}")
+    return out
+
+
+def column_settings_sql(tbl: str, dc: Column, live: Column | None = None) -> list[Statement]:
+    """One ALTER TABLE with the `column_settings` of a column just created (or
+    added again), or nothing: `tbl` the table's name as the statement writes it."""
+    clauses = column_settings(dc, live)
+    if not clauses:
+        return []
+    col = qi(dc.name)
+    alter = ", ".join(f"ALTER COLUMN {col} {c}" for c in clauses)
+    return [Statement(f"ALTER TABLE ONLY {tbl} {alter}")]  # a partition's are its own
+
+
+def index_statistics(ix: Index, live: Index | None = None) -> list[str]:
+    """The ALTER INDEX clauses giving the index `live` (None: one just built, every
+    target at its default) the statistics targets of `ix`."""
+    want, have = dict(ix.statistics), dict(live.statistics if live is not None else ())
+    return [
+        f"ALTER COLUMN {n} SET STATISTICS {want.get(n, -1)}"
+        for n in sorted(want.keys() | have.keys())
+        if want.get(n) != have.get(n)
+    ]
+
+
+def index_statistics_sql(
+    index: str, ix: Index, live: Index | None = None, *, online: bool = False
+) -> list[Statement]:
+    """One ALTER INDEX (`index`: its name as the statement writes it) with the
+    `index_statistics` of `ix`, or nothing."""
+    clauses = index_statistics(ix, live)
+    if not clauses:
+        return []
+    return [Statement(f"ALTER INDEX {index} {', '.join(clauses)}", online=online)]

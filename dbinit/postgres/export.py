@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
+from dbinit.postgres.ddl import column_settings, index_statistics_sql
 from dbinit.postgres.model import (
     Collation,
     Column,
@@ -37,6 +38,7 @@ from dbinit.postgres.model import (
     Function,
     MaterializedView,
     Partition,
+    RangeType,
     Schema,
     SequenceOptions,
     Table,
@@ -134,6 +136,9 @@ class _Exporter:
                             f"{quote_ident(c.name)} {c.definition} NOT VALID",
                         )
                     )
+        for rt in _vals(self.s.types):  # over a domain, under a composite type
+            if isinstance(rt, RangeType):
+                items.append((rt.name, rt.sql(quote_ident(rt.name))[0]))
         composites = [t for t in _vals(self.s.types) if isinstance(t, CompositeType)]
         for ct in _topo(composites, lambda t: t.name, lambda t: " ".join(t.sql(""))):
             items.append((ct.name, ct.sql(quote_ident(ct.name))[0]))
@@ -175,7 +180,10 @@ class _Exporter:
         return sql
 
     def _sequence(self, q: PgSequence) -> str:
-        return f"CREATE SEQUENCE {quote_ident(q.name)}" + _sequence_options(q.options, "bigint")
+        unlogged = "UNLOGGED " if q.unlogged else ""
+        return f"CREATE {unlogged}SEQUENCE {quote_ident(q.name)}" + _sequence_options(
+            q.options, "bigint"
+        )
 
     def _split_functions(self) -> tuple[list[Function], list[Function]]:
         """Functions needed by tables (defaults, checks, indexes, triggers) or
@@ -249,23 +257,44 @@ class _Exporter:
                     )
                 )
         at = f"ALTER TABLE {quote_ident(table.name)}"
+        for col in table.columns:  # statistics, options, storage, compression
+            clauses = column_settings(col)
+            if clauses:
+                alter = f"ALTER COLUMN {quote_ident(col.name)}"
+                only = f"ALTER TABLE ONLY {quote_ident(table.name)}"
+                items.append((table.name, f"{only} {', '.join(f'{alter} {c}' for c in clauses)}"))
         if table.row_security:
             items.append((table.name, f"{at} ENABLE ROW LEVEL SECURITY"))
         if table.force_row_security:
             items.append((table.name, f"{at} FORCE ROW LEVEL SECURITY"))
         names = [table.name]
         parts = self._partitions_of(table.name)
+        late: list[tuple[str, str]] = []  # on the partitions' indexes (cloned): after those
         for p in parts:
             unlogged = "UNLOGGED " if p.unlogged else ""
             by = f" PARTITION BY {p.partition_key}" if p.partition_key else ""
+            with_ = f" WITH ({', '.join(p.options)})" if p.options else ""
             items.append(
                 (
                     p.name,
                     f"CREATE {unlogged}TABLE {quote_ident(p.name)} PARTITION OF "
-                    f"{quote_ident(p.parent)} {p.bound}{by}",
+                    f"{quote_ident(p.parent)} {p.bound}{by}{with_}",
                 )
             )
             names.append(p.name)
+            pat = f"ALTER TABLE {quote_ident(p.name)}"
+            if p.row_security:
+                items.append((p.name, f"{pat} ENABLE ROW LEVEL SECURITY"))
+            if p.force_row_security:
+                items.append((p.name, f"{pat} FORCE ROW LEVEL SECURITY"))
+            for col in p.columns:
+                alter = f"ALTER COLUMN {quote_ident(col.name)}"
+                text = ", ".join(f"{alter} {c}" for c in column_settings(col))
+                items.append((p.name, f"ALTER TABLE ONLY {quote_ident(p.name)} {text}"))
+            if p.replica_identity != "DEFAULT":
+                late.append((p.name, f"{pat} REPLICA IDENTITY {p.replica_identity}"))
+            if p.clustered_on is not None:
+                late.append((p.name, f"{pat} CLUSTER ON {quote_ident(p.clustered_on)}"))
         homes = {table.name, *(p.name for p in parts)}  # a partition's policies too
         for pol in _vals(s.policies):
             if pol.table in homes:
@@ -273,6 +302,7 @@ class _Exporter:
         for i in _vals(s.indexes):
             if i.table == table.name:
                 items.append((i.name, i.definition))
+                items += [(i.name, st.sql) for st in index_statistics_sql(quote_ident(i.name), i)]
                 names.append(i.name)
         for tr in _vals(s.triggers):
             if tr.table == table.name:
@@ -280,6 +310,9 @@ class _Exporter:
                 names.append(tr.name)
         if table.replica_identity != "DEFAULT":
             items.append((table.name, f"{at} REPLICA IDENTITY {table.replica_identity}"))
+        items += late
+        if table.clustered_on is not None:  # after its indexes
+            items.append((table.name, f"{at} CLUSTER ON {quote_ident(table.clustered_on)}"))
         index = self._part(_stem(table.name), items)
         assert index is not None
         self.parts[index] = (self.parts[index][0], names, self.parts[index][2])
@@ -342,10 +375,17 @@ class _Exporter:
                 continue
             items.append((node.name, _create_view(node)))
             names.append(node.name)
+            items += [(node.name, sql) for sql in _view_settings(node)]
             for i in _vals(s.indexes):
                 if i.table == node.name:
                     items.append((i.name, i.definition))
+                    items += [
+                        (i.name, st.sql) for st in index_statistics_sql(quote_ident(i.name), i)
+                    ]
                     names.append(i.name)
+            if isinstance(node, MaterializedView) and node.clustered_on is not None:
+                at = f"ALTER MATERIALIZED VIEW {quote_ident(node.name)}"
+                items.append((node.name, f"{at} CLUSTER ON {quote_ident(node.clustered_on)}"))
             for tr in _vals(s.triggers):
                 if tr.table == node.name:
                     items += [(tr.name, sql) for sql in _trigger(tr)]
@@ -461,10 +501,23 @@ def _create_view(v: View | MaterializedView) -> str:
     return sql
 
 
+def _view_settings(v: View | MaterializedView) -> list[str]:
+    """A view's column defaults; a materialized view's column settings."""
+    if isinstance(v, View):
+        at = f"ALTER VIEW {quote_ident(v.name)}"
+        return [f"{at} ALTER COLUMN {quote_ident(c)} SET DEFAULT {e}" for c, e in v.defaults]
+    at = f"ALTER MATERIALIZED VIEW {quote_ident(v.name)}"
+    return [
+        f"{at} " + ", ".join(f"ALTER COLUMN {quote_ident(c.name)} {x}" for x in column_settings(c))
+        for c in v.columns
+    ]
+
+
 _COMMENT_KINDS = {
     "table column": "COLUMN",
     "view column": "COLUMN",
     "materialized view column": "COLUMN",
+    "composite type column": "COLUMN",
     "table constraint": "CONSTRAINT",
 }
 

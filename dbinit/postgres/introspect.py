@@ -16,6 +16,7 @@ manage are listed in `Schema.unmanaged`.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from typing import Any
 
 import psycopg
@@ -36,6 +37,7 @@ from dbinit.postgres.model import (
     MaterializedView,
     Partition,
     Policy,
+    RangeType,
     Ref,
     Schema,
     Sequence,
@@ -75,9 +77,18 @@ SELECT set_config('search_path', quote_ident(%(schema)s), true),
 _PATH_WITH_PUBLIC = "SELECT set_config('search_path', quote_ident(%(schema)s) || ', public', true)"
 _PATH_MANAGED_ONLY = "SELECT set_config('search_path', quote_ident(%(schema)s), true)"
 
+# The TOAST tables with options and the clustered indexes are few: read once
+# (MATERIALIZED), not looked up for every relation.
 _RELATIONS = f"""
+WITH toast AS MATERIALIZED (
+  SELECT oid, reloptions FROM pg_class WHERE relkind = 't' AND reloptions IS NOT NULL),
+clustered AS MATERIALIZED (
+  SELECT x.indrelid, ic.relname FROM pg_index x JOIN pg_class ic ON ic.oid = x.indexrelid
+   WHERE x.indisclustered)
 SELECT c.oid, c.relname, c.relkind::text, c.relispartition, c.relrowsecurity,
-       c.relacl IS NOT NULL, coalesce(c.reloptions, '{{}}')::text[],
+       c.relacl IS NOT NULL,
+       -- its storage options, and its TOAST table's (read as `toast.name=value`)
+       coalesce(c.reloptions, '{{}}')::text[] || coalesce(toast.reloptions, '{{}}')::text[],
        CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END,
        c.relispopulated, c.relforcerowsecurity, c.relpersistence = 'u',
        CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
@@ -91,24 +102,39 @@ SELECT c.oid, c.relname, c.relkind::text, c.relispartition, c.relrowsecurity,
          (SELECT array_agg(CASE WHEN p.relnamespace = %(ns)s::oid THEN p.relname::text
                                 ELSE p.oid::regclass::text END ORDER BY i.inhseqno)
             FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
-           WHERE i.inhrelid = c.oid) END
+           WHERE i.inhrelid = c.oid) END,
+       CASE WHEN c.reloftype <> 0 THEN c.reloftype::regtype::text END,
+       clustered.relname, cardinality(toast.reloptions)
 FROM pg_class c
+LEFT JOIN toast ON toast.oid = c.reltoastrelid
+LEFT JOIN clustered ON clustered.indrelid = c.oid
 WHERE c.relnamespace = %(ns)s::oid AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c', 'S')
   AND NOT {_OWNED.format(cls="pg_class", objid="c.oid")}
 """
 
+# A column's definition (of a table; a view's or a materialized view's for its
+# DEFAULT or its settings), then what ALTER COLUMN … SET declares beside it: the
+# statistics target (NULL for the default: -1 before PostgreSQL 17, NULL after),
+# the attribute options where they hold one ALTER COLUMN … SET (…) documents
+# (`_ATTOPTIONS`), the storage and the type's when they differ, the compression method
+# (PostgreSQL 14 and newer: `_COLUMNS_13` reads none).
 _COLUMNS = """
 SELECT a.attrelid, a.attname, a.attnum, format_type(a.atttypid, a.atttypmod), a.attnotnull,
        pg_get_expr(ad.adbin, ad.adrelid), a.attidentity::text, a.attgenerated::text,
-       CASE WHEN a.attcollation <> t.typcollation THEN a.attcollation::regcollation::text END
+       CASE WHEN a.attcollation <> t.typcollation THEN a.attcollation::regcollation::text END,
+       nullif(coalesce(a.attstattarget, -1), -1),
+       CASE WHEN a.attoptions::text LIKE '%%n_distinct%%' THEN a.attoptions END,
+       CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text || t.typstorage::text END,
+       nullif(a.attcompression::text, '')
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-WHERE c.relnamespace = %(ns)s::oid AND c.relkind IN ('r', 'p') AND a.attnum > 0
+WHERE c.relnamespace = %(ns)s::oid AND c.relkind IN ('r', 'p', 'v', 'm') AND a.attnum > 0
   AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum
 """
+_COLUMNS_13 = _COLUMNS.replace("nullif(a.attcompression::text, '')", "NULL::text")
 
 _CONSTRAINTS = """
 SELECT con.oid, con.conname, con.conrelid, con.contypid, con.contype::text,
@@ -143,7 +169,13 @@ SELECT i.indexrelid, ic.relname, i.indrelid, i.indisunique, i.indisvalid,
                AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x')),
        ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true)
              FROM generate_series(1, i.indnkeyatts) k ORDER BY k),
-       i.indnullsnotdistinct
+       i.indnullsnotdistinct,
+       -- the statistics targets of its expression columns (only those take one) that
+       -- are not the default
+       CASE WHEN i.indexprs IS NOT NULL THEN
+         (SELECT array_agg(ARRAY[a.attnum::int, a.attstattarget::int] ORDER BY a.attnum)
+            FROM pg_attribute a WHERE a.attrelid = i.indexrelid
+             AND coalesce(a.attstattarget, -1) <> -1) END
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_am am ON am.oid = ic.relam
@@ -159,7 +191,7 @@ _SEQUENCES = """
 SELECT s.seqrelid, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin,
        s.seqmax, s.seqcache, s.seqcycle, d.deptype::text, d.refobjid, a.attname,
        (xpath('/row/l/text()', st.x))[1]::text, (xpath('/row/c/text()', st.x))[1]::text,
-       (xpath('/row/m/text()', st.x))[1]::text, c.relname
+       (xpath('/row/m/text()', st.x))[1]::text, c.relname, c.relpersistence = 'u'
 FROM pg_sequence s
 JOIN pg_class c ON c.oid = s.seqrelid
 LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.seqrelid
@@ -193,7 +225,29 @@ SELECT t.oid, t.typname, t.typtype::text,
                                       THEN a.attcollation::regcollation::text END]
                            ORDER BY a.attnum)
             FROM pg_attribute a JOIN pg_type at ON at.oid = a.atttypid
-           WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped) END
+           WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped) END,
+       -- a range type: its CREATE TYPE … AS RANGE options, and its multirange type
+       -- (PostgreSQL 14 and newer, read through to_jsonb), which stands for it
+       CASE WHEN t.typtype = 'r' THEN
+         (SELECT ARRAY[concat_ws(', ',
+                   'subtype = ' || format_type(r.rngsubtype, NULL),
+                   CASE WHEN NOT opc.opcdefault THEN 'subtype_opclass = ' ||
+                     CASE WHEN opc.opcnamespace = %(ns)s::oid THEN quote_ident(opc.opcname)
+                          ELSE quote_ident(opn.nspname) || '.' || quote_ident(opc.opcname) END
+                   END,
+                   CASE WHEN r.rngcollation <> 0 AND r.rngcollation <> st.typcollation
+                        THEN 'collation = ' || r.rngcollation::regcollation::text END,
+                   CASE WHEN r.rngcanonical::oid <> 0
+                        THEN 'canonical = ' || r.rngcanonical::regproc::text END,
+                   CASE WHEN r.rngsubdiff::oid <> 0
+                        THEN 'subtype_diff = ' || r.rngsubdiff::regproc::text END,
+                   'multirange_type_name = '
+                     || ((to_jsonb(r)->>'rngmultitypid')::oid)::regtype::text),
+                 to_jsonb(r)->>'rngmultitypid']
+            FROM pg_range r JOIN pg_type st ON st.oid = r.rngsubtype
+            JOIN pg_opclass opc ON opc.oid = r.rngsubopc
+            JOIN pg_namespace opn ON opn.oid = opc.opcnamespace
+           WHERE r.rngtypid = t.oid) END
 FROM pg_type t
 LEFT JOIN pg_type bt ON bt.oid = t.typbasetype
 WHERE t.typnamespace = %(ns)s::oid
@@ -204,9 +258,9 @@ WHERE t.typnamespace = %(ns)s::oid
   AND NOT {_OWNED.format(cls="pg_type", objid="t.oid")}
 """
 
-# A plain aggregate as a CREATE OR REPLACE AGGREGATE statement, from
-# pg_aggregate (PostgreSQL prints no definition of an aggregate); NULL for an
-# ordered-set or hypothetical-set one (not managed).
+# An aggregate as a CREATE OR REPLACE AGGREGATE statement, from pg_aggregate
+# (PostgreSQL prints no definition of an aggregate); an ordered-set one's
+# arguments print with their ORDER BY, a hypothetical-set one says HYPOTHETICAL.
 _AGGREGATE = """
 SELECT 'CREATE OR REPLACE AGGREGATE ' || quote_ident(p.proname) || '('
        || pg_get_function_arguments(p.oid) || ') (' || concat_ws(', ',
@@ -234,9 +288,10 @@ SELECT 'CREATE OR REPLACE AGGREGATE ' || quote_ident(p.proname) || '('
          CASE WHEN a.aggsortop <> 0
               THEN 'SORTOP = OPERATOR(' || a.aggsortop::regoper::text || ')' END,
          CASE p.proparallel WHEN 's' THEN 'PARALLEL = SAFE'
-                            WHEN 'r' THEN 'PARALLEL = RESTRICTED' END
+                            WHEN 'r' THEN 'PARALLEL = RESTRICTED' END,
+         CASE WHEN a.aggkind = 'h' THEN 'HYPOTHETICAL' END
        ) || ')'
-FROM pg_aggregate a WHERE a.aggfnoid = p.oid AND a.aggkind = 'n'
+FROM pg_aggregate a WHERE a.aggfnoid = p.oid
 """
 
 _FUNCTIONS = f"""
@@ -263,14 +318,18 @@ WHERE e.extname <> 'plpgsql'
 """
 
 # User objects only (oid >= FirstNormalObjectId): the built-ins have thousands
-# of comments, and pg_identify_object is not free. An extension's comment only
-# where it is not the one CREATE EXTENSION gives (its control file's): the
-# files' COMMENT ON EXTENSION is then a declaration like any other.
+# of comments, and pg_identify_object is not free. Every catalog COMMENT ON may
+# name in a schema file (sqlsplit's _OBJECT_KINDS); the reader keeps the comments
+# of the objects it modelled. An extension's comment only where it is not the
+# one CREATE EXTENSION gives (its control file's): the files' COMMENT ON
+# EXTENSION is then a declaration like any other.
 _COMMENTS = """
 SELECT d.classoid::regclass::text, d.objoid, d.objsubid, o.type, o.identity, d.description
 FROM pg_description d, pg_identify_object(d.classoid, d.objoid, d.objsubid) o
 WHERE d.objoid >= 16384 AND d.classoid IN ('pg_class'::regclass, 'pg_type'::regclass,
-      'pg_proc'::regclass, 'pg_constraint'::regclass, 'pg_trigger'::regclass)
+      'pg_proc'::regclass, 'pg_constraint'::regclass, 'pg_trigger'::regclass,
+      'pg_policy'::regclass, 'pg_collation'::regclass, 'pg_ts_dict'::regclass,
+      'pg_ts_config'::regclass)
 UNION ALL
 SELECT 'pg_extension', e.oid, 0, 'extension', quote_ident(e.extname), d.description
 FROM pg_extension e
@@ -386,11 +445,11 @@ QUERIES = (
     _FUNCTIONS,
     _TRIGGERS,
     _EXTENSIONS,
-    _COMMENTS,
-    _OTHER,
     _POLICIES,
     _COLLATIONS_AND_TEXT_SEARCH,
+    _COMMENTS,
     _DEPENDS,
+    _OTHER,
 )
 QUERY_COUNT = len(QUERIES)  # statements sent by introspect() when the schema exists
 
@@ -425,6 +484,8 @@ class _Reader:
         self.managed: set[tuple[str, int]] = set()  # (catalog, oid) of modelled objects
         self.history_hooks: list[tuple[str, str]] = []  # triggers and rules on the history
         self.partitions: dict[str, Partition] = {}
+        # the columns of views, materialized views and partitions, by relation oid
+        self.view_columns: dict[int, list[Column]] = defaultdict(list)
         # (catalog, oid) of each modelled object → its Ref (model.Ref); columns by
         # (table oid, attnum)
         self.refs: dict[tuple[str, int], Ref] = {}
@@ -437,15 +498,16 @@ class _Reader:
     def read(self) -> Schema:
         tables, views, matviews = self._relations()
         self._columns_and_constraints(tables)
+        views, matviews = self._view_columns(views, matviews)  # and partitions
         types = self._types(tables)
         indexes, leftovers = self._indexes(tables, matviews)
         sequences = self._sequences(tables)
         functions = self._functions()
         triggers = self._triggers(tables, views, matviews)
         extensions = self._extensions()
-        comments = self._comments(tables)
         policies = self._policies(tables)
         collations, dictionaries, configurations = self._collations_and_text_search()
+        comments = self._comments(tables)  # of the objects read above
         depends = self._depends()
         for kind, name, detail in self.rows(_OTHER):
             if kind == "rule" and detail == HISTORY_TABLE:
@@ -482,16 +544,23 @@ class _Reader:
         tables: dict[str, _TableParts] = {}
         views: dict[str, View] = {}
         matviews: dict[str, MaterializedView] = {}
-        partitions: list[tuple[int, str, int, str, str | None, bool]] = []
+        partitions: list[tuple[Any, ...]] = []
         for row in self.rows(_RELATIONS):
             oid, name, kind, partition, rls, acl, options, viewdef, populated = row[:9]
-            force_rls, unlogged, part_key, bound, parent, replident, replindex, parents = row[9:]
+            force_rls, unlogged, part_key, bound, parent, replident, replindex, parents = row[9:17]
+            of_type, clustered_on, toast = row[17:]
             self.rel_names[oid] = name
             if is_internal(name):
                 continue
+            if toast:  # the last `toast` options are the TOAST table's
+                options = options[: len(options) - toast] + [f"toast.{o}" for o in options[-toast:]]
             opts = tuple(sorted(options))
             if partition and kind in ("r", "p"):
-                partitions.append((oid, name, parent, bound or "", part_key, bool(unlogged)))
+                identity = _REPLICA_IDENTITY.get(replident, "DEFAULT")
+                if replident == "i" and replindex:
+                    identity = f"USING INDEX {replindex}"
+                own = (opts, bool(rls), bool(force_rls), identity, clustered_on)
+                partitions.append((oid, name, parent, bound or "", part_key, bool(unlogged), own))
                 if acl:
                     self.unmanaged.append(Unmanaged("grant", name, "privileges granted"))
                 continue
@@ -514,41 +583,105 @@ class _Reader:
                 if replident == "i" and replindex:
                     parts.replica_identity = f"USING INDEX {replindex}"
                 parts.inherits = tuple(parents or ())
+                parts.of_type, parts.clustered_on = of_type, clustered_on
                 tables[name] = parts
             elif kind == "v":
-                views[name] = View(name, viewdef or "", opts, oid)
+                views[name] = View(name, viewdef or "", opts, oid=oid)
             elif kind == "m":
-                matviews[name] = MaterializedView(name, viewdef or "", opts, bool(populated), oid)
-        for oid, name, parent, bound, part_key, unlogged in partitions:
+                matviews[name] = MaterializedView(
+                    name,
+                    viewdef or "",
+                    opts,
+                    clustered_on=clustered_on,
+                    populated=bool(populated),
+                    oid=oid,
+                )
+        for oid, name, parent, bound, part_key, unlogged, own in partitions:
             parent_name = self.rel_names.get(parent)
             if parent_name is None or is_internal(parent_name):
                 # a partition of a table in another schema: not this schema's to manage
                 self.unmanaged.append(Unmanaged("partition", name))
                 continue
-            self.partitions[name] = Partition(name, parent_name, bound, part_key, unlogged, oid)
+            opts, rls, force_rls, identity, clustered = own
+            self.partitions[name] = Partition(
+                name,
+                parent_name,
+                bound,
+                part_key,
+                unlogged,
+                options=opts,
+                row_security=rls,
+                force_row_security=force_rls,
+                replica_identity=identity,
+                clustered_on=clustered,
+                oid=oid,
+            )
             self.managed.add(("pg_class", oid))
             self.refs[("pg_class", oid)] = ("table", name)
         return tables, dict(sorted(views.items())), dict(sorted(matviews.items()))
 
+    def _view_columns(
+        self, views: dict[str, View], matviews: dict[str, MaterializedView]
+    ) -> tuple[dict[str, View], dict[str, MaterializedView]]:
+        """Views with their columns' defaults; materialized views (and partitions,
+        in place) with the columns whose settings were set."""
+        out_views = {
+            name: replace(
+                v,
+                defaults=tuple(
+                    (c.name, c.default) for c in self.view_columns[v.oid] if c.default is not None
+                ),
+            )
+            for name, v in views.items()
+        }
+        unset = (None, (), None, None)
+        out_matviews = {
+            name: replace(
+                m,
+                columns=tuple(
+                    c
+                    for c in self.view_columns[m.oid]
+                    if (c.statistics, c.options, c.storage, c.compression) != unset
+                ),
+            )
+            for name, m in matviews.items()
+        }
+        for name, p in self.partitions.items():
+            columns = tuple(
+                c
+                for c in self.view_columns[p.oid]
+                if (c.statistics, c.options, c.storage, c.compression) != unset
+            )
+            self.partitions[name] = replace(p, columns=columns)
+        return out_views, out_matviews
+
     def _columns_and_constraints(self, tables: dict[str, _TableParts]) -> None:
         by_oid = {t.oid: t for t in tables.values()}
-        for rel, name, num, typ, notnull, default, identity, generated, coll in self.rows(_COLUMNS):
+        columns = _COLUMNS if self.conn.info.server_version >= 140000 else _COLUMNS_13
+        for row in self.rows(columns):
+            rel, name, num, typ, notnull, default, identity, generated, coll = row[:9]
+            stats, options, storage, compression = row[9:]  # storage: its own, its type's
             parts = by_oid.get(rel)
-            if parts is None:
+            column = Column(
+                name=name,
+                type=typ,
+                notnull=bool(notnull),
+                default=default if not generated and not identity else None,
+                identity=_IDENTITY.get(identity or ""),
+                generated=default if generated == "s" else None,
+                collation=coll,
+                statistics=stats,
+                options=tuple(sorted(o for o in options or () if o.split("=")[0] in _ATTOPTIONS)),
+                storage=_STORAGE.get(storage[0]) if storage else None,
+                compression=_COMPRESSION.get(compression or ""),
+                type_storage=_STORAGE.get(storage[1], "") if storage else "",
+                position=num,
+            )
+            if parts is None:  # a view's or a materialized view's
+                self.view_columns[rel].append(column)
                 continue
             self.column_refs[(rel, num)] = ("column", parts.name, name)
-            parts.columns.append(
-                Column(
-                    name=name,
-                    type=typ,
-                    notnull=bool(notnull),
-                    default=default if not generated and not identity else None,
-                    identity=_IDENTITY.get(identity or ""),
-                    generated=default if generated == "s" else None,
-                    collation=coll,
-                    position=num,
-                )
-            )
+            parts.columns.append(column)
         self.domain_checks: dict[int, list[DomainCheck]] = defaultdict(list)
         self.domain_check_oids: dict[int, list[int]] = defaultdict(list)
         for row in self.rows(_CONSTRAINTS):
@@ -592,10 +725,10 @@ class _Reader:
 
     def _types(
         self, tables: dict[str, _TableParts]
-    ) -> dict[str, EnumType | Domain | CompositeType]:
-        types: dict[str, EnumType | Domain | CompositeType] = {}
+    ) -> dict[str, EnumType | Domain | CompositeType | RangeType]:
+        types: dict[str, EnumType | Domain | CompositeType | RangeType] = {}
         for row in self.rows(_TYPES):
-            oid, name, kind, labels, base, notnull, default, coll, rel, attributes = row
+            oid, name, kind, labels, base, notnull, default, coll, rel, attributes, rng = row
             if is_internal(name):
                 continue
             if kind == "e":
@@ -611,10 +744,16 @@ class _Reader:
             elif kind == "c":
                 attrs = tuple(TypeAttribute(a, t, c) for a, t, c in attributes or ())
                 types[name] = CompositeType(name, attrs, oid)
-                # its relation (and so its attributes' dependencies) stands for the type
+                # its relation (and so its attributes' dependencies and comments)
+                # stands for the type
                 self.refs[("pg_class", rel)] = ("type", name)
+                self.managed.add(("pg_class", rel))
+            elif kind == "r" and rng:
+                types[name] = RangeType(name, rng[0], oid)
+                if rng[1]:  # its multirange type: a column of it needs the range
+                    self.refs[("pg_type", int(rng[1]))] = ("type", name)
             else:
-                what = {"r": "range_type", "m": "multirange_type"}
+                what = {"b": "base_type", "p": "shell_type"}
                 self.unmanaged.append(Unmanaged(what.get(kind, "type"), name))
                 continue
             self.managed.add(("pg_type", oid))
@@ -631,8 +770,11 @@ class _Reader:
         for row in self.rows(_INDEXES):
             oid, name, rel, unique, valid, definition, method, pred, quoted, of_con = row[:10]
             keys, nulls_not_distinct = row[10], row[11]
+            stats = row[12]  # the statistics targets set on its columns
             table = on.get(rel)
             internal = is_internal(name)
+            if of_con and table is not None and not internal:
+                self.managed.add(("pg_class", oid))  # the key's: only its comment is read
             if of_con or (table is None and not (internal and rel in self.rel_names)):
                 continue  # behind a constraint, or on an unmanaged or internal relation
             table = table or self.rel_names[rel]
@@ -649,6 +791,7 @@ class _Reader:
                 definition=definition,
                 method=method,
                 predicate=pred,
+                statistics=tuple((int(n), int(t)) for n, t in stats or ()),
                 valid=bool(valid),
                 oid=oid,
                 keys=tuple(keys),
@@ -690,7 +833,7 @@ class _Reader:
             if not name or is_internal(name) or (ref_name is not None and is_internal(ref_name)):
                 continue
             owned = (ref_name, column) if ref_name is not None and column else None
-            sequences[name] = Sequence(name, opts, owned, oid)
+            sequences[name] = Sequence(name, opts, owned, unlogged=bool(row[15]), oid=oid)
             self.managed.add(("pg_class", oid))
             self.refs[("pg_class", oid)] = ("sequence", name)
         return dict(sorted(sequences.items()))
@@ -756,6 +899,7 @@ class _Reader:
             if table is None or is_internal(table):
                 continue
             self.refs[("pg_policy", oid)] = ("policy", table, name)
+            self.managed.add(("pg_policy", oid))
             policies[(table, name)] = Policy(
                 name,
                 table,
@@ -856,6 +1000,8 @@ class _TableParts:
         self.partition_key: str | None = None
         self.replica_identity = "DEFAULT"
         self.inherits: tuple[str, ...] = ()
+        self.of_type: str | None = None
+        self.clustered_on: str | None = None
 
     def build(self) -> Table:
         columns = tuple(
@@ -868,6 +1014,11 @@ class _TableParts:
                 generated=c.generated,
                 collation=c.collation,
                 identity_sequence=self.identity.get(c.name) if c.identity else None,
+                statistics=c.statistics,
+                options=c.options,
+                storage=c.storage,
+                compression=c.compression,
+                type_storage=c.type_storage,
                 position=c.position,
             )
             for c in self.columns
@@ -885,10 +1036,17 @@ class _TableParts:
             partition_key=self.partition_key,
             replica_identity=self.replica_identity,
             inherits=self.inherits,
+            of_type=self.of_type,
+            clustered_on=self.clustered_on,
         )
 
 
 _REPLICA_IDENTITY = {"d": "DEFAULT", "n": "NOTHING", "f": "FULL"}
+_STORAGE = {"p": "PLAIN", "m": "MAIN", "e": "EXTERNAL", "x": "EXTENDED"}
+# The attribute options ALTER COLUMN … SET (…) takes (a server build may keep others
+# there: this one writes pg_attver=… into every column).
+_ATTOPTIONS = frozenset({"n_distinct", "n_distinct_inherited"})
+_COMPRESSION = {"p": "pglz", "l": "lz4"}
 
 
 def _strip_not_valid(definition: str, validated: bool) -> str:

@@ -82,6 +82,16 @@ class Column:
     generated: str | None  # expression of a STORED generated column
     collation: str | None  # set only when it differs from the type's default collation
     identity_sequence: SequenceOptions | None = None  # the identity's sequence options
+    # What ALTER COLUMN … SET declares beside the definition: SET STATISTICS n
+    # (attstattarget; None: the default), SET (n_distinct = …) (attoptions, the
+    # documented options only, sorted), SET STORAGE (attstorage, None when it is
+    # the type's), SET COMPRESSION (attcompression: "pglz", "lz4"; None: the default).
+    statistics: int | None = None
+    options: tuple[str, ...] = ()
+    storage: str | None = None  # "PLAIN", "MAIN", "EXTERNAL", "EXTENDED"
+    compression: str | None = None
+    # the type's own storage, read where the column's differs (to set it back)
+    type_storage: str = field(default="", compare=False)
     position: int = field(default=0, compare=False)  # attnum
     renamed_from: str | None = field(default=None, compare=False)  # a rename hint
     loc: SourceLoc | None = field(default=None, compare=False)  # the column's own line
@@ -135,6 +145,11 @@ class Table:
     # The parents of table inheritance (INHERITS), in order; never declared (the
     # files refuse INHERITS), so a live one is drift that no plan changes.
     inherits: tuple[str, ...] = ()
+    # The composite type of a typed table (CREATE TABLE … OF type); never declared
+    # (the files refuse typed tables), so a live one is drift that NOT OF ends.
+    of_type: str | None = None
+    # The index the table is clustered on (CLUSTER ON; pg_index.indisclustered).
+    clustered_on: str | None = None
 
     def column(self, name: str) -> Column | None:
         for col in self.columns:
@@ -179,6 +194,9 @@ class Index:
     definition: str = field(compare=False)  # the full pg_get_indexdef
     method: str = field(default="btree", compare=False)
     predicate: str | None = field(default=None, compare=False)  # a partial index's WHERE
+    # ALTER INDEX … ALTER COLUMN n SET STATISTICS t of its expression columns:
+    # (n, t) where t is not the default, by column number
+    statistics: tuple[tuple[int, int], ...] = ()
     valid: bool = field(default=True, compare=False)  # pg_index.indisvalid
     oid: int = field(default=0, compare=False)
     loc: SourceLoc | None = field(default=None, compare=False)
@@ -196,6 +214,7 @@ class Sequence:
     name: str
     options: SequenceOptions
     owned_by: tuple[str, str] | None  # (table, column) of OWNED BY
+    unlogged: bool = False  # relpersistence 'u' (CREATE UNLOGGED SEQUENCE)
     oid: int = field(default=0, compare=False)
     loc: SourceLoc | None = field(default=None, compare=False)
 
@@ -272,6 +291,22 @@ class CompositeType:
 
 
 @dataclass(frozen=True, slots=True)
+class RangeType:
+    """CREATE TYPE name AS RANGE (options): the options as built from pg_range
+    ("subtype = double precision, subtype_diff = float8mi, multirange_type_name =
+    floatmultirange"). Its multirange type and constructors are part of it."""
+
+    name: str
+    options: str
+    oid: int = field(default=0, compare=False)
+    loc: SourceLoc | None = field(default=None, compare=False)
+
+    def sql(self, name: str) -> list[str]:
+        """CREATE TYPE, the type's name as the statement writes it."""
+        return [f"CREATE TYPE {name} AS RANGE ({self.options})"]
+
+
+@dataclass(frozen=True, slots=True)
 class Collation:
     """CREATE COLLATION name (options): the options as built from pg_collation
     ("provider = icu, locale = 'und-u-ks-level2', deterministic = false")."""
@@ -330,6 +365,8 @@ class View:
     name: str
     definition: str  # pg_get_viewdef(oid, true)
     options: tuple[str, ...] = ()  # reloptions: check_option, security_barrier, …
+    # ALTER VIEW … ALTER COLUMN c SET DEFAULT e: (column, pg_get_expr), by column number
+    defaults: tuple[tuple[str, str], ...] = ()
     oid: int = field(default=0, compare=False)
     loc: SourceLoc | None = field(default=None, compare=False)
 
@@ -339,6 +376,10 @@ class MaterializedView:
     name: str
     definition: str  # pg_get_viewdef(oid, true)
     options: tuple[str, ...] = ()
+    # The columns whose statistics target, options, storage or compression were
+    # set (ALTER … ALTER COLUMN … SET), by column number; the others are not kept.
+    columns: tuple[Column, ...] = ()
+    clustered_on: str | None = None  # CLUSTER ON (pg_index.indisclustered)
     populated: bool = field(default=True, compare=False)
     oid: int = field(default=0, compare=False)
     loc: SourceLoc | None = field(default=None, compare=False)
@@ -427,14 +468,23 @@ class Policy:
 @dataclass(frozen=True, slots=True)
 class Partition:
     """A partition of a partitioned table of the managed schema. Its columns,
-    constraints and indexes are the parent's (cloned by the server), so only its
-    place is compared: the parent and the bound."""
+    constraints and indexes are the parent's (cloned by the server), so its place
+    is compared (the parent and the bound) and what a partition holds of its own:
+    storage options, row-level security, replica identity, CLUSTER ON, and its
+    columns' settings (statistics, options, storage, compression)."""
 
     name: str
     parent: str
     bound: str  # pg_get_expr(relpartbound): "FOR VALUES FROM (...) TO (...)", "DEFAULT"
     partition_key: str | None = None  # a partition that is partitioned in turn
     unlogged: bool = False
+    options: tuple[str, ...] = ()  # reloptions
+    row_security: bool = False
+    force_row_security: bool = False
+    replica_identity: str = "DEFAULT"  # as Table.replica_identity
+    clustered_on: str | None = None
+    # the columns whose settings were set (as MaterializedView.columns)
+    columns: tuple[Column, ...] = ()
     oid: int = field(default=0, compare=False)
     loc: SourceLoc | None = field(default=None, compare=False)
 
@@ -452,8 +502,8 @@ class Unmanaged:
 class Schema:
     """Every managed object of one PostgreSQL schema, keyed by name.
 
-    Keys: tables, indexes, sequences, types (enums, domains and composite types share PostgreSQL's
-    type namespace), views, materialized views: the name; functions:
+    Keys: tables, indexes, sequences, types (enums, domains, composite and range types share
+    PostgreSQL's type namespace), views, materialized views: the name; functions:
     `name(identity arguments)`; triggers and policies: `(table, name)`; extensions
     and partitions: the name; comments: `(object_type, identity)`.
     """
@@ -462,7 +512,7 @@ class Schema:
     tables: dict[str, Table] = field(default_factory=dict)
     indexes: dict[str, Index] = field(default_factory=dict)
     sequences: dict[str, Sequence] = field(default_factory=dict)
-    types: dict[str, EnumType | Domain | CompositeType] = field(default_factory=dict)
+    types: dict[str, EnumType | Domain | CompositeType | RangeType] = field(default_factory=dict)
     collations: dict[str, Collation] = field(default_factory=dict)
     # text-search dictionaries and configurations, each keyed by name
     ts_dictionaries: dict[str, TextSearchDictionary] = field(default_factory=dict)

@@ -14,7 +14,11 @@ triggers, extensions, policies, collations and text-search configurations and
 dictionaries; the ALTERs of those kinds that only declare (see `_ALTER_TABLE`);
 COMMENT ON of those kinds. Everything else is a `SchemaError`: transaction
 control, DO, COPY, SET/RESET, SELECT, DML, CREATE TABLE … AS, roles,
-ALTER SYSTEM/DATABASE/ROLE, schemas, drops, psql meta-commands. Owners and
+ALTER SYSTEM/DATABASE/ROLE, schemas, drops, psql meta-commands; and what dbinit
+would accept and then not apply (issue 15 §4): typed tables, table inheritance,
+DISABLE TRIGGER ALL, ALTER SEQUENCE … RESTART, temporary views, base and shell
+types, window functions. What is accepted is read back from the catalogs and
+compared (introspect.py): nothing is accepted and ignored. Owners and
 privileges (`ALTER … OWNER TO`, `GRANT`, `REVOKE`, `ALTER DEFAULT PRIVILEGES`),
 which dbinit does not manage, are accepted and left out with a log note
 (`not_managed`), as `pg_dump` writes them.
@@ -378,13 +382,16 @@ class Head:
 
 
 ALLOWED = (
-    "CREATE [UNLOGGED] TABLE (not … AS, not TEMP), CREATE [UNIQUE] INDEX, CREATE VIEW, "
-    "CREATE MATERIALIZED VIEW, CREATE SEQUENCE, CREATE TYPE, CREATE DOMAIN, "
-    "CREATE FUNCTION/PROCEDURE/AGGREGATE, CREATE [CONSTRAINT] TRIGGER, CREATE EXTENSION, "
-    "CREATE POLICY, CREATE COLLATION, CREATE TEXT SEARCH CONFIGURATION/DICTIONARY; "
-    "ALTER of those kinds (no SET SCHEMA, TABLESPACE); COMMENT ON those kinds; "
+    "CREATE [UNLOGGED] TABLE (not … AS, not TEMP, not OF type), CREATE [UNIQUE] INDEX, "
+    "CREATE VIEW (not TEMP), CREATE MATERIALIZED VIEW, CREATE [UNLOGGED] SEQUENCE, "
+    "CREATE TYPE (enum, composite, range; not base or shell), CREATE DOMAIN, "
+    "CREATE FUNCTION (not WINDOW)/PROCEDURE/AGGREGATE, CREATE [CONSTRAINT] TRIGGER, "
+    "CREATE EXTENSION, CREATE POLICY, CREATE COLLATION, CREATE TEXT SEARCH "
+    "CONFIGURATION/DICTIONARY; ALTER of those kinds (no SET SCHEMA, TABLESPACE, [NOT] OF, "
+    "INHERIT, DISABLE TRIGGER ALL, ALTER SEQUENCE … RESTART); COMMENT ON those kinds; "
     "owners and privileges (ALTER … OWNER TO, GRANT, REVOKE, ALTER DEFAULT PRIVILEGES) are "
-    "accepted and left out: not managed"
+    "accepted and left out: not managed. Every ALTER TABLE subcommand accepted "
+    "(_ALTER_TABLE) is read back from the catalogs and compared: none is ignored"
 )
 
 # ALTER TABLE subcommands that only declare something about the table.
@@ -419,7 +426,6 @@ _ALTER_TABLE = frozenset(
         "AT_EnableReplicaTrig",
         "AT_DisableTrig",
         "AT_EnableTrigAll",
-        "AT_DisableTrigAll",
         "AT_EnableTrigUser",
         "AT_DisableTrigUser",
         "AT_ReplicaIdentity",
@@ -433,8 +439,6 @@ _ALTER_TABLE = frozenset(
         "AT_SetIdentity",
         "AT_DropIdentity",
         "AT_DropExpression",
-        "AT_AddOf",
-        "AT_DropOf",
     }
 )
 _RELATION_KINDS = frozenset(
@@ -518,12 +522,16 @@ def head(st: Statement) -> Head:
         _inert(st, tree.get("partbound"), "a partition bound")
         if tree.get("inhRelations") and not tree.get("partbound"):
             raise _inheritance(st, tree["inhRelations"][0], "INHERITS")
+        if tree.get("ofTypename"):
+            raise _typed(st, f"CREATE TABLE … OF {_names(tree['ofTypename'].get('names'))[-1]}")
         return _rel("table", rel)
     if node == "IndexStmt":
         rel = tree.get("relation", {})
         concurrently = bool(tree.get("concurrent"))
         return Head("create", "index", tree.get("idxname"), rel.get("schemaname"), concurrently)
     if node == "ViewStmt":
+        if tree.get("view", {}).get("relpersistence") == "t":
+            raise _refused(st, "CREATE TEMP VIEW")
         return _rel("view", tree.get("view", {}))
     if node == "CreateTableAsStmt":
         if tree.get("objtype") != "OBJECT_MATVIEW":
@@ -544,8 +552,19 @@ def head(st: Statement) -> Head:
         kind = _DEFINE_KINDS.get(str(tree.get("kind")))
         if kind is None:
             raise _refused(st, _describe(st))
+        if kind == "type":  # CREATE TYPE name [(INPUT = …, OUTPUT = …)]
+            what = (
+                "base types (CREATE TYPE name (INPUT = …))"
+                if tree.get("definition")
+                else ("shell types (CREATE TYPE name, without AS)")
+            )
+            raise _not_managed(st, what, "they exist for functions written in C")
         return _named(kind, tree.get("defnames", []))
     if node == "CreateFunctionStmt":
+        if any(_option(o) == "window" for o in tree.get("options", [])):
+            raise _not_managed(
+                st, "window functions (CREATE FUNCTION … WINDOW)", "they are written in C"
+            )
         return _named("function", tree.get("funcname", []))
     if node == "CreateTrigStmt":
         qualifier = tree.get("relation", {}).get("schemaname")
@@ -565,6 +584,12 @@ def head(st: Statement) -> Head:
         if tree.get("renameType") not in _OBJECT_KINDS:
             raise _refused(st, f"ALTER {_object_word(tree.get('renameType'))} … RENAME")
         return Head("alter", None, None, None)
+    if node == "AlterSeqStmt" and any(_option(o) == "restart" for o in tree.get("options", [])):
+        raise SchemaError(
+            f"{st.loc}: ALTER SEQUENCE … RESTART: a sequence's current value is state, not "
+            "a declaration (declare where it starts with START WITH; dbinit moves a sequence "
+            "behind its column forward by itself)"
+        )
     if node in (
         "AlterSeqStmt",
         "AlterEnumStmt",
@@ -595,6 +620,17 @@ def _alter_table(st: Statement) -> Head:
         if sub in ("AT_AddInherit", "AT_DropInherit"):
             word = "INHERIT" if sub == "AT_AddInherit" else "NO INHERIT"
             raise _inheritance(st, body.get("def", {}), f"ALTER TABLE … {word}")
+        if sub == "AT_AddOf":
+            of = _names(body.get("def", {}).get("TypeName", {}).get("names"))
+            raise _typed(st, f"ALTER TABLE … OF {of[-1] if of else ''}".rstrip())
+        if sub == "AT_DropOf":
+            raise _typed(st, "ALTER TABLE … NOT OF")
+        if sub == "AT_DisableTrigAll":
+            raise SchemaError(
+                f"{st.loc}: ALTER TABLE … DISABLE TRIGGER ALL also disables the triggers that "
+                "enforce foreign keys, which dbinit does not manage: disable the table's own "
+                "triggers by name, or write DISABLE TRIGGER USER"
+            )
         if sub not in _ALTER_TABLE:
             raise _refused(st, f"ALTER TABLE … {sub.removeprefix('AT_')}")
         definition = body.get("def", {})
@@ -742,6 +778,23 @@ def _inheritance(st: Statement, parent: Mapping[str, Any], what: str) -> SchemaE
         f"{st.loc}: table inheritance ({what} {name}) is not managed by dbinit: declare "
         "every column on each table, or use a partitioned table (PARTITION BY … / "
         "PARTITION OF …)"
+    )
+
+
+def _option(item: Mapping[str, Any]) -> str:
+    return str(item.get("DefElem", {}).get("defname", ""))
+
+
+def _not_managed(st: Statement, what: str, why: str) -> SchemaError:
+    return SchemaError(f"{st.loc}: {what} are not managed by dbinit: {why}")
+
+
+def _typed(st: Statement, what: str) -> SchemaError:
+    """Typed tables are not managed: their columns are the type's, and a change
+    of the type reaches the table."""
+    return SchemaError(
+        f"{st.loc}: typed tables ({what}) are not managed by dbinit: declare the "
+        "table's columns (CREATE TABLE name (column type, …))"
     )
 
 

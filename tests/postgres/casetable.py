@@ -109,14 +109,20 @@ _QUERIES = {
                pg_get_expr(c.relpartbound, c.oid), pg_get_partkeydef(c.oid),
                (SELECT string_agg(p.relname, ',' ORDER BY p.relname) FROM pg_inherits i
                   JOIN pg_class p ON p.oid = i.inhparent WHERE i.inhrelid = c.oid),
-               obj_description(c.oid, 'pg_class')
+               obj_description(c.oid, 'pg_class'), nullif(c.reloftype, 0)::regtype::text,
+               c.reloptions::text,
+               (SELECT t.reloptions::text FROM pg_class t WHERE t.oid = c.reltoastrelid)
         FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace
           AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c') ORDER BY 1""",
     "columns": """
         SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
                pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text,
                CASE WHEN a.attcollation <> t.typcollation THEN a.attcollation::regcollation::text END,
-               col_description(c.oid, a.attnum), a.attislocal
+               col_description(c.oid, a.attnum), a.attislocal, coalesce(a.attstattarget, -1),
+               -- the attribute options (this server's patched build adds its own
+               -- pg_attver=… to every column: not a declaration, left out)
+               ARRAY(SELECT o FROM unnest(a.attoptions) o WHERE o NOT LIKE 'pg\\_attver=%'
+                     ORDER BY o)::text, a.attstorage::text, a.attcompression::text
         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
         JOIN pg_type t ON t.oid = a.atttypid
         LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
@@ -130,7 +136,10 @@ _QUERIES = {
         WHERE k.connamespace = 'public'::regnamespace ORDER BY 1, 2, 3""",
     "indexes": """
         SELECT t.relname, c.relname, pg_get_indexdef(i.indexrelid), i.indisvalid,
-               obj_description(c.oid, 'pg_class')
+               obj_description(c.oid, 'pg_class'), i.indisclustered,
+               (SELECT string_agg(a.attnum || '=' || a.attstattarget, ',' ORDER BY a.attnum)
+                  FROM pg_attribute a WHERE a.attrelid = i.indexrelid
+                   AND coalesce(a.attstattarget, -1) <> -1)
         FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
         JOIN pg_class t ON t.oid = i.indrelid
         WHERE c.relnamespace = 'public'::regnamespace ORDER BY 1, 2""",

@@ -971,3 +971,46 @@ def test_a_changed_unique_key_is_swapped_for_its_new_index_never_left_missing(db
         )
         == "UNIQUE (email, age)"
     )
+
+
+def test_a_constraint_validated_inside_the_transaction_lists_that_scan(db: Db) -> None:
+    """A constraint on a column the plan adds (its rows cannot be counted before the
+    plan runs) is validated, or its index built, inside the transaction under the
+    ALTER's lock: its hazards said it was scanned online, reads and writes going on.
+    A CHECK on a column that exists keeps the online scan (NOT VALID, VALIDATE)."""
+    db.run(
+        "CREATE TABLE t2 (x text PRIMARY KEY); CREATE TABLE t (id int PRIMARY KEY, a int);"
+        "INSERT INTO t VALUES (1, 1)"
+    )
+    _, plan, _ = db.plan(
+        "CREATE TABLE t2 (x text PRIMARY KEY);"
+        "CREATE TABLE t (id int PRIMARY KEY, a int CHECK (a > 0), b int CHECK (b > 0),"
+        " c int UNIQUE, d text REFERENCES t2 (x))"
+    )
+    hazards = {  # as the report gives them: the plan's changes
+        c.name: [(h.type, h.detail) for h in c.hazards]
+        for c in plan.changes
+        if c.kind is Kind.MISSING_CONSTRAINT
+    }
+    inside = "inside the transaction, under its ACCESS EXCLUSIVE lock (reads and writes wait)"
+    assert hazards["t_b_check"] == [
+        ("lock", "ACCESS EXCLUSIVE lock on t, held while the table is scanned"),
+        ("validation_scan", f"scans t to validate t_b_check {inside}"),
+    ]
+    assert hazards["t_c_key"] == [
+        ("index_build", f"builds index t_c_key on t {inside}"),
+        ("lock", "ACCESS EXCLUSIVE lock on t, held while its index is built"),
+    ]
+    assert ("validation_scan", f"scans t to validate t_d_fkey {inside}") in hazards["t_d_fkey"]
+    assert hazards["t_a_check"] == [
+        ("lock", "ACCESS EXCLUSIVE lock on t, held briefly"),
+        (
+            "validation_scan",
+            "scans t to validate t_a_check under a SHARE UPDATE EXCLUSIVE lock "
+            "(reads and writes continue)",
+        ),
+    ]
+    # the plan does what the hazards say
+    sql = [s.sql for step in plan.steps for s in step.statements]
+    assert 'ALTER TABLE "public"."t" ADD CONSTRAINT "t_b_check" CHECK ((b > 0))' in sql
+    assert any(s.endswith('"t_a_check" CHECK ((a > 0)) NOT VALID') for s in sql)

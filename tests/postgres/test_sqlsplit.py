@@ -179,3 +179,34 @@ def test_a_bound_or_added_default_that_is_not_a_constant_is_named_in_words(
     (st,) = split("f.sql", sql)
     with pytest.raises(SchemaError, match=rf"^f\.sql:1: {found}$"):
         head(st)
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        ("CREATE TABLE p OF point2", r"typed tables \(CREATE TABLE … OF point2\) are not managed"),
+        ("ALTER TABLE p OF point2", r"typed tables \(ALTER TABLE … OF point2\) are not managed"),
+        ("ALTER TABLE p NOT OF", r"typed tables \(ALTER TABLE … NOT OF\) are not managed"),
+        ("CREATE TEMP VIEW v AS SELECT 1", r"statement not allowed .*: CREATE TEMP VIEW"),
+        (
+            "ALTER SEQUENCE s RESTART WITH 100",
+            r"ALTER SEQUENCE … RESTART: a sequence's current value is state",
+        ),
+        (
+            "ALTER TABLE t DISABLE TRIGGER ALL",
+            r"ALTER TABLE … DISABLE TRIGGER ALL also disables the triggers that enforce foreign keys",
+        ),
+        ("CREATE TYPE b (INPUT = b_in, OUTPUT = b_out)", r"base types .* are not managed"),
+        ("CREATE TYPE b", r"shell types .* are not managed"),
+        (
+            "CREATE FUNCTION w() RETURNS int WINDOW LANGUAGE internal AS 'window_rank'",
+            r"window functions .* are not managed",
+        ),
+    ],
+)
+def test_declarations_dbinit_would_not_apply_are_refused(sql: str, message: str) -> None:
+    """Issue 15 §4: accepted, then never introspected, compared or applied, while
+    `check` said in sync. Each is refused with its file:line instead."""
+    (st,) = split("dir/f.sql", "\n" + sql)
+    with pytest.raises(SchemaError, match=r"^dir/f\.sql:2: " + message):
+        head(st)

@@ -17,26 +17,40 @@ from dbinit.postgres.compare.hazards import (
 from dbinit.postgres.model import Constraint, Schema, Table
 
 
-def constraint_cost(con: Constraint, *, new_table: bool) -> tuple[Safety, tuple[Hazard, ...]]:
+def constraint_cost(
+    con: Constraint, *, new_table: bool, in_transaction: str | None = None
+) -> tuple[Safety, tuple[Hazard, ...]]:
     """What adding `con` costs (on a table created in the same plan: nothing).
     A CHECK or FOREIGN KEY declared NOT VALID is added NOT VALID and never
-    validated: no scan."""
+    validated: no scan. `in_transaction`: the lock the plan's transaction holds
+    on the table while it validates `con` (or builds its index) there, instead of
+    online (the planner decides: planner/constraints.py)."""
     t = con.table
     if new_table:
         return Safety.SAFE, ()
+    level = ACCESS_EXCLUSIVE if con.type == "c" else SHARE_ROW_EXCLUSIVE
     if con.type in ("c", "f") and not con.validated:
-        locks = [lock(ACCESS_EXCLUSIVE if con.type == "c" else SHARE_ROW_EXCLUSIVE, t)]
+        locks = [lock(level, t)]
         if con.type == "f" and con.ref_table:
             locks.append(lock(SHARE_ROW_EXCLUSIVE, con.ref_table))
         return Safety.SAFE, tuple(locks)
     if con.type in ("c", "f"):
-        hz: list[Hazard] = [
-            lock(ACCESS_EXCLUSIVE if con.type == "c" else SHARE_ROW_EXCLUSIVE, t),
-            validation_scan(t, con.name),
-        ]
+        hz: list[Hazard] = (
+            [
+                lock(in_transaction, t, "while the table is scanned"),
+                validation_scan(t, con.name, in_transaction),
+            ]
+            if in_transaction
+            else [lock(level, t), validation_scan(t, con.name)]
+        )
         if con.type == "f" and con.ref_table:
             hz.insert(1, lock(SHARE_ROW_EXCLUSIVE, con.ref_table))
         return Safety.SAFE, tuple(hz)
+    if con.type in ("u", "p") and in_transaction:
+        return Safety.SAFE, (
+            index_build(con.name, t, in_transaction),
+            lock(in_transaction, t, "while its index is built"),
+        )
     if con.type in ("u", "p"):
         return Safety.SAFE, (
             index_build(con.name, t),

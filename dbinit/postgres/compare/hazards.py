@@ -33,11 +33,31 @@ def rewrite(table: str) -> Hazard:
     return Hazard("rewrite", f"rewrites {table} and its indexes")
 
 
-def index_build(index: str, table: str) -> Hazard:
+def _waiting(level: str) -> str:
+    return "reads and writes wait" if level == ACCESS_EXCLUSIVE else "writes wait"
+
+
+def index_build(index: str, table: str, in_transaction: str | None = None) -> Hazard:
+    """Built concurrently; or, `in_transaction`, inside the plan's transaction
+    under that lock."""
+    if in_transaction:
+        return Hazard(
+            "index_build",
+            f"builds index {index} on {table} inside the transaction, under its "
+            f"{in_transaction} lock ({_waiting(in_transaction)})",
+        )
     return Hazard("index_build", f"builds index {index} on {table} concurrently (writes continue)")
 
 
-def validation_scan(table: str, what: str) -> Hazard:
+def validation_scan(table: str, what: str, in_transaction: str | None = None) -> Hazard:
+    """Validated online (VALIDATE CONSTRAINT); or, `in_transaction`, inside the
+    plan's transaction under that lock."""
+    if in_transaction:
+        return Hazard(
+            "validation_scan",
+            f"scans {table} to validate {what} inside the transaction, under its "
+            f"{in_transaction} lock ({_waiting(in_transaction)})",
+        )
     return Hazard(
         "validation_scan",
         f"scans {table} to validate {what} under a {SHARE_UPDATE_EXCLUSIVE} lock "
@@ -69,7 +89,8 @@ class Facet:
     policies, collations), ALTER SEQUENCE, a constraint added online or not."""
 
     aspect: str  # column: "type", "collation", "notnull", "default", "identity",
-    # "generated"; table: "row_security", "replica_identity", "unlogged", "options",
+    # "generated", "statistics", "options", "storage", "compression"; table:
+    # "row_security", "replica_identity", "unlogged", "options", "cluster", "of_type",
     # "partition_key", "inherits"; type: "label_added", "enum_rebuilt", "base_type",
     # "default", "notnull", "checks", "attributes", "kind"; constraint: "renamed",
     # "validated", "definition"; function: "definition", "replaced"; extension:

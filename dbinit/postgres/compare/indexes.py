@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dbinit.changes import Change, Kind, Safety
-from dbinit.postgres.compare.hazards import ACCESS_EXCLUSIVE, index_build, lock
+from dbinit.postgres.compare.hazards import (
+    ACCESS_EXCLUSIVE,
+    SHARE_UPDATE_EXCLUSIVE,
+    index_build,
+    lock,
+)
 from dbinit.postgres.compare.named import _ABSENT, _EXTRA, _declared
 from dbinit.postgres.model import Schema
 
@@ -26,6 +33,23 @@ def compare_indexes(desired: Schema, live: Schema, gone: set[str]) -> list[Chang
                     after=d.definition,
                     hazards=hz,
                     facts=(d, None),
+                )
+            )
+        elif lv.valid and lv != d and replace(lv, statistics=d.statistics) == d:
+            have = ", ".join(f"{n}={t}" for n, t in lv.statistics) or "default"
+            want = ", ".join(f"{n}={t}" for n, t in d.statistics) or "default"
+            out.append(
+                Change(
+                    Kind.INDEX_CHANGED,
+                    "index",
+                    name,
+                    d.table,
+                    Safety.SAFE,
+                    f"statistics targets {have} → {want} (ALTER INDEX, no rebuild)",
+                    before=have,
+                    after=want,
+                    hazards=(lock(SHARE_UPDATE_EXCLUSIVE, name),),
+                    facts=(d, lv),
                 )
             )
         elif lv != d or not lv.valid:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dbinit.changes import Change, Kind, Safety
+from dbinit.plan import Statement
 from dbinit.postgres.compare.hazards import ACCESS_EXCLUSIVE, Facet, lock
 from dbinit.postgres.compare.named import _named
 from dbinit.postgres.model import Schema, Sequence
@@ -40,6 +41,10 @@ def sequences_behind(desired: Schema, live: Schema) -> list[Change]:
     return out
 
 
+def _logged(s: Sequence) -> str:
+    return "UNLOGGED" if s.unlogged else "LOGGED"
+
+
 def _sequence_changed(d: Sequence, lv: Sequence) -> list[Facet]:
     """Its options (`ALTER SEQUENCE`), its owner (`OWNED BY`, and moved past the
     column's values when it starts to own one): the planner writes both."""
@@ -47,6 +52,16 @@ def _sequence_changed(d: Sequence, lv: Sequence) -> list[Facet]:
     hazards = (lock(ACCESS_EXCLUSIVE, d.name),)
     if d.options != lv.options:
         out.append(Facet("options", Safety.SAFE, hazards, "options differ"))
+    if d.unlogged != lv.unlogged:
+        out.append(
+            Facet(
+                "unlogged",
+                Safety.SAFE,
+                hazards,
+                "UNLOGGED" if d.unlogged else "LOGGED",
+                sql=((0, lambda q: [Statement(f"ALTER SEQUENCE {q} SET {_logged(d)}")]),),
+            )
+        )
     if d.owned_by != lv.owned_by:
         owner = ".".join(d.owned_by) if d.owned_by else "none"
         was = ".".join(lv.owned_by) if lv.owned_by else "none"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from dbinit.changes import (
     Change,
@@ -30,10 +31,13 @@ from dbinit.postgres.compare.hazards import (
 from dbinit.postgres.compare.named import _ABSENT, _EXTRA, _declared
 from dbinit.postgres.compare.renames import Renames, _renamed
 from dbinit.postgres.ddl import (
+    column_settings,
+    column_settings_sql,
     column_sql,
     conversion,
     identity_into_range,
     identity_past_rows,
+    options_clauses,
     seq_options,
     temp_name,
 )
@@ -134,7 +138,7 @@ def type_change(before: str, after: str) -> str:
 # One rule per fact of a changed column gives its safety, hazards, detail and
 # statements together (the planner only runs the statements).
 # The stages a changed column's statements run in, whatever fact they change.
-_IDENTITY_DROPPED, _RETYPED, _DEFAULT, _IDENTITY, _NOTNULL = range(5)
+_IDENTITY_DROPPED, _RETYPED, _DEFAULT, _IDENTITY, _NOTNULL, _SETTINGS = range(6)
 
 
 def _alter(dc: Column, clause: str) -> Render:
@@ -185,6 +189,7 @@ def _generated_fact(table: str, where: str, dc: Column, lc: Column) -> Facet | N
         sql=(
             (0, lambda tbl: [Statement(f"ALTER TABLE {tbl} DROP COLUMN {qi(lc.name)}")]),
             (0, lambda tbl: [Statement(f"ALTER TABLE {tbl} ADD COLUMN {column_sql(dc)}")]),
+            (0, lambda tbl: column_settings_sql(tbl, dc)),  # the column is new again
         ),
     )
 
@@ -343,8 +348,95 @@ def _default_fact(table: str, where: str, dc: Column, lc: Column) -> Facet | Non
     )
 
 
+def _retyped(dc: Column, lc: Column) -> bool:
+    """Whether the plan runs ALTER COLUMN … TYPE, which resets the column's
+    storage to the new type's and its compression to the default."""
+    return dc.type != lc.type or dc.collation != lc.collation
+
+
+def _only(dc: Column, clause: str) -> Render:
+    """ALTER TABLE ONLY: a partitioned table's setting is its own (its partitions'
+    are theirs, compared on their own)."""
+    return lambda tbl: [Statement(f"ALTER TABLE ONLY {tbl} ALTER COLUMN {qi(dc.name)} {clause}")]
+
+
+def _setting(dc: Column, clause: str) -> tuple[tuple[int, Render], ...]:
+    return ((_SETTINGS, _only(dc, clause)),)
+
+
+def _statistics_fact(table: str, where: str, dc: Column, lc: Column) -> Facet | None:
+    """SET STATISTICS: the target ANALYZE samples for (no rewrite, no scan)."""
+    if dc.statistics == lc.statistics:
+        return None
+    target = -1 if dc.statistics is None else dc.statistics
+    have = "default" if lc.statistics is None else lc.statistics
+    want = "default" if dc.statistics is None else dc.statistics
+    return Facet(
+        "statistics",
+        Safety.SAFE,
+        (lock(SHARE_UPDATE_EXCLUSIVE, table),),
+        f"statistics target {have} → {want}",
+        sql=_setting(dc, f"SET STATISTICS {target}"),
+    )
+
+
+def _options_fact(table: str, where: str, dc: Column, lc: Column) -> Facet | None:
+    """SET (n_distinct = …) / RESET (…): what ANALYZE assumes (no rewrite, no scan)."""
+    if dc.options == lc.options:
+        return None
+    return Facet(
+        "options",
+        Safety.SAFE,
+        (lock(SHARE_UPDATE_EXCLUSIVE, table),),
+        f"options {', '.join(lc.options) or 'none'} → {', '.join(dc.options) or 'none'}",
+        sql=tuple((_SETTINGS, _only(dc, c)) for c in options_clauses(dc.options, lc.options)),
+    )
+
+
+def _storage_fact(table: str, where: str, dc: Column, lc: Column) -> Facet | None:
+    """SET STORAGE: for values stored from now on (no rewrite). A type change
+    resets it: a declared one is set again after that."""
+    have = None if _retyped(dc, lc) else lc.storage
+    if dc.storage == have:
+        return None
+    again = " (set again after the type change)" if dc.storage == lc.storage else ""
+    return Facet(
+        "storage",
+        Safety.SAFE,
+        (lock(ACCESS_EXCLUSIVE, table),),
+        f"storage {lc.storage or 'default'} → {dc.storage or 'default'}{again}",
+        sql=_setting(dc, f"SET STORAGE {dc.storage or lc.type_storage}"),  # lc: not retyped
+    )
+
+
+def _compression_fact(table: str, where: str, dc: Column, lc: Column) -> Facet | None:
+    """SET COMPRESSION: for values stored from now on (no rewrite). A type change
+    resets it: a declared one is set again after that."""
+    have = None if _retyped(dc, lc) else lc.compression
+    if dc.compression == have:
+        return None
+    again = " (set again after the type change)" if dc.compression == lc.compression else ""
+    return Facet(
+        "compression",
+        Safety.SAFE,
+        (lock(ACCESS_EXCLUSIVE, table),),
+        f"compression {lc.compression or 'default'} → {dc.compression or 'default'}{again}",
+        sql=_setting(dc, f"SET COMPRESSION {dc.compression or 'default'}"),
+    )
+
+
 # One rule per fact of a column, in the order a change's detail names them.
-_FACTS = (_type_fact, _collation_fact, _identity_fact, _notnull_fact, _default_fact)
+_FACTS = (
+    _type_fact,
+    _collation_fact,
+    _identity_fact,
+    _notnull_fact,
+    _default_fact,
+    _statistics_fact,
+    _options_fact,
+    _storage_fact,
+    _compression_fact,
+)
 
 
 def column_facets(table: str, dc: Column, lc: Column) -> list[Facet]:
@@ -402,7 +494,7 @@ def _table_sql(clause: str, *, online: bool = False) -> Render:
 
 
 # The stages a changed table's statements run in, whatever fact they change.
-_SECURITY, _IDENTITY_SET, _LOGGED, _RESET, _SET = range(5)
+_SECURITY, _IDENTITY_SET, _LOGGED, _RESET, _SET, _CLUSTER = range(6)
 
 
 def row_security_facets(dt: Table, enabled: bool, forced: bool) -> list[Facet]:
@@ -430,8 +522,9 @@ def row_security_facets(dt: Table, enabled: bool, forced: bool) -> list[Facet]:
 def table_facets(dt: Table, lt: Table, live: Schema) -> list[Facet]:
     """What differs in a table itself (not its columns or constraints), each
     difference with its cost and its statements: storage options, row-level
-    security enabled or forced, REPLICA IDENTITY, UNLOGGED; a changed partition
-    key or inheritance is `refused` (not managed)."""
+    security enabled or forced, REPLICA IDENTITY, UNLOGGED, the index it is
+    clustered on, a typed table's type (NOT OF); a changed partition key or
+    inheritance is `refused` (not managed)."""
     t = dt.name
     out: list[Facet] = []
     if dt.options != lt.options:
@@ -460,6 +553,31 @@ def table_facets(dt: Table, lt: Table, live: Schema) -> list[Facet]:
                 (lock(ACCESS_EXCLUSIVE, t), rewrite(t)),
                 "UNLOGGED" if dt.unlogged else "LOGGED (every row is written to the WAL)",
                 sql=((_LOGGED, _table_sql(f"SET {'UNLOGGED' if dt.unlogged else 'LOGGED'}")),),
+            )
+        )
+    if dt.clustered_on != lt.clustered_on:
+        if dt.clustered_on is None:
+            cluster = _table_sql("SET WITHOUT CLUSTER")
+        else:  # on an index this plan builds (concurrently, after the transaction): after it
+            online = not _has_index(lt, live, printed(dt.clustered_on))
+            cluster = _table_sql(f"CLUSTER ON {qi(dt.clustered_on)}", online=online)
+        out.append(
+            Facet(
+                "cluster",
+                Safety.SAFE,
+                (lock(SHARE_UPDATE_EXCLUSIVE, t),),
+                f"clustered on {lt.clustered_on or 'no index'} → {dt.clustered_on or 'no index'}",
+                sql=((_CLUSTER, cluster),),
+            )
+        )
+    if dt.of_type != lt.of_type:  # the files never declare one (refused): NOT OF
+        out.append(
+            Facet(
+                "of_type",
+                Safety.SAFE,
+                (lock(ACCESS_EXCLUSIVE, t),),
+                f"a typed table (OF {lt.of_type}) in the database: made a plain table (NOT OF)",
+                sql=((_SECURITY, _table_sql("NOT OF")),),
             )
         )
     if dt.partition_key != lt.partition_key:
@@ -727,6 +845,42 @@ def compare_tables(desired: Schema, live: Schema, renames: Renames, gone: set[st
                 hazards=(lock(ACCESS_EXCLUSIVE, name), data_loss(f"every row of {name}")),
                 extra=True,
                 facts=(None, live.tables[name]),
+            )
+        )
+    return out
+
+
+def _unset(c: Column) -> Column:
+    return replace(c, statistics=None, options=(), storage=None, compression=None)
+
+
+def settings_facets(
+    name: str, what: str, want: tuple[Column, ...], have: tuple[Column, ...]
+) -> list[Facet]:
+    """The column settings (statistics, options, storage, compression) of a
+    relation that keeps only the columns whose settings were set (a materialized
+    view, a partition: `what` as ALTER names it), one facet per column."""
+    out: list[Facet] = []
+    wanted, had = {c.name: c for c in want}, {c.name: c for c in have}
+    only = "ONLY " if what == "TABLE" else ""
+    for col in sorted(wanted.keys() | had.keys()):
+        dc = wanted.get(col) or _unset(had[col])
+        lc = had.get(col) or _unset(wanted[col])
+        if dc == lc:
+            continue
+        clauses = column_settings(dc, lc)
+
+        def render(q: str, clauses: list[str] = clauses, col: str = col) -> list[Statement]:
+            alter = ", ".join(f"ALTER COLUMN {qi(col)} {c}" for c in clauses)
+            return [Statement(f"ALTER {what} {only}{q} {alter}")]
+
+        out.append(
+            Facet(
+                "settings",
+                Safety.SAFE,
+                (lock(ACCESS_EXCLUSIVE, name),),
+                f"settings of column {col}: {', '.join(clauses)}",
+                sql=((_SETTINGS, render),),
             )
         )
     return out

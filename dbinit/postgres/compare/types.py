@@ -1,4 +1,4 @@
-"""Enum, domain and composite types."""
+"""Enum, domain, composite and range types."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dbinit.plan import Statement
 from dbinit.postgres.compare.hazards import Facet, Render, data_loss
 from dbinit.postgres.compare.named import _named
 from dbinit.postgres.ddl import PRINTED_CHECK, describe_ref
-from dbinit.postgres.model import CompositeType, Domain, DomainCheck, EnumType, Schema
+from dbinit.postgres.model import CompositeType, Domain, DomainCheck, EnumType, RangeType, Schema
 from dbinit.postgres.quote import ident as qi
 from dbinit.postgres.quote import literal as ql
 
@@ -48,8 +48,8 @@ _DEFAULT, _NOTNULL, _DROP_CHECK, _ADD_CHECK = range(4)
 
 
 def _type_changed(
-    d: EnumType | Domain | CompositeType,
-    lv: EnumType | Domain | CompositeType,
+    d: EnumType | Domain | CompositeType | RangeType,
+    lv: EnumType | Domain | CompositeType | RangeType,
     live: Schema,
 ) -> list[Facet]:
     """What differs in a type, each difference with its cost and its statements
@@ -63,6 +63,8 @@ def _type_changed(
         return _domain_changed(d, lv)
     if isinstance(d, CompositeType) and isinstance(lv, CompositeType):
         return _composite_changed(d, lv, live)
+    if isinstance(d, RangeType) and isinstance(lv, RangeType):
+        return [_range_changed(d, lv, live)]
     return [
         Facet(
             "kind",
@@ -249,8 +251,32 @@ def _composite_changed(d: CompositeType, lv: CompositeType, live: Schema) -> lis
     return [replace(f, refused=refused) for f in (first, *out[1:])]
 
 
+def _range_changed(d: RangeType, lv: RangeType, live: Schema) -> Facet:
+    """No ALTER changes a range type's definition: dropped and created again while
+    nothing uses it (a column, another type, a function); refused otherwise."""
+    users = live.dependants(("type", d.name))
+    refused = (
+        f"range type {d.name}: {describe_ref(users[0])} uses it, and a range type is changed "
+        "only by dropping it (declare a new type and convert the column)"
+        if users
+        else ""
+    )
+    return Facet(
+        "range",
+        Safety.REBUILD if users else Safety.SAFE,
+        (),
+        f"range ({lv.options}) → ({d.options})",
+        sql=(
+            ()
+            if refused
+            else ((0, lambda q: [Statement(f"DROP TYPE {q}"), Statement(d.sql(q)[0])]),)
+        ),
+        refused=refused,
+    )
+
+
 def compare_types(desired: Schema, live: Schema) -> list[Change]:
-    """Enums, domains and composite types; a domain CHECK NOT VALID in the
+    """Enums, domains, composite and range types; a domain CHECK NOT VALID in the
     database that the files declare valid is drift too (`_declared_valid`)."""
     return _named(
         "type",

@@ -109,7 +109,12 @@ def make_plan(found: Comparison, desired: Schema, policy: Policy) -> Plan:
         detail = c.detail
         if is_extra(c) and not prune:
             detail += "; kept (`--prune` removes it; `dbinit inspect` prints its SQL to declare it)"
-        a = replace(c, sql=tuple(s.display() for s in by_change.get(c, ())), detail=detail)
+        a = replace(
+            c,
+            sql=tuple(s.display() for s in by_change.get(c, ())),
+            detail=detail,
+            hazards=builder.hazards.get(c, c.hazards),  # as the plan carries it out
+        )
         annotated.append(a)
         if c in blocked_set:
             blocked.append(a)

@@ -7,10 +7,10 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable
 
-from dbinit.changes import Change, Kind
+from dbinit.changes import Change, Hazard, Kind
 from dbinit.plan import Statement, Step
 from dbinit.postgres.compare.renames import Renames
-from dbinit.postgres.ddl import column_sql
+from dbinit.postgres.ddl import column_settings_sql, column_sql, index_statistics_sql
 from dbinit.postgres.model import Domain, Ref, Schema, is_internal
 from dbinit.postgres.planner import (
     comments,
@@ -61,6 +61,9 @@ class _Builder:
         self.s = desired.schema or live.schema
         self.phases: dict[str, list[tuple[tuple[int, str], Step]]] = {p: [] for p in _PHASES}
         self.unsupported: dict[Change, str] = {}  # a change the planner cannot apply → why
+        # a change's hazards where the planner carries it out otherwise than the
+        # differ's guess said (a constraint validated inside the transaction)
+        self.hazards: dict[Change, tuple[Hazard, ...]] = {}
         self.new_tables = {n for n in desired.tables if n not in live.tables}
         self.recreated: set[str] = set()  # views and matviews dropped and created again
         self.own_change: dict[tuple[Kind, str, str], Change] = {}  # the plan's, by key
@@ -69,6 +72,7 @@ class _Builder:
         self.rebuilt_triggers: set[tuple[str, str]] = set()
         self.regenerated: set[tuple[str, str]] = set()  # generated columns added again
         self.provides: dict[int, tuple[Ref, ...]] = {}  # id(step) → the objects it creates
+        self.changes: list[Change] = []  # what `build` plans
         self.removes: dict[int, tuple[Ref, ...]] = {}  # id(step) → the objects it drops
 
     def q(self, name: str) -> str:
@@ -100,9 +104,7 @@ class _Builder:
 
     def build(self, changes: list[Change]) -> list[Step]:
         self._leftovers()
-        recreate = {
-            c.name for c in changes if c.kind in (Kind.VIEW_CHANGED, Kind.MATERIALIZED_VIEW_CHANGED)
-        }
+        recreate = {c.name for c in changes if views.recreates(c)}
         self.recreated = recreate
         self.own_change = {(c.kind, c.table, c.name): c for c in changes}
         # the named objects the plan creates or changes, as the dependency facts name them
@@ -111,6 +113,7 @@ class _Builder:
             for c in changes
             if c.kind.value.startswith("missing_") or c.kind.value.endswith("_changed")
         }
+        self.changes = changes
         self._dependent_views(changes)
         handlers: dict[Kind, Callable[[Change], None]] = {
             Kind.MISSING_EXTENSION: self._extension,
@@ -172,6 +175,7 @@ class _Builder:
             handler = handlers.get(c.kind)
             if handler is not None:
                 handler(c)
+        self._after_indexes(changes)
         self._inherited(changes)
         out: list[Step] = []
         for phase in _PHASES:
@@ -286,7 +290,10 @@ class _Builder:
                 self.add(
                     "indexes",
                     f"create index {ix.name} again",
-                    [Statement(f"CREATE {unique}INDEX {qi(ix.name)} {ix.spec}")],
+                    [
+                        Statement(f"CREATE {unique}INDEX {qi(ix.name)} {ix.spec}"),
+                        *index_statistics_sql(self.q(ix.name), ix),
+                    ],
                     (c,),
                     provides=(dep,),
                 )
@@ -352,7 +359,10 @@ class _Builder:
         self.add(
             "columns",
             f"add generated column {table}.{column} again",
-            [Statement(f"ALTER TABLE {self.q(table)} ADD COLUMN {column_sql(dc)}")],
+            [
+                Statement(f"ALTER TABLE {self.q(table)} ADD COLUMN {column_sql(dc)}"),
+                *column_settings_sql(self.q(table), dc),  # new again: its settings too
+            ],
             (c,),
             order=dc.position,
             provides=(("column", table, column),),
@@ -522,6 +532,8 @@ class _Builder:
     _table = tables._table
     _table_options = tables._table_options
     _inherited = tables._inherited
+    _index_made = tables._index_made
+    _after_indexes = tables._after_indexes
     _drop_rows = tables._drop_rows
     _add_column = tables._add_column
     _column_changed = tables._column_changed
@@ -532,6 +544,7 @@ class _Builder:
     _rows_renamed = tables._rows_renamed
     _constraint = constraints._constraint
     _changing_columns = constraints._changing_columns
+    _validated_in_transaction = constraints._validated_in_transaction
     _planned = constraints._planned
     _keys_in_transaction = constraints._keys_in_transaction
     _key_dropped = constraints._key_dropped

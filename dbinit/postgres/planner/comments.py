@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 _COMMENT_ON = {
     "table column": "COLUMN",
+    "composite type column": "COLUMN",
     "materialized view": "MATERIALIZED VIEW",
     "table constraint": "CONSTRAINT",
     "domain constraint": "CONSTRAINT",

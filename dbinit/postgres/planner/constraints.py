@@ -7,7 +7,12 @@ from typing import TYPE_CHECKING
 
 from dbinit.changes import Change, Kind
 from dbinit.plan import Statement
-from dbinit.postgres.compare.constraints import foreign_keys_on, kept_foreign_keys
+from dbinit.postgres.compare.constraints import (
+    constraint_cost,
+    foreign_keys_on,
+    kept_foreign_keys,
+)
+from dbinit.postgres.compare.hazards import ACCESS_EXCLUSIVE, SHARE_ROW_EXCLUSIVE, lock
 from dbinit.postgres.ddl import PRINTED_CHECK, temp_name
 from dbinit.postgres.model import Constraint, Ref
 from dbinit.postgres.planner.tables import _POOLS
@@ -75,15 +80,18 @@ def _constraint(self: _Builder, c: Change) -> None:
         # Nor on a column this plan adds or converts, whose values no query can
         # count before the plan runs: validated in the transaction (the table is
         # locked by that ALTER already), so a violation rolls everything back.
+        # One declared NOT VALID stays so (never validated, never prechecked).
+        not_valid = con.type in ("c", "f") and not con.validated
         self.add(
             "constraints",
             f"add constraint {con.name} on {c.table}",
-            [Statement(f"{add} {con.definition}")],
+            [Statement(f"{add} {con.definition}{' NOT VALID' if not_valid else ''}")],
             (c,),
             order=1 if con.type == "f" else 0,
-            prechecks=self._precheck(con),
+            prechecks=() if not_valid else self._precheck(con),
             provides=(("constraint", c.table, con.name),),
         )
+        self._validated_in_transaction(c, con, lcon)
         return
     # A foreign key to a key this plan adds online can only be added once that
     # key exists: after the transaction, online too (steps keep their order).
@@ -129,6 +137,22 @@ def _constraint(self: _Builder, c: Change) -> None:
         prechecks=self._precheck(con),
         provides=(("constraint", c.table, con.name),),
     )
+
+
+def _validated_in_transaction(
+    self: _Builder, c: Change, con: Constraint, lcon: Constraint | None
+) -> None:
+    """The differ's hazards for `con` said it is validated online (or its index
+    built concurrently); added in the transaction, it is scanned there, under the
+    lock the transaction holds on the table: ACCESS EXCLUSIVE when the plan also
+    drops the old constraint or adds or converts a column, else the ALTER's own."""
+    if con.table not in self.live.tables:
+        return
+    alone = lcon is None and not self._changing_columns(con)
+    level = SHARE_ROW_EXCLUSIVE if alone and con.type == "f" else ACCESS_EXCLUSIVE
+    online = set(constraint_cost(con, new_table=False)[1]) | {lock(ACCESS_EXCLUSIVE, c.table)}
+    _, inside = constraint_cost(con, new_table=False, in_transaction=level)
+    self.hazards[c] = (*inside, *(h for h in c.hazards if h not in online and h not in inside))
 
 
 def _changing_columns(self: _Builder, con: Constraint) -> bool:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from dbinit.changes import Change, Kind
 from dbinit.plan import Statement
-from dbinit.postgres.ddl import temp_name
+from dbinit.postgres.ddl import index_statistics_sql, temp_name
 from dbinit.postgres.model import Index, Ref
 from dbinit.postgres.quote import ident as qi
 
@@ -24,6 +25,17 @@ def _index(self: _Builder, c: Change) -> None:
     unique = "UNIQUE " if ix.unique else ""
     if ix.table in self.recreated:
         return  # created with its materialized view
+    stats = index_statistics_sql(self.q(ix.name), ix)  # after it is built
+    lv = self.live.indexes.get(ix.name)
+    if lv is not None and lv.valid and lv != ix and replace(lv, statistics=ix.statistics) == ix:
+        # only its statistics targets differ: no rebuild
+        self.add(
+            "indexes",
+            f"statistics of index {ix.name}",
+            index_statistics_sql(self.q(ix.name), ix, lv),
+            (c,),
+        )
+        return
     if ix.table in self.new_tables or ix.table not in (
         *self.live.tables,
         *self.live.materialized_views,
@@ -31,14 +43,14 @@ def _index(self: _Builder, c: Change) -> None:
         sql = f"CREATE {unique}INDEX {qi(ix.name)} {ix.spec}"
         phase = "indexes" if ix.table in self.desired.tables else "view_indexes"
         made: tuple[Ref, ...] = (("index", ix.name),)
-        self.add(phase, f"create index {ix.name}", [Statement(sql)], (c,), provides=made)
+        self.add(phase, f"create index {ix.name}", [Statement(sql), *stats], (c,), provides=made)
         return
     if self._partitioned(ix.table) or (ix.unique and self._index_uncountable(ix)):
         # PostgreSQL builds a partitioned table's index on every partition, and
         # never CONCURRENTLY: in the transaction (SHARE lock while it is built).
         # So is a unique index whose duplicates no query can count before the
         # plan runs: a duplicate rolls everything back (as for a UNIQUE).
-        stmts = [Statement(f"CREATE {unique}INDEX {qi(ix.name)} {ix.spec}")]
+        stmts = [Statement(f"CREATE {unique}INDEX {qi(ix.name)} {ix.spec}"), *stats]
         if c.kind is not Kind.MISSING_INDEX:
             self.add(
                 "drop_dependants",
@@ -53,7 +65,7 @@ def _index(self: _Builder, c: Change) -> None:
         self.add(
             "indexes",
             f"create index {ix.name} concurrently",
-            [Statement(sql, online=True)],
+            [Statement(sql, online=True), *index_statistics_sql(self.q(ix.name), ix, online=True)],
             (c,),
             prechecks=self._unique_index_precheck(ix),
         )
@@ -66,6 +78,7 @@ def _index(self: _Builder, c: Change) -> None:
             Statement(f"CREATE {unique}INDEX CONCURRENTLY {qi(tmp)} {ix.spec}", online=True),
             Statement(f"DROP INDEX CONCURRENTLY {self.q(ix.name)}", online=True),
             Statement(f"ALTER INDEX {self.q(tmp)} RENAME TO {qi(ix.name)}", online=True),
+            *index_statistics_sql(self.q(ix.name), ix, online=True),
         ],
         (c,),
         prechecks=self._unique_index_precheck(ix),

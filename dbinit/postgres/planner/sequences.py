@@ -8,6 +8,7 @@ from dbinit.changes import Change, Kind
 from dbinit.plan import Statement
 from dbinit.postgres.ddl import seq_options
 from dbinit.postgres.model import Sequence
+from dbinit.postgres.planner.text import staged
 from dbinit.postgres.quote import ident as qi
 from dbinit.postgres.quote import literal as ql
 
@@ -20,17 +21,21 @@ def _sequence(self: _Builder, c: Change) -> None:
     s = self.desired.sequences[c.name]
     missing = c.kind is Kind.MISSING_SEQUENCE
     aspects = {"options", "owner"} if missing else {f.aspect for f in c.facts[2]}
+    stmts: list[Statement] = []
     if "options" in aspects:
-        verb = "CREATE" if missing else "ALTER"
+        verb = ("CREATE UNLOGGED" if s.unlogged else "CREATE") if missing else "ALTER"
         sql = f"{verb} SEQUENCE {self.q(s.name)} {seq_options(s.options, with_type=True)}"
-        self.add(
-            "base",
-            f"sequence {s.name}",
-            [Statement(sql)],
-            (c,),
-            order=s.oid,
-            provides=(("sequence", s.name),),
-        )
+        stmts.append(Statement(sql))
+    if not missing:
+        stmts += staged(tuple(f for f in c.facts[2] if f.aspect == "unlogged"), self.q(s.name))
+    self.add(
+        "base",
+        f"sequence {s.name}",
+        stmts,
+        (c,),
+        order=s.oid,
+        provides=(("sequence", s.name),),
+    )
     if "owner" in aspects:
         self._owner(c, s)
 

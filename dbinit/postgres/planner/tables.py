@@ -8,7 +8,14 @@ from dbinit.changes import Change, Kind
 from dbinit.plan import Statement
 from dbinit.postgres.compare.hazards import Facet, refusal
 from dbinit.postgres.compare.tables import row_security_facets
-from dbinit.postgres.ddl import column_sql, conversion, length_limited, printed_name, with_options
+from dbinit.postgres.ddl import (
+    column_settings_sql,
+    column_sql,
+    conversion,
+    length_limited,
+    printed_name,
+    with_options,
+)
 from dbinit.postgres.model import Column, Constraint, Ref, Table, merged_keys
 from dbinit.postgres.planner.text import _gone, staged
 from dbinit.postgres.quote import ident as qi
@@ -42,6 +49,8 @@ def _table(self: _Builder, c: Change) -> None:
         f"CREATE {unlogged}TABLE {self.q(t.name)} ({', '.join(body)}){by}{with_options(t.options)}"
     )
     stmts = [Statement(sql), *staged(tuple(row_security_facets(t, False, False)), self.q(t.name))]
+    for col in t.columns:  # statistics, options, storage, compression
+        stmts += column_settings_sql(self.q(t.name), col)
     # A key on the same columns as another (PostgreSQL keeps one of them inside
     # one CREATE TABLE): added after the table. So is a CHECK declared NOT VALID,
     # which CREATE TABLE would make valid.
@@ -83,6 +92,9 @@ def _table(self: _Builder, c: Change) -> None:
     if t.replica_identity != "DEFAULT":  # after the table's indexes
         identity = Statement(f"ALTER TABLE {self.q(t.name)} REPLICA IDENTITY {t.replica_identity}")
         self.add("triggers", f"replica identity of {t.name}", [identity], (c,))
+    if t.clustered_on is not None:  # after the table's indexes
+        cluster = Statement(f"ALTER TABLE {self.q(t.name)} CLUSTER ON {qi(t.clustered_on)}")
+        self.add("triggers", f"cluster {t.name} on {t.clustered_on}", [cluster], (c,))
 
 
 def _not_valid(k: Constraint) -> str:
@@ -100,11 +112,95 @@ def _table_options(self: _Builder, c: Change) -> None:
     if refused:
         self.unsupported[c] = refused
         return
-    stmts = staged(facets, self.q(d.name))
+    first = tuple(f for f in facets if f.aspect == "of_type")
+    # NOT OF before anything changes the type or drops a column of the table
+    self.add("drop_dependants", f"make {d.name} a plain table", staged(first, self.q(d.name)), (c,))
+    stmts = staged(tuple(f for f in facets if f not in first), self.q(d.name))
     now = [s for s in stmts if not s.online]
     late = [s for s in stmts if s.online]
     self.add("tables", f"options of {d.name}", now, (c,), order=d.oid)
-    self.add("triggers", f"replica identity of {d.name}", late, (c,))
+    self.add("triggers", f"{d.name} on its new index", late, (c,))
+
+
+def _index_made(self: _Builder, table: str, index: str) -> Change | None:
+    """The change by which this plan creates or builds again the index `index`
+    of existing table `table`: a new index, one rebuilt and swapped, a key added
+    or changed. The index it leaves is not the one the table was clustered on or
+    had as its replica identity."""
+    for c in self.changes:
+        if c.table != table:
+            continue
+        if c.kind in (Kind.MISSING_INDEX, Kind.INDEX_CHANGED) and c.name == index:
+            return c
+        if c.kind in (Kind.MISSING_CONSTRAINT, Kind.CONSTRAINT_CHANGED) and c.facts:
+            con = c.facts[0]
+            # a changed key is dropped and added again; one renamed or validated is kept
+            kept = len(c.facts) > 2 and all(f.aspect != "definition" for f in c.facts[2])
+            if isinstance(con, Constraint) and con.index == index and not kept:
+                return c
+    return None
+
+
+def _identity_index(t: Table) -> str | None:
+    """The index of REPLICA IDENTITY USING INDEX (printed as quote_ident does)."""
+    quoted = t.replica_identity.removeprefix("USING INDEX ")
+    if quoted == t.replica_identity:
+        return None
+    return quoted[1:-1].replace('""', '"') if quoted.startswith('"') else quoted
+
+
+# Changes that build a live index again (a new one is set by the table's own facet).
+_REBUILT = (Kind.INDEX_CHANGED, Kind.CONSTRAINT_CHANGED)
+
+
+def _after_indexes(self: _Builder, changes: list[Change]) -> None:
+    """CLUSTER ON and REPLICA IDENTITY USING INDEX name an index: when this plan
+    builds that index again (a changed index swapped for a new one, a key added
+    again), they are set again after it, online."""
+    own = {
+        c.table: c
+        for c in changes
+        if c.kind in (Kind.TABLE_CHANGED, Kind.MATERIALIZED_VIEW_CHANGED)
+    }
+    clustered = [
+        ("TABLE", t.name, t.clustered_on)
+        for t in self.desired.tables.values()
+        if t.name in self.live.tables and t.name not in self.new_tables
+    ] + [
+        ("MATERIALIZED VIEW", m.name, m.clustered_on)
+        for m in self.desired.materialized_views.values()
+        if m.name in self.live.materialized_views and m.name not in self.recreated
+    ]
+    for what, name, index_name in clustered:
+        if index_name is None:
+            continue
+        made = self._index_made(name, index_name)
+        if made is not None and made.kind in _REBUILT:
+            self.add(
+                "triggers",
+                f"cluster {name} on {index_name} again",
+                [
+                    Statement(
+                        f"ALTER {what} {self.q(name)} CLUSTER ON {qi(index_name)}", online=True
+                    )
+                ],
+                (own.get(name, made),),
+            )
+    for t in self.desired.tables.values():
+        lv = self.live.tables.get(t.name)
+        if lv is None or t.name in self.new_tables:
+            continue
+        at = f"ALTER TABLE {self.q(t.name)}"
+        index = _identity_index(t)
+        if index is not None:
+            made = self._index_made(t.name, index)
+            if made is not None and made.kind in _REBUILT:
+                self.add(
+                    "triggers",
+                    f"replica identity of {t.name} again",
+                    [Statement(f"{at} REPLICA IDENTITY {t.replica_identity}", online=True)],
+                    (own.get(t.name, made),),
+                )
 
 
 def _inherited(self: _Builder, changes: list[Change]) -> None:
@@ -163,7 +259,7 @@ def _add_column(self: _Builder, c: Change) -> None:
     self.add(
         "columns",
         f"add column {c.table}.{col.name}",
-        [Statement(sql)],
+        [Statement(sql), *column_settings_sql(self.q(c.table), col)],
         (c,),
         order=col.position,
         prechecks=prechecks,

@@ -1,4 +1,4 @@
-"""Planning: Enum, domain and composite types."""
+"""Planning: Enum, domain, composite and range types."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dbinit.changes import Change
 from dbinit.plan import Statement
 from dbinit.postgres.compare.hazards import Facet, refusal
 from dbinit.postgres.ddl import PRINTED_CHECK, VALUE_WORD, outside_strings, printed_name, temp_name
-from dbinit.postgres.model import CompositeType, Domain, DomainCheck, EnumType
+from dbinit.postgres.model import CompositeType, Domain, DomainCheck, EnumType, RangeType
 from dbinit.postgres.planner.text import staged
 from dbinit.postgres.quote import ident as qi
 from dbinit.postgres.quote import literal as ql
@@ -30,10 +30,10 @@ def _type(self: _Builder, c: Change) -> None:
     )
 
 
-def _create_type(self: _Builder, t: EnumType | Domain | CompositeType) -> str:
+def _create_type(self: _Builder, t: EnumType | Domain | CompositeType | RangeType) -> str:
     if isinstance(t, EnumType):
         return f"CREATE TYPE {self.q(t.name)} AS ENUM ({', '.join(ql(x) for x in t.labels)})"
-    if isinstance(t, CompositeType):
+    if isinstance(t, CompositeType | RangeType):
         return t.sql(self.q(t.name))[0]
     parts = [f"CREATE DOMAIN {self.q(t.name)} AS {t.base_type}"]
     if t.collation:
@@ -46,7 +46,12 @@ def _create_type(self: _Builder, t: EnumType | Domain | CompositeType) -> str:
     return " ".join(parts)
 
 
-_WHAT = {EnumType: "enum", Domain: "domain", CompositeType: "composite type"}
+_WHAT = {
+    EnumType: "enum",
+    Domain: "domain",
+    CompositeType: "composite type",
+    RangeType: "range type",
+}
 
 
 def _type_changed(self: _Builder, c: Change) -> None:
