@@ -393,36 +393,33 @@ def _options_fact(table: str, where: str, dc: Column, lc: Column) -> Facet | Non
     )
 
 
-def _storage_fact(table: str, where: str, dc: Column, lc: Column) -> Facet | None:
-    """SET STORAGE: for values stored from now on (no rewrite). A type change
-    resets it: a declared one is set again after that."""
-    have = None if _retyped(dc, lc) else lc.storage
-    if dc.storage == have:
+def _kept_setting(
+    aspect: str, table: str, dc: Column, lc: Column, want: str | None, have: str | None, to: str
+) -> Facet | None:
+    """SET STORAGE / SET COMPRESSION (`aspect`): for values stored from now on, no
+    rewrite. A type change resets it: a declared one is set again after that."""
+    now = None if _retyped(dc, lc) else have
+    if want == now:
         return None
-    again = " (set again after the type change)" if dc.storage == lc.storage else ""
+    again = " (set again after the type change)" if want == have else ""
     return Facet(
-        "storage",
+        aspect,
         Safety.SAFE,
         (lock(ACCESS_EXCLUSIVE, table),),
-        f"storage {lc.storage or 'default'} → {dc.storage or 'default'}{again}",
-        sql=_setting(dc, f"SET STORAGE {dc.storage or lc.type_storage}"),  # lc: not retyped
+        f"{aspect} {have or 'default'} → {want or 'default'}{again}",
+        sql=_setting(dc, f"SET {aspect.upper()} {to}"),
     )
+
+
+def _storage_fact(table: str, where: str, dc: Column, lc: Column) -> Facet | None:
+    # no storage declared: the type's own (lc's type: were it retyped, it would be reset)
+    to = dc.storage or lc.type_storage
+    return _kept_setting("storage", table, dc, lc, dc.storage, lc.storage, to)
 
 
 def _compression_fact(table: str, where: str, dc: Column, lc: Column) -> Facet | None:
-    """SET COMPRESSION: for values stored from now on (no rewrite). A type change
-    resets it: a declared one is set again after that."""
-    have = None if _retyped(dc, lc) else lc.compression
-    if dc.compression == have:
-        return None
-    again = " (set again after the type change)" if dc.compression == lc.compression else ""
-    return Facet(
-        "compression",
-        Safety.SAFE,
-        (lock(ACCESS_EXCLUSIVE, table),),
-        f"compression {lc.compression or 'default'} → {dc.compression or 'default'}{again}",
-        sql=_setting(dc, f"SET COMPRESSION {dc.compression or 'default'}"),
-    )
+    to = dc.compression or "default"
+    return _kept_setting("compression", table, dc, lc, dc.compression, lc.compression, to)
 
 
 # One rule per fact of a column, in the order a change's detail names them.
