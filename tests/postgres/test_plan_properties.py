@@ -218,12 +218,34 @@ def _text_qty_check(w: World) -> World:
     return w
 
 
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize="DBINIT_PROPERTY_EXAMPLES" not in os.environ,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+def _examples(n: int) -> Any:
+    """Hypothesis settings: `n` examples from a fixed seed, unless exploring by hand."""
+    return settings(
+        max_examples=n,
+        deadline=None,
+        derandomize="DBINIT_PROPERTY_EXAMPLES" not in os.environ,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+
+
+def _run_or_refuse_untouched(
+    cli: Any, target: str, current: World, declared: World, schemas: Path, *args: str
+) -> tuple[int, dict[str, int], str]:
+    """Build `current` with its rows in `target`, run dbinit `args` with `declared` as
+    the files: 0, or 3 with the schema and rows untouched; never anything else.
+    Returns the exit code, the row counts before, and what dbinit printed."""
+    execute(target, current.sql() + current.rows())
+    before, counts = snapshot(target), row_counts(target)
+    write_schema(schemas, {"schema.sql": declared.sql()})
+    code, _, seen = run_json(cli, target, schemas, *args)
+    assert code in (0, 3), f"{current.sql()}\n-- declared --\n{declared.sql()}\n{seen}"
+    if code == 3:
+        assert differences(snapshot(target), before) == [], "a refusal changed the schema"
+        assert row_counts(target) == counts, "a refusal changed rows"
+    return code, counts, seen
+
+
+@_examples(EXAMPLES)
 @given(current=worlds().map(_text_qty_check), declared=worlds().map(_text_qty_check))
 def test_repair_reaches_the_declared_schema_or_refuses_untouched(
     current: World, declared: World, cli: Any, pg_url: str, pg_admin: psycopg.Connection[Any]
@@ -232,16 +254,13 @@ def test_repair_reaches_the_declared_schema_or_refuses_untouched(
     oracle = create_database(pg_admin, prefix="dbinit_prop_")
     try:
         target = url_of(pg_url, name)
-        execute(target, current.sql() + current.rows())
-        before, counts = snapshot(target), row_counts(target)
         with tempfile.TemporaryDirectory() as tmp:
-            schemas = write_schema(Path(tmp) / "schemas", {"schema.sql": declared.sql()})
+            schemas = Path(tmp) / "schemas"
             args = ("repair", "--yes", "--prune", "--allow-data-loss")
-            code, doc, seen = run_json(cli, target, schemas, *args)
-            assert code in (0, 3), f"{current.sql()}\n-- declared --\n{declared.sql()}\n{seen}"
+            code, counts, seen = _run_or_refuse_untouched(
+                cli, target, current, declared, schemas, *args
+            )
             if code == 3:
-                assert differences(snapshot(target), before) == [], "a refusal changed the schema"
-                assert row_counts(target) == counts, "a refusal changed rows"
                 return
             with psycopg.connect(url_of(pg_url, oracle)) as conn:
                 conn.execute(declared.sql().encode())
@@ -260,12 +279,7 @@ def test_repair_reaches_the_declared_schema_or_refuses_untouched(
         drop_database(pg_admin, oracle)
 
 
-@settings(
-    max_examples=max(EXAMPLES // 2, 6),
-    deadline=None,
-    derandomize="DBINIT_PROPERTY_EXAMPLES" not in os.environ,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@_examples(max(EXAMPLES // 2, 6))
 @given(current=worlds().map(_text_qty_check), declared=worlds().map(_text_qty_check))
 def test_init_applies_what_is_safe_or_refuses_untouched(
     current: World, declared: World, cli: Any, pg_url: str, pg_admin: psycopg.Connection[Any]
@@ -276,15 +290,12 @@ def test_init_applies_what_is_safe_or_refuses_untouched(
     name = create_database(pg_admin, prefix="dbinit_prop_")
     try:
         target = url_of(pg_url, name)
-        execute(target, current.sql() + current.rows())
-        before, counts = snapshot(target), row_counts(target)
         with tempfile.TemporaryDirectory() as tmp:
-            schemas = write_schema(Path(tmp) / "schemas", {"schema.sql": declared.sql()})
-            code, doc, seen = run_json(cli, target, schemas, "init")
-            assert code in (0, 3), f"{current.sql()}\n-- declared --\n{declared.sql()}\n{seen}"
+            schemas = Path(tmp) / "schemas"
+            code, counts, _ = _run_or_refuse_untouched(
+                cli, target, current, declared, schemas, "init"
+            )
             if code == 3:
-                assert differences(snapshot(target), before) == [], "a refusal changed the schema"
-                assert row_counts(target) == counts, "a refusal changed rows"
                 return
             after = row_counts(target)
             assert {t: after.get(t) for t in counts} == counts, "init changed rows"
