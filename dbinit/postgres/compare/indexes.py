@@ -8,6 +8,7 @@ from dbinit.changes import Change, Kind, Safety
 from dbinit.postgres.compare.hazards import (
     ACCESS_EXCLUSIVE,
     SHARE_UPDATE_EXCLUSIVE,
+    Facet,
     index_build,
     lock,
 )
@@ -38,6 +39,8 @@ def compare_indexes(desired: Schema, live: Schema, gone: set[str]) -> list[Chang
         elif lv.valid and lv != d and replace(lv, statistics=d.statistics) == d:
             have = ", ".join(f"{n}={t}" for n, t in lv.statistics) or "default"
             want = ", ".join(f"{n}={t}" for n, t in d.statistics) or "default"
+            detail = f"statistics targets {have} → {want} (ALTER INDEX, no rebuild)"
+            stats = Facet("statistics", Safety.SAFE, (lock(SHARE_UPDATE_EXCLUSIVE, name),), detail)
             out.append(
                 Change(
                     Kind.INDEX_CHANGED,
@@ -45,11 +48,11 @@ def compare_indexes(desired: Schema, live: Schema, gone: set[str]) -> list[Chang
                     name,
                     d.table,
                     Safety.SAFE,
-                    f"statistics targets {have} → {want} (ALTER INDEX, no rebuild)",
+                    detail,
                     before=have,
                     after=want,
-                    hazards=(lock(SHARE_UPDATE_EXCLUSIVE, name),),
-                    facts=(d, lv),
+                    hazards=stats.hazards,
+                    facts=(d, lv, (stats,)),  # only set: the planner writes ALTER INDEX
                 )
             )
         elif lv != d or not lv.valid:

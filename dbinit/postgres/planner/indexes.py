@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from dbinit.changes import Change, Kind
@@ -26,9 +25,9 @@ def _index(self: _Builder, c: Change) -> None:
     if ix.table in self.recreated:
         return  # created with its materialized view
     stats = index_statistics_sql(self.q(ix.name), ix)  # after it is built
-    lv = self.live.indexes.get(ix.name)
-    if lv is not None and lv.valid and lv != ix and replace(lv, statistics=ix.statistics) == ix:
-        # only its statistics targets differ: no rebuild
+    facets = c.facts[2] if c.kind is Kind.INDEX_CHANGED and len(c.facts) > 2 else ()
+    if any(f.aspect == "statistics" for f in facets):  # compare/indexes.py
+        lv = c.facts[1]  # only its statistics targets differ: no rebuild
         self.add(
             "indexes",
             f"statistics of index {ix.name}",
