@@ -41,7 +41,7 @@ from dbinit.postgres.ddl import (
     seq_options,
     temp_name,
 )
-from dbinit.postgres.model import Column, Schema, Table, is_internal
+from dbinit.postgres.model import Column, Constraint, Schema, Table, is_internal
 from dbinit.postgres.quote import ident as qi
 from dbinit.postgres.quote import printed
 
@@ -714,21 +714,9 @@ def _table(dt: Table, lt: Table, live: Schema) -> list[Change]:
                 f"{_kind_once(dcon)}, named {renamed[name]} in the database: renamed",
                 sql=((0, _table_sql(rename)),),
             )
-            out.append(
-                Change(
-                    Kind.CONSTRAINT_CHANGED,
-                    "constraint",
-                    name,
-                    t,
-                    Safety.SAFE,
-                    facet.detail,
-                    before=renamed[name],
-                    after=name,
-                    hazards=facet.hazards,
-                    # the same key, named otherwise
-                    facts=(dcon, lt.constraint(renamed[name]), (facet,)),
-                )
-            )
+            # the same key, named otherwise
+            live_key = lt.constraint(renamed[name])
+            out.append(_constraint_changed(facet, dcon, live_key, renamed[name], name))
         elif lcon is None:
             safety, hazards = constraint_cost(dcon, new_table=False)
             out.append(
@@ -752,20 +740,7 @@ def _table(dt: Table, lt: Table, live: Schema) -> list[Change]:
                 (lock(ACCESS_EXCLUSIVE, t), *hazards),
                 f"{lcon.definition} → {dcon.definition}",
             )  # dropped and added again: how it is added is the plan's (online or not)
-            out.append(
-                Change(
-                    Kind.CONSTRAINT_CHANGED,
-                    "constraint",
-                    name,
-                    t,
-                    safety,
-                    facet.detail,
-                    before=lcon.definition,
-                    after=dcon.definition,
-                    hazards=facet.hazards,
-                    facts=(dcon, lcon, (facet,)),
-                )
-            )
+            out.append(_constraint_changed(facet, dcon, lcon, lcon.definition, dcon.definition))
         elif not lcon.validated and dcon.validated:  # declared NOT VALID: satisfied either way
             validate = f"VALIDATE CONSTRAINT {qi(name)}"
             facet = Facet(
@@ -775,20 +750,8 @@ def _table(dt: Table, lt: Table, live: Schema) -> list[Change]:
                 "NOT VALID in the database: validated",
                 sql=((0, _table_sql(validate, online=True)),),
             )
-            out.append(
-                Change(
-                    Kind.CONSTRAINT_CHANGED,
-                    "constraint",
-                    name,
-                    t,
-                    Safety.SAFE,
-                    facet.detail,
-                    before=f"{lcon.definition} NOT VALID",
-                    after=dcon.definition,
-                    hazards=facet.hazards,
-                    facts=(dcon, lcon, (facet,)),
-                )
-            )
+            before = f"{lcon.definition} NOT VALID"
+            out.append(_constraint_changed(facet, dcon, lcon, before, dcon.definition))
     for name, lcon in present.items():
         if name not in declared and name not in renamed.values():
             out.append(
@@ -881,3 +844,21 @@ def settings_facets(
             )
         )
     return out
+
+
+def _constraint_changed(
+    facet: Facet, dcon: Constraint, lcon: Constraint | None, before: str, after: str
+) -> Change:
+    """A declared constraint the database has otherwise, by its one facet."""
+    return Change(
+        Kind.CONSTRAINT_CHANGED,
+        "constraint",
+        dcon.name,
+        dcon.table,
+        facet.safety,
+        facet.detail,
+        before=before,
+        after=after,
+        hazards=facet.hazards,
+        facts=(dcon, lcon, (facet,)),
+    )
